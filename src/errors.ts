@@ -1,0 +1,81 @@
+// Every error Cairn throws at a caller: a base class with a stable string `code` (SPEC A18)
+// so callers branch on codes, never on messages. `instanceof` survives duplicate copies of
+// the package through a Symbol.for brand checked by `WorkflowsError.is`.
+
+const brand = Symbol.for("cairn.WorkflowsError");
+
+/** Stable error codes. Adding a code is fine; renaming one is a breaking change. */
+export type ErrorCode =
+  | "instance.not_found"
+  | "instance.invalid_id"
+  | "instance.already_exists"
+  | "instance.cannot_terminate"
+  | "instance.cannot_restart"
+  | "instance.not_running"
+  | "instance.params_too_large"
+  | "instance.invalid_options"
+  | "workflow.invalid_name"
+  | "workflow.invalid_event_type"
+  | "workflow.not_found"
+  | "workflow.invalid_definition"
+  | "event.payload_too_large"
+  | "event.invalid"
+  | "batch.invalid"
+  | "step.invalid_name"
+  | "step.invalid_config"
+  | "step.invalid_duration"
+  | "step.limit_exceeded"
+  | "step.result_too_large"
+  | "step.result_not_serializable"
+  | "value.not_serializable"
+  | "value.too_large"
+  | "output.too_large"
+  | "storage.invalid_url"
+  | "storage.locked"
+  | "storage.stale_lease"
+  | "storage.migration_failed"
+  | "engine.closed"
+  | "engine.invalid_options";
+
+/**
+ * Base class of Cairn's errors.
+ * @example
+ * try { await binding.get("nope") } catch (e) { if (WorkflowsError.is(e) && e.code === "instance.not_found") … }
+ */
+export class WorkflowsError extends Error {
+  readonly code: ErrorCode;
+  readonly [brand] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`(${code}) ${message}`, options);
+    this.code = code;
+    this.name = "WorkflowsError";
+  }
+
+  /** True for any Cairn error, even one thrown by another copy of the package. */
+  static is(value: unknown): value is WorkflowsError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+
+  static [Symbol.hasInstance](this: Function, value: unknown): boolean {
+    // The base class answers by brand (duplicate package copies); subclasses by prototype.
+    if (this === WorkflowsError) return WorkflowsError.is(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/** A store refused a write because another process (or a restart) took over the instance. */
+export class StaleLeaseError extends WorkflowsError {
+  constructor(instance: string, epoch: number) {
+    super("storage.stale_lease", `instance "${instance}" is no longer held with lease epoch ${epoch}`);
+    this.name = "StaleLeaseError";
+  }
+}
+
+/** The engine was closed while the call was in progress or before it. */
+export class EngineClosedError extends WorkflowsError {
+  constructor() {
+    super("engine.closed", "the Cairn engine is closed");
+    this.name = "EngineClosedError";
+  }
+}
