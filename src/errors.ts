@@ -57,10 +57,12 @@ export class WorkflowsError extends Error {
     return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
 
-  static [Symbol.hasInstance](this: Function, value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     // The base class answers by brand (duplicate package copies); subclasses by prototype.
-    if (this === WorkflowsError) return WorkflowsError.is(value);
-    return Function.prototype[Symbol.hasInstance].call(this, value);
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was asked about.
+    const self = this as Function;
+    if (self === WorkflowsError) return WorkflowsError.is(value);
+    return Function.prototype[Symbol.hasInstance].call(self, value);
   }
 }
 

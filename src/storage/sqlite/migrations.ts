@@ -1,0 +1,83 @@
+// Numbered schema migrations for the SQLite store. A migration is never edited once released;
+// changes go in a new entry. Applied in one transaction each, recorded in schema_migrations.
+
+export type Migration = { version: number; name: string; sql: string };
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "instances, journal, inbox and log",
+    sql: `
+      CREATE TABLE instances (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        workflow TEXT NOT NULL,
+        id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        params BLOB NOT NULL,
+        output BLOB,
+        error TEXT,
+        trigger TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        updated_at INTEGER NOT NULL,
+        wake_at INTEGER,
+        wait_types TEXT,
+        paused_at INTEGER,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        epoch INTEGER NOT NULL DEFAULT 0,
+        success_retention_ms INTEGER NOT NULL,
+        error_retention_ms INTEGER NOT NULL,
+        expires_at INTEGER,
+        UNIQUE (workflow, id)
+      );
+      CREATE INDEX instances_queued ON instances (workflow, seq) WHERE status = 'queued';
+      CREATE INDEX instances_waking ON instances (wake_at) WHERE status = 'waiting';
+      CREATE INDEX instances_leased ON instances (lease_expires_at) WHERE status IN ('running', 'waitingForPause');
+      CREATE INDEX instances_expiry ON instances (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE INDEX instances_by_status ON instances (workflow, status, seq);
+
+      CREATE TABLE steps (
+        instance_seq INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        value BLOB,
+        error TEXT,
+        config TEXT,
+        event TEXT,
+        event_type TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        wake_at INTEGER,
+        PRIMARY KEY (instance_seq, key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        sent_at INTEGER NOT NULL,
+        consumed_by TEXT,
+        consumed_at INTEGER
+      );
+      CREATE INDEX events_pending ON events (instance_seq, type, seq) WHERE consumed_by IS NULL;
+
+      CREATE TABLE log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        instance_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        step_key TEXT,
+        attempt INTEGER,
+        data TEXT
+      );
+      CREATE INDEX log_by_instance ON log (instance_seq, seq);
+    `,
+  },
+];

@@ -1,0 +1,180 @@
+// Converts SQLite rows to the contract's records and back. Used by the read side on the main
+// thread and by the writer thread, so both speak the same shapes.
+
+import type { ErrorRecord, InstanceRecord, LogEntry, StepRecord, StoredStatus, TriggerSource } from "../types.js";
+
+export type InstanceRow = {
+  seq: number;
+  workflow: string;
+  id: string;
+  status: string;
+  params: Uint8Array;
+  output: Uint8Array | null;
+  error: string | null;
+  trigger: string;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  updated_at: number;
+  wake_at: number | null;
+  wait_types: string | null;
+  paused_at: number | null;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  epoch: number;
+  success_retention_ms: number;
+  error_retention_ms: number;
+  expires_at: number | null;
+};
+
+export type StepRow = {
+  instance_seq: number;
+  key: string;
+  kind: string;
+  name: string;
+  count: number;
+  status: string;
+  attempts: number;
+  value: Uint8Array | null;
+  error: string | null;
+  config: string | null;
+  event: string | null;
+  event_type: string | null;
+  started_at: number;
+  ended_at: number | null;
+  wake_at: number | null;
+};
+
+export type LogRow = {
+  seq: number;
+  at: number;
+  type: string;
+  step_key: string | null;
+  attempt: number | null;
+  data: string | null;
+};
+
+const emptyError: ErrorRecord = { name: "Error", message: "" };
+
+function parseError(text: string | null): ErrorRecord {
+  return text ? (JSON.parse(text) as ErrorRecord) : emptyError;
+}
+
+/** Wait types are stored as ",a,b," so that one LIKE finds a type (types cannot hold commas). */
+export function encodeWaitTypes(types: string[]): string | null {
+  return types.length === 0 ? null : `,${types.join(",")},`;
+}
+
+function decodeWaitTypes(text: string | null): string[] {
+  return text ? text.split(",").filter((t) => t.length > 0) : [];
+}
+
+export function toInstance(row: InstanceRow): InstanceRecord {
+  const common = {
+    seq: row.seq,
+    workflow: row.workflow,
+    id: row.id,
+    params: row.params,
+    trigger: row.trigger as TriggerSource,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+    epoch: row.epoch,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    successRetentionMs: row.success_retention_ms,
+    errorRetentionMs: row.error_retention_ms,
+  };
+  const status = row.status as StoredStatus;
+  const ended = { endedAt: row.ended_at ?? row.updated_at, expiresAt: row.expires_at ?? row.updated_at };
+  switch (status) {
+    case "waiting":
+      return { ...common, status, wakeAt: row.wake_at, waitTypes: decodeWaitTypes(row.wait_types) };
+    case "paused":
+      return { ...common, status, pausedAt: row.paused_at ?? row.updated_at };
+    case "complete":
+      return { ...common, status, output: row.output ?? new Uint8Array(), ...ended };
+    case "errored":
+      return { ...common, status, error: parseError(row.error), ...ended };
+    case "terminated":
+      return { ...common, status, ...ended };
+    default:
+      return { ...common, status };
+  }
+}
+
+export function toStep(row: StepRow): StepRecord {
+  const common = {
+    key: row.key,
+    kind: row.kind as StepRecord["kind"],
+    name: row.name,
+    count: row.count,
+    startedAt: row.started_at,
+    config: row.config ? JSON.parse(row.config) : null,
+  };
+  switch (row.status) {
+    case "running":
+      return { ...common, status: "running", attempts: row.attempts };
+    case "retrying":
+      return {
+        ...common,
+        status: "retrying",
+        attempts: row.attempts,
+        wakeAt: row.wake_at ?? 0,
+        error: parseError(row.error),
+      };
+    case "waiting":
+      return { ...common, status: "waiting", wakeAt: row.wake_at ?? 0, eventType: row.event_type };
+    case "succeeded":
+      return {
+        ...common,
+        status: "succeeded",
+        attempts: row.attempts,
+        value: row.value ?? new Uint8Array(),
+        endedAt: row.ended_at ?? row.started_at,
+        event: row.event ? JSON.parse(row.event) : null,
+      };
+    default:
+      return {
+        ...common,
+        status: "failed",
+        attempts: row.attempts,
+        error: parseError(row.error),
+        endedAt: row.ended_at ?? row.started_at,
+      };
+  }
+}
+
+/** The columns of a step row for an upsert, from a record. */
+export function fromStep(seq: number, record: StepRecord): StepRow {
+  const has = <K extends string>(k: K): k is K => k in record;
+  const r = record as Record<string, unknown>;
+  return {
+    instance_seq: seq,
+    key: record.key,
+    kind: record.kind,
+    name: record.name,
+    count: record.count,
+    status: record.status,
+    attempts: has("attempts") ? (r.attempts as number) : 0,
+    value: record.status === "succeeded" ? record.value : null,
+    error: record.status === "failed" || record.status === "retrying" ? JSON.stringify(record.error) : null,
+    config: record.config === null || record.config === undefined ? null : JSON.stringify(record.config),
+    event: record.status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
+    event_type: record.status === "waiting" ? record.eventType : null,
+    started_at: record.startedAt,
+    ended_at: record.status === "succeeded" || record.status === "failed" ? record.endedAt : null,
+    wake_at: record.status === "waiting" || record.status === "retrying" ? record.wakeAt : null,
+  };
+}
+
+export function toLog(row: LogRow): LogEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type as LogEntry["type"],
+    stepKey: row.step_key,
+    attempt: row.attempt,
+    data: row.data ? JSON.parse(row.data) : null,
+  };
+}

@@ -1,0 +1,218 @@
+// The SQLite implementation of the Store contract: reads run on a connection in the main thread
+// (WAL lets them proceed beside the writer), writes go to the writer thread for group commit.
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type Database from "better-sqlite3";
+import type {
+  Claim,
+  ClaimRequest,
+  ControlResult,
+  CreateResult,
+  ErrorRecord,
+  EventRecord,
+  Fence,
+  InstanceRecord,
+  ListPage,
+  ListQuery,
+  LogEntry,
+  LogInput,
+  NewInstance,
+  StepRecord,
+  Store,
+  StoredStatus,
+} from "../types.js";
+import { openConnection, type SqliteSynchronous } from "./connection.js";
+import { ProcessLock } from "./process-lock.js";
+import { type InstanceRow, type LogRow, type StepRow, toInstance, toLog, toStep } from "./rows.js";
+import { SqliteWriter } from "./writer.js";
+
+export type SqliteStoreOptions = {
+  /** A file path, or ":memory:" for a throwaway store in a temporary folder. */
+  path: string;
+  /** `FULL` (default): a commit survives power loss. `NORMAL`: it survives a process crash only. */
+  synchronous?: SqliteSynchronous;
+  now?: number;
+};
+
+export class SqliteStore implements Store {
+  readonly capabilities = { singleProcess: true };
+  private readonly reader: Database.Database;
+  private readonly writer: SqliteWriter;
+  private readonly lock: ProcessLock;
+  private readonly scratchDir: string | null;
+  private readonly q: Record<string, Database.Statement>;
+
+  private constructor(
+    reader: Database.Database,
+    writer: SqliteWriter,
+    lock: ProcessLock,
+    scratchDir: string | null,
+  ) {
+    this.reader = reader;
+    this.writer = writer;
+    this.lock = lock;
+    this.scratchDir = scratchDir;
+    const s = (sql: string) => reader.prepare(sql);
+    this.q = {
+      instance: s("SELECT * FROM instances WHERE workflow = ? AND id = ?"),
+      counts: s("SELECT status, count(*) AS n FROM instances WHERE workflow = ? GROUP BY status"),
+      nextWake: s("SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL"),
+      nextLease: s(
+        `SELECT min(lease_expires_at) AS t FROM instances WHERE status IN ('running', 'waitingForPause')
+           AND (lease_owner IS NULL OR lease_owner <> ?)`,
+      ),
+      journal: s("SELECT * FROM steps WHERE instance_seq = ?"),
+      log: s("SELECT seq, at, type, step_key, attempt, data FROM log WHERE instance_seq = ? ORDER BY seq"),
+    };
+  }
+
+  /** Opens (creating if needed) the file, takes the process lock and applies migrations. */
+  static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
+    const memory = options.path === ":memory:";
+    const scratchDir = memory ? mkdtempSync(join(tmpdir(), "cairn-")) : null;
+    const path = scratchDir ? join(scratchDir, "cairn.db") : resolve(options.path);
+    mkdirSync(dirname(path), { recursive: true });
+    const synchronous = options.synchronous ?? (memory ? "OFF" : "FULL");
+    const lock = ProcessLock.acquire(path);
+    try {
+      const writer = await SqliteWriter.start(path, synchronous, options.now ?? Date.now(), true);
+      const reader = openConnection(path, synchronous);
+      return new SqliteStore(reader, writer, lock, scratchDir);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  createInstances(items: NewInstance[], now: number): Promise<CreateResult[]> {
+    return this.writer.call("createInstances", [items, now]);
+  }
+
+  async getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined> {
+    const row = this.q.instance!.get(workflow, id) as InstanceRow | undefined;
+    return row ? toInstance(row) : undefined;
+  }
+
+  async listInstances(query: ListQuery): Promise<ListPage> {
+    const desc = (query.order ?? "desc") === "desc";
+    const where = ["workflow = ?"];
+    const args: unknown[] = [query.workflow];
+    if (query.status) {
+      where.push("status = ?");
+      args.push(query.status);
+    }
+    if (query.cursor) {
+      where.push(desc ? "seq < ?" : "seq > ?");
+      args.push(Number(query.cursor));
+    }
+    const sql = `SELECT * FROM instances WHERE ${where.join(" AND ")} ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT ?`;
+    const rows = this.reader.prepare(sql).all(...args, query.limit + 1) as InstanceRow[];
+    const more = rows.length > query.limit;
+    const items = rows.slice(0, query.limit).map(toInstance);
+    return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+  }
+
+  async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
+    const out: Partial<Record<StoredStatus, number>> = {};
+    for (const r of this.q.counts!.all(workflow) as { status: StoredStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  claim(request: ClaimRequest): Promise<Claim[]> {
+    return this.writer.call("claim", [request]);
+  }
+
+  async nextWakeAt(owner: string): Promise<number | null> {
+    const a = (this.q.nextWake!.get() as { t: number | null }).t;
+    const b = (this.q.nextLease!.get(owner) as { t: number | null }).t;
+    if (a === null) return b;
+    if (b === null) return a;
+    return Math.min(a, b);
+  }
+
+  renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
+    return this.writer.call("renewLeases", [owner, fences, until]);
+  }
+
+  releaseLease(fence: Fence, now: number): Promise<void> {
+    return this.writer.call("releaseLease", [fence, now]);
+  }
+
+  async loadJournal(seq: number): Promise<StepRecord[]> {
+    return (this.q.journal!.all(seq) as StepRow[]).map(toStep);
+  }
+
+  recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
+    return this.writer.call("recordStep", [fence, record, log, now]);
+  }
+
+  appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {
+    return this.writer.call("appendLog", [fence, log, now]);
+  }
+
+  consumeEvent(
+    fence: Fence,
+    step: { key: string; name: string; count: number; startedAt: number; type: string },
+    now: number,
+  ): Promise<EventRecord | undefined> {
+    return this.writer.call("consumeEvent", [fence, step, now]);
+  }
+
+  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+    return this.writer.call("suspend", [fence, wake, now]);
+  }
+
+  settlePause(fence: Fence, now: number): Promise<void> {
+    return this.writer.call("settlePause", [fence, now]);
+  }
+
+  finish(
+    fence: Fence,
+    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
+    now: number,
+  ): Promise<void> {
+    return this.writer.call("finish", [fence, result, now]);
+  }
+
+  sendEvent(
+    workflow: string,
+    id: string,
+    event: { type: string; payload: Uint8Array },
+    now: number,
+  ): Promise<ControlResult<"sent" | "finished">> {
+    return this.writer.call("sendEvent", [workflow, id, event, now]);
+  }
+
+  requestPause(workflow: string, id: string, now: number): Promise<ControlResult<"paused" | "pausing" | "noop">> {
+    return this.writer.call("requestPause", [workflow, id, now]);
+  }
+
+  resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
+    return this.writer.call("resume", [workflow, id, now]);
+  }
+
+  terminate(workflow: string, id: string, now: number): Promise<ControlResult<"terminated" | "finished">> {
+    return this.writer.call("terminate", [workflow, id, now]);
+  }
+
+  restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
+    return this.writer.call("restart", [workflow, id, now]);
+  }
+
+  async readLog(seq: number): Promise<LogEntry[]> {
+    return (this.q.log!.all(seq) as LogRow[]).map(toLog);
+  }
+
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return this.writer.call("deleteExpired", [now, limit]);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+    this.reader.close();
+    this.lock.release();
+    if (this.scratchDir) rmSync(this.scratchDir, { recursive: true, force: true });
+  }
+}

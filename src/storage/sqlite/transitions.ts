@@ -1,0 +1,382 @@
+// The store's write transitions, as run by the writer thread inside a group-commit transaction.
+// Each method is atomic on its own (the writer wraps it in a savepoint), so one failing
+// transition never undoes another that shared the same commit.
+
+import type Database from "better-sqlite3";
+import { StaleLeaseError } from "../../errors.js";
+import type {
+  Claim,
+  ClaimRequest,
+  ControlResult,
+  CreateResult,
+  ErrorRecord,
+  EventRecord,
+  Fence,
+  LogInput,
+  NewInstance,
+  StepRecord,
+  StoredStatus,
+} from "../types.js";
+import { encodeWaitTypes, fromStep, type InstanceRow, toInstance } from "./rows.js";
+
+type Db = Database.Database;
+type Row = Record<string, unknown>;
+
+export class SqliteTransitions {
+  private readonly db: Db;
+  private readonly stmt: Record<string, Database.Statement>;
+
+  constructor(db: Db) {
+    this.db = db;
+    const s = (sql: string) => db.prepare(sql);
+    this.stmt = {
+      epoch: s("SELECT epoch FROM instances WHERE seq = ?"),
+      insertInstance: s(
+        `INSERT INTO instances (workflow, id, status, params, trigger, created_at, updated_at,
+           success_retention_ms, error_retention_ms)
+         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
+      ),
+      log: s("INSERT INTO log (instance_seq, at, type, step_key, attempt, data) VALUES (?, ?, ?, ?, ?, ?)"),
+      upsertStep: s(
+        `INSERT INTO steps (instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
+           event_type, started_at, ended_at, wake_at)
+         VALUES (@instance_seq, @key, @kind, @name, @count, @status, @attempts, @value, @error, @config, @event,
+           @event_type, @started_at, @ended_at, @wake_at)
+         ON CONFLICT (instance_seq, key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+           value = excluded.value, error = excluded.error, config = coalesce(steps.config, excluded.config),
+           event = excluded.event, event_type = excluded.event_type, ended_at = excluded.ended_at,
+           wake_at = excluded.wake_at`,
+      ),
+      dueWaiting: s(
+        "SELECT seq FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
+      ),
+      expiredLeases: s(
+        `SELECT seq, workflow, status FROM instances WHERE status IN ('running', 'waitingForPause')
+           AND lease_expires_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
+      ),
+      queued: s("SELECT seq FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?"),
+      take: s(
+        `UPDATE instances SET status = 'running', started_at = coalesce(started_at, @now), lease_owner = @owner,
+           lease_expires_at = @until, epoch = epoch + 1, wake_at = NULL, wait_types = NULL, updated_at = @now
+         WHERE seq = @seq RETURNING *`,
+      ),
+      pauseOrphan: s(
+        `UPDATE instances SET status = 'paused', paused_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+           epoch = epoch + 1, updated_at = ? WHERE seq = ?`,
+      ),
+      renew: s("UPDATE instances SET lease_expires_at = ? WHERE seq = ? AND epoch = ? AND lease_owner = ?"),
+      release: s(
+        "UPDATE instances SET lease_owner = NULL, lease_expires_at = ?, updated_at = ? WHERE seq = ? AND epoch = ?",
+      ),
+      pendingEvent: s(
+        "SELECT seq, type, payload, sent_at FROM events WHERE instance_seq = ? AND type = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1",
+      ),
+      consume: s("UPDATE events SET consumed_by = ?, consumed_at = ? WHERE seq = ?"),
+      anyPendingOf: s(
+        "SELECT 1 FROM events WHERE instance_seq = ? AND consumed_by IS NULL AND instr(?, ',' || type || ',') > 0 LIMIT 1",
+      ),
+      suspend: s(
+        `UPDATE instances SET status = 'waiting', wake_at = ?, wait_types = ?, lease_owner = NULL,
+           lease_expires_at = NULL, updated_at = ? WHERE seq = ?`,
+      ),
+      settlePause: s(
+        `UPDATE instances SET status = 'paused', paused_at = ?, lease_owner = NULL, lease_expires_at = NULL,
+           updated_at = ? WHERE seq = ? AND status = 'waitingForPause'`,
+      ),
+      finish: s(
+        `UPDATE instances SET status = @status, output = @output, error = @error, ended_at = @now,
+           expires_at = @now + CASE WHEN @status = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
+           lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL, updated_at = @now
+         WHERE seq = @seq`,
+      ),
+      byId: s("SELECT seq, status, wait_types, paused_at FROM instances WHERE workflow = ? AND id = ?"),
+      insertEvent: s("INSERT INTO events (instance_seq, type, payload, sent_at) VALUES (?, ?, ?, ?)"),
+      wakeNow: s("UPDATE instances SET wake_at = ?, updated_at = ? WHERE seq = ?"),
+      setStatus: s("UPDATE instances SET status = ?, updated_at = ? WHERE seq = ?"),
+      pauseNow: s(
+        "UPDATE instances SET status = 'paused', paused_at = ?, wake_at = NULL, wait_types = NULL, updated_at = ? WHERE seq = ?",
+      ),
+      shiftTimers: s(
+        "UPDATE steps SET wake_at = wake_at + ? WHERE instance_seq = ? AND status IN ('waiting', 'retrying')",
+      ),
+      requeue: s("UPDATE instances SET status = 'queued', paused_at = NULL, updated_at = ? WHERE seq = ?"),
+      terminate: s(
+        `UPDATE instances SET status = 'terminated', ended_at = ?, expires_at = ? + error_retention_ms,
+           lease_owner = NULL, lease_expires_at = NULL, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
+           updated_at = ? WHERE seq = ?`,
+      ),
+      wipeSteps: s("DELETE FROM steps WHERE instance_seq = ?"),
+      wipeEvents: s("DELETE FROM events WHERE instance_seq = ?"),
+      wipeLog: s("DELETE FROM log WHERE instance_seq = ?"),
+      restart: s(
+        `UPDATE instances SET status = 'queued', output = NULL, error = NULL, started_at = NULL, ended_at = NULL,
+           wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+           epoch = epoch + 1, expires_at = NULL, updated_at = ? WHERE seq = ?`,
+      ),
+      expired: s("SELECT seq FROM instances WHERE expires_at <= ? ORDER BY expires_at LIMIT ?"),
+      deleteInstance: s("DELETE FROM instances WHERE seq = ?"),
+    };
+  }
+
+  private check(fence: Fence): void {
+    const row = this.stmt.epoch!.get(fence.seq) as { epoch: number } | undefined;
+    if (!row || row.epoch !== fence.epoch) throw new StaleLeaseError(String(fence.seq), fence.epoch);
+  }
+
+  private writeLog(seq: number, entries: LogInput[], now: number): void {
+    for (const e of entries) {
+      this.stmt.log!.run(
+        seq,
+        now,
+        e.type,
+        e.stepKey ?? null,
+        e.attempt ?? null,
+        e.data ? JSON.stringify(e.data) : null,
+      );
+    }
+  }
+
+  createInstances(items: NewInstance[], now: number): CreateResult[] {
+    return items.map((item) => {
+      const info = this.stmt.insertInstance!.run(
+        item.workflow,
+        item.id,
+        item.params,
+        item.trigger,
+        now,
+        now,
+        item.successRetentionMs,
+        item.errorRetentionMs,
+      );
+      if (info.changes === 0) return { id: item.id, created: false };
+      const seq = Number(info.lastInsertRowid);
+      this.writeLog(seq, [{ type: "WORKFLOW_QUEUED" }], now);
+      return { id: item.id, created: true, seq };
+    });
+  }
+
+  claim(req: ClaimRequest): Claim[] {
+    const claims: Claim[] = [];
+    let total = req.total;
+    const slots = { ...req.slots };
+    const until = req.now + req.leaseMs;
+    const take = (seq: number, waking: boolean) => {
+      const row = this.stmt.take!.get({ now: req.now, owner: req.owner, until, seq }) as InstanceRow;
+      if (!waking) this.writeLog(seq, [{ type: "WORKFLOW_START" }], req.now);
+      claims.push({ instance: toInstance(row) as Claim["instance"], waking });
+      total -= 1;
+      slots[row.workflow] = (slots[row.workflow] ?? 0) - 1;
+    };
+    // Instances whose holder died: a pause in progress settles as paused (nothing runs it now).
+    const orphans = this.stmt.expiredLeases!.all(req.now, req.owner, Math.max(total, 1) * 4 + 16) as Row[];
+    for (const o of orphans) {
+      if (o.status === "waitingForPause") {
+        this.stmt.pauseOrphan!.run(req.now, req.now, o.seq);
+        this.writeLog(o.seq as number, [{ type: "WORKFLOW_PAUSED" }], req.now);
+      } else if (total > 0 && (slots[o.workflow as string] ?? 0) > 0) {
+        take(o.seq as number, true);
+      }
+    }
+    for (const workflow of Object.keys(slots)) {
+      const n = Math.min(slots[workflow] ?? 0, total);
+      if (n <= 0) continue;
+      for (const r of this.stmt.dueWaiting!.all(req.now, workflow, n) as Row[]) take(r.seq as number, true);
+    }
+    for (const workflow of Object.keys(slots)) {
+      const n = Math.min(slots[workflow] ?? 0, total);
+      if (n <= 0) continue;
+      for (const r of this.stmt.queued!.all(workflow, n) as Row[]) take(r.seq as number, false);
+    }
+    return claims;
+  }
+
+  renewLeases(owner: string, fences: Fence[], until: number): void {
+    for (const f of fences) this.stmt.renew!.run(until, f.seq, f.epoch, owner);
+  }
+
+  releaseLease(fence: Fence, now: number): void {
+    this.stmt.release!.run(now, now, fence.seq, fence.epoch);
+  }
+
+  recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): void {
+    this.check(fence);
+    this.stmt.upsertStep!.run(fromStep(fence.seq, record));
+    this.writeLog(fence.seq, log, now);
+  }
+
+  appendLog(fence: Fence, log: LogInput[], now: number): void {
+    this.check(fence);
+    this.writeLog(fence.seq, log, now);
+  }
+
+  consumeEvent(
+    fence: Fence,
+    step: { key: string; name: string; count: number; startedAt: number; type: string },
+    now: number,
+  ): EventRecord | undefined {
+    this.check(fence);
+    const row = this.stmt.pendingEvent!.get(fence.seq, step.type) as Row | undefined;
+    if (!row) return undefined;
+    this.stmt.consume!.run(step.key, now, row.seq);
+    const event: EventRecord = {
+      seq: row.seq as number,
+      type: row.type as string,
+      payload: row.payload as Uint8Array,
+      sentAt: row.sent_at as number,
+    };
+    const record: StepRecord = {
+      key: step.key,
+      kind: "waitForEvent",
+      name: step.name,
+      count: step.count,
+      startedAt: step.startedAt,
+      config: null,
+      status: "succeeded",
+      attempts: 1,
+      value: event.payload,
+      endedAt: now,
+      event: { type: event.type, sentAt: event.sentAt },
+    };
+    this.stmt.upsertStep!.run(fromStep(fence.seq, record));
+    this.writeLog(fence.seq, [{ type: "WAIT_COMPLETE", stepKey: step.key, data: { type: step.type } }], now);
+    return event;
+  }
+
+  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): void {
+    this.check(fence);
+    const types = encodeWaitTypes(wake.waitTypes);
+    const due = types !== null && this.stmt.anyPendingOf!.get(fence.seq, types) !== undefined;
+    this.stmt.suspend!.run(due ? now : wake.wakeAt, types, now, fence.seq);
+    this.writeLog(fence.seq, [{ type: "WORKFLOW_WAITING", data: { wakeAt: wake.wakeAt, waitTypes: wake.waitTypes } }], now);
+  }
+
+  settlePause(fence: Fence, now: number): void {
+    this.check(fence);
+    if (this.stmt.settlePause!.run(now, now, fence.seq).changes > 0) {
+      this.writeLog(fence.seq, [{ type: "WORKFLOW_PAUSED" }], now);
+    }
+  }
+
+  finish(
+    fence: Fence,
+    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
+    now: number,
+  ): void {
+    this.check(fence);
+    this.stmt.finish!.run({
+      seq: fence.seq,
+      now,
+      status: result.status,
+      output: result.status === "complete" ? result.output : null,
+      error: result.status === "errored" ? JSON.stringify(result.error) : null,
+    });
+    const type = result.status === "complete" ? "WORKFLOW_SUCCESS" : "WORKFLOW_FAILURE";
+    this.writeLog(fence.seq, [{ type, data: result.status === "errored" ? { error: result.error } : null }], now);
+  }
+
+  private find(workflow: string, id: string): Row | undefined {
+    return this.stmt.byId!.get(workflow, id) as Row | undefined;
+  }
+
+  sendEvent(
+    workflow: string,
+    id: string,
+    event: { type: string; payload: Uint8Array },
+    now: number,
+  ): ControlResult<"sent" | "finished"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const status = row.status as StoredStatus;
+    if (status === "complete" || status === "errored" || status === "terminated") {
+      return { outcome: "finished", status };
+    }
+    const seq = row.seq as number;
+    this.stmt.insertEvent!.run(seq, event.type, event.payload, now);
+    this.writeLog(seq, [{ type: "EVENT_SENT", data: { type: event.type } }], now);
+    const types = row.wait_types as string | null;
+    if (status === "waiting" && types?.includes(`,${event.type},`)) this.stmt.wakeNow!.run(now, now, seq);
+    return { outcome: "sent", status };
+  }
+
+  requestPause(workflow: string, id: string, now: number): ControlResult<"paused" | "pausing" | "noop"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const seq = row.seq as number;
+    switch (row.status) {
+      case "queued":
+      case "waiting":
+        this.stmt.pauseNow!.run(now, now, seq);
+        this.writeLog(seq, [{ type: "WORKFLOW_PAUSED" }], now);
+        return { outcome: "paused", status: "paused" };
+      case "running":
+        this.stmt.setStatus!.run("waitingForPause", now, seq);
+        return { outcome: "pausing", status: "waitingForPause" };
+      default:
+        return { outcome: "noop", status: row.status as never };
+    }
+  }
+
+  resume(workflow: string, id: string, now: number): ControlResult<"resumed" | "unpaused" | "noop"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const seq = row.seq as number;
+    if (row.status === "paused") {
+      const pausedFor = Math.max(0, now - ((row.paused_at as number | null) ?? now));
+      this.stmt.shiftTimers!.run(pausedFor, seq);
+      this.stmt.requeue!.run(now, seq);
+      this.writeLog(seq, [{ type: "WORKFLOW_RESUMED", data: { pausedForMs: pausedFor } }], now);
+      return { outcome: "resumed", status: "queued" };
+    }
+    if (row.status === "waitingForPause") {
+      this.stmt.setStatus!.run("running", now, seq);
+      return { outcome: "unpaused", status: "running" };
+    }
+    return { outcome: "noop", status: row.status as never };
+  }
+
+  terminate(workflow: string, id: string, now: number): ControlResult<"terminated" | "finished"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const status = row.status as StoredStatus;
+    if (status === "complete" || status === "errored" || status === "terminated") {
+      return { outcome: "finished", status };
+    }
+    this.stmt.terminate!.run(now, now, now, row.seq);
+    this.writeLog(row.seq as number, [{ type: "WORKFLOW_TERMINATED" }], now);
+    return { outcome: "terminated", status: "terminated" };
+  }
+
+  restart(workflow: string, id: string, now: number): ControlResult<"restarted"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const seq = row.seq as number;
+    this.stmt.wipeSteps!.run(seq);
+    this.stmt.wipeEvents!.run(seq);
+    this.stmt.wipeLog!.run(seq);
+    this.stmt.restart!.run(now, seq);
+    this.writeLog(seq, [{ type: "WORKFLOW_RESTARTED" }, { type: "WORKFLOW_QUEUED" }], now);
+    return { outcome: "restarted", status: "queued" };
+  }
+
+  deleteExpired(now: number, limit: number): number {
+    const rows = this.stmt.expired!.all(now, limit) as Row[];
+    for (const r of rows) this.deleteSeq(r.seq as number);
+    return rows.length;
+  }
+
+  private deleteSeq(seq: number): void {
+    this.stmt.wipeSteps!.run(seq);
+    this.stmt.wipeEvents!.run(seq);
+    this.stmt.wipeLog!.run(seq);
+    this.stmt.deleteInstance!.run(seq);
+  }
+
+  /** Single-process stores only: at open every lease belongs to a dead process. */
+  releaseAllLeases(): void {
+    this.db
+      .prepare(
+        "UPDATE instances SET lease_expires_at = 0, lease_owner = NULL WHERE status IN ('running', 'waitingForPause')",
+      )
+      .run();
+  }
+}

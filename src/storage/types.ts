@@ -1,0 +1,255 @@
+// The storage contract: everything the engine asks of a database, as a small set of atomic
+// transitions (not CRUD). SQLite and PostgreSQL adapters implement it and pass one conformance
+// suite. The engine passes `now` into every call; an adapter never reads the database clock.
+//
+// Glossary
+// - instance: one run of a workflow class, addressed by (workflow, id); `seq` is the store's own
+//   key for it, never reused, so a deleted-then-recreated id never sees the old journal.
+// - journal: one StepRecord per step key (`do:<name>:<count>`, `sleep:…`, `waitForEvent:…`).
+// - attempt: one execution of a `step.do` callback; a step has 1..limit+1 attempts.
+// - inbox: the events sent to an instance, FIFO per type; each is consumed by at most one wait.
+// - log: the append-only list of what happened (LogEntry), read by tests, API and dashboard.
+// - lease: (owner, expiry, epoch) set when a process claims an instance. Every journal write
+//   carries a Fence {seq, epoch}; a write whose epoch is not the current one is rejected with
+//   StaleLeaseError, so two processes never both record results for one instance.
+
+/** An error as stored: its name and message. */
+export type ErrorRecord = { name: string; message: string };
+
+/** The statuses a store keeps (`unknown` is only ever a reading fallback). */
+export type StoredStatus =
+  | "queued"
+  | "running"
+  | "waiting"
+  | "waitingForPause"
+  | "paused"
+  | "complete"
+  | "errored"
+  | "terminated";
+
+export const FINISHED_STATUSES: readonly StoredStatus[] = ["complete", "errored", "terminated"];
+
+export type TriggerSource = "api" | "binding" | "cron" | "event" | "unknown";
+
+/** Identifies the lease a runner holds; every journal write carries it. */
+export type Fence = { seq: number; epoch: number };
+
+type InstanceCommon = {
+  seq: number;
+  workflow: string;
+  id: string;
+  params: Uint8Array;
+  trigger: TriggerSource;
+  createdAt: number;
+  startedAt: number | null;
+  updatedAt: number;
+  epoch: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  successRetentionMs: number;
+  errorRetentionMs: number;
+};
+
+/** One instance's row. Fields that only make sense in some statuses live in those variants. */
+export type InstanceRecord =
+  | (InstanceCommon & { status: "queued" | "running" | "waitingForPause" })
+  | (InstanceCommon & { status: "waiting"; wakeAt: number | null; waitTypes: string[] })
+  | (InstanceCommon & { status: "paused"; pausedAt: number })
+  | (InstanceCommon & { status: "complete"; output: Uint8Array; endedAt: number; expiresAt: number })
+  | (InstanceCommon & { status: "errored"; error: ErrorRecord; endedAt: number; expiresAt: number })
+  | (InstanceCommon & { status: "terminated"; endedAt: number; expiresAt: number });
+
+export type StepKind = "do" | "sleep" | "waitForEvent";
+
+type StepCommon = {
+  key: string;
+  kind: StepKind;
+  name: string;
+  count: number;
+  startedAt: number;
+  /** Resolved config (JSON) persisted at the first attempt; it wins on replay. */
+  config: unknown;
+};
+
+/**
+ * A journal record. `running`: attempt `attempts` started and has no result yet.
+ * `retrying`: attempt `attempts` failed, the next starts at `wakeAt`. `waiting`: a sleep (until
+ * `wakeAt`) or a wait for an event of `eventType` (until the deadline `wakeAt`).
+ */
+export type StepRecord =
+  | (StepCommon & { status: "running"; attempts: number })
+  | (StepCommon & { status: "retrying"; attempts: number; wakeAt: number; error: ErrorRecord })
+  | (StepCommon & { status: "waiting"; wakeAt: number; eventType: string | null })
+  | (StepCommon & {
+      status: "succeeded";
+      attempts: number;
+      value: Uint8Array;
+      endedAt: number;
+      /** waitForEvent only: the type and send time of the event received. */
+      event: { type: string; sentAt: number } | null;
+    })
+  | (StepCommon & { status: "failed"; attempts: number; error: ErrorRecord; endedAt: number });
+
+/** Names of log entries, in Cloudflare's vocabulary where it has one. */
+export type LogType =
+  | "WORKFLOW_QUEUED"
+  | "WORKFLOW_START"
+  | "WORKFLOW_SUCCESS"
+  | "WORKFLOW_FAILURE"
+  | "WORKFLOW_TERMINATED"
+  | "WORKFLOW_PAUSED"
+  | "WORKFLOW_RESUMED"
+  | "WORKFLOW_RESTARTED"
+  | "WORKFLOW_WAITING"
+  | "STEP_START"
+  | "STEP_SUCCESS"
+  | "STEP_FAILURE"
+  | "ATTEMPT_START"
+  | "ATTEMPT_SUCCESS"
+  | "ATTEMPT_FAILURE"
+  | "SLEEP_START"
+  | "SLEEP_COMPLETE"
+  | "WAIT_START"
+  | "WAIT_COMPLETE"
+  | "WAIT_TIMED_OUT"
+  | "EVENT_SENT";
+
+export type LogInput = {
+  type: LogType;
+  stepKey?: string | null;
+  attempt?: number | null;
+  /** Small JSON detail: an error, a retry delay, a wake time, an event type. */
+  data?: Record<string, unknown> | null;
+};
+
+export type LogEntry = {
+  seq: number;
+  at: number;
+  type: LogType;
+  stepKey: string | null;
+  attempt: number | null;
+  data: Record<string, unknown> | null;
+};
+
+export type NewInstance = {
+  workflow: string;
+  id: string;
+  params: Uint8Array;
+  trigger: TriggerSource;
+  successRetentionMs: number;
+  errorRetentionMs: number;
+};
+
+export type CreateResult = { id: string; created: true; seq: number } | { id: string; created: false };
+
+/** What the scheduler may claim in one call. */
+export type ClaimRequest = {
+  owner: string;
+  now: number;
+  leaseMs: number;
+  /** Free running slots per workflow name (this process's caps). Absent workflows get none. */
+  slots: Record<string, number>;
+  /** Free running slots in all (the engine-wide cap). */
+  total: number;
+};
+
+export type Claim = {
+  instance: InstanceRecord & { status: "running" };
+  /** True when the instance was waking (timer, event, expired lease), false when newly started. */
+  waking: boolean;
+};
+
+export type ListQuery = {
+  workflow: string;
+  status?: StoredStatus | undefined;
+  /** Page size, 1..1000. */
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string | undefined;
+  /** Newest first (default) or oldest first. */
+  order?: "desc" | "asc";
+};
+
+export type ListPage = { items: InstanceRecord[]; nextCursor: string | null };
+
+export type ControlResult<T extends string> = { outcome: T; status: StoredStatus } | { outcome: "not_found" };
+
+export type EventRecord = { seq: number; type: string; payload: Uint8Array; sentAt: number };
+
+/** Limits and behaviours that differ between adapters, declared instead of branched on. */
+export type StoreCapabilities = {
+  /** Only one process can open this store at a time (SQLite file lock). */
+  singleProcess: boolean;
+};
+
+/**
+ * The contract. Journal methods take a Fence and reject with StaleLeaseError when it is stale;
+ * control methods act by (workflow, id) from any process.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+
+  /** Creates instances. `skip` leaves existing ids out; `fail` reports them as not created. */
+  createInstances(items: NewInstance[], now: number): Promise<CreateResult[]>;
+  getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined>;
+  listInstances(query: ListQuery): Promise<ListPage>;
+  countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>>;
+
+  /** Claims waking instances first, then queued ones oldest first, within the slots. */
+  claim(request: ClaimRequest): Promise<Claim[]>;
+  /** The earliest time at which something not held by `owner` becomes claimable. */
+  nextWakeAt(owner: string): Promise<number | null>;
+  renewLeases(owner: string, fences: Fence[], until: number): Promise<void>;
+  /** Releases a lease without changing status (graceful shutdown): the instance is claimable at once. */
+  releaseLease(fence: Fence, now: number): Promise<void>;
+
+  loadJournal(seq: number): Promise<StepRecord[]>;
+  /** Upserts one journal record and appends log entries, atomically, fenced. */
+  recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void>;
+  /** Appends log entries only, fenced. */
+  appendLog(fence: Fence, log: LogInput[], now: number): Promise<void>;
+  /**
+   * Takes the oldest unconsumed event of `type`, marks it consumed by `stepKey` and records the
+   * step as succeeded with the event as its value, atomically. Undefined when none is buffered.
+   */
+  consumeEvent(
+    fence: Fence,
+    step: { key: string; name: string; count: number; startedAt: number; type: string },
+    now: number,
+  ): Promise<EventRecord | undefined>;
+  /**
+   * Hibernates: status `waiting` until `wakeAt` or an event of one of `waitTypes`, lease
+   * released. If a matching event is already buffered, the instance is due at once.
+   */
+  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void>;
+  /** A pause requested while running took effect: `waitingForPause` → `paused`, lease released. */
+  settlePause(fence: Fence, now: number): Promise<void>;
+  /** Ends the instance (`complete` with output or `errored` with error); sets its expiry. */
+  finish(
+    fence: Fence,
+    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
+    now: number,
+  ): Promise<void>;
+
+  /** Buffers an event (FIFO per type) and wakes the instance if it waits for that type. */
+  sendEvent(
+    workflow: string,
+    id: string,
+    event: { type: string; payload: Uint8Array },
+    now: number,
+  ): Promise<ControlResult<"sent" | "finished">>;
+  /** queued/waiting → paused; running → waitingForPause; otherwise unchanged. */
+  requestPause(workflow: string, id: string, now: number): Promise<ControlResult<"paused" | "pausing" | "noop">>;
+  /** paused → queued (timers shifted by the paused time); waitingForPause → running; otherwise no-op. */
+  resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">>;
+  /** Any non-finished status → terminated (epoch bumped, so a live runner's writes are refused). */
+  terminate(workflow: string, id: string, now: number): Promise<ControlResult<"terminated" | "finished">>;
+  /** Erases journal, inbox and log and queues the instance again with the same params. */
+  restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">>;
+
+  readLog(seq: number): Promise<LogEntry[]>;
+  /** Deletes up to `limit` finished instances whose retention ended; returns how many. */
+  deleteExpired(now: number, limit: number): Promise<number>;
+
+  close(): Promise<void>;
+}
