@@ -18,5 +18,7 @@ export function isNonRetryable(error: unknown): boolean {
   if (error instanceof NonRetryableError) return true;
   if (typeof error !== "object" || error === null) return false;
   const { name, message } = error as { name?: unknown; message?: unknown };
-  return name === "NonRetryableError" || (typeof message === "string" && message.startsWith("NonRetryableError"));
+  return (
+    name === "NonRetryableError" || (typeof message === "string" && message.startsWith("NonRetryableError"))
+  );
 }

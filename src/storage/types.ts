@@ -239,7 +239,11 @@ export interface Store {
     now: number,
   ): Promise<ControlResult<"sent" | "finished">>;
   /** queued/waiting → paused; running → waitingForPause; otherwise unchanged. */
-  requestPause(workflow: string, id: string, now: number): Promise<ControlResult<"paused" | "pausing" | "noop">>;
+  requestPause(
+    workflow: string,
+    id: string,
+    now: number,
+  ): Promise<ControlResult<"paused" | "pausing" | "noop">>;
   /** paused → queued (timers shifted by the paused time); waitingForPause → running; otherwise no-op. */
   resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">>;
   /** Any non-finished status → terminated (epoch bumped, so a live runner's writes are refused). */

@@ -18,7 +18,9 @@ export function openConnection(path: string, synchronous: SqliteSynchronous): Da
 
 /** Applies every migration newer than the file's version, each in its own transaction. */
 export function migrate(db: Database.Database, now: number): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+  );
   const row = db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
   const current = row.v ?? 0;
   const latest = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,7 +1,14 @@
 // Converts SQLite rows to the contract's records and back. Used by the read side on the main
 // thread and by the writer thread, so both speak the same shapes.
 
-import type { ErrorRecord, InstanceRecord, LogEntry, StepRecord, StoredStatus, TriggerSource } from "../types.js";
+import type {
+  ErrorRecord,
+  InstanceRecord,
+  LogEntry,
+  StepRecord,
+  StoredStatus,
+  TriggerSource,
+} from "../types.js";
 
 export type InstanceRow = {
   seq: number;

@@ -116,7 +116,8 @@ export class SqliteStore implements Store {
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
     const out: Partial<Record<StoredStatus, number>> = {};
-    for (const r of this.q.counts!.all(workflow) as { status: StoredStatus; n: number }[]) out[r.status] = r.n;
+    for (const r of this.q.counts!.all(workflow) as { status: StoredStatus; n: number }[])
+      out[r.status] = r.n;
     return out;
   }
 
@@ -185,7 +186,11 @@ export class SqliteStore implements Store {
     return this.writer.call("sendEvent", [workflow, id, event, now]);
   }
 
-  requestPause(workflow: string, id: string, now: number): Promise<ControlResult<"paused" | "pausing" | "noop">> {
+  requestPause(
+    workflow: string,
+    id: string,
+    now: number,
+  ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
     return this.writer.call("requestPause", [workflow, id, now]);
   }
 

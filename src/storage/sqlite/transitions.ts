@@ -76,8 +76,11 @@ export class SqliteTransitions {
         "SELECT 1 FROM events WHERE instance_seq = ? AND consumed_by IS NULL AND instr(?, ',' || type || ',') > 0 LIMIT 1",
       ),
       suspend: s(
-        `UPDATE instances SET status = 'waiting', wake_at = ?, wait_types = ?, lease_owner = NULL,
-           lease_expires_at = NULL, updated_at = ? WHERE seq = ?`,
+        `UPDATE instances SET status = CASE WHEN status = 'waitingForPause' THEN 'paused' ELSE 'waiting' END,
+           paused_at = CASE WHEN status = 'waitingForPause' THEN @now END,
+           wake_at = CASE WHEN status = 'waitingForPause' THEN NULL ELSE @wake END,
+           wait_types = CASE WHEN status = 'waitingForPause' THEN NULL ELSE @types END,
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE seq = @seq RETURNING status`,
       ),
       settlePause: s(
         `UPDATE instances SET status = 'paused', paused_at = ?, lease_owner = NULL, lease_expires_at = NULL,
@@ -246,8 +249,12 @@ export class SqliteTransitions {
     this.check(fence);
     const types = encodeWaitTypes(wake.waitTypes);
     const due = types !== null && this.stmt.anyPendingOf!.get(fence.seq, types) !== undefined;
-    this.stmt.suspend!.run(due ? now : wake.wakeAt, types, now, fence.seq);
-    this.writeLog(fence.seq, [{ type: "WORKFLOW_WAITING", data: { wakeAt: wake.wakeAt, waitTypes: wake.waitTypes } }], now);
+    const row = this.stmt.suspend!.get({ wake: due ? now : wake.wakeAt, types, now, seq: fence.seq }) as Row;
+    const entry: LogInput =
+      row.status === "paused"
+        ? { type: "WORKFLOW_PAUSED" }
+        : { type: "WORKFLOW_WAITING", data: { wakeAt: wake.wakeAt, waitTypes: wake.waitTypes } };
+    this.writeLog(fence.seq, [entry], now);
   }
 
   settlePause(fence: Fence, now: number): void {
@@ -271,7 +278,11 @@ export class SqliteTransitions {
       error: result.status === "errored" ? JSON.stringify(result.error) : null,
     });
     const type = result.status === "complete" ? "WORKFLOW_SUCCESS" : "WORKFLOW_FAILURE";
-    this.writeLog(fence.seq, [{ type, data: result.status === "errored" ? { error: result.error } : null }], now);
+    this.writeLog(
+      fence.seq,
+      [{ type, data: result.status === "errored" ? { error: result.error } : null }],
+      now,
+    );
   }
 
   private find(workflow: string, id: string): Row | undefined {

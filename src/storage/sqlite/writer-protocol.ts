@@ -4,4 +4,6 @@ export type WriterRequest = { id: number; op: string; args: unknown[] };
 
 export type WriterError = { name: string; message: string; code?: string | undefined };
 
-export type WriterReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WriterError };
+export type WriterReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: WriterError };

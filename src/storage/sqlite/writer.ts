@@ -10,7 +10,8 @@ type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => vo
 
 /** Starts the writer thread from compiled JS, or from TypeScript source through tsx in development. */
 function spawnWriter(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./writer-thread.js", import.meta.url), { workerData });
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./writer-thread.js", import.meta.url), { workerData });
   const source = new URL("./writer-thread.ts", import.meta.url).href;
   const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(boot, { eval: true, workerData });
@@ -46,7 +47,9 @@ export class SqliteWriter {
       }
     });
     worker.on("error", (error) => this.failAll(error));
-    worker.on("exit", () => this.failAll(new WorkflowsError("engine.closed", "the SQLite writer thread exited")));
+    worker.on("exit", () =>
+      this.failAll(new WorkflowsError("engine.closed", "the SQLite writer thread exited")),
+    );
   }
 
   static async start(path: string, synchronous: SqliteSynchronous, now: number, exclusive: boolean) {

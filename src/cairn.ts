@@ -1,0 +1,57 @@
+// `Cairn.open`: the embedding entry point. Opens the store, builds the engine and one binding
+// per workflow, and composes `env` (the caller's values plus the bindings) for workflows to use.
+
+import { WorkflowBinding } from "./api/binding.js";
+import type { Workflow } from "./api/types.js";
+import type { Clock } from "./engine/clock.js";
+import { Engine } from "./engine/engine.js";
+import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
+import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
+
+export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> = EngineOptionsInput &
+  StorageSettings & {
+    /** "sqlite:./data/cairn.db", a file path, ":memory:", or a Store. */
+    storage: StorageOption;
+    /** Workflows by binding name, as `[[workflows]]` entries in a wrangler config. */
+    workflows: W;
+    /** What workflows read through `this.env`, besides the workflow bindings. */
+    env?: E;
+    /** Time source; tests pass a FakeClock. */
+    clock?: Clock;
+  };
+
+export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
+
+/**
+ * A running Cairn: the bindings in `env`, and `close()`.
+ * @example
+ * const cairn = await Cairn.open({ storage: "sqlite:./data/cairn.db", workflows: { MY_WORKFLOW: { name: "my-workflow", class: MyWorkflow } } });
+ * await cairn.env.MY_WORKFLOW.create({ id: "order-42", params: { amount: 3 } });
+ */
+export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
+  readonly env: CairnEnv<W, E>;
+  readonly engine: Engine;
+
+  private constructor(engine: Engine, env: CairnEnv<W, E>) {
+    this.engine = engine;
+    this.env = env;
+  }
+
+  static async open<W extends Record<string, WorkflowDefinitionInput>, E = {}>(
+    options: CairnOptions<W, E>,
+  ): Promise<Cairn<W, E>> {
+    const settings = Engine.resolveSettings(options.workflows, options);
+    const now = options.clock?.now() ?? Date.now();
+    const store = await openStore(options.storage, options, now);
+    const engine = new Engine(store, { ...(options.clock ? { clock: options.clock } : {}), settings });
+    const env = { ...(options.env ?? {}) } as Record<string, unknown>;
+    for (const def of settings.workflows.values()) env[def.binding] = new WorkflowBinding(engine, def.name);
+    engine.start(env);
+    return new Cairn(engine, env as CairnEnv<W, E>);
+  }
+
+  /** Stops taking work, lets in-flight attempts finish, and closes storage. */
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}

@@ -1,0 +1,275 @@
+// One activation of an instance: the user's `run` called from the top against the journal
+// loaded once at claim time (replay). It tracks what is in flight (attempts, commits) and what
+// is waiting (timers, events); when nothing is in flight it hibernates, settles a pause or
+// drains, so a sleeping or waiting instance holds no memory.
+
+import { EngineClosedError, StaleLeaseError, WorkflowsError } from "../errors.js";
+import type { ErrorRecord, Fence, InstanceRecord, LogInput, StepRecord, Store } from "../storage/types.js";
+import type { CancelTimer, Clock } from "./clock.js";
+import { encodeValue, toErrorRecord } from "./values.js";
+
+/** What an activation needs from its engine. */
+export interface ActivationHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** Waits whose next timer is further away than this hibernate instead of holding memory. */
+  readonly hibernateAfterMs: number;
+  /** Called once when the activation stops, whatever the reason. */
+  ended(activation: Activation, reason: EndReason): void;
+  report(error: unknown, context: string): void;
+}
+
+export type EndReason = "finished" | "hibernated" | "paused" | "abandoned" | "drained" | "failed";
+
+export type PendingWait = {
+  wakeAt: number | null;
+  eventType: string | null;
+  wake: (cause: "timer" | "event") => void;
+  cancel: CancelTimer | null;
+};
+
+const never = <T>(): Promise<T> => new Promise<T>(() => {});
+
+export class Activation {
+  readonly fence: Fence;
+  readonly instance: InstanceRecord;
+  readonly journal: Map<string, StepRecord>;
+  readonly host: ActivationHost;
+  readonly stepLimit: number;
+  private readonly counters = new Map<string, number>();
+  private doCalls = 0;
+  private inflight = 0;
+  private readonly waits = new Set<PendingWait>();
+  private mode: "running" | "pausing" | "draining" = "running";
+  private gateOpen: (() => void) | null = null;
+  private gatePromise: Promise<void> | null = null;
+  private checkScheduled = false;
+  private stopped = false;
+  private drained: (() => void) | null = null;
+
+  constructor(host: ActivationHost, instance: InstanceRecord, journal: StepRecord[], stepLimit: number) {
+    this.host = host;
+    this.instance = instance;
+    this.fence = { seq: instance.seq, epoch: instance.epoch };
+    this.journal = new Map(journal.map((r) => [r.key, r]));
+    this.stepLimit = stepLimit;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  now(): number {
+    return this.host.clock.now();
+  }
+
+  /** Runs the workflow; settles the instance when `run` returns or throws. */
+  start(run: () => Promise<unknown>): void {
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(run());
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    result.then(
+      (output) => this.complete(output),
+      (error) => this.fail(toErrorRecord(error)),
+    );
+    this.scheduleCheck();
+  }
+
+  /** The key of the next call of `kind` with `name` in this run (SPEC A6: name + occurrence). */
+  nextKey(kind: "do" | "sleep" | "waitForEvent", name: string): { key: string; count: number } {
+    const counter = `${kind}:${name}`;
+    const count = (this.counters.get(counter) ?? 0) + 1;
+    this.counters.set(counter, count);
+    return { key: `${kind}:${count}:${name}`, count };
+  }
+
+  /** Counts one `step.do`; past the limit the instance fails at once (SPEC A11). */
+  countDo(): Promise<void> | undefined {
+    this.doCalls += 1;
+    if (this.doCalls <= this.stepLimit) return undefined;
+    const message = `The limit of ${this.stepLimit} steps has been reached. This limit can be changed in your workflow configuration (limits.steps).`;
+    const error = new WorkflowsError("step.limit_exceeded", message);
+    void this.fail({ name: error.name, message: error.message });
+    return never();
+  }
+
+  /** Resolves when new steps may start: at once unless a pause or a drain is in progress. */
+  gate(): Promise<void> {
+    if (this.stopped) return never();
+    if (this.mode === "running") return Promise.resolve();
+    if (this.mode === "draining") return never();
+    if (!this.gatePromise) {
+      this.gatePromise = new Promise<void>((resolve) => {
+        this.gateOpen = resolve;
+      });
+    }
+    this.scheduleCheck();
+    return this.gatePromise;
+  }
+
+  /** Writes a journal record without waiting for its commit (attempt starts, sleep starts). */
+  write(record: StepRecord, log: LogInput[]): void {
+    this.journal.set(record.key, record);
+    if (this.stopped) return;
+    this.host.store.recordStep(this.fence, record, log, this.now()).catch((e) => this.storeFailed(e));
+  }
+
+  /** Writes a journal record and resolves once it is durable; never settles if the lease is lost. */
+  async commit(record: StepRecord, log: LogInput[]): Promise<void> {
+    this.journal.set(record.key, record);
+    await this.track(this.host.store.recordStep(this.fence, record, log, this.now()));
+  }
+
+  /** Counts `work` as in flight: no hibernation or pause settles until it is done. */
+  async track<T>(work: Promise<T>): Promise<T> {
+    if (this.stopped) return never();
+    this.inflight += 1;
+    try {
+      return await work;
+    } catch (error) {
+      if (error instanceof StaleLeaseError || error instanceof EngineClosedError) {
+        this.storeFailed(error);
+        return never();
+      }
+      throw error;
+    } finally {
+      this.inflight -= 1;
+      this.scheduleCheck();
+    }
+  }
+
+  /** Waits for a timer (`wakeAt`) and/or an event of `eventType`; may hibernate meanwhile. */
+  waitFor(wakeAt: number | null, eventType: string | null): Promise<"timer" | "event"> {
+    if (this.stopped) return never();
+    return new Promise((resolve) => {
+      const wait: PendingWait = {
+        wakeAt,
+        eventType,
+        cancel: null,
+        wake: (cause) => {
+          if (!this.waits.delete(wait)) return;
+          wait.cancel?.();
+          resolve(cause);
+        },
+      };
+      if (wakeAt !== null) wait.cancel = this.host.clock.setTimer(wakeAt, () => wait.wake("timer"));
+      this.waits.add(wait);
+      this.scheduleCheck();
+    });
+  }
+
+  /** An event of `type` was buffered for this instance: wake the waits for that type, oldest first. */
+  notifyEvent(type: string): void {
+    for (const wait of [...this.waits]) if (wait.eventType === type) wait.wake("event");
+  }
+
+  requestPause(): void {
+    if (this.stopped || this.mode !== "running") return;
+    this.mode = "pausing";
+    this.scheduleCheck();
+  }
+
+  cancelPause(): void {
+    if (this.mode !== "pausing") return;
+    this.mode = "running";
+    this.gateOpen?.();
+    this.gateOpen = null;
+    this.gatePromise = null;
+  }
+
+  /** Stops taking new steps, lets in-flight ones finish, then releases the lease. */
+  drain(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.mode = "draining";
+    const done = new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
+    this.scheduleCheck();
+    return done;
+  }
+
+  /** Drops the activation without writing (terminated, restarted, or claimed elsewhere). */
+  abandon(): void {
+    void this.stop("abandoned");
+  }
+
+  /**
+   * Stops the activation at once (no step resumes after this), then performs its last write,
+   * then tells the engine, so that whoever waits on the instance sees the written state.
+   */
+  private async stop(reason: EndReason, lastWrite?: () => Promise<void>): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const wait of this.waits) wait.cancel?.();
+    this.waits.clear();
+    try {
+      await lastWrite?.();
+    } catch (error) {
+      if (!(error instanceof StaleLeaseError) && !(error instanceof EngineClosedError)) {
+        this.host.report(error, `instance ${this.instance.workflow}/${this.instance.id} (${reason})`);
+      }
+    }
+    this.drained?.();
+    this.host.ended(this, reason);
+  }
+
+  private storeFailed(error: unknown): void {
+    if (!(error instanceof StaleLeaseError) && !(error instanceof EngineClosedError)) {
+      this.host.report(error, `instance ${this.instance.workflow}/${this.instance.id}`);
+    }
+    void this.stop("failed");
+  }
+
+  private scheduleCheck(): void {
+    if (this.checkScheduled || this.stopped) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      void this.check();
+    });
+  }
+
+  /** Runs after user code settled: decides between continuing, hibernating, pausing, draining. */
+  private async check(): Promise<void> {
+    if (this.stopped || this.inflight > 0) return;
+    const store = this.host.store;
+    if (this.mode === "draining") {
+      return this.stop("drained", () => store.releaseLease(this.fence, this.now()));
+    }
+    if (this.mode === "pausing") {
+      return this.stop("paused", () => store.settlePause(this.fence, this.now()));
+    }
+    if (this.waits.size === 0) return;
+    let wakeAt: number | null = null;
+    const types: string[] = [];
+    for (const w of this.waits) {
+      if (w.wakeAt !== null) wakeAt = wakeAt === null ? w.wakeAt : Math.min(wakeAt, w.wakeAt);
+      if (w.eventType !== null && !types.includes(w.eventType)) types.push(w.eventType);
+    }
+    const soon = wakeAt !== null && wakeAt - this.now() <= this.host.hibernateAfterMs;
+    if (soon && types.length === 0) return;
+    return this.stop("hibernated", () => store.suspend(this.fence, { wakeAt, waitTypes: types }, this.now()));
+  }
+
+  private async complete(output: unknown): Promise<void> {
+    if (this.stopped) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeValue(output, "the workflow's output", "output.too_large");
+    } catch (error) {
+      return this.fail(toErrorRecord(error));
+    }
+    return this.stop("finished", () =>
+      this.host.store.finish(this.fence, { status: "complete", output: bytes }, this.now()),
+    );
+  }
+
+  private async fail(error: ErrorRecord): Promise<void> {
+    return this.stop("finished", () =>
+      this.host.store.finish(this.fence, { status: "errored", error }, this.now()),
+    );
+  }
+}

@@ -1,0 +1,95 @@
+// Time, injected: the engine reads `now` and arms timers only through a Clock, so tests can
+// replace real time with a FakeClock and move it forward deterministically.
+
+/** Cancels a timer; calling it twice is harmless. */
+export type CancelTimer = () => void;
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `callback` once, at or after the time `at` (ms since the epoch). */
+  setTimer(at: number, callback: () => void): CancelTimer;
+}
+
+/** setTimeout cannot wait longer than 2^31-1 ms; longer timers re-arm in steps. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/** Real time. Timers do not keep the process alive (the engine keeps it alive while it runs). */
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(at: number, callback: () => void): CancelTimer {
+    let handle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      const delay = at - Date.now();
+      if (delay > MAX_TIMEOUT_MS) {
+        handle = setTimeout(arm, MAX_TIMEOUT_MS);
+      } else {
+        handle = setTimeout(callback, Math.max(0, delay));
+      }
+      handle.unref();
+    };
+    arm();
+    return () => clearTimeout(handle);
+  }
+}
+
+type FakeTimer = { at: number; seq: number; callback: () => void };
+
+/**
+ * A clock that moves only when told. `advance` fires due timers in time order.
+ * @example
+ * const clock = new FakeClock(Date.parse("2026-01-01")); await clock.advance("1 hour" in ms)
+ */
+export class FakeClock implements Clock {
+  private current: number;
+  private timers: FakeTimer[] = [];
+  private seq = 0;
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(at: number, callback: () => void): CancelTimer {
+    const timer = { at, seq: this.seq++, callback };
+    this.timers.push(timer);
+    if (at <= this.current) queueMicrotask(() => this.fire(timer));
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** Number of armed timers (useful to check that nothing is left behind). */
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    this.set(this.current + ms);
+  }
+
+  /** Moves time to `at` (never backwards), firing due timers in order. */
+  set(at: number): void {
+    if (at < this.current) throw new RangeError(`FakeClock cannot move back from ${this.current} to ${at}`);
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= at).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.current = Math.max(this.current, due.at);
+      this.fire(due);
+    }
+    this.current = at;
+  }
+
+  private fire(timer: FakeTimer): void {
+    const before = this.timers.length;
+    this.timers = this.timers.filter((t) => t !== timer);
+    if (this.timers.length !== before) timer.callback();
+  }
+}

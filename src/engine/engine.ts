@@ -1,0 +1,429 @@
+// The engine: owns the store, the clock, the scheduler and the live activations. Every public
+// operation of the binding (create, status, pause, resume, terminate, restart, sendEvent) lands
+// here as a store transition plus, when this process runs the instance, a signal to it.
+
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type {
+  ExecutionContext,
+  InstanceStatus,
+  WorkflowEvent,
+  WorkflowInstanceCreateOptions,
+  WorkflowStep,
+} from "../api/types.js";
+import { EngineClosedError, WorkflowsError } from "../errors.js";
+import type {
+  Claim,
+  InstanceRecord,
+  LogEntry,
+  NewInstance,
+  StepRecord,
+  Store,
+  TriggerSource,
+} from "../storage/types.js";
+import { Activation, type ActivationHost, type EndReason } from "./activation.js";
+import { type Clock, SystemClock } from "./clock.js";
+import { parseDuration } from "./duration.js";
+import { Scheduler, type SchedulerHost } from "./scheduler.js";
+import { type EngineSettings, resolveSettings, type WorkflowDefinitionInput } from "./settings.js";
+import { describeValue, validateAddressableId, validateEventType, validateInstanceId } from "./validate.js";
+import { decodeValue, encodeValue } from "./values.js";
+import { createWorkflowStep } from "./workflow-step.js";
+
+export type { EngineSettings, WorkflowDefinitionInput } from "./settings.js";
+
+/** A workflow class as the engine sees it: constructed with (ctx, env), then `run(event, step)`. */
+export type WorkflowClass = new (
+  ctx: ExecutionContext,
+  env: any,
+) => { run(event: Readonly<WorkflowEvent<any>>, step: WorkflowStep): Promise<unknown> };
+
+export const MAX_BATCH = 100;
+
+/** Emitted on `engine.changes` as "change" whenever this process changed an instance. */
+export type InstanceChange = { workflow: string; id: string };
+
+export class Engine implements ActivationHost, SchedulerHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly owner: string;
+  readonly leaseMs: number;
+  readonly hibernateAfterMs: number;
+  readonly changes = new EventEmitter();
+  private readonly settings: EngineSettings;
+  private readonly scheduler: Scheduler;
+  private readonly live = new Map<number, Activation>();
+  private readonly liveById = new Map<string, Activation>();
+  private readonly runningByWorkflow = new Map<string, number>();
+  private env: Record<string, unknown> = {};
+  private closed = false;
+  private started = false;
+  private cancelSweep: (() => void) | null = null;
+  private cancelRenew: (() => void) | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
+
+  constructor(store: Store, options: { clock?: Clock; settings: EngineSettings }) {
+    this.store = store;
+    this.clock = options.clock ?? new SystemClock();
+    this.settings = options.settings;
+    this.owner = options.settings.owner ?? `cairn-${process.pid}-${randomUUID().slice(0, 8)}`;
+    // A single-process store cannot have a competing holder, so its leases never need to expire.
+    this.leaseMs = store.capabilities.singleProcess ? Number.MAX_SAFE_INTEGER / 4 : options.settings.leaseMs;
+    this.hibernateAfterMs = options.settings.hibernateAfterMs;
+    this.scheduler = new Scheduler(this);
+    this.changes.setMaxListeners(0);
+  }
+
+  static resolveSettings = resolveSettings;
+
+  /** Sets what workflows see as `this.env` (bindings included) and starts taking work. */
+  start(env: Record<string, unknown>): void {
+    if (this.started) return;
+    this.started = true;
+    this.env = env;
+    // Timers are unref'd; this keeps the process alive while the engine is open.
+    this.keepAlive = setInterval(() => {}, 1 << 30);
+    this.scheduler.kick();
+    void this.sweep();
+    if (!this.store.capabilities.singleProcess) this.renewLoop();
+  }
+
+  definition(binding: string) {
+    return this.settings.workflows.get(binding);
+  }
+
+  private definitionByName(workflow: string) {
+    for (const def of this.settings.workflows.values()) if (def.name === workflow) return def;
+    return undefined;
+  }
+
+  // ---- binding operations -------------------------------------------------------------------
+
+  async create(
+    workflow: string,
+    batch: WorkflowInstanceCreateOptions[],
+    mode: "single" | "batch",
+    trigger: TriggerSource = "binding",
+  ): Promise<string[]> {
+    this.assertOpen();
+    const def = this.definitionByName(workflow);
+    if (!def) throw new WorkflowsError("workflow.not_found", `no workflow named "${workflow}"`);
+    if (mode === "batch") validateBatch(batch);
+    const seen = new Set<string>();
+    const items: NewInstance[] = [];
+    for (const options of batch) {
+      const item = this.newInstance(workflow, options, def.retention, trigger);
+      if (seen.has(item.id)) continue;
+      seen.add(item.id);
+      items.push(item);
+    }
+    const results = await this.store.createInstances(items, this.clock.now());
+    if (mode === "single" && !results[0]?.created) {
+      throw new WorkflowsError(
+        "instance.already_exists",
+        `an instance with id "${items[0]?.id}" already exists in workflow "${workflow}"; restart it, delete it, or wait for its retention to end`,
+      );
+    }
+    this.scheduler.kick();
+    const created = results.filter((r) => r.created).map((r) => r.id);
+    for (const id of created) this.emitChange(workflow, id);
+    return created;
+  }
+
+  private newInstance(
+    workflow: string,
+    options: WorkflowInstanceCreateOptions | undefined,
+    retention: { successMs: number; errorMs: number },
+    trigger: TriggerSource,
+  ): NewInstance {
+    if (
+      options !== undefined &&
+      (typeof options !== "object" || options === null || Array.isArray(options))
+    ) {
+      throw new WorkflowsError(
+        "instance.invalid_options",
+        `create options must be an object { id?, params?, retention? }, got ${describeValue(options)}`,
+      );
+    }
+    const id = options?.id === undefined ? randomUUID() : validateInstanceId(options.id);
+    const params = encodeValue(
+      options?.params ?? {},
+      `the params of instance "${id}"`,
+      "instance.params_too_large",
+    );
+    const r = options?.retention;
+    const ms = (value: unknown, field: string, fallback: number) =>
+      value === undefined ? fallback : parseDuration(value, `retention.${field}`, "instance.invalid_options");
+    return {
+      workflow,
+      id,
+      params,
+      trigger,
+      successRetentionMs: ms(r?.successRetention, "successRetention", retention.successMs),
+      errorRetentionMs: ms(r?.errorRetention, "errorRetention", retention.errorMs),
+    };
+  }
+
+  async get(workflow: string, id: string): Promise<InstanceRecord> {
+    this.assertOpen();
+    validateAddressableId(id);
+    const record = await this.store.getInstance(workflow, id);
+    if (!record) throw notFound(workflow, id);
+    return record;
+  }
+
+  async status(workflow: string, id: string): Promise<InstanceStatus> {
+    const record = await this.get(workflow, id);
+    if (record.status === "complete") return { status: "complete", output: decodeValue(record.output) };
+    if (record.status === "errored") return { status: "errored", error: { ...record.error } };
+    return { status: record.status };
+  }
+
+  /** The instance's event log, oldest first (what the timeline and tests read). */
+  async readLog(workflow: string, id: string): Promise<LogEntry[]> {
+    const record = await this.get(workflow, id);
+    return this.store.readLog(record.seq);
+  }
+
+  /** The instance's journal: one record per step key. */
+  async readJournal(workflow: string, id: string): Promise<StepRecord[]> {
+    const record = await this.get(workflow, id);
+    return this.store.loadJournal(record.seq);
+  }
+
+  async sendEvent(workflow: string, id: string, event: { type: string; payload: unknown }): Promise<void> {
+    this.assertOpen();
+    if (typeof event !== "object" || event === null) {
+      throw new WorkflowsError(
+        "event.invalid",
+        `sendEvent needs { type, payload }, got ${describeValue(event)}`,
+      );
+    }
+    const type = validateEventType(event.type);
+    const payload = encodeValue(event.payload, `the payload of event "${type}"`, "event.payload_too_large");
+    const result = await this.store.sendEvent(workflow, id, { type, payload }, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    if (result.outcome === "finished") {
+      throw new WorkflowsError(
+        "instance.not_running",
+        `instance "${id}" is ${result.status} and no longer accepts events`,
+      );
+    }
+    const active = this.liveById.get(key(workflow, id));
+    if (active) active.notifyEvent(type);
+    else this.scheduler.kick();
+  }
+
+  async pause(workflow: string, id: string): Promise<void> {
+    this.assertOpen();
+    const result = await this.store.requestPause(workflow, id, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    if (result.outcome === "pausing") this.liveById.get(key(workflow, id))?.requestPause();
+    this.emitChange(workflow, id);
+  }
+
+  async resume(workflow: string, id: string): Promise<void> {
+    this.assertOpen();
+    const result = await this.store.resume(workflow, id, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    if (result.outcome === "unpaused") this.liveById.get(key(workflow, id))?.cancelPause();
+    if (result.outcome === "resumed") this.scheduler.kick();
+    this.emitChange(workflow, id);
+  }
+
+  async terminate(workflow: string, id: string): Promise<void> {
+    this.assertOpen();
+    const result = await this.store.terminate(workflow, id, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    if (result.outcome === "finished") {
+      throw new WorkflowsError(
+        "instance.cannot_terminate",
+        `Cannot terminate instance "${id}" since it is in a finite state (${result.status})`,
+      );
+    }
+    this.liveById.get(key(workflow, id))?.abandon();
+    this.emitChange(workflow, id);
+  }
+
+  async restart(workflow: string, id: string): Promise<void> {
+    this.assertOpen();
+    const result = await this.store.restart(workflow, id, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    this.liveById.get(key(workflow, id))?.abandon();
+    this.scheduler.kick();
+    this.emitChange(workflow, id);
+  }
+
+  // ---- scheduling -----------------------------------------------------------------------------
+
+  freeSlots(): { slots: Record<string, number>; total: number } {
+    const total = this.closed ? 0 : this.settings.maxRunning - this.live.size;
+    const slots: Record<string, number> = {};
+    for (const def of this.settings.workflows.values()) {
+      slots[def.name] = Math.max(
+        0,
+        Math.min(total, def.concurrency - (this.runningByWorkflow.get(def.name) ?? 0)),
+      );
+    }
+    return { slots, total: Math.max(0, total) };
+  }
+
+  activate(claim: Claim): void {
+    const instance = claim.instance;
+    const def = this.definitionByName(instance.workflow);
+    const previous = this.live.get(instance.seq);
+    if (previous) previous.abandon();
+    if (!def) {
+      this.report(new Error(`claimed an instance of unknown workflow "${instance.workflow}"`), "scheduler");
+      return;
+    }
+    const placeholder = new Activation(this, instance, [], def.stepLimit);
+    this.track(placeholder);
+    void this.store.loadJournal(instance.seq).then(
+      (journal) => {
+        if (placeholder.isStopped || this.closed) return;
+        this.untrack(placeholder);
+        const activation = new Activation(this, instance, journal, def.stepLimit);
+        this.track(activation);
+        this.run(activation, def.class);
+      },
+      (error) => {
+        this.report(error, `loading the journal of ${instance.workflow}/${instance.id}`);
+        placeholder.abandon();
+      },
+    );
+  }
+
+  private run(activation: Activation, cls: WorkflowClass): void {
+    const { instance } = activation;
+    const ctx: ExecutionContext = {
+      waitUntil: (promise) => {
+        Promise.resolve(promise).catch((e) => this.report(e, "ctx.waitUntil"));
+      },
+      passThroughOnException: () => {},
+      props: {},
+    };
+    const event: WorkflowEvent<unknown> = {
+      payload: decodeValue(instance.params) as any,
+      timestamp: new Date(instance.createdAt),
+      instanceId: instance.id,
+      workflowName: instance.workflow,
+    };
+    const step = createWorkflowStep(activation);
+    activation.start(() => new cls(ctx, this.env).run(event, step));
+    this.emitChange(instance.workflow, instance.id);
+    // A pause requested between the claim and now reaches the activation here.
+    void this.store.getInstance(instance.workflow, instance.id).then((r) => {
+      if (r?.status === "waitingForPause" && r.epoch === instance.epoch) activation.requestPause();
+    });
+  }
+
+  private track(a: Activation): void {
+    const { seq, workflow, id } = a.instance;
+    this.live.set(seq, a);
+    this.liveById.set(key(workflow, id), a);
+    this.runningByWorkflow.set(workflow, (this.runningByWorkflow.get(workflow) ?? 0) + 1);
+  }
+
+  private untrack(a: Activation): boolean {
+    const { seq, workflow, id } = a.instance;
+    if (this.live.get(seq) !== a) return false;
+    this.live.delete(seq);
+    this.liveById.delete(key(workflow, id));
+    this.runningByWorkflow.set(workflow, (this.runningByWorkflow.get(workflow) ?? 1) - 1);
+    return true;
+  }
+
+  ended(a: Activation, reason: EndReason): void {
+    this.untrack(a);
+    if (reason === "failed") void this.store.releaseLease(a.fence, this.clock.now()).catch(() => {});
+    this.emitChange(a.instance.workflow, a.instance.id);
+    this.scheduler.kick();
+  }
+
+  report(error: unknown, context: string): void {
+    this.settings.onError(error, context);
+  }
+
+  private emitChange(workflow: string, id: string): void {
+    this.changes.emit("change", { workflow, id } satisfies InstanceChange);
+  }
+
+  // ---- housekeeping ---------------------------------------------------------------------------
+
+  /** Deletes finished instances whose retention ended (SPEC A13), then re-arms itself. */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    try {
+      while ((await this.store.deleteExpired(this.clock.now(), 500)) === 500) {
+        if (this.closed) return;
+      }
+    } catch (error) {
+      this.report(error, "retention sweep");
+    }
+    if (this.closed) return;
+    this.cancelSweep = this.clock.setTimer(
+      this.clock.now() + this.settings.sweepIntervalMs,
+      () => void this.sweep(),
+    );
+  }
+
+  private renewLoop(): void {
+    if (this.closed) return;
+    this.cancelRenew = this.clock.setTimer(this.clock.now() + this.leaseMs / 3, async () => {
+      const fences = [...this.live.values()].map((a) => a.fence);
+      if (fences.length > 0) {
+        await this.store
+          .renewLeases(this.owner, fences, this.clock.now() + this.leaseMs)
+          .catch((e) => this.report(e, "lease renewal"));
+      }
+      this.renewLoop();
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+
+  /** Stops taking work, lets in-flight attempts finish (up to the grace period), closes the store. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.scheduler.stop();
+    this.cancelSweep?.();
+    this.cancelRenew?.();
+    const draining = Promise.all([...this.live.values()].map((a) => a.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.settings.shutdownGraceMs);
+    });
+    await Promise.race([draining, grace]);
+    clearTimeout(timer);
+    for (const a of this.live.values()) a.abandon();
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    await this.store.close();
+  }
+}
+
+function key(workflow: string, id: string): string {
+  return `${workflow}\u0000${id}`;
+}
+
+function notFound(workflow: string, id: string): WorkflowsError {
+  return new WorkflowsError("instance.not_found", `no instance "${id}" in workflow "${workflow}"`);
+}
+
+function validateBatch(batch: unknown): void {
+  if (!Array.isArray(batch)) {
+    throw new WorkflowsError("batch.invalid", `createBatch needs an array, got ${describeValue(batch)}`);
+  }
+  if (batch.length === 0) throw new WorkflowsError("batch.invalid", "createBatch needs at least 1 instance");
+  if (batch.length > MAX_BATCH) {
+    throw new WorkflowsError(
+      "batch.invalid",
+      `createBatch got ${batch.length} instances; the limit is ${MAX_BATCH}`,
+    );
+  }
+}
+
+export type { WorkflowDefinitionInput as WorkflowDefinition };

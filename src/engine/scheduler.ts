@@ -1,0 +1,106 @@
+// Finds runnable work and hands it to the engine: waking instances (due timers, arrived events,
+// expired leases) first, then queued ones oldest first, within the free concurrency slots. It
+// runs when kicked (create, event, slot freed) and at the store's next wake-up time.
+
+import type { Claim, Store } from "../storage/types.js";
+import type { CancelTimer, Clock } from "./clock.js";
+
+export interface SchedulerHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly owner: string;
+  readonly leaseMs: number;
+  freeSlots(): { slots: Record<string, number>; total: number };
+  activate(claim: Claim): void;
+  report(error: unknown, context: string): void;
+}
+
+/** How long to wait before trying again after the store failed. */
+const RETRY_AFTER_ERROR_MS = 1000;
+/** Upper bound between passes, a safety net if a wake-up was missed. */
+const MAX_IDLE_MS = 60_000;
+
+export class Scheduler {
+  private readonly host: SchedulerHost;
+  private running = false;
+  private again = false;
+  private kicked = false;
+  private stopped = false;
+  private timer: CancelTimer | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(host: SchedulerHost) {
+    this.host = host;
+  }
+
+  /** Asks for a pass soon; many kicks in one tick make one pass. */
+  kick(): void {
+    if (this.stopped || this.kicked) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      void this.pass();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.();
+    this.timer = null;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    const { store, clock } = this.host;
+    try {
+      let claimed = 0;
+      for (;;) {
+        const { slots, total } = this.host.freeSlots();
+        if (total <= 0) break;
+        const claims = await store.claim({
+          owner: this.host.owner,
+          now: clock.now(),
+          leaseMs: this.host.leaseMs,
+          slots,
+          total,
+        });
+        if (this.stopped) return;
+        for (const c of claims) this.host.activate(c);
+        claimed += claims.length;
+        if (claims.length < total) break;
+      }
+      const next = await store.nextWakeAt(this.host.owner);
+      const now = clock.now();
+      // Something due that we could not take waits for a slot to free (which kicks us).
+      const at =
+        next === null ? now + MAX_IDLE_MS : next <= now && claimed === 0 ? now + RETRY_AFTER_ERROR_MS : next;
+      this.arm(Math.min(at, now + MAX_IDLE_MS));
+    } catch (error) {
+      this.host.report(error, "scheduler");
+      this.arm(clock.now() + RETRY_AFTER_ERROR_MS);
+    } finally {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    }
+  }
+
+  private arm(at: number): void {
+    if (this.stopped) return;
+    if (this.timer && this.timerAt <= at && this.timerAt > this.host.clock.now()) return;
+    this.timer?.();
+    this.timerAt = at;
+    this.timer = this.host.clock.setTimer(at, () => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.kick();
+    });
+  }
+}

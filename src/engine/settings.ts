@@ -1,0 +1,155 @@
+// Validates and fills in the engine's options and workflow definitions once, at open, so that
+// the rest of the engine reads plain numbers. Bad options fail `Cairn.open` with a clear code.
+
+import type { WorkflowRetentionDuration } from "../api/types.js";
+import { WorkflowsError } from "../errors.js";
+import { parseDuration } from "./duration.js";
+import type { WorkflowClass } from "./engine.js";
+import { describeValue, validateWorkflowName } from "./validate.js";
+
+export const DEFAULT_STEP_LIMIT = 10_000;
+/** Cloudflare allows 25,000; Cairn lets a self-hosted deployment go further. */
+export const MAX_STEP_LIMIT = 1_000_000;
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+
+export type RetentionInput = {
+  successRetention?: WorkflowRetentionDuration;
+  errorRetention?: WorkflowRetentionDuration;
+};
+
+/** One workflow as given to `Cairn.open({ workflows: { BINDING: … } })`. */
+export type WorkflowDefinitionInput = {
+  /** The workflow's name (as `name` in a wrangler `[[workflows]]` entry). */
+  name: string;
+  class: WorkflowClass;
+  limits?: { steps?: number };
+  /** Most instances of this workflow running at once in this process (default: no own cap). */
+  concurrency?: number;
+  /** Default retention of this workflow's finished instances. */
+  retention?: RetentionInput;
+};
+
+export type EngineOptionsInput = {
+  /** Most instances running at once in this process; beyond it they stay `queued`. Default 1000. */
+  maxRunning?: number;
+  /** A wait due later than this (ms) hibernates the instance instead of holding memory. Default 1000. */
+  hibernateAfterMs?: number;
+  /** Lease duration for stores shared by several processes. Default 30 s. */
+  leaseMs?: number;
+  /** Default retention of finished instances (SPEC A13). Default 30 days each. */
+  retention?: RetentionInput;
+  /** How often finished instances past retention are deleted. Default 60 s. */
+  sweepIntervalMs?: number;
+  /** How long `close()` waits for in-flight attempts. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** A name for this process in leases. Default: pid plus a random suffix. */
+  owner?: string;
+  /** Where errors that reach no caller are reported. Default: console.error. */
+  onError?: (error: unknown, context: string) => void;
+};
+
+export type WorkflowDefinition = {
+  binding: string;
+  name: string;
+  class: WorkflowClass;
+  stepLimit: number;
+  concurrency: number;
+  retention: { successMs: number; errorMs: number };
+};
+
+export type EngineSettings = {
+  workflows: Map<string, WorkflowDefinition>;
+  maxRunning: number;
+  hibernateAfterMs: number;
+  leaseMs: number;
+  sweepIntervalMs: number;
+  shutdownGraceMs: number;
+  owner: string | undefined;
+  onError: (error: unknown, context: string) => void;
+};
+
+function invalid(message: string): WorkflowsError {
+  return new WorkflowsError("engine.invalid_options", message);
+}
+
+function count(value: unknown, field: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function retention(
+  input: RetentionInput | undefined,
+  fallback: { successMs: number; errorMs: number },
+  field: string,
+) {
+  const ms = (v: unknown, k: string, d: number) =>
+    v === undefined ? d : parseDuration(v, `${field}.${k}`, "engine.invalid_options");
+  return {
+    successMs: ms(input?.successRetention, "successRetention", fallback.successMs),
+    errorMs: ms(input?.errorRetention, "errorRetention", fallback.errorMs),
+  };
+}
+
+export function resolveSettings(
+  workflows: Record<string, WorkflowDefinitionInput>,
+  options: EngineOptionsInput,
+): EngineSettings {
+  const defaults = retention(
+    options.retention,
+    { successMs: DEFAULT_RETENTION_MS, errorMs: DEFAULT_RETENTION_MS },
+    "retention",
+  );
+  const maxRunning = count(options.maxRunning, "maxRunning", 1000, 1, 1_000_000);
+  const resolved = new Map<string, WorkflowDefinition>();
+  const names = new Set<string>();
+  if (typeof workflows !== "object" || workflows === null)
+    throw invalid("workflows must be an object of bindings");
+  for (const [binding, def] of Object.entries(workflows)) {
+    if (typeof def !== "object" || def === null)
+      throw invalid(`workflow binding ${binding} needs { name, class }`);
+    let name: string;
+    try {
+      name = validateWorkflowName(def.name);
+    } catch (error) {
+      throw new WorkflowsError(
+        "workflow.invalid_name",
+        `workflow binding ${binding}: ${(error as Error).message}`,
+      );
+    }
+    if (names.has(name)) throw invalid(`two bindings name the workflow "${name}"`);
+    names.add(name);
+    if (typeof def.class !== "function" || typeof def.class.prototype?.run !== "function") {
+      throw new WorkflowsError(
+        "workflow.invalid_definition",
+        `workflow "${name}" needs a class with a run(event, step) method, got ${describeValue(def.class)}`,
+      );
+    }
+    resolved.set(binding, {
+      binding,
+      name,
+      class: def.class,
+      stepLimit: count(
+        def.limits?.steps,
+        `workflow "${name}" limits.steps`,
+        DEFAULT_STEP_LIMIT,
+        1,
+        MAX_STEP_LIMIT,
+      ),
+      concurrency: count(def.concurrency, `workflow "${name}" concurrency`, maxRunning, 1, 1_000_000),
+      retention: retention(def.retention, defaults, `workflow "${name}" retention`),
+    });
+  }
+  return {
+    workflows: resolved,
+    maxRunning,
+    hibernateAfterMs: count(options.hibernateAfterMs, "hibernateAfterMs", 1000, 0, 86_400_000),
+    leaseMs: count(options.leaseMs, "leaseMs", 30_000, 1000, 3_600_000),
+    sweepIntervalMs: count(options.sweepIntervalMs, "sweepIntervalMs", 60_000, 10, 86_400_000),
+    shutdownGraceMs: count(options.shutdownGraceMs, "shutdownGraceMs", 30_000, 0, 3_600_000),
+    owner: options.owner,
+    onError: options.onError ?? ((error, context) => console.error(`[cairn] ${context}:`, error)),
+  };
+}
