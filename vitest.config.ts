@@ -1,9 +1,19 @@
 // Test runner configuration: unit tests live next to the code in src/, integration
 // and crash tests in test/. The "source" condition lets `import "cairn"` resolve to src/.
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
 export default defineConfig({
-  resolve: { conditions: ["source"] },
+  resolve: {
+    conditions: ["source"],
+    // Workflow code written for Cloudflare imports these; Cairn provides them.
+    alias: {
+      "cloudflare:workers": source("./src/workers.ts"),
+      "cloudflare:workflows": source("./src/workflows.ts"),
+    },
+  },
   ssr: { resolve: { conditions: ["source"] } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
