@@ -28,6 +28,7 @@ export class Scheduler {
   private stopped = false;
   private timer: CancelTimer | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
+  private dueMisses = 0;
 
   constructor(host: SchedulerHost) {
     this.host = host;
@@ -76,10 +77,16 @@ export class Scheduler {
       }
       const next = await store.nextWakeAt(this.host.owner);
       const now = clock.now();
-      // Something due that we could not take waits for a slot to free (which kicks us).
-      const at =
-        next === null ? now + MAX_IDLE_MS : next <= now && claimed === 0 ? now + RETRY_AFTER_ERROR_MS : next;
-      this.arm(Math.min(at, now + MAX_IDLE_MS));
+      if (next !== null && next <= now) {
+        // Due now: either it became due after our claim (look again at once), or it cannot be
+        // taken for lack of a slot (a freed slot kicks us; the timer is only a safety net).
+        this.dueMisses = claimed > 0 ? 0 : this.dueMisses + 1;
+        if (this.dueMisses <= 1) this.again = true;
+        else this.arm(now + RETRY_AFTER_ERROR_MS);
+      } else {
+        this.dueMisses = 0;
+        this.arm(Math.min(next ?? Number.POSITIVE_INFINITY, now + MAX_IDLE_MS));
+      }
     } catch (error) {
       this.host.report(error, "scheduler");
       this.arm(clock.now() + RETRY_AFTER_ERROR_MS);
