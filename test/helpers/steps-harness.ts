@@ -1,0 +1,146 @@
+// Test helper for the `step.do` integration tests: opens Cairn on a real SQLite file with one
+// workflow whose `run` is a plain function, re-opens it on the same file (a process restart, as
+// far as replay is concerned), and reads an instance's event log in the forms the tests assert on.
+// Every Cairn it opens is closed and every temp folder removed after each test.
+
+import {
+  Cairn,
+  type FakeClock,
+  WorkflowEntrypoint,
+  type WorkflowEvent,
+  type WorkflowInstance,
+  type WorkflowStep,
+} from "cairn";
+import { waitUntil } from "cairn/testing";
+import { afterEach } from "vitest";
+import type { LogEntry, LogType } from "../../src/storage/types.js";
+import { tempDir } from "./temp-store.js";
+
+export type { LogEntry } from "../../src/storage/types.js";
+
+/** The body of the test workflow: what a `WorkflowEntrypoint.run` would do. */
+export type RunFn = (event: WorkflowEvent<any>, step: WorkflowStep) => Promise<unknown>;
+
+export type RigOptions = {
+  clock?: FakeClock;
+  /** The workflow's `limits.steps`. */
+  stepLimit?: number;
+  /** How long `close()` lets in-flight attempts finish; 0 simulates a crash mid-attempt. */
+  shutdownGraceMs?: number;
+};
+
+export const WORKFLOW = "steps";
+
+function classOf(run: RunFn) {
+  return class StepsWorkflow extends WorkflowEntrypoint {
+    override async run(event: WorkflowEvent<unknown>, step: WorkflowStep): Promise<unknown> {
+      return run(event, step);
+    }
+  };
+}
+
+/** One Cairn on one SQLite file, re-openable. */
+export class StepsRig {
+  cairn!: Cairn<{ STEPS: { name: string; class: ReturnType<typeof classOf> } }>;
+  readonly #run: RunFn;
+  readonly #options: RigOptions;
+  readonly #dbPath: string;
+  #open = false;
+
+  constructor(run: RunFn, options: RigOptions, dbPath: string) {
+    this.#run = run;
+    this.#options = options;
+    this.#dbPath = dbPath;
+  }
+
+  async open(): Promise<this> {
+    const { clock, stepLimit, shutdownGraceMs } = this.#options;
+    this.cairn = await Cairn.open({
+      storage: `sqlite:${this.#dbPath}`,
+      workflows: {
+        STEPS: {
+          name: WORKFLOW,
+          class: classOf(this.#run),
+          ...(stepLimit === undefined ? {} : { limits: { steps: stepLimit } }),
+        },
+      },
+      ...(clock ? { clock } : {}),
+      ...(shutdownGraceMs === undefined ? {} : { shutdownGraceMs }),
+    });
+    this.#open = true;
+    return this;
+  }
+
+  /** Closes this Cairn and opens a new one on the same file: the instances replay from their journal. */
+  async reopen(): Promise<this> {
+    await this.close();
+    return this.open();
+  }
+
+  async close(): Promise<void> {
+    if (!this.#open) return;
+    this.#open = false;
+    await this.cairn.close();
+  }
+
+  create(id = "i1", params: unknown = {}): Promise<WorkflowInstance> {
+    return this.cairn.env.STEPS.create({ id, params });
+  }
+
+  get(id = "i1"): Promise<WorkflowInstance> {
+    return this.cairn.env.STEPS.get(id);
+  }
+
+  log(id = "i1"): Promise<LogEntry[]> {
+    return this.cairn.engine.readLog(WORKFLOW, id);
+  }
+
+  /** Waits until the log holds at least `n` entries of `type`, and returns the log. */
+  waitForLog(type: LogType, n = 1, id = "i1"): Promise<LogEntry[]> {
+    return waitUntil(
+      () => this.log(id),
+      (log) => ofType(log, type).length >= n,
+      { what: `${n} ${type} entries in the log of "${id}"` },
+    );
+  }
+}
+
+/**
+ * Per-test factory of rigs: call once at the top of a `describe`; each `open` gets a fresh file.
+ * @example const rigs = stepsRigs(); const rig = await rigs.open(async (_e, step) => step.do("a", async () => 1));
+ */
+export function stepsRigs(): { open(run: RunFn, options?: RigOptions): Promise<StepsRig> } {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    async open(run, options = {}) {
+      const { dbPath, cleanup } = tempDir("cairn-steps-");
+      cleanups.push(cleanup);
+      const rig = new StepsRig(run, options, dbPath);
+      cleanups.push(() => rig.close());
+      return rig.open();
+    },
+  };
+}
+
+export function ofType(log: LogEntry[], type: LogType): LogEntry[] {
+  return log.filter((entry) => entry.type === type);
+}
+
+/** The `retryDelayMs` of each retried attempt, in order. */
+export function retryDelays(log: LogEntry[]): unknown[] {
+  return ofType(log, "ATTEMPT_FAILURE")
+    .filter((entry) => entry.data !== null && "retryDelayMs" in entry.data)
+    .map((entry) => entry.data?.retryDelayMs);
+}
+
+/** A promise with its resolve function, for steps that must wait on one another. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
