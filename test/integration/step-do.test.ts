@@ -1,0 +1,233 @@
+// What a `step.do` callback sees and how steps compose (SPEC A1, 1.5, 1.6, 2.6, 4.7; Part C 3,
+// 42, 46–50): the step context and its resolved config, caught failures, parallel steps with
+// Promise.all and Promise.race, and replay after Cairn is re-opened on the same file, where
+// finished steps (succeeded or failed) return their cached outcome without running again.
+
+import type { WorkflowStepContext } from "cairn";
+import { waitForStatus } from "cairn/testing";
+import { beforeEach, describe, expect, it } from "vitest";
+import { deferred, ofType, stepsRigs } from "../helpers/steps-harness.js";
+
+describe("the step context", () => {
+  const rigs = stepsRigs();
+
+  it("gives attempt 1 and { name, count } on a first successful attempt (C42, C46)", async () => {
+    let seen: WorkflowStepContext | undefined;
+    const rig = await rigs.open(async (_event, step) =>
+      step.do("greet", async (ctx) => {
+        seen = ctx;
+        return "hi";
+      }),
+    );
+    await waitForStatus(await rig.create(), "complete");
+    expect(seen?.attempt).toBe(1);
+    expect(seen?.step).toEqual({ name: "greet", count: 1 });
+  });
+
+  it("counts repeated names 1, 2 and starts a different name at 1 (C47)", async () => {
+    const steps: { name: string; count: number }[] = [];
+    const rig = await rigs.open(async (_event, step) => {
+      for (const name of ["fetch", "fetch", "store"]) {
+        await step.do(name, async (ctx) => {
+          steps.push(ctx.step);
+        });
+      }
+    });
+    await waitForStatus(await rig.create(), "complete");
+    expect(steps).toEqual([
+      { name: "fetch", count: 1 },
+      { name: "fetch", count: 2 },
+      { name: "store", count: 1 },
+    ]);
+  });
+
+  it("shows Cairn's defaults, with a 10 s delay, when no config is given (C48, A1)", async () => {
+    let config: unknown;
+    const rig = await rigs.open(async (_event, step) =>
+      step.do("plain", async (ctx) => {
+        config = ctx.config;
+      }),
+    );
+    await waitForStatus(await rig.create(), "complete");
+    expect(config).toEqual({
+      retries: { limit: 5, delay: 10000, backoff: "exponential" },
+      timeout: "10 minutes",
+    });
+  });
+
+  it("merges a partial config over the defaults, field by field (C49)", async () => {
+    const configs: unknown[] = [];
+    const rig = await rigs.open(async (_event, step) => {
+      await step.do("retries only", { retries: { limit: 2, delay: "5 seconds" } }, async (ctx) => {
+        configs.push(ctx.config);
+      });
+      await step.do("timeout only", { timeout: "1 minute" }, async (ctx) => {
+        configs.push(ctx.config);
+      });
+      await step.do("sensitive", { sensitive: "output" }, async (ctx) => {
+        configs.push(ctx.config);
+      });
+    });
+    await waitForStatus(await rig.create(), "complete");
+    const defaultRetries = { limit: 5, delay: 10000, backoff: "exponential" };
+    expect(configs).toEqual([
+      { retries: { limit: 2, delay: "5 seconds", backoff: "exponential" }, timeout: "10 minutes" },
+      { retries: defaultRetries, timeout: "1 minute" },
+      { retries: defaultRetries, timeout: "10 minutes", sensitive: "output" },
+    ]);
+  });
+
+  it("ignores changes the callback makes to ctx.config (C50)", async () => {
+    const attempts: number[] = [];
+    const rig = await rigs.open(async (_event, step) =>
+      step.do("meddler", { retries: { limit: 1, delay: 1 } }, async (ctx) => {
+        attempts.push(ctx.attempt);
+        ctx.config.retries.limit = 10;
+        throw new Error("still failing");
+      }),
+    );
+    await waitForStatus(await rig.create(), "errored");
+    expect(attempts).toEqual([1, 2]);
+  });
+});
+
+describe("step results and failures", () => {
+  const rigs = stepsRigs();
+
+  it("hands a step's result to the code after it and to the instance output", async () => {
+    const rig = await rigs.open(async (event, step) => {
+      const a = await step.do("double", async () => (event.payload as { n: number }).n * 2);
+      const b = await step.do("add one", async () => a + 1);
+      return { a, b };
+    });
+    expect(await waitForStatus(await rig.create("i1", { n: 20 }), "complete")).toEqual({
+      status: "complete",
+      output: { a: 40, b: 41 },
+    });
+  });
+
+  it("lets the workflow go on after catching a failed step, logging one failed attempt (C3)", async () => {
+    const rig = await rigs.open(async (_event, step) => {
+      let caught: { name: string; message: string } | undefined;
+      try {
+        await step.do("doomed", { retries: { limit: 0, delay: 1 } }, async () => {
+          throw new RangeError("out of range");
+        });
+      } catch (error) {
+        caught = { name: (error as Error).name, message: (error as Error).message };
+      }
+      const next = await step.do("next", async () => "ran");
+      return { caught, next };
+    });
+    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+      status: "complete",
+      output: { caught: { name: "RangeError", message: "out of range" }, next: "ran" },
+    });
+    const log = await rig.log();
+    expect(ofType(log, "ATTEMPT_FAILURE")).toHaveLength(1);
+    expect(ofType(log, "STEP_FAILURE")).toHaveLength(1);
+    expect(ofType(log, "STEP_SUCCESS")).toHaveLength(1);
+  });
+});
+
+describe("parallel steps", () => {
+  const rigs = stepsRigs();
+
+  it("runs steps under Promise.all concurrently and returns their results in order", async () => {
+    const bStarted = deferred();
+    const rig = await rigs.open(async (_event, step) =>
+      // "a" finishes only once "b" has started: run one after the other, they would never end.
+      Promise.all([
+        step.do("a", async () => {
+          await bStarted.promise;
+          return "A";
+        }),
+        step.do("b", async () => {
+          bStarted.resolve();
+          return "B";
+        }),
+        step.do("c", async () => "C"),
+      ]),
+    );
+    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+      status: "complete",
+      output: ["A", "B", "C"],
+    });
+    expect(ofType(await rig.log(), "STEP_SUCCESS")).toHaveLength(3);
+  });
+
+  it("settles Promise.race with the first step while the others still run to completion", async () => {
+    const release = deferred();
+    const rig = await rigs.open(async (_event, step) => {
+      const slow = step.do("slow", async () => {
+        await release.promise;
+        return "slow";
+      });
+      const fast = step.do("fast", async () => "fast");
+      const winner = await Promise.race([slow, fast]);
+      await step.do("note winner", async () => {
+        release.resolve();
+        return winner;
+      });
+      return { winner, late: await slow };
+    });
+    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+      status: "complete",
+      output: { winner: "fast", late: "slow" },
+    });
+    const succeeded = ofType(await rig.log(), "STEP_SUCCESS").map((e) => e.stepKey);
+    expect(succeeded[0]).toBe("do:1:fast");
+    expect(succeeded.sort()).toEqual(["do:1:fast", "do:1:note winner", "do:1:slow"]);
+  });
+});
+
+// Module-level, as a real workflow module's state would be: a replay must not bump them.
+const runs = { fetched: 0, failed: 0, after: 0 };
+
+describe("replay after re-opening the file", () => {
+  const rigs = stepsRigs();
+  beforeEach(() => {
+    runs.fetched = 0;
+    runs.failed = 0;
+    runs.after = 0;
+  });
+
+  it("does not run a cached succeeded or failed step again", async () => {
+    const rig = await rigs.open(async (_event, step) => {
+      const fetched = await step.do("fetch", async () => {
+        runs.fetched += 1;
+        return { rows: 3 };
+      });
+      let failure = "";
+      try {
+        await step.do("flaky", { retries: { limit: 0, delay: 1 } }, async () => {
+          runs.failed += 1;
+          throw new Error("upstream down");
+        });
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+      const go = await step.waitForEvent<{ ok: boolean }>("go", { type: "go" });
+      const after = await step.do("after", async () => {
+        runs.after += 1;
+        return go.payload.ok;
+      });
+      return { fetched, failure, after };
+    });
+    await rig.create();
+    await waitForStatus(await rig.get(), "waiting");
+    await rig.reopen();
+    await (await rig.get()).sendEvent({ type: "go", payload: { ok: true } });
+    expect(await waitForStatus(await rig.get(), "complete")).toEqual({
+      status: "complete",
+      output: { fetched: { rows: 3 }, failure: "upstream down", after: true },
+    });
+    expect(runs).toEqual({ fetched: 1, failed: 1, after: 1 });
+    const log = await rig.log();
+    expect(ofType(log, "ATTEMPT_START").map((e) => e.stepKey)).toEqual([
+      "do:1:fetch",
+      "do:1:flaky",
+      "do:1:after",
+    ]);
+  });
+});
