@@ -125,7 +125,11 @@ export class Activation {
 
   /** Counts `work` as in flight: no hibernation or pause settles until it is done. */
   async track<T>(work: Promise<T>): Promise<T> {
-    if (this.stopped) return never();
+    if (this.stopped) {
+      // Nobody awaits `work` now; a write refused by a closed store must not become an unhandled rejection.
+      work.catch(() => {});
+      return never();
+    }
     this.inflight += 1;
     try {
       return await work;
