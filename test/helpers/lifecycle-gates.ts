@@ -31,9 +31,19 @@ export class Gate {
   }
 }
 
-/** Gates by name, created on first use; reset between tests. */
+/** Gates by name, created on first use, plus named counters; reset between tests. */
 class GateRegistry {
   #gates = new Map<string, Gate>();
+  #marks = new Map<string, number>();
+
+  /** Counts one call under `key` (e.g. a step callback that must or must not run). */
+  mark(key: string): void {
+    this.#marks.set(key, (this.#marks.get(key) ?? 0) + 1);
+  }
+
+  marks(key: string): number {
+    return this.#marks.get(key) ?? 0;
+  }
 
   get(key: string): Gate {
     let gate = this.#gates.get(key);
@@ -48,6 +58,7 @@ class GateRegistry {
   reset(): void {
     for (const gate of this.#gates.values()) gate.open();
     this.#gates.clear();
+    this.#marks.clear();
   }
 }
 
