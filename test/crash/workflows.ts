@@ -1,0 +1,233 @@
+// The workflows the crash test runs in its child process, one per kind of durable operation:
+// sequential steps, parallel steps, a step that fails and retries, sleeps, and waits for events
+// sent from outside. Every step callback and every returned `step.do` leaves a line in the
+// effects file (see effects.ts); results are deterministic so the parent can predict outputs.
+
+import { setTimeout as delay } from "node:timers/promises";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cairn";
+import type { Effects } from "./effects.js";
+
+export type CrashEnv = { EFFECTS: Effects };
+type Seeded = { seed: number };
+
+/** A crash mid-attempt counts as a failed attempt (SPEC A12), so plain steps get room and short delays. */
+const PLAIN: WorkflowStepConfig = { retries: { limit: 50, delay: 5, backoff: "constant" } };
+const FLAKY: WorkflowStepConfig = { retries: { limit: 10, delay: 5, backoff: "constant" } };
+
+export const SEQ_STEPS = 10;
+export const PAR_ROUNDS = 3;
+export const PAR_WIDTH = 5;
+/** Flaky steps throw while ctx.attempt is below this. */
+export const FLAKY_UNTIL = 3;
+export const NAPS = 3;
+export const NAP_MS = 200;
+/** Events carry k = 1, 2, 3; the workflow stops at the first k = 3. */
+export const LAST_K = 3;
+
+export function mix(a: number, i: number): number {
+  return (a * 31 + i * 7 + 1) % 1_000_003;
+}
+
+/**
+ * Runs one tracked `step.do`: the callback logs its start, takes 3–40 ms of real time (so that
+ * kills land inside it), computes `fn(attempt)` and logs its end; the workflow logs the commit.
+ */
+async function tracked<T>(
+  step: WorkflowStep,
+  effects: Effects,
+  instance: string,
+  name: string,
+  config: WorkflowStepConfig,
+  fn: (attempt: number) => T,
+): Promise<T> {
+  const value = await step.do(name, config, async (ctx) => {
+    effects.start(instance, name, ctx.attempt);
+    await delay(3 + Math.floor(Math.random() * 38));
+    let result: T;
+    try {
+      result = fn(ctx.attempt);
+    } catch (error) {
+      effects.end(instance, name, ctx.attempt, false);
+      throw error;
+    }
+    effects.end(instance, name, ctx.attempt, true);
+    return result;
+  });
+  effects.committed(instance, name);
+  return value;
+}
+
+export class Sequential extends WorkflowEntrypoint<CrashEnv, Seeded> {
+  async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
+    let acc = event.payload.seed;
+    for (let i = 0; i < SEQ_STEPS; i++) {
+      const prev = acc;
+      acc = await tracked(step, this.env.EFFECTS, event.instanceId, `s${i}`, PLAIN, () => mix(prev, i));
+    }
+    return { acc };
+  }
+}
+
+export function expectedSequential(seed: number) {
+  let acc = seed;
+  for (let i = 0; i < SEQ_STEPS; i++) acc = mix(acc, i);
+  return { acc };
+}
+
+export class Parallel extends WorkflowEntrypoint<CrashEnv, Seeded> {
+  async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
+    const { seed } = event.payload;
+    const track = (name: string, fn: () => number) =>
+      tracked(step, this.env.EFFECTS, event.instanceId, name, PLAIN, fn);
+    let total = 0;
+    for (let r = 0; r < PAR_ROUNDS; r++) {
+      const lanes = Array.from({ length: PAR_WIDTH }, (_, j) =>
+        track(`p${r}-${j}`, () => mix(seed, r * 10 + j)),
+      );
+      const values = await Promise.all(lanes);
+      const prev = total;
+      total = await track(`sum${r}`, () => prev + values.reduce((a, b) => a + b, 0));
+    }
+    return { total };
+  }
+}
+
+export function expectedParallel(seed: number) {
+  let total = 0;
+  for (let r = 0; r < PAR_ROUNDS; r++) {
+    for (let j = 0; j < PAR_WIDTH; j++) total += mix(seed, r * 10 + j);
+  }
+  return { total };
+}
+
+export class Retrying extends WorkflowEntrypoint<CrashEnv, Seeded> {
+  async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
+    const track = <T>(name: string, config: WorkflowStepConfig, fn: (attempt: number) => T) =>
+      tracked(step, this.env.EFFECTS, event.instanceId, name, config, fn);
+    const before = await track("before", PLAIN, () => event.payload.seed * 2);
+    // Each flaky step throws on attempts 1 and 2; a crash during an attempt also uses one up.
+    const flaky = (name: string, input: number) =>
+      track(name, FLAKY, (attempt) => {
+        if (attempt < FLAKY_UNTIL) throw new Error(`${name} fails attempt ${attempt}`);
+        return { value: input + 1, attempt };
+      });
+    const a = await flaky("flaky-a", before);
+    const b = await flaky("flaky-b", a.value);
+    const after = await track("after", PLAIN, () => b.value * 3);
+    return { after, lateEnough: a.attempt >= FLAKY_UNTIL && b.attempt >= FLAKY_UNTIL };
+  }
+}
+
+export function expectedRetrying(seed: number) {
+  return { after: (seed * 2 + 2) * 3, lateEnough: true };
+}
+
+export class Sleeper extends WorkflowEntrypoint<CrashEnv, Seeded> {
+  async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
+    const track = <T>(name: string, fn: () => T) =>
+      tracked(step, this.env.EFFECTS, event.instanceId, name, PLAIN, fn);
+    let acc = event.payload.seed;
+    let sleptEnough = true;
+    let before = await track("w0", () => Date.now());
+    for (let n = 1; n <= NAPS; n++) {
+      // Same name each time: the keys are sleep:1:nap, sleep:2:nap, … (SPEC A6).
+      await step.sleep("nap", NAP_MS);
+      const prev = acc;
+      const [after, next] = await track(`w${n}`, () => [Date.now(), mix(prev, n)] as const);
+      // The wake time is journaled when the sleep starts, so restarts must never shorten a nap.
+      if (after - before < NAP_MS) sleptEnough = false;
+      before = after;
+      acc = next;
+    }
+    return { acc, sleptEnough };
+  }
+}
+
+export function expectedSleeper(seed: number) {
+  let acc = seed;
+  for (let n = 1; n <= NAPS; n++) acc = mix(acc, n);
+  return { acc, sleptEnough: true };
+}
+
+/** The payload the parent sends; `send` numbers every send (resends included) uniquely. */
+export type Pay = { k: number; send: number };
+
+export class Collector extends WorkflowEntrypoint<CrashEnv, Seeded> {
+  async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
+    const got: Pay[] = [];
+    for (let n = 1; n <= 20; n++) {
+      const received = await step.waitForEvent<Pay>(`pay-${n}`, { type: "pay", timeout: "1 hour" });
+      const pay = { k: received.payload.k, send: received.payload.send };
+      got.push(await tracked(step, this.env.EFFECTS, event.instanceId, `note-${n}`, PLAIN, () => pay));
+      if (pay.k === LAST_K) return { got };
+    }
+    throw new Error("received 20 events without k = 3");
+  }
+}
+
+/** The instances the child creates: ids, params, and the output each must end with. */
+export type PlannedInstance = { binding: keyof typeof WORKFLOWS; id: string; seed: number };
+
+export const WORKFLOWS = {
+  SEQUENTIAL: { name: "crash-sequential", class: Sequential, concurrency: 1 },
+  PARALLEL: { name: "crash-parallel", class: Parallel, concurrency: 1 },
+  RETRYING: { name: "crash-retrying", class: Retrying, concurrency: 1 },
+  SLEEPER: { name: "crash-sleeper", class: Sleeper, concurrency: 1 },
+  COLLECTOR: { name: "crash-collector", class: Collector },
+} as const;
+
+export const COUNTS: Record<keyof typeof WORKFLOWS, number> = {
+  SEQUENTIAL: 28,
+  PARALLEL: 40,
+  RETRYING: 40,
+  SLEEPER: 40,
+  COLLECTOR: 6,
+};
+
+export function plannedInstances(): PlannedInstance[] {
+  const out: PlannedInstance[] = [];
+  for (const binding of Object.keys(COUNTS) as (keyof typeof WORKFLOWS)[]) {
+    for (let i = 0; i < COUNTS[binding]; i++) {
+      out.push({ binding, id: `${binding.toLowerCase()}-${i}`, seed: 1000 + out.length * 17 });
+    }
+  }
+  return out;
+}
+
+/** The output a non-event instance must end with; undefined for collectors (checked by events.ts). */
+export function expectedOutput(p: PlannedInstance): unknown {
+  switch (p.binding) {
+    case "SEQUENTIAL":
+      return expectedSequential(p.seed);
+    case "PARALLEL":
+      return expectedParallel(p.seed);
+    case "RETRYING":
+      return expectedRetrying(p.seed);
+    case "SLEEPER":
+      return expectedSleeper(p.seed);
+    case "COLLECTOR":
+      return undefined;
+  }
+}
+
+/** The `step.do` names an instance runs; a collector's depend on how many events it received. */
+export function expectedStepNames(p: PlannedInstance, received: number): string[] {
+  const range = (n: number, name: (i: number) => string) => Array.from({ length: n }, (_, i) => name(i));
+  switch (p.binding) {
+    case "SEQUENTIAL":
+      return range(SEQ_STEPS, (i) => `s${i}`);
+    case "PARALLEL":
+      return range(PAR_ROUNDS, String).flatMap((r) => [...range(PAR_WIDTH, (j) => `p${r}-${j}`), `sum${r}`]);
+    case "RETRYING":
+      return ["before", "flaky-a", "flaky-b", "after"];
+    case "SLEEPER":
+      return range(NAPS + 1, (n) => `w${n}`);
+    case "COLLECTOR":
+      return range(received, (n) => `note-${n + 1}`);
+  }
+}
+
+/** Steps that fail on purpose (ending "fail" is expected of them below FLAKY_UNTIL). */
+export function isFlaky(step: string): boolean {
+  return step.startsWith("flaky-");
+}
