@@ -12,7 +12,7 @@ import {
   type WorkflowStep,
 } from "cairn";
 import { waitUntil } from "cairn/testing";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import type { LogEntry, LogType } from "../../src/storage/types.js";
 import { tempDir } from "./temp-store.js";
 
@@ -27,6 +27,8 @@ export type RigOptions = {
   stepLimit?: number;
   /** How long `close()` lets in-flight attempts finish; 0 simulates a crash mid-attempt. */
   shutdownGraceMs?: number;
+  /** 0 makes every wait, retry delays included, hibernate and replay from the journal. */
+  hibernateAfterMs?: number;
 };
 
 export const WORKFLOW = "steps";
@@ -54,7 +56,7 @@ export class StepsRig {
   }
 
   async open(): Promise<this> {
-    const { clock, stepLimit, shutdownGraceMs } = this.#options;
+    const { clock, stepLimit, shutdownGraceMs, hibernateAfterMs } = this.#options;
     this.cairn = await Cairn.open({
       storage: `sqlite:${this.#dbPath}`,
       workflows: {
@@ -66,6 +68,7 @@ export class StepsRig {
       },
       ...(clock ? { clock } : {}),
       ...(shutdownGraceMs === undefined ? {} : { shutdownGraceMs }),
+      ...(hibernateAfterMs === undefined ? {} : { hibernateAfterMs }),
     });
     this.#open = true;
     return this;
@@ -106,12 +109,15 @@ export class StepsRig {
 }
 
 /**
- * Per-test factory of rigs: call once at the top of a `describe`; each `open` gets a fresh file.
+ * Factory of rigs: call once at the top of a `describe`; each `open` gets a fresh file. With
+ * scope "test" (default) rigs are closed after each test, with "file" after the last one.
  * @example const rigs = stepsRigs(); const rig = await rigs.open(async (_e, step) => step.do("a", async () => 1));
  */
-export function stepsRigs(): { open(run: RunFn, options?: RigOptions): Promise<StepsRig> } {
+export function stepsRigs(scope: "test" | "file" = "test"): {
+  open(run: RunFn, options?: RigOptions): Promise<StepsRig>;
+} {
   const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
+  (scope === "test" ? afterEach : afterAll)(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   return {
@@ -123,6 +129,26 @@ export function stepsRigs(): { open(run: RunFn, options?: RigOptions): Promise<S
       return rig.open();
     },
   };
+}
+
+/**
+ * One workflow body per instance, so that many cases share one Cairn (opening one costs far more
+ * than running a small instance): `add` registers a body and returns a fresh instance id for it.
+ */
+export class Scenarios {
+  readonly #bodies = new Map<string, RunFn>();
+
+  readonly run: RunFn = (event, step) => {
+    const body = this.#bodies.get(event.instanceId);
+    if (!body) throw new Error(`no scenario registered for instance "${event.instanceId}"`);
+    return body(event, step);
+  };
+
+  add(body: RunFn): string {
+    const id = `case-${this.#bodies.size + 1}`;
+    this.#bodies.set(id, body);
+    return id;
+  }
 }
 
 export function ofType(log: LogEntry[], type: LogType): LogEntry[] {

@@ -77,17 +77,23 @@ describe("the step context", () => {
     ]);
   });
 
-  it("ignores changes the callback makes to ctx.config (C50)", async () => {
+  it("ignores changes the callback makes to ctx.config, even across a replay (C50)", async () => {
     const attempts: number[] = [];
-    const rig = await rigs.open(async (_event, step) =>
-      step.do("meddler", { retries: { limit: 1, delay: 1 } }, async (ctx) => {
-        attempts.push(ctx.attempt);
-        ctx.config.retries.limit = 10;
-        throw new Error("still failing");
-      }),
+    const rig = await rigs.open(
+      async (_event, step) =>
+        step.do("meddler", { retries: { limit: 1, delay: 1 } }, async (ctx) => {
+          attempts.push(ctx.attempt);
+          ctx.config.retries.limit = 10;
+          ctx.config.timeout = 1;
+          throw new Error("still failing");
+        }),
+      // The retry delay hibernates, so attempt 2 runs with the config persisted by attempt 1.
+      { hibernateAfterMs: 0 },
     );
-    await waitForStatus(await rig.create(), "errored");
+    const { error } = await waitForStatus(await rig.create(), "errored");
+    expect(error).toEqual({ name: "Error", message: "still failing" });
     expect(attempts).toEqual([1, 2]);
+    expect(ofType(await rig.log(), "WORKFLOW_WAITING")).toHaveLength(1);
   });
 });
 

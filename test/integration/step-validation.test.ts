@@ -3,14 +3,34 @@
 // that carries the stable code and names the offending value, and the step's callback never runs.
 // Valid edge cases next to each rule run to completion.
 
-import { type WorkflowStep, type WorkflowStepConfig, WorkflowsError } from "cairn";
+import { type InstanceStatus, type WorkflowStep, type WorkflowStepConfig, WorkflowsError } from "cairn";
 import { waitForStatus } from "cairn/testing";
-import { describe, expect, it } from "vitest";
-import { ofType, stepsRigs } from "../helpers/steps-harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  type LogEntry,
+  ofType,
+  type RunFn,
+  Scenarios,
+  type StepsRig,
+  stepsRigs,
+} from "../helpers/steps-harness.js";
+
+// Every case is its own instance on one shared Cairn: opening a file costs far more than a case.
+const scenarios = new Scenarios();
+const rigs = stepsRigs("file");
+let rig: StepsRig;
+beforeAll(async () => {
+  rig = await rigs.open(scenarios.run);
+});
+
+/** Runs `body` as a new instance and returns how it finished and its log. */
+async function runCase(body: RunFn): Promise<{ status: InstanceStatus; log: LogEntry[] }> {
+  const id = scenarios.add(body);
+  const status = await waitForStatus(await rig.create(id), ["complete", "errored"]);
+  return { status, log: await rig.log(id) };
+}
 
 describe("step names", () => {
-  const rigs = stepsRigs();
-
   it.each([
     ["a control character", "charge\u0001card", "control characters"],
     ["a newline", "line\nbreak", "control characters"],
@@ -18,33 +38,28 @@ describe("step names", () => {
     ["an empty name", "", "1 to 256 characters"],
   ])("errors the instance for %s (step.invalid_name)", async (_what, name, detail) => {
     let calls = 0;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await runCase(async (_event, step) =>
       step.do(name, async () => {
         calls += 1;
       }),
     );
-    const { error } = await waitForStatus(await rig.create(), "errored");
-    expect(error?.message).toContain("(step.invalid_name)");
-    expect(error?.message).toContain(detail);
+    expect(status.status).toBe("errored");
+    expect(status.error?.message).toContain("(step.invalid_name)");
+    expect(status.error?.message).toContain(detail);
     expect(calls).toBe(0);
-    expect(ofType(await rig.log(), "STEP_START")).toHaveLength(0);
+    expect(ofType(log, "STEP_START")).toHaveLength(0);
   });
 
   it("accepts 256 characters, spaces and punctuation", async () => {
-    const rig = await rigs.open(async (_event, step) => {
+    const { status } = await runCase(async (_event, step) => {
       await step.do("n".repeat(256), async () => 1);
       return step.do("charge card #1 (retry: ok?)", async () => "fine");
     });
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
-      status: "complete",
-      output: "fine",
-    });
+    expect(status).toEqual({ status: "complete", output: "fine" });
   });
 });
 
 describe("step configs", () => {
-  const rigs = stepsRigs();
-
   it.each<[string, unknown, string]>([
     ["retries without limit", { retries: { delay: 1 } }, "retries.limit"],
     ["retries without delay", { retries: { limit: 1 } }, "retries.delay"],
@@ -61,21 +76,21 @@ describe("step configs", () => {
     ['sensitive: "input"', { sensitive: "input" }, '"input"'],
   ])("errors the instance for %s (step.invalid_config)", async (_what, config, detail) => {
     let calls = 0;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await runCase(async (_event, step) =>
       step.do("configured", config as WorkflowStepConfig, async () => {
         calls += 1;
       }),
     );
-    const { error } = await waitForStatus(await rig.create(), "errored");
-    expect(error?.message).toContain("(step.invalid_config)");
-    expect(error?.message).toContain('"configured"');
-    expect(error?.message).toContain(detail);
+    expect(status.status).toBe("errored");
+    expect(status.error?.message).toContain("(step.invalid_config)");
+    expect(status.error?.message).toContain('"configured"');
+    expect(status.error?.message).toContain(detail);
     expect(calls).toBe(0);
-    expect(ofType(await rig.log(), "STEP_START")).toHaveLength(0);
+    expect(ofType(log, "STEP_START")).toHaveLength(0);
   });
 
   it("rejects a bad config with a WorkflowsError the workflow can catch by code", async () => {
-    const rig = await rigs.open(async (_event, step) => {
+    const { status } = await runCase(async (_event, step) => {
       try {
         await step.do("configured", { timeout: 0 }, async () => "ran");
         return "no error";
@@ -83,7 +98,7 @@ describe("step configs", () => {
         return WorkflowsError.is(error) ? error.code : "not a WorkflowsError";
       }
     });
-    expect((await waitForStatus(await rig.create(), "complete")).output).toBe("step.invalid_config");
+    expect(status).toEqual({ status: "complete", output: "step.invalid_config" });
   });
 
   it.each<[string, WorkflowStepConfig]>([
@@ -96,17 +111,14 @@ describe("step configs", () => {
     ['a "ms" delay and numeric timeout', { retries: { limit: 1, delay: "5 ms" as never }, timeout: 60_000 }],
     ['sensitive: "output"', { sensitive: "output" }],
   ])("accepts %s", async (_what, config) => {
-    const rig = await rigs.open(async (_event, step) => step.do("configured", config, async () => "ran"));
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
-      status: "complete",
-      output: "ran",
-    });
+    const { status } = await runCase(async (_event, step) =>
+      step.do("configured", config, async () => "ran"),
+    );
+    expect(status).toEqual({ status: "complete", output: "ran" });
   });
 });
 
 describe("sleep durations", () => {
-  const rigs = stepsRigs();
-
   it.each<[string, (step: WorkflowStep) => Promise<void>, string]>([
     ["sleep for 366 days", (step) => step.sleep("nap", "366 days"), "365 days"],
     ["sleep for 2 years", (step) => step.sleep("nap", "2 years"), "365 days"],
@@ -117,17 +129,17 @@ describe("sleep durations", () => {
     ],
     ['sleep for "1 min"', (step) => step.sleep("nap", "1 min" as never), '"1 min"'],
   ])("errors the instance for %s (step.invalid_config)", async (_what, sleep, detail) => {
-    const rig = await rigs.open(async (_event, step) => sleep(step));
-    const { error } = await waitForStatus(await rig.create(), "errored");
-    expect(error?.message).toContain("(step.invalid_config)");
-    expect(error?.message).toContain('"nap"');
-    expect(error?.message).toContain(detail);
-    expect(ofType(await rig.log(), "SLEEP_START")).toHaveLength(0);
+    const { status, log } = await runCase(async (_event, step) => sleep(step));
+    expect(status.status).toBe("errored");
+    expect(status.error?.message).toContain("(step.invalid_config)");
+    expect(status.error?.message).toContain('"nap"');
+    expect(status.error?.message).toContain(detail);
+    expect(ofType(log, "SLEEP_START")).toHaveLength(0);
   });
 
   it("accepts a sleep of exactly 365 days and hibernates through it", async () => {
-    const rig = await rigs.open(async (_event, step) => step.sleep("nap", "365 days"));
-    await waitForStatus(await rig.create(), "waiting");
-    expect(ofType(await rig.log(), "SLEEP_START")).toHaveLength(1);
+    const id = scenarios.add(async (_event, step) => step.sleep("nap", "365 days"));
+    await waitForStatus(await rig.create(id), "waiting");
+    expect(ofType(await rig.log(id), "SLEEP_START")).toHaveLength(1);
   });
 });
