@@ -21,7 +21,7 @@ export type StoreReport = {
 export function checkStore(
   dbPath: string,
   lastAttempt: Map<string, number>,
-  outputs: Map<string, Pay[]>,
+  received: Map<string, Pay[] | undefined>,
   sends: SendRecord[],
 ): StoreReport {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -41,7 +41,7 @@ export function checkStore(
     const violations = [
       ...checkInstances(instances),
       ...checkJournal(instances, steps, lastAttempt),
-      ...checkEvents(instances, events, outputs, sends),
+      ...checkEvents(instances, events, received, sends),
     ];
     return { violations, crashedAttempts: crashed.n, events: events.length };
   } finally {
@@ -81,7 +81,7 @@ function checkJournal(
 function checkEvents(
   instances: InstanceRow[],
   rows: EventRow[],
-  outputs: Map<string, Pay[]>,
+  received: Map<string, Pay[] | undefined>,
   sends: SendRecord[],
 ): string[] {
   const out: string[] = [];
@@ -93,7 +93,7 @@ function checkEvents(
       out.push(`wait ${r.consumed_by} of instance seq ${r.instance_seq} consumed two events`);
     consumers.add(pair);
   }
-  for (const [id, got] of outputs) {
+  for (const [id, got] of received) {
     const seq = instances.find((i) => i.id === id)?.seq;
     const own = rows.filter((r) => r.instance_seq === seq);
     out.push(
@@ -108,8 +108,11 @@ function checkEvents(
   return out;
 }
 
-/** One collector: its stored events against what the parent sent and what the workflow returned. */
-function checkCollector(id: string, rows: EventRow[], got: Pay[], sends: SendRecord[]): string[] {
+/**
+ * One collector: its stored events against what the parent sent and, if it completed, against
+ * what the workflow returned.
+ */
+function checkCollector(id: string, rows: EventRow[], got: Pay[] | undefined, sends: SendRecord[]): string[] {
   const out: string[] = [];
   const stored = rows.map((r) => ({ ...r, pay: v8.deserialize(r.payload) as Pay }));
   const storedSends = stored.map((r) => r.pay.send);
@@ -126,6 +129,7 @@ function checkCollector(id: string, rows: EventRow[], got: Pay[], sends: SendRec
       out.push(`${id}: acked send ${s.send} (k=${s.k}) was lost`);
     if (s.outcome === "pending") out.push(`${id}: send ${s.send} never got an answer`);
   }
+  if (!got) return out;
   // Consumed: exactly the events up to the first k = 3, each by the wait of its position.
   const end = stored.findIndex((r) => r.pay.k === LAST_K);
   stored.forEach((r, i) => {

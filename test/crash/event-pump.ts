@@ -39,16 +39,24 @@ export class EventPump {
   /**
    * Starts sending to `child`. In a killed incarnation each due instance gets at most one send,
    * at a random instant; in the final one (`drain`) sends follow each other until all are acked.
-   * `onSend` runs right after each send leaves (the test may kill the child then).
+   * `onSend` runs right after each send leaves and `onAck` right after each ack arrives (the
+   * test may kill the child then).
    */
-  attach(child: ChildHandle, drain: boolean, onSend: (record: SendRecord) => void): void {
+  attach(
+    child: ChildHandle,
+    drain: boolean,
+    onSend: (record: SendRecord) => void,
+    onAck: (record: SendRecord) => void = () => {},
+  ): void {
     this.child = child;
     this.offMessage = child.onMessage((message) => {
       if (message.type !== "ack") return;
       const target = this.targets.find((t) => t.pending?.send === message.send);
       if (!target?.pending) return;
-      target.pending.outcome = message.outcome;
+      const record = target.pending;
+      record.outcome = message.outcome;
       target.pending = null;
+      onAck(record);
       if (message.outcome === "finished" || target.k === LAST_K) target.done = true;
       else target.k += 1;
       if (drain) this.schedule(target, drain, onSend);
