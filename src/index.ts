@@ -10,4 +10,4 @@ export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
-export type { Store } from "./storage/types.js";
+export type { InstanceRecord, LogEntry, LogType, StepRecord, Store, StoredStatus } from "./storage/types.js";

@@ -14,7 +14,7 @@ import { decodeValue, encodeValue, fromErrorRecord, toErrorRecord } from "./valu
 export const DEFAULT_EVENT_TIMEOUT_MS = 24 * 3_600_000;
 export const MIN_EVENT_TIMEOUT_MS = 1000;
 
-const UNDEFINED_BYTES = encodeValue(undefined, "undefined", "value.too_large");
+const UNDEFINED_BYTES = encodeValue(undefined, "undefined", "step.result_too_large");
 
 export function runSleep(a: Activation, name: string, duration: WorkflowSleepDuration): Promise<void> {
   validateStepName(name);

@@ -4,7 +4,7 @@ import { WorkflowsError } from "../errors.js";
 import { decodeValue, encodeValue, fromErrorRecord, MAX_VALUE_BYTES, toErrorRecord } from "./values.js";
 
 function roundTrip(value: unknown): unknown {
-  return decodeValue(encodeValue(value, "the value", "value.too_large"));
+  return decodeValue(encodeValue(value, "the value", "step.result_too_large"));
 }
 
 function rejection(fn: () => unknown): WorkflowsError {
@@ -59,7 +59,7 @@ describe("encodeValue / decodeValue", () => {
   });
 
   it("accepts a plain Uint8Array when decoding", () => {
-    const bytes = encodeValue({ a: 1 }, "v", "value.too_large");
+    const bytes = encodeValue({ a: 1 }, "v", "step.result_too_large");
     expect(decodeValue(new Uint8Array(bytes))).toEqual({ a: 1 });
   });
 
@@ -74,10 +74,12 @@ describe("encodeValue / decodeValue", () => {
   });
 
   it("rejects symbols, including inside a Map", () => {
-    expect(rejection(() => encodeValue(Symbol("s"), "v", "value.too_large")).message).toContain(
+    expect(rejection(() => encodeValue(Symbol("s"), "v", "step.result_too_large")).message).toContain(
       "a symbol cannot be stored",
     );
-    const inMap = rejection(() => encodeValue({ m: new Map([["k", Symbol("s")]]) }, "v", "value.too_large"));
+    const inMap = rejection(() =>
+      encodeValue({ m: new Map([["k", Symbol("s")]]) }, "v", "step.result_too_large"),
+    );
     expect(inMap.code).toBe("value.not_serializable");
     expect(inMap.message).toContain(".m");
   });
@@ -93,9 +95,9 @@ describe("encodeValue / decodeValue", () => {
   it("rejects a value one byte over 1 MiB with the given code, size and limit", () => {
     const exact = Buffer.alloc(MAX_VALUE_BYTES);
     const overhead =
-      encodeValue(exact, "v", "value.too_large", Number.MAX_SAFE_INTEGER).length - MAX_VALUE_BYTES;
+      encodeValue(exact, "v", "step.result_too_large", Number.MAX_SAFE_INTEGER).length - MAX_VALUE_BYTES;
     const fits = new Uint8Array(MAX_VALUE_BYTES - overhead);
-    expect(encodeValue(fits, "v", "value.too_large").length).toBe(MAX_VALUE_BYTES);
+    expect(encodeValue(fits, "v", "step.result_too_large").length).toBe(MAX_VALUE_BYTES);
 
     const tooBig = new Uint8Array(MAX_VALUE_BYTES - overhead + 1);
     const error = rejection(() => encodeValue(tooBig, "the event payload", "event.payload_too_large"));

@@ -22,7 +22,7 @@ export class ProcessLock {
       db.close();
       throw new WorkflowsError(
         "storage.locked",
-        `${dataPath} is in use by another Cairn process (lock file ${lockPath}); use PostgreSQL to share storage between processes`,
+        `${dataPath} is in use by another Cairn process (lock file ${lockPath}); a SQLite store serves one process at a time: stop the other process or open another file`,
         { cause: error },
       );
     }
