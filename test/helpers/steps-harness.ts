@@ -6,13 +6,15 @@
 import {
   Cairn,
   type FakeClock,
+  type InstanceStatus,
+  type InstanceStatusName,
   WorkflowEntrypoint,
   type WorkflowEvent,
   type WorkflowInstance,
   type WorkflowStep,
 } from "cairn";
-import { waitUntil } from "cairn/testing";
-import { afterAll, afterEach } from "vitest";
+import { waitForStatus, waitUntil } from "cairn/testing";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { LogEntry, LogType } from "../../src/storage/types.js";
 import { tempDir } from "./temp-store.js";
 
@@ -110,14 +112,14 @@ export class StepsRig {
 
 /**
  * Factory of rigs: call once at the top of a `describe`; each `open` gets a fresh file. With
- * scope "test" (default) rigs are closed after each test, with "file" after the last one.
+ * scope "each" (default) rigs are closed after each test, with "all" after the block's last one.
  * @example const rigs = stepsRigs(); const rig = await rigs.open(async (_e, step) => step.do("a", async () => 1));
  */
-export function stepsRigs(scope: "test" | "file" = "test"): {
+export function stepsRigs(scope: "each" | "all" = "each"): {
   open(run: RunFn, options?: RigOptions): Promise<StepsRig>;
 } {
   const cleanups: (() => Promise<void> | void)[] = [];
-  (scope === "test" ? afterEach : afterAll)(async () => {
+  (scope === "each" ? afterEach : afterAll)(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   return {
@@ -149,6 +151,33 @@ export class Scenarios {
     this.#bodies.set(id, body);
     return id;
   }
+}
+
+export type CaseResult = { id: string; status: InstanceStatus; log: LogEntry[] };
+
+/**
+ * One Cairn shared by every test of the enclosing `describe`, each case an instance of its own.
+ * For cases that need no clock, no re-open and no per-workflow options.
+ * @example const shared = sharedStepsRig(); const { status } = await shared.run(async (_e, step) => …);
+ */
+export function sharedStepsRig(): {
+  run(body: RunFn, options?: { params?: unknown; until?: InstanceStatusName[] }): Promise<CaseResult>;
+} {
+  const scenarios = new Scenarios();
+  const rigs = stepsRigs("all");
+  let rig: StepsRig | undefined;
+  beforeAll(async () => {
+    rig = await rigs.open(scenarios.run);
+  });
+  return {
+    async run(body, options = {}) {
+      const { params = {}, until = ["complete", "errored"] satisfies InstanceStatusName[] } = options;
+      if (!rig) throw new Error("sharedStepsRig: run() called outside a test");
+      const id = scenarios.add(body);
+      const status = await waitForStatus(await rig.create(id, params), until);
+      return { id, status, log: await rig.log(id) };
+    },
+  };
 }
 
 export function ofType(log: LogEntry[], type: LogType): LogEntry[] {

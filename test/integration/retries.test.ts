@@ -6,17 +6,17 @@
 import { NonRetryableError, type WorkflowBackoff } from "cairn";
 import { FakeClock, waitForStatus, waitUntil } from "cairn/testing";
 import { describe, expect, it } from "vitest";
-import { ofType, retryDelays, stepsRigs } from "../helpers/steps-harness.js";
+import { ofType, retryDelays, sharedStepsRig, stepsRigs } from "../helpers/steps-harness.js";
 
 const never = () => new Promise<never>(() => {});
 
 describe("step.do retries", () => {
-  const rigs = stepsRigs();
+  const shared = sharedStepsRig();
 
   it("attempts a step that throws NonRetryableError once and keeps its name and message (C1, C2, A8)", async () => {
     let calls = 0;
     let after = 0;
-    const rig = await rigs.open(async (_event, step) => {
+    const { status, log } = await shared.run(async (_event, step) => {
       await step.do("charge", { retries: { limit: 5, delay: 1 } }, async () => {
         calls += 1;
         throw new NonRetryableError("card declined");
@@ -26,8 +26,7 @@ describe("step.do retries", () => {
       });
     });
     const error = { name: "NonRetryableError", message: "card declined" };
-    expect(await waitForStatus(await rig.create(), "errored")).toEqual({ status: "errored", error });
-    const log = await rig.log();
+    expect(status).toEqual({ status: "errored", error });
     expect(calls).toBe(1);
     expect(after).toBe(0);
     expect(ofType(log, "ATTEMPT_START")).toHaveLength(1);
@@ -37,60 +36,53 @@ describe("step.do retries", () => {
 
   it("retries a generic Error, even with an empty message, limit + 1 times in all (C95, A2)", async () => {
     const attempts: number[] = [];
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do("flaky", { retries: { limit: 2, delay: 1, backoff: "constant" } }, async (ctx) => {
         attempts.push(ctx.attempt);
         throw new Error("");
       }),
     );
-    const status = await waitForStatus(await rig.create(), "errored");
-    expect(status.error).toEqual({ name: "Error", message: "" });
+    expect(status).toEqual({ status: "errored", error: { name: "Error", message: "" } });
     expect(attempts).toEqual([1, 2, 3]);
-    expect(ofType(await rig.log(), "ATTEMPT_START")).toHaveLength(3);
+    expect(ofType(log, "ATTEMPT_START")).toHaveLength(3);
   });
 
   it("does not retry a NonRetryableError with an empty message (C95)", async () => {
     let calls = 0;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status } = await shared.run(async (_event, step) =>
       step.do("strict", { retries: { limit: 3, delay: 1 } }, async () => {
         calls += 1;
         throw new NonRetryableError("");
       }),
     );
-    const status = await waitForStatus(await rig.create(), "errored");
-    expect(status.error).toEqual({ name: "NonRetryableError", message: "" });
+    expect(status).toEqual({ status: "errored", error: { name: "NonRetryableError", message: "" } });
     expect(calls).toBe(1);
   });
 
   it("makes exactly one attempt with limit 0 (A2)", async () => {
     let calls = 0;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do("once", { retries: { limit: 0, delay: 1 } }, async () => {
         calls += 1;
         throw new Error("no luck");
       }),
     );
-    expect((await waitForStatus(await rig.create(), "errored")).error).toEqual({
-      name: "Error",
-      message: "no luck",
-    });
+    expect(status).toEqual({ status: "errored", error: { name: "Error", message: "no luck" } });
     expect(calls).toBe(1);
-    expect(retryDelays(await rig.log())).toEqual([]);
+    expect(retryDelays(log)).toEqual([]);
   });
 
   it("counts ctx.attempt up per retry and rejects with the last attempt's error (C43)", async () => {
     const attempts: number[] = [];
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do("flaky", { retries: { limit: 2, delay: 1 } }, async (ctx) => {
         attempts.push(ctx.attempt);
         throw new TypeError(`attempt ${ctx.attempt} failed`);
       }),
     );
-    const status = await waitForStatus(await rig.create(), "errored");
     expect(attempts).toEqual([1, 2, 3]);
-    expect(status.error).toEqual({ name: "TypeError", message: "attempt 3 failed" });
-    const failures = ofType(await rig.log(), "ATTEMPT_FAILURE");
-    expect(failures.map((e) => [e.attempt, e.data?.error])).toEqual([
+    expect(status).toEqual({ status: "errored", error: { name: "TypeError", message: "attempt 3 failed" } });
+    expect(ofType(log, "ATTEMPT_FAILURE").map((e) => [e.attempt, e.data?.error])).toEqual([
       [1, { name: "TypeError", message: "attempt 1 failed" }],
       [2, { name: "TypeError", message: "attempt 2 failed" }],
       [3, { name: "TypeError", message: "attempt 3 failed" }],
@@ -102,14 +94,14 @@ describe("step.do retries", () => {
     ["linear", [10, 20, 30]],
     ["exponential", [10, 20, 40]],
   ])("waits by %s backoff between attempts, as the log's retryDelayMs shows", async (backoff, expected) => {
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do("flaky", { retries: { limit: 3, delay: 10, backoff } }, async (ctx) => {
         if (ctx.attempt < 4) throw new Error(`attempt ${ctx.attempt}`);
         return ctx.attempt;
       }),
     );
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({ status: "complete", output: 4 });
-    expect(retryDelays(await rig.log())).toEqual(expected);
+    expect(status).toEqual({ status: "complete", output: 4 });
+    expect(retryDelays(log)).toEqual(expected);
   });
 });
 
@@ -226,11 +218,11 @@ describe("step.do retry delays on a FakeClock", () => {
 });
 
 describe("dynamic retry delays", () => {
-  const rigs = stepsRigs();
+  const shared = sharedStepsRig();
 
   it("uses the delay function's value as the retry delay (C4)", async () => {
     const seen: { attempt: number; message: string }[] = [];
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do(
         "flaky",
         {
@@ -248,17 +240,14 @@ describe("dynamic retry delays", () => {
         },
       ),
     );
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
-      status: "complete",
-      output: "done",
-    });
-    expect(retryDelays(await rig.log())).toEqual([50]);
+    expect(status).toEqual({ status: "complete", output: "done" });
+    expect(retryDelays(log)).toEqual([50]);
     expect(seen).toEqual([{ attempt: 1, message: "try again" }]);
   });
 
   it("fails the step after one attempt when the delay function throws (C5)", async () => {
     let calls = 0;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       step.do(
         "flaky",
         {
@@ -275,18 +264,18 @@ describe("dynamic retry delays", () => {
         },
       ),
     );
-    const { error } = await waitForStatus(await rig.create(), "errored");
+    expect(status.status).toBe("errored");
     expect(calls).toBe(1);
-    expect(error?.name).toBe("NonRetryableDelayError");
-    expect(error?.message).toContain("delay function");
-    expect(error?.message).toContain('"flaky-1"');
-    expect(error?.message).toContain("no delay today");
-    expect(ofType(await rig.log(), "ATTEMPT_START")).toHaveLength(1);
+    expect(status.error?.name).toBe("NonRetryableDelayError");
+    expect(status.error?.message).toContain("delay function");
+    expect(status.error?.message).toContain('"flaky-1"');
+    expect(status.error?.message).toContain("no delay today");
+    expect(ofType(log, "ATTEMPT_START")).toHaveLength(1);
   });
 
   it("leaves `delay` out of ctx.config.retries for a function but shows a static one (C6)", async () => {
     const configs: Record<string, unknown> = {};
-    const rig = await rigs.open(async (_event, step) => {
+    const { status } = await shared.run(async (_event, step) => {
       await step.do("dynamic", { retries: { limit: 1, delay: () => 5 } }, async (ctx) => {
         configs.dynamic = ctx.config.retries;
       });
@@ -294,7 +283,7 @@ describe("dynamic retry delays", () => {
         configs.static = ctx.config.retries;
       });
     });
-    await waitForStatus(await rig.create(), "complete");
+    expect(status.status).toBe("complete");
     expect(configs.dynamic).toEqual({ limit: 1, backoff: "exponential" });
     expect(configs.dynamic).not.toHaveProperty("delay");
     expect(configs.static).toEqual({ limit: 1, delay: 25, backoff: "exponential" });

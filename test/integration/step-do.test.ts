@@ -4,36 +4,36 @@
 // finished steps (succeeded or failed) return their cached outcome without running again.
 
 import type { WorkflowStepContext } from "cairn";
-import { waitForStatus } from "cairn/testing";
+import { FakeClock, waitForStatus, waitUntil } from "cairn/testing";
 import { beforeEach, describe, expect, it } from "vitest";
-import { deferred, ofType, stepsRigs } from "../helpers/steps-harness.js";
+import { deferred, ofType, sharedStepsRig, stepsRigs } from "../helpers/steps-harness.js";
 
 describe("the step context", () => {
-  const rigs = stepsRigs();
+  const shared = sharedStepsRig();
 
   it("gives attempt 1 and { name, count } on a first successful attempt (C42, C46)", async () => {
     let seen: WorkflowStepContext | undefined;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status } = await shared.run(async (_event, step) =>
       step.do("greet", async (ctx) => {
         seen = ctx;
         return "hi";
       }),
     );
-    await waitForStatus(await rig.create(), "complete");
+    expect(status.status).toBe("complete");
     expect(seen?.attempt).toBe(1);
     expect(seen?.step).toEqual({ name: "greet", count: 1 });
   });
 
   it("counts repeated names 1, 2 and starts a different name at 1 (C47)", async () => {
     const steps: { name: string; count: number }[] = [];
-    const rig = await rigs.open(async (_event, step) => {
+    const { status } = await shared.run(async (_event, step) => {
       for (const name of ["fetch", "fetch", "store"]) {
         await step.do(name, async (ctx) => {
           steps.push(ctx.step);
         });
       }
     });
-    await waitForStatus(await rig.create(), "complete");
+    expect(status.status).toBe("complete");
     expect(steps).toEqual([
       { name: "fetch", count: 1 },
       { name: "fetch", count: 2 },
@@ -43,12 +43,12 @@ describe("the step context", () => {
 
   it("shows Cairn's defaults, with a 10 s delay, when no config is given (C48, A1)", async () => {
     let config: unknown;
-    const rig = await rigs.open(async (_event, step) =>
+    const { status } = await shared.run(async (_event, step) =>
       step.do("plain", async (ctx) => {
         config = ctx.config;
       }),
     );
-    await waitForStatus(await rig.create(), "complete");
+    expect(status.status).toBe("complete");
     expect(config).toEqual({
       retries: { limit: 5, delay: 10000, backoff: "exponential" },
       timeout: "10 minutes",
@@ -57,7 +57,7 @@ describe("the step context", () => {
 
   it("merges a partial config over the defaults, field by field (C49)", async () => {
     const configs: unknown[] = [];
-    const rig = await rigs.open(async (_event, step) => {
+    const { status } = await shared.run(async (_event, step) => {
       await step.do("retries only", { retries: { limit: 2, delay: "5 seconds" } }, async (ctx) => {
         configs.push(ctx.config);
       });
@@ -68,7 +68,7 @@ describe("the step context", () => {
         configs.push(ctx.config);
       });
     });
-    await waitForStatus(await rig.create(), "complete");
+    expect(status.status).toBe("complete");
     const defaultRetries = { limit: 5, delay: 10000, backoff: "exponential" };
     expect(configs).toEqual([
       { retries: { limit: 2, delay: "5 seconds", backoff: "exponential" }, timeout: "10 minutes" },
@@ -76,44 +76,28 @@ describe("the step context", () => {
       { retries: defaultRetries, timeout: "10 minutes", sensitive: "output" },
     ]);
   });
-
-  it("ignores changes the callback makes to ctx.config, even across a replay (C50)", async () => {
-    const attempts: number[] = [];
-    const rig = await rigs.open(
-      async (_event, step) =>
-        step.do("meddler", { retries: { limit: 1, delay: 1 } }, async (ctx) => {
-          attempts.push(ctx.attempt);
-          ctx.config.retries.limit = 10;
-          ctx.config.timeout = 1;
-          throw new Error("still failing");
-        }),
-      // The retry delay hibernates, so attempt 2 runs with the config persisted by attempt 1.
-      { hibernateAfterMs: 0 },
-    );
-    const { error } = await waitForStatus(await rig.create(), "errored");
-    expect(error).toEqual({ name: "Error", message: "still failing" });
-    expect(attempts).toEqual([1, 2]);
-    expect(ofType(await rig.log(), "WORKFLOW_WAITING")).toHaveLength(1);
-  });
 });
 
 describe("step results and failures", () => {
-  const rigs = stepsRigs();
+  const shared = sharedStepsRig();
 
   it("hands a step's result to the code after it and to the instance output", async () => {
-    const rig = await rigs.open(async (event, step) => {
-      const a = await step.do("double", async () => (event.payload as { n: number }).n * 2);
-      const b = await step.do("add one", async () => a + 1);
-      return { a, b };
-    });
-    expect(await waitForStatus(await rig.create("i1", { n: 20 }), "complete")).toEqual({
+    const { status } = await shared.run(
+      async (event, step) => {
+        const a = await step.do("double", async () => (event.payload as { n: number }).n * 2);
+        const b = await step.do("add one", async () => a + 1);
+        return { a, b };
+      },
+      { params: { n: 20 } },
+    );
+    expect(status).toEqual({
       status: "complete",
       output: { a: 40, b: 41 },
     });
   });
 
   it("lets the workflow go on after catching a failed step, logging one failed attempt (C3)", async () => {
-    const rig = await rigs.open(async (_event, step) => {
+    const { status, log } = await shared.run(async (_event, step) => {
       let caught: { name: string; message: string } | undefined;
       try {
         await step.do("doomed", { retries: { limit: 0, delay: 1 } }, async () => {
@@ -125,11 +109,10 @@ describe("step results and failures", () => {
       const next = await step.do("next", async () => "ran");
       return { caught, next };
     });
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+    expect(status).toEqual({
       status: "complete",
       output: { caught: { name: "RangeError", message: "out of range" }, next: "ran" },
     });
-    const log = await rig.log();
     expect(ofType(log, "ATTEMPT_FAILURE")).toHaveLength(1);
     expect(ofType(log, "STEP_FAILURE")).toHaveLength(1);
     expect(ofType(log, "STEP_SUCCESS")).toHaveLength(1);
@@ -137,11 +120,11 @@ describe("step results and failures", () => {
 });
 
 describe("parallel steps", () => {
-  const rigs = stepsRigs();
+  const shared = sharedStepsRig();
 
   it("runs steps under Promise.all concurrently and returns their results in order", async () => {
     const bStarted = deferred();
-    const rig = await rigs.open(async (_event, step) =>
+    const { status, log } = await shared.run(async (_event, step) =>
       // "a" finishes only once "b" has started: run one after the other, they would never end.
       Promise.all([
         step.do("a", async () => {
@@ -155,16 +138,16 @@ describe("parallel steps", () => {
         step.do("c", async () => "C"),
       ]),
     );
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+    expect(status).toEqual({
       status: "complete",
       output: ["A", "B", "C"],
     });
-    expect(ofType(await rig.log(), "STEP_SUCCESS")).toHaveLength(3);
+    expect(ofType(log, "STEP_SUCCESS")).toHaveLength(3);
   });
 
   it("settles Promise.race with the first step while the others still run to completion", async () => {
     const release = deferred();
-    const rig = await rigs.open(async (_event, step) => {
+    const { status, log } = await shared.run(async (_event, step) => {
       const slow = step.do("slow", async () => {
         await release.promise;
         return "slow";
@@ -177,13 +160,45 @@ describe("parallel steps", () => {
       });
       return { winner, late: await slow };
     });
-    expect(await waitForStatus(await rig.create(), "complete")).toEqual({
+    expect(status).toEqual({
       status: "complete",
       output: { winner: "fast", late: "slow" },
     });
-    const succeeded = ofType(await rig.log(), "STEP_SUCCESS").map((e) => e.stepKey);
+    const succeeded = ofType(log, "STEP_SUCCESS").map((e) => e.stepKey);
     expect(succeeded[0]).toBe("do:1:fast");
     expect(succeeded.sort()).toEqual(["do:1:fast", "do:1:note winner", "do:1:slow"]);
+  });
+});
+
+describe("changes to ctx.config", () => {
+  const rigs = stepsRigs();
+
+  it("ignores changes the callback makes to ctx.config, even across a replay (C50)", async () => {
+    const clock = new FakeClock();
+    const attempts: number[] = [];
+    const rig = await rigs.open(
+      async (_event, step) =>
+        step.do("meddler", { retries: { limit: 1, delay: "1 second" } }, async (ctx) => {
+          attempts.push(ctx.attempt);
+          ctx.config.retries.limit = 10;
+          ctx.config.timeout = 1;
+          throw new Error("still failing");
+        }),
+      // Every retry delay hibernates, so attempt 2 runs with the config persisted by attempt 1.
+      { clock, hibernateAfterMs: 0 },
+    );
+    const instance = await rig.create();
+    await waitForStatus(instance, "waiting");
+    const { error } = await waitUntil(
+      async () => {
+        clock.advance(1000);
+        return instance.status();
+      },
+      (s) => s.status === "errored",
+      { what: "the instance to error after its retries" },
+    );
+    expect(error).toEqual({ name: "Error", message: "still failing" });
+    expect(attempts).toEqual([1, 2]);
   });
 });
 

@@ -3,32 +3,13 @@
 // that carries the stable code and names the offending value, and the step's callback never runs.
 // Valid edge cases next to each rule run to completion.
 
-import { type InstanceStatus, type WorkflowStep, type WorkflowStepConfig, WorkflowsError } from "cairn";
-import { waitForStatus } from "cairn/testing";
-import { beforeAll, describe, expect, it } from "vitest";
-import {
-  type LogEntry,
-  ofType,
-  type RunFn,
-  Scenarios,
-  type StepsRig,
-  stepsRigs,
-} from "../helpers/steps-harness.js";
+import { type WorkflowStep, type WorkflowStepConfig, WorkflowsError } from "cairn";
+import { describe, expect, it } from "vitest";
+import { ofType, sharedStepsRig } from "../helpers/steps-harness.js";
 
 // Every case is its own instance on one shared Cairn: opening a file costs far more than a case.
-const scenarios = new Scenarios();
-const rigs = stepsRigs("file");
-let rig: StepsRig;
-beforeAll(async () => {
-  rig = await rigs.open(scenarios.run);
-});
-
-/** Runs `body` as a new instance and returns how it finished and its log. */
-async function runCase(body: RunFn): Promise<{ status: InstanceStatus; log: LogEntry[] }> {
-  const id = scenarios.add(body);
-  const status = await waitForStatus(await rig.create(id), ["complete", "errored"]);
-  return { status, log: await rig.log(id) };
-}
+const shared = sharedStepsRig();
+const runCase = shared.run;
 
 describe("step names", () => {
   it.each([
@@ -138,8 +119,10 @@ describe("sleep durations", () => {
   });
 
   it("accepts a sleep of exactly 365 days and hibernates through it", async () => {
-    const id = scenarios.add(async (_event, step) => step.sleep("nap", "365 days"));
-    await waitForStatus(await rig.create(id), "waiting");
-    expect(ofType(await rig.log(id), "SLEEP_START")).toHaveLength(1);
+    const { status, log } = await runCase(async (_event, step) => step.sleep("nap", "365 days"), {
+      until: ["waiting"],
+    });
+    expect(status.status).toBe("waiting");
+    expect(ofType(log, "SLEEP_START")).toHaveLength(1);
   });
 });
