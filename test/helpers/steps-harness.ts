@@ -1,7 +1,8 @@
 // Test helper for the `step.do` integration tests: opens Cairn on a real SQLite file with one
 // workflow whose `run` is a plain function, re-opens it on the same file (a process restart, as
 // far as replay is concerned), and reads an instance's event log in the forms the tests assert on.
-// Every Cairn it opens is closed and every temp folder removed after each test.
+// `sharedStepsRig` runs many small cases on one Cairn. Every Cairn it opens is closed and every
+// temp folder removed when its test (or block) ends.
 
 import {
   Cairn,
@@ -29,7 +30,7 @@ export type RigOptions = {
   stepLimit?: number;
   /** How long `close()` lets in-flight attempts finish; 0 simulates a crash mid-attempt. */
   shutdownGraceMs?: number;
-  /** 0 makes every wait, retry delays included, hibernate and replay from the journal. */
+  /** 0 hibernates every wait not yet due, retry delays included (reliably so on a FakeClock). */
   hibernateAfterMs?: number;
 };
 

@@ -1,9 +1,9 @@
-// What a `step.do` callback sees and how steps compose (SPEC A1, 1.5, 1.6, 2.6, 4.7; Part C 3,
+// What a `step.do` callback sees and how steps compose (SPEC A1, A8, 1.5, 1.6, 2.6, 4.7; Part C 3,
 // 42, 46–50): the step context and its resolved config, caught failures, parallel steps with
 // Promise.all and Promise.race, and replay after Cairn is re-opened on the same file, where
 // finished steps (succeeded or failed) return their cached outcome without running again.
 
-import type { WorkflowStepContext } from "cairn";
+import { NonRetryableError, type WorkflowStepContext } from "cairn";
 import { FakeClock, waitForStatus, waitUntil } from "cairn/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { deferred, ofType, sharedStepsRig, stepsRigs } from "../helpers/steps-harness.js";
@@ -203,37 +203,49 @@ describe("changes to ctx.config", () => {
 });
 
 // Module-level, as a real workflow module's state would be: a replay must not bump them.
-const runs = { fetched: 0, failed: 0, after: 0 };
+const runs = { fetched: 0, failed: 0, refused: 0, after: 0 };
+
+/** Runs `fn`, returning the `{ name, message }` of what it throws (or null). */
+async function caught(fn: () => Promise<unknown>): Promise<{ name: string; message: string } | null> {
+  try {
+    await fn();
+    return null;
+  } catch (error) {
+    return { name: (error as Error).name, message: (error as Error).message };
+  }
+}
 
 describe("replay after re-opening the file", () => {
   const rigs = stepsRigs();
   beforeEach(() => {
-    runs.fetched = 0;
-    runs.failed = 0;
-    runs.after = 0;
+    Object.assign(runs, { fetched: 0, failed: 0, refused: 0, after: 0 });
   });
 
-  it("does not run a cached succeeded or failed step again", async () => {
+  it("does not run a cached succeeded or failed step again, NonRetryableError included (A8)", async () => {
     const rig = await rigs.open(async (_event, step) => {
       const fetched = await step.do("fetch", async () => {
         runs.fetched += 1;
         return { rows: 3 };
       });
-      let failure = "";
-      try {
-        await step.do("flaky", { retries: { limit: 0, delay: 1 } }, async () => {
+      const failure = await caught(() =>
+        step.do("flaky", { retries: { limit: 0, delay: 1 } }, async () => {
           runs.failed += 1;
           throw new Error("upstream down");
-        });
-      } catch (error) {
-        failure = (error as Error).message;
-      }
+        }),
+      );
+      const refusal = await caught(() =>
+        step.do("strict", async () => {
+          runs.refused += 1;
+          throw new NonRetryableError("refused");
+        }),
+      );
+      // Hibernate, so that after the re-open everything above comes from the journal.
       const go = await step.waitForEvent<{ ok: boolean }>("go", { type: "go" });
       const after = await step.do("after", async () => {
         runs.after += 1;
         return go.payload.ok;
       });
-      return { fetched, failure, after };
+      return { fetched, failure, refusal, after };
     });
     await rig.create();
     await waitForStatus(await rig.get(), "waiting");
@@ -241,13 +253,19 @@ describe("replay after re-opening the file", () => {
     await (await rig.get()).sendEvent({ type: "go", payload: { ok: true } });
     expect(await waitForStatus(await rig.get(), "complete")).toEqual({
       status: "complete",
-      output: { fetched: { rows: 3 }, failure: "upstream down", after: true },
+      output: {
+        fetched: { rows: 3 },
+        failure: { name: "Error", message: "upstream down" },
+        refusal: { name: "NonRetryableError", message: "refused" },
+        after: true,
+      },
     });
-    expect(runs).toEqual({ fetched: 1, failed: 1, after: 1 });
+    expect(runs).toEqual({ fetched: 1, failed: 1, refused: 1, after: 1 });
     const log = await rig.log();
     expect(ofType(log, "ATTEMPT_START").map((e) => e.stepKey)).toEqual([
       "do:1:fetch",
       "do:1:flaky",
+      "do:1:strict",
       "do:1:after",
     ]);
   });
