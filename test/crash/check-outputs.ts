@@ -2,6 +2,7 @@
 // its workflow must produce. Also derives, per instance, the step names the effects check
 // expects, and the events each collector received (checked against the store by check-store).
 
+import { isDeepStrictEqual } from "node:util";
 import type { InstanceStatus } from "cairn";
 import type { EffectLine } from "./effects.js";
 import { expectedOutput, expectedStepNames, type Pay, type PlannedInstance } from "./workflows.js";
@@ -38,7 +39,7 @@ export function checkOutputs(
       continue;
     }
     const want = expectedOutput(p);
-    if (JSON.stringify(status.output) !== JSON.stringify(want)) {
+    if (!isDeepStrictEqual(status.output, want)) {
       violations.push(`${p.id} output ${JSON.stringify(status.output)}, expected ${JSON.stringify(want)}`);
     }
     expectedSteps.set(p.id, expectedStepNames(p, 0));

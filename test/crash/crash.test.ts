@@ -158,7 +158,7 @@ describe("crash safety", () => {
     console.log(
       [
         `crash test (seed ${seed}): ${killed.size} kills (${JSON.stringify(modes)}), ${planned.length} instances,`,
-        `${effects.starts} step starts, ${effects.extraStarts} re-runs of steps in flight,`,
+        `${effects.starts} step starts, ${effects.extraStarts} step starts cut by a kill,`,
         `${effects.killsWithStepInFlight} kills with a step in flight, ${store.crashedAttempts} attempts recorded as crashed,`,
         `${pump.sends.length} event sends (${interruptedSends} interrupted), ${store.events} events stored,`,
         `${Date.now() - started} ms (${Date.now() - killsDone} ms after the last kill)`,
