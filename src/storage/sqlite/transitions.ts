@@ -48,13 +48,15 @@ export class SqliteTransitions {
            wake_at = excluded.wake_at`,
       ),
       dueWaiting: s(
-        "SELECT seq FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
+        "SELECT seq, workflow, wake_at FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
       ),
       expiredLeases: s(
         `SELECT seq, workflow, status FROM instances WHERE status IN ('running', 'waitingForPause')
            AND lease_expires_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
       ),
-      queued: s("SELECT seq FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?"),
+      queued: s(
+        "SELECT seq, workflow FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?",
+      ),
       take: s(
         `UPDATE instances SET status = 'running', started_at = coalesce(started_at, @now), lease_owner = @owner,
            lease_expires_at = @until, epoch = epoch + 1, wake_at = NULL, wait_types = NULL, updated_at = @now
@@ -180,16 +182,21 @@ export class SqliteTransitions {
         take(o.seq as number, true);
       }
     }
-    for (const workflow of Object.keys(slots)) {
-      const n = Math.min(slots[workflow] ?? 0, total);
-      if (n <= 0) continue;
-      for (const r of this.stmt.dueWaiting!.all(req.now, workflow, n) as Row[]) take(r.seq as number, true);
-    }
-    for (const workflow of Object.keys(slots)) {
-      const n = Math.min(slots[workflow] ?? 0, total);
-      if (n <= 0) continue;
-      for (const r of this.stmt.queued!.all(workflow, n) as Row[]) take(r.seq as number, false);
-    }
+    // Each workflow's first candidates, merged so that the total cap goes to the earliest due
+    // (then the oldest queued) across workflows, not to whichever workflow is listed first.
+    const takeInOrder = (pick: (workflow: string, n: number) => Row[], key: string, waking: boolean) => {
+      const rows: Row[] = [];
+      for (const workflow of Object.keys(slots)) {
+        const n = Math.min(slots[workflow] ?? 0, total);
+        if (n > 0) rows.push(...pick(workflow, n));
+      }
+      rows.sort((a, b) => (a[key] as number) - (b[key] as number) || (a.seq as number) - (b.seq as number));
+      for (const r of rows) {
+        if (total > 0 && (slots[r.workflow as string] ?? 0) > 0) take(r.seq as number, waking);
+      }
+    };
+    takeInOrder((w, n) => this.stmt.dueWaiting!.all(req.now, w, n) as Row[], "wake_at", true);
+    takeInOrder((w, n) => this.stmt.queued!.all(w, n) as Row[], "seq", false);
     return claims;
   }
 

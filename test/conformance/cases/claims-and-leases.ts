@@ -34,6 +34,25 @@ export function claimCases(test: StoreCase): void {
     expect(await claim(store, T0 + 10)).toEqual([]);
   });
 
+  test("under the total cap the oldest queued instance starts first, whatever its workflow", async (store) => {
+    await create(store, "other-oldest", T0, { workflow: OTHER_WF });
+    await create(store, "mine", T0 + 1);
+    await create(store, "other-newest", T0 + 2, { workflow: OTHER_WF });
+    const slots = { [WF]: 5, [OTHER_WF]: 5 };
+    expect(ids(await claim(store, T0 + 10, { slots, total: 1 }))).toEqual(["other-oldest"]);
+    expect(ids(await claim(store, T0 + 10, { slots, total: 1 }))).toEqual(["mine"]);
+    expect(ids(await claim(store, T0 + 10, { slots, total: 1 }))).toEqual(["other-newest"]);
+  });
+
+  test("under the total cap the instance due earliest wakes first, whatever its workflow", async (store) => {
+    await hibernate(store, "mine", T0, { wakeAt: T0 + 200, waitTypes: [] });
+    const { fence } = await start(store, "other", T0, { workflow: OTHER_WF });
+    await store.suspend(fence, { wakeAt: T0 + 100, waitTypes: [] }, T0);
+    const slots = { [WF]: 5, [OTHER_WF]: 5 };
+    expect(ids(await claim(store, T0 + 300, { slots, total: 1 }))).toEqual(["other"]);
+    expect(ids(await claim(store, T0 + 300, { slots, total: 1 }))).toEqual(["mine"]);
+  });
+
   test("a claim respects each workflow's free slots and leaves out workflows without slots", async (store) => {
     for (const id of ["a1", "a2", "a3"]) await create(store, id, T0);
     for (const id of ["b1", "b2", "b3"]) await create(store, id, T0, { workflow: OTHER_WF });
