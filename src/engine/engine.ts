@@ -19,6 +19,7 @@ import type {
   NewInstance,
   StepRecord,
   Store,
+  StoreSignal,
   TriggerSource,
 } from "../storage/types.js";
 import { Activation, type ActivationHost, type EndReason } from "./activation.js";
@@ -60,6 +61,7 @@ export class Engine implements ActivationHost, SchedulerHost {
   private started = false;
   private cancelSweep: (() => void) | null = null;
   private cancelRenew: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(store: Store, options: { clock?: Clock; settings: EngineSettings }) {
@@ -86,6 +88,31 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.scheduler.kick();
     void this.sweep();
     if (!this.store.capabilities.singleProcess) this.renewLoop();
+    this.unsubscribe = this.store.subscribe?.((signal) => this.onSignal(signal)) ?? null;
+  }
+
+  /** A change made by another process sharing the store reaches the instance this process runs. */
+  private onSignal(signal: StoreSignal): void {
+    if (this.closed) return;
+    if (signal.kind === "wake") return this.scheduler.kick();
+    const active = this.liveById.get(key(signal.workflow, signal.id));
+    if (signal.kind === "event") {
+      if (active) active.notifyEvent(signal.type);
+      else this.scheduler.kick();
+      return;
+    }
+    if (active) void this.reconcile(active);
+    this.scheduler.kick();
+  }
+
+  /** Brings a live activation in line with its stored state after a control operation elsewhere. */
+  private async reconcile(active: Activation): Promise<void> {
+    const { workflow, id } = active.instance;
+    const record = await this.store.getInstance(workflow, id).catch(() => undefined);
+    if (active.isStopped) return;
+    if (!record || record.epoch !== active.fence.epoch) return active.abandon();
+    if (record.status === "waitingForPause") active.requestPause();
+    else if (record.status === "running") active.cancelPause();
   }
 
   definition(binding: string) {
@@ -392,6 +419,7 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.scheduler.stop();
     this.cancelSweep?.();
     this.cancelRenew?.();
+    this.unsubscribe?.();
     const draining = Promise.all([...this.live.values()].map((a) => a.drain()));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {

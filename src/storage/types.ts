@@ -176,6 +176,17 @@ export type ControlResult<T extends string> = { outcome: T; status: StoredStatus
 
 export type EventRecord = { seq: number; type: string; payload: Uint8Array; sentAt: number };
 
+/**
+ * What a store shared by several processes tells each of them about changes made by any:
+ * `wake` when something may have become claimable (created, resumed, event for a sleeper, lease
+ * released); `control` when a control operation changed an instance; `event` when an event was
+ * buffered for an instance (its holder wakes the matching waits).
+ */
+export type StoreSignal =
+  | { kind: "wake" }
+  | { kind: "control"; workflow: string; id: string }
+  | { kind: "event"; workflow: string; id: string; type: string };
+
 /** Limits and behaviours that differ between adapters, declared instead of branched on. */
 export type StoreCapabilities = {
   /** Only one process can open this store at a time (SQLite file lock). */
@@ -250,6 +261,12 @@ export interface Store {
   terminate(workflow: string, id: string, now: number): Promise<ControlResult<"terminated" | "finished">>;
   /** Erases journal, inbox and log and queues the instance again with the same params. */
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">>;
+
+  /**
+   * Optional, for stores shared by several processes: delivers signals caused by other
+   * processes (and possibly this one; handlers are idempotent). Returns an unsubscribe function.
+   */
+  subscribe?(listener: (signal: StoreSignal) => void): () => void;
 
   readLog(seq: number): Promise<LogEntry[]>;
   /** Deletes up to `limit` finished instances whose retention ended; returns how many. */
