@@ -48,6 +48,8 @@ type InstanceCommon = {
   leaseExpiresAt: number | null;
   successRetentionMs: number;
   errorRetentionMs: number;
+  /** `terminate({ rollback: true })` was asked: the next activation runs rollbacks, then terminates. */
+  rollbackPending: boolean;
 };
 
 /** One instance's row. Fields that only make sense in some statuses live in those variants. */
@@ -59,7 +61,8 @@ export type InstanceRecord =
   | (InstanceCommon & { status: "errored"; error: ErrorRecord; endedAt: number; expiresAt: number })
   | (InstanceCommon & { status: "terminated"; endedAt: number; expiresAt: number });
 
-export type StepKind = "do" | "sleep" | "waitForEvent";
+/** `rollback` records are the runs of rollback handlers (key `rollback:<step key>`). */
+export type StepKind = "do" | "sleep" | "waitForEvent" | "rollback";
 
 type StepCommon = {
   key: string;
@@ -69,6 +72,10 @@ type StepCommon = {
   startedAt: number;
   /** Resolved config (JSON) persisted at the first attempt; it wins on replay. */
   config: unknown;
+  /** The step registered a rollback handler (so a replay that misses it can tell). */
+  hasRollback?: boolean;
+  /** Order in which the instance's steps started, assigned by the store at the first write. */
+  startOrder?: number;
 };
 
 /**
@@ -87,6 +94,8 @@ export type StepRecord =
       endedAt: number;
       /** waitForEvent only: the type and send time of the event received. */
       event: { type: string; sentAt: number } | null;
+      /** The value is a stream whose bytes are stored as chunks (see loadStreamChunks). */
+      stream?: boolean;
     })
   | (StepCommon & { status: "failed"; attempts: number; error: ErrorRecord; endedAt: number });
 
@@ -112,7 +121,17 @@ export type LogType =
   | "WAIT_START"
   | "WAIT_COMPLETE"
   | "WAIT_TIMED_OUT"
-  | "EVENT_SENT";
+  | "EVENT_SENT"
+  | "WORKFLOW_DELETED"
+  | "ROLLBACK_START"
+  | "ROLLBACK_STEP_START"
+  | "ROLLBACK_ATTEMPT_START"
+  | "ROLLBACK_ATTEMPT_SUCCESS"
+  | "ROLLBACK_ATTEMPT_FAILURE"
+  | "ROLLBACK_STEP_SUCCESS"
+  | "ROLLBACK_STEP_FAILURE"
+  | "ROLLBACK_COMPLETE"
+  | "ROLLBACK_FAILED";
 
 export type LogInput = {
   type: LogType;
@@ -139,6 +158,11 @@ export type NewInstance = {
   successRetentionMs: number;
   errorRetentionMs: number;
 };
+
+export type FinishResult =
+  | { status: "complete"; output: Uint8Array }
+  | { status: "errored"; error: ErrorRecord }
+  | { status: "terminated" };
 
 export type CreateResult = { id: string; created: true; seq: number } | { id: string; created: false };
 
@@ -235,12 +259,16 @@ export interface Store {
   suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void>;
   /** A pause requested while running took effect: `waitingForPause` → `paused`, lease released. */
   settlePause(fence: Fence, now: number): Promise<void>;
-  /** Ends the instance (`complete` with output or `errored` with error); sets its expiry. */
-  finish(
-    fence: Fence,
-    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
-    now: number,
-  ): Promise<void>;
+  /** Ends the instance (`complete` with output, `errored` with error, or `terminated` after rollbacks); sets its expiry. */
+  finish(fence: Fence, result: FinishResult, now: number): Promise<void>;
+
+  /** Appends chunks of a stream result of step `key` (in order, after any already stored). */
+  appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], now: number): Promise<void>;
+  /** Deletes the stored chunks of step `key` (a failed or timed-out attempt's partial stream). */
+  discardStreamChunks(fence: Fence, key: string, now: number): Promise<void>;
+  loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]>;
+  /** Bytes an instance holds in step values and stream chunks (for the per-instance state limit). */
+  stateBytes(seq: number): Promise<number>;
 
   /** Buffers an event (FIFO per type) and wakes the instance if it waits for that type. */
   sendEvent(
@@ -257,10 +285,51 @@ export interface Store {
   ): Promise<ControlResult<"paused" | "pausing" | "noop">>;
   /** paused → queued (timers shifted by the paused time); waitingForPause → running; otherwise no-op. */
   resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">>;
-  /** Any non-finished status → terminated (epoch bumped, so a live runner's writes are refused). */
-  terminate(workflow: string, id: string, now: number): Promise<ControlResult<"terminated" | "finished">>;
+  /**
+   * Any non-finished status → terminated (epoch bumped, so a live runner's writes are refused).
+   * With `rollback`, the instance instead becomes `running` with `rollbackPending`, claimable at
+   * once, so that an activation runs its rollback handlers and then finishes it as terminated.
+   */
+  terminate(
+    workflow: string,
+    id: string,
+    now: number,
+    options?: { rollback?: boolean },
+  ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">>;
   /** Erases journal, inbox and log and queues the instance again with the same params. */
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">>;
+  /**
+   * Restarts from a step: journal records that started before the target (kind, name, count)
+   * are kept, the target and every record started after it are erased (events their waits took
+   * are buffered again), and the instance is queued again. `step_not_found` if there is no target.
+   */
+  restartFrom(
+    workflow: string,
+    id: string,
+    target: { kind: StepKind; name: string; count: number },
+    now: number,
+  ): Promise<ControlResult<"restarted" | "step_not_found">>;
+  /** Deletes instances with their journal, inbox and log, whatever their status. */
+  deleteInstances(
+    workflow: string,
+    ids: string[],
+    now: number,
+  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]>;
+
+  /**
+   * Cron schedules: moves the mark of (workflow, cron) to `scheduledTime` if it is later than the
+   * stored one, and then creates `instance` (if given, skipping an existing id), atomically.
+   * Returns whether the mark moved (false: another process or an earlier run already fired it).
+   */
+  advanceSchedule(
+    workflow: string,
+    cron: string,
+    scheduledTime: number,
+    instance: NewInstance | null,
+    now: number,
+  ): Promise<boolean>;
+  /** The last scheduled time fired (or recorded at first start) for (workflow, cron). */
+  scheduleMark(workflow: string, cron: string): Promise<number | null>;
 
   /**
    * Optional, for stores shared by several processes: delivers signals caused by other

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkflowsError } from "../../src/errors.js";
+import { migrations } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Fence, Store } from "../../src/storage/types.js";
 import { tempDir } from "../helpers/temp-store.js";
@@ -104,9 +105,9 @@ describe("sqlite store", () => {
     }
     const db = new Database(path, { readonly: true });
     try {
-      expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-      ]);
+      expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").all()).toEqual(
+        migrations.map((m) => ({ version: m.version })),
+      );
     } finally {
       db.close();
     }

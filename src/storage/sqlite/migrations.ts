@@ -80,4 +80,29 @@ export const migrations: Migration[] = [
       CREATE INDEX log_by_instance ON log (instance_seq, seq);
     `,
   },
+  {
+    version: 2,
+    name: "rollbacks, restart from a step, stream chunks, cron schedule marks",
+    sql: `
+      ALTER TABLE instances ADD COLUMN rollback_pending INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE steps ADD COLUMN has_rollback INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE steps ADD COLUMN start_order INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE steps ADD COLUMN stream INTEGER NOT NULL DEFAULT 0;
+
+      CREATE TABLE stream_chunks (
+        instance_seq INTEGER NOT NULL,
+        step_key TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (instance_seq, step_key, idx)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE schedule_marks (
+        workflow TEXT NOT NULL,
+        cron TEXT NOT NULL,
+        scheduled_time INTEGER NOT NULL,
+        PRIMARY KEY (workflow, cron)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

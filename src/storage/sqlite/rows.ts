@@ -32,6 +32,7 @@ export type InstanceRow = {
   success_retention_ms: number;
   error_retention_ms: number;
   expires_at: number | null;
+  rollback_pending: number;
 };
 
 export type StepRow = {
@@ -50,6 +51,9 @@ export type StepRow = {
   started_at: number;
   ended_at: number | null;
   wake_at: number | null;
+  has_rollback: number;
+  start_order: number;
+  stream: number;
 };
 
 export type LogRow = {
@@ -91,6 +95,7 @@ export function toInstance(row: InstanceRow): InstanceRecord {
     leaseExpiresAt: row.lease_expires_at,
     successRetentionMs: row.success_retention_ms,
     errorRetentionMs: row.error_retention_ms,
+    rollbackPending: row.rollback_pending === 1,
   };
   const status = row.status as StoredStatus;
   const ended = { endedAt: row.ended_at ?? row.updated_at, expiresAt: row.expires_at ?? row.updated_at };
@@ -118,6 +123,8 @@ export function toStep(row: StepRow): StepRecord {
     count: row.count,
     startedAt: row.started_at,
     config: row.config ? JSON.parse(row.config) : null,
+    ...(row.has_rollback === 1 ? { hasRollback: true } : {}),
+    ...(row.start_order > 0 ? { startOrder: row.start_order } : {}),
   };
   switch (row.status) {
     case "running":
@@ -140,6 +147,7 @@ export function toStep(row: StepRow): StepRecord {
         value: row.value ?? new Uint8Array(),
         endedAt: row.ended_at ?? row.started_at,
         event: row.event ? JSON.parse(row.event) : null,
+        ...(row.stream === 1 ? { stream: true } : {}),
       };
     default:
       return {
@@ -172,6 +180,9 @@ export function fromStep(seq: number, record: StepRecord): StepRow {
     started_at: record.startedAt,
     ended_at: record.status === "succeeded" || record.status === "failed" ? record.endedAt : null,
     wake_at: record.status === "waiting" || record.status === "retrying" ? record.wakeAt : null,
+    has_rollback: record.hasRollback ? 1 : 0,
+    start_order: record.startOrder ?? 0,
+    stream: record.status === "succeeded" && record.stream ? 1 : 0,
   };
 }
 

@@ -10,15 +10,16 @@ import type {
   ClaimRequest,
   ControlResult,
   CreateResult,
-  ErrorRecord,
   EventRecord,
   Fence,
+  FinishResult,
   InstanceRecord,
   ListPage,
   ListQuery,
   LogEntry,
   LogInput,
   NewInstance,
+  StepKind,
   StepRecord,
   Store,
   StoredStatus,
@@ -65,6 +66,12 @@ export class SqliteStore implements Store {
       ),
       journal: s("SELECT * FROM steps WHERE instance_seq = ?"),
       log: s("SELECT seq, at, type, step_key, attempt, data FROM log WHERE instance_seq = ? ORDER BY seq"),
+      chunks: s("SELECT bytes FROM stream_chunks WHERE instance_seq = ? AND step_key = ? ORDER BY idx"),
+      stateBytes: s(
+        `SELECT coalesce((SELECT sum(length(value)) FROM steps WHERE instance_seq = ?), 0)
+           + coalesce((SELECT sum(length(bytes)) FROM stream_chunks WHERE instance_seq = ?), 0) AS n`,
+      ),
+      mark: s("SELECT scheduled_time FROM schedule_marks WHERE workflow = ? AND cron = ?"),
     };
   }
 
@@ -169,12 +176,24 @@ export class SqliteStore implements Store {
     return this.writer.call("settlePause", [fence, now]);
   }
 
-  finish(
-    fence: Fence,
-    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
-    now: number,
-  ): Promise<void> {
+  finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
     return this.writer.call("finish", [fence, result, now]);
+  }
+
+  appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], now: number): Promise<void> {
+    return this.writer.call("appendStreamChunks", [fence, key, chunks, now]);
+  }
+
+  discardStreamChunks(fence: Fence, key: string, now: number): Promise<void> {
+    return this.writer.call("discardStreamChunks", [fence, key, now]);
+  }
+
+  async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
+    return (this.q.chunks!.all(seq, key) as { bytes: Uint8Array }[]).map((r) => r.bytes);
+  }
+
+  async stateBytes(seq: number): Promise<number> {
+    return (this.q.stateBytes!.get(seq, seq) as { n: number }).n;
   }
 
   sendEvent(
@@ -198,8 +217,45 @@ export class SqliteStore implements Store {
     return this.writer.call("resume", [workflow, id, now]);
   }
 
-  terminate(workflow: string, id: string, now: number): Promise<ControlResult<"terminated" | "finished">> {
-    return this.writer.call("terminate", [workflow, id, now]);
+  terminate(
+    workflow: string,
+    id: string,
+    now: number,
+    options?: { rollback?: boolean },
+  ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
+    return this.writer.call("terminate", [workflow, id, now, options]);
+  }
+
+  restartFrom(
+    workflow: string,
+    id: string,
+    target: { kind: StepKind; name: string; count: number },
+    now: number,
+  ): Promise<ControlResult<"restarted" | "step_not_found">> {
+    return this.writer.call("restartFrom", [workflow, id, target, now]);
+  }
+
+  deleteInstances(
+    workflow: string,
+    ids: string[],
+    now: number,
+  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
+    return this.writer.call("deleteInstances", [workflow, ids, now]);
+  }
+
+  advanceSchedule(
+    workflow: string,
+    cron: string,
+    scheduledTime: number,
+    instance: NewInstance | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.writer.call("advanceSchedule", [workflow, cron, scheduledTime, instance, now]);
+  }
+
+  async scheduleMark(workflow: string, cron: string): Promise<number | null> {
+    const row = this.q.mark!.get(workflow, cron) as { scheduled_time: number } | undefined;
+    return row ? row.scheduled_time : null;
   }
 
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {

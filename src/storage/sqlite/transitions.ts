@@ -12,6 +12,7 @@ import type {
   ErrorRecord,
   EventRecord,
   Fence,
+  FinishResult,
   LogInput,
   NewInstance,
   StepRecord,
@@ -39,13 +40,14 @@ export class SqliteTransitions {
       log: s("INSERT INTO log (instance_seq, at, type, step_key, attempt, data) VALUES (?, ?, ?, ?, ?, ?)"),
       upsertStep: s(
         `INSERT INTO steps (instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
-           event_type, started_at, ended_at, wake_at)
+           event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream)
          VALUES (@instance_seq, @key, @kind, @name, @count, @status, @attempts, @value, @error, @config, @event,
-           @event_type, @started_at, @ended_at, @wake_at)
+           @event_type, @started_at, @ended_at, @wake_at, @has_rollback, @start_order, @stream)
          ON CONFLICT (instance_seq, key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
            value = excluded.value, error = excluded.error, config = coalesce(steps.config, excluded.config),
            event = excluded.event, event_type = excluded.event_type, ended_at = excluded.ended_at,
-           wake_at = excluded.wake_at`,
+           wake_at = excluded.wake_at, has_rollback = max(steps.has_rollback, excluded.has_rollback),
+           stream = excluded.stream`,
       ),
       dueWaiting: s(
         "SELECT seq, workflow, wake_at FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
@@ -91,8 +93,37 @@ export class SqliteTransitions {
       finish: s(
         `UPDATE instances SET status = @status, output = @output, error = @error, ended_at = @now,
            expires_at = @now + CASE WHEN @status = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
-           lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL, updated_at = @now
+           lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL, rollback_pending = 0,
+           updated_at = @now
          WHERE seq = @seq`,
+      ),
+      appendChunk: s(
+        `INSERT INTO stream_chunks (instance_seq, step_key, idx, bytes) VALUES (?, ?,
+           (SELECT coalesce(max(idx), -1) + 1 FROM stream_chunks WHERE instance_seq = ? AND step_key = ?), ?)`,
+      ),
+      discardChunks: s("DELETE FROM stream_chunks WHERE instance_seq = ? AND step_key = ?"),
+      wipeChunks: s("DELETE FROM stream_chunks WHERE instance_seq = ?"),
+      terminateWithRollback: s(
+        `UPDATE instances SET status = 'running', rollback_pending = 1, lease_owner = NULL, lease_expires_at = 0,
+           epoch = epoch + 1, wake_at = NULL, wait_types = NULL, paused_at = NULL, updated_at = ? WHERE seq = ?`,
+      ),
+      stepsFrom: s(
+        "SELECT key, kind, name, count, start_order FROM steps WHERE instance_seq = ? ORDER BY start_order",
+      ),
+      deleteStep: s("DELETE FROM steps WHERE instance_seq = ? AND key = ?"),
+      deleteChunksOf: s("DELETE FROM stream_chunks WHERE instance_seq = ? AND step_key = ?"),
+      unconsume: s(
+        "UPDATE events SET consumed_by = NULL, consumed_at = NULL WHERE instance_seq = ? AND consumed_by = ?",
+      ),
+      restartKeep: s(
+        `UPDATE instances SET status = 'queued', output = NULL, error = NULL, ended_at = NULL, wake_at = NULL,
+           wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL, epoch = epoch + 1,
+           expires_at = NULL, rollback_pending = 0, updated_at = ? WHERE seq = ?`,
+      ),
+      mark: s("SELECT scheduled_time FROM schedule_marks WHERE workflow = ? AND cron = ?"),
+      setMark: s(
+        `INSERT INTO schedule_marks (workflow, cron, scheduled_time) VALUES (?, ?, ?)
+         ON CONFLICT (workflow, cron) DO UPDATE SET scheduled_time = excluded.scheduled_time`,
       ),
       byId: s("SELECT seq, status, wait_types, paused_at FROM instances WHERE workflow = ? AND id = ?"),
       insertEvent: s("INSERT INTO events (instance_seq, type, payload, sent_at) VALUES (?, ?, ?, ?)"),
@@ -271,11 +302,7 @@ export class SqliteTransitions {
     }
   }
 
-  finish(
-    fence: Fence,
-    result: { status: "complete"; output: Uint8Array } | { status: "errored"; error: ErrorRecord },
-    now: number,
-  ): void {
+  finish(fence: Fence, result: FinishResult, now: number): void {
     this.check(fence);
     this.stmt.finish!.run({
       seq: fence.seq,
@@ -352,12 +379,22 @@ export class SqliteTransitions {
     return { outcome: "noop", status: row.status as never };
   }
 
-  terminate(workflow: string, id: string, now: number): ControlResult<"terminated" | "finished"> {
+  terminate(
+    workflow: string,
+    id: string,
+    now: number,
+    options?: { rollback?: boolean },
+  ): ControlResult<"terminated" | "finished" | "rolling_back"> {
     const row = this.find(workflow, id);
     if (!row) return { outcome: "not_found" };
     const status = row.status as StoredStatus;
     if (status === "complete" || status === "errored" || status === "terminated") {
       return { outcome: "finished", status };
+    }
+    if (options?.rollback) {
+      this.stmt.terminateWithRollback!.run(now, row.seq);
+      this.writeLog(row.seq as number, [{ type: "ROLLBACK_START", data: { reason: "terminate" } }], now);
+      return { outcome: "rolling_back", status: "running" };
     }
     this.stmt.terminate!.run(now, now, now, row.seq);
     this.writeLog(row.seq as number, [{ type: "WORKFLOW_TERMINATED" }], now);
@@ -371,9 +408,65 @@ export class SqliteTransitions {
     this.stmt.wipeSteps!.run(seq);
     this.stmt.wipeEvents!.run(seq);
     this.stmt.wipeLog!.run(seq);
+    this.stmt.wipeChunks!.run(seq);
     this.stmt.restart!.run(now, seq);
     this.writeLog(seq, [{ type: "WORKFLOW_RESTARTED" }, { type: "WORKFLOW_QUEUED" }], now);
     return { outcome: "restarted", status: "queued" };
+  }
+
+  restartFrom(
+    workflow: string,
+    id: string,
+    target: { kind: string; name: string; count: number },
+    now: number,
+  ): ControlResult<"restarted" | "step_not_found"> {
+    const row = this.find(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const seq = row.seq as number;
+    const steps = this.stmt.stepsFrom!.all(seq) as Row[];
+    const at = steps.findIndex(
+      (r) => r.kind === target.kind && r.name === target.name && r.count === target.count,
+    );
+    if (at < 0) return { outcome: "step_not_found", status: row.status as StoredStatus };
+    for (const r of steps.slice(at)) {
+      this.stmt.deleteStep!.run(seq, r.key);
+      this.stmt.deleteChunksOf!.run(seq, r.key);
+      this.stmt.unconsume!.run(seq, r.key);
+    }
+    this.stmt.restartKeep!.run(now, seq);
+    this.writeLog(
+      seq,
+      [{ type: "WORKFLOW_RESTARTED", data: { from: target } }, { type: "WORKFLOW_QUEUED" }],
+      now,
+    );
+    return { outcome: "restarted", status: "queued" };
+  }
+
+  deleteInstances(
+    workflow: string,
+    ids: string[],
+    _now: number,
+  ): { id: string; outcome: "deleted" | "not_found" }[] {
+    return ids.map((id) => {
+      const row = this.find(workflow, id);
+      if (!row) return { id, outcome: "not_found" as const };
+      this.deleteSeq(row.seq as number);
+      return { id, outcome: "deleted" as const };
+    });
+  }
+
+  advanceSchedule(
+    workflow: string,
+    cron: string,
+    scheduledTime: number,
+    instance: NewInstance | null,
+    now: number,
+  ): boolean {
+    const mark = this.stmt.mark!.get(workflow, cron) as { scheduled_time: number } | undefined;
+    if (mark && mark.scheduled_time >= scheduledTime) return false;
+    this.stmt.setMark!.run(workflow, cron, scheduledTime);
+    if (instance) this.createInstances([instance], now);
+    return true;
   }
 
   deleteExpired(now: number, limit: number): number {
@@ -383,6 +476,7 @@ export class SqliteTransitions {
   }
 
   private deleteSeq(seq: number): void {
+    this.stmt.wipeChunks!.run(seq);
     this.stmt.wipeSteps!.run(seq);
     this.stmt.wipeEvents!.run(seq);
     this.stmt.wipeLog!.run(seq);
