@@ -211,5 +211,11 @@ export function claimCases(test: StoreCase): void {
     await start(store, "held", T0, { owner: OWNER_A, leaseMs: 4_000 });
     expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 4_000);
     expect(await store.nextWakeAt(OWNER_A)).toBeNull();
+    // With a timer too, the earlier of the two wins, whichever it is.
+    await hibernate(store, "later", T0 + 1, { wakeAt: T0 + 9_000, waitTypes: [] });
+    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 4_000);
+    expect(await store.nextWakeAt(OWNER_A)).toBe(T0 + 9_000);
+    await hibernate(store, "sooner", T0 + 2, { wakeAt: T0 + 2_500, waitTypes: [] });
+    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 2_500);
   });
 }
