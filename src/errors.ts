@@ -25,12 +25,16 @@ export type ErrorCode =
   | "step.invalid_config"
   | "step.limit_exceeded"
   | "step.result_too_large"
+  | "step.invalid_stream"
+  | "instance.state_limit_exceeded"
   | "value.not_serializable"
   | "output.too_large"
   | "storage.invalid_url"
   | "storage.locked"
   | "storage.stale_lease"
   | "storage.migration_failed"
+  | "storage.unavailable"
+  | "storage.failed"
   | "engine.closed"
   | "engine.invalid_options";
 

@@ -1,11 +1,13 @@
 // The Workflow binding (`env.MY_WORKFLOW`) and the WorkflowInstance handle, exactly Cloudflare's
 // shape. Thin by design: each method validates its arguments' shape and calls the engine.
 
-import type { Engine } from "../engine/engine.js";
+import { type Engine, MAX_BATCH } from "../engine/engine.js";
+import { describeValue } from "../engine/validate.js";
 import { WorkflowsError } from "../errors.js";
 import type {
   InstanceStatus,
   Workflow,
+  WorkflowDeleteBatchResult,
   WorkflowInstance,
   WorkflowInstanceCreateOptions,
   WorkflowRestartOptions,
@@ -36,20 +38,25 @@ export class WorkflowInstanceHandle implements WorkflowInstance {
     return this.#engine.resume(this.#workflow, this.id);
   }
 
-  terminate(_options?: { rollback?: boolean }): Promise<void> {
-    return this.#engine.terminate(this.#workflow, this.id);
+  /** Ends the instance; with `{ rollback: true }` its rollback handlers run first. */
+  terminate(options?: { rollback?: boolean }): Promise<void> {
+    return this.#engine.terminate(this.#workflow, this.id, options);
   }
 
+  /** From the start, or with `{ from: { name, count?, type? } }` from that step on. */
   restart(options?: WorkflowRestartOptions): Promise<void> {
-    if (options?.from !== undefined) {
-      return Promise.reject(
-        new WorkflowsError(
-          "instance.cannot_restart",
-          "restart({ from }) is not supported by this version of Cairn yet",
-        ),
+    if (options?.from !== undefined) return this.#engine.restartFrom(this.#workflow, this.id, options.from);
+    return this.#engine.restart(this.#workflow, this.id);
+  }
+
+  async delete(): Promise<void> {
+    const [result] = await this.#engine.delete(this.#workflow, [this.id]);
+    if (result?.outcome !== "deleted") {
+      throw new WorkflowsError(
+        "instance.not_found",
+        `no instance "${this.id}" in workflow "${this.#workflow}"`,
       );
     }
-    return this.#engine.restart(this.#workflow, this.id);
   }
 
   sendEvent(options: { type: string; payload: unknown }): Promise<void> {
@@ -85,5 +92,25 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
   async createBatch(batch: WorkflowInstanceCreateOptions<PARAMS>[]): Promise<WorkflowInstance[]> {
     const ids = await this.#engine.create(this.#workflow, batch, "batch");
     return ids.map((id) => new WorkflowInstanceHandle(this.#engine, this.#workflow, id));
+  }
+
+  /** Deletes up to 100 instances; duplicates are deleted once; missing ids are reported as errors. */
+  async deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult> {
+    if (!Array.isArray(instanceIds) || instanceIds.length === 0 || instanceIds.length > MAX_BATCH) {
+      throw new WorkflowsError(
+        "batch.invalid",
+        `deleteBatch needs an array of 1 to ${MAX_BATCH} instance ids, got ${describeValue(instanceIds)}`,
+      );
+    }
+    const results = await this.#engine.delete(this.#workflow, instanceIds);
+    const out: WorkflowDeleteBatchResult = { deleted: [], errors: [] };
+    for (const r of results) {
+      if (r.outcome === "deleted") out.deleted.push({ id: r.id });
+      else {
+        const message = `no instance "${r.id}" in workflow "${this.#workflow}"`;
+        out.errors.push({ id: r.id, code: "instance.not_found", message });
+      }
+    }
+    return out;
   }
 }

@@ -143,6 +143,8 @@ export interface WorkflowInstance {
   terminate(options?: { rollback?: boolean }): Promise<void>;
   restart(options?: WorkflowRestartOptions): Promise<void>;
   sendEvent(options: { type: string; payload: unknown }): Promise<void>;
+  /** Deletes the instance and everything stored for it; a running instance stops. */
+  delete(): Promise<void>;
 }
 
 /** The binding (`env.MY_WORKFLOW`). */
@@ -150,7 +152,14 @@ export interface Workflow<PARAMS = unknown> {
   get(id: string): Promise<WorkflowInstance>;
   create(options?: WorkflowInstanceCreateOptions<PARAMS>): Promise<WorkflowInstance>;
   createBatch(batch: WorkflowInstanceCreateOptions<PARAMS>[]): Promise<WorkflowInstance[]>;
+  /** Deletes up to 100 instances; one result per input position, missing ids as errors. */
+  deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult>;
 }
+
+export type WorkflowDeleteBatchResult = {
+  deleted: { id: string }[];
+  errors: { id: string; code: string; message: string }[];
+};
 
 /** What Workers give a handler as `ctx`; workflows see it as `this.ctx`. */
 export interface ExecutionContext {

@@ -6,6 +6,8 @@
 import { EngineClosedError, StaleLeaseError, WorkflowsError } from "../errors.js";
 import type { ErrorRecord, Fence, InstanceRecord, LogInput, StepRecord, Store } from "../storage/types.js";
 import type { CancelTimer, Clock } from "./clock.js";
+import { RollbackRegistry, runRollbacks } from "./rollbacks.js";
+import { StreamResultError } from "./stream-results.js";
 import { encodeValue, toErrorRecord } from "./values.js";
 
 /** What an activation needs from its engine. */
@@ -14,6 +16,8 @@ export interface ActivationHost {
   readonly clock: Clock;
   /** Waits whose next timer is further away than this hibernate instead of holding memory. */
   readonly hibernateAfterMs: number;
+  /** Most bytes one instance may hold in step values and stream chunks. */
+  readonly maxInstanceStateBytes: number;
   /** Called once when the activation stops, whatever the reason. */
   ended(activation: Activation, reason: EndReason): void;
   report(error: unknown, context: string): void;
@@ -46,6 +50,16 @@ export class Activation {
   private checkScheduled = false;
   private stopped = false;
   private drained: (() => void) | null = null;
+  private startOrder = 0;
+  private stateBytes: number | null = null;
+  private chainStarted = false;
+  /** Rollback handlers registered so far in this run. */
+  readonly rollbacks: RollbackRegistry;
+  /**
+   * Set when the instance was terminated with `{ rollback: true }`: the run is replayed only to
+   * rebuild rollback handlers; a step that has not finished blocks there (the frontier).
+   */
+  readonly replayOnly: boolean;
 
   constructor(host: ActivationHost, instance: InstanceRecord, journal: StepRecord[], stepLimit: number) {
     this.host = host;
@@ -53,6 +67,40 @@ export class Activation {
     this.fence = { seq: instance.seq, epoch: instance.epoch };
     this.journal = new Map(journal.map((r) => [r.key, r]));
     this.stepLimit = stepLimit;
+    this.rollbacks = new RollbackRegistry(this);
+    this.replayOnly = instance.rollbackPending;
+    for (const r of journal) this.startOrder = Math.max(this.startOrder, r.startOrder ?? 0);
+  }
+
+  /** The start order of a step starting now (SPEC §10.2: rollbacks run in reverse of it). */
+  nextStartOrder(): number {
+    this.startOrder += 1;
+    return this.startOrder;
+  }
+
+  /** In replay-only mode: a step that has not finished; the run goes no further. */
+  frontier<T>(): Promise<T> {
+    this.scheduleCheck();
+    return never();
+  }
+
+  /** Fails the instance at once, whatever the workflow catches (invalid stream, state limit). */
+  fatal(error: ErrorRecord): Promise<never> {
+    void this.failRun(error);
+    return never();
+  }
+
+  /** Counts bytes about to be stored against the per-instance state limit. */
+  async chargeState(bytes: number): Promise<void> {
+    this.stateBytes ??= await this.host.store.stateBytes(this.fence.seq);
+    this.stateBytes += bytes;
+    const limit = this.host.maxInstanceStateBytes;
+    if (this.stateBytes > limit) {
+      throw new StreamResultError(
+        `The instance has exceeded the ${limit} bytes storage limit (it would hold ${this.stateBytes} bytes)`,
+        "instance.state_limit_exceeded",
+      );
+    }
   }
 
   get isStopped(): boolean {
@@ -73,7 +121,7 @@ export class Activation {
     }
     result.then(
       (output) => this.complete(output),
-      (error) => this.fail(toErrorRecord(error)),
+      (error) => this.failRun(toErrorRecord(error)),
     );
     this.scheduleCheck();
   }
@@ -92,8 +140,7 @@ export class Activation {
     if (this.doCalls <= this.stepLimit) return undefined;
     const message = `The limit of ${this.stepLimit} steps has been reached. This limit can be changed in your workflow configuration (limits.steps).`;
     const error = new WorkflowsError("step.limit_exceeded", message);
-    void this.fail({ name: error.name, message: error.message });
-    return never();
+    return this.fatal({ name: error.name, message: error.message });
   }
 
   /** Resolves when new steps may start: at once unless a pause or a drain is in progress. */
@@ -240,6 +287,13 @@ export class Activation {
   private async check(): Promise<void> {
     if (this.stopped || this.inflight > 0) return;
     const store = this.host.store;
+    if (this.replayOnly) {
+      // Terminated with rollback: once replay has gone as far as it can, run the chain.
+      if (this.chainStarted) return;
+      this.chainStarted = true;
+      await runRollbacks(this, undefined);
+      return this.stop("finished", () => store.finish(this.fence, { status: "terminated" }, this.now()));
+    }
     if (this.mode === "draining") {
       return this.stop("drained", () => store.releaseLease(this.fence, this.now()));
     }
@@ -260,6 +314,7 @@ export class Activation {
 
   private async complete(output: unknown): Promise<void> {
     if (this.stopped) return;
+    if (this.replayOnly) return this.scheduleCheck();
     let bytes: Uint8Array;
     try {
       bytes = encodeValue(output, "the workflow's output", "output.too_large");
@@ -269,6 +324,19 @@ export class Activation {
     return this.stop("finished", () =>
       this.host.store.finish(this.fence, { status: "complete", output: bytes }, this.now()),
     );
+  }
+
+  /** The run failed: rollback handlers run first (if any were registered), then the instance errors. */
+  private async failRun(error: ErrorRecord): Promise<void> {
+    if (this.stopped) return;
+    if (this.replayOnly) return this.scheduleCheck();
+    if (this.chainStarted) return;
+    const missing = [...this.journal.values()].some((r) => r.kind === "do" && r.hasRollback);
+    if (this.rollbacks.size > 0 || missing) {
+      this.chainStarted = true;
+      await runRollbacks(this, error);
+    }
+    return this.fail(error);
   }
 
   private async fail(error: ErrorRecord): Promise<void> {

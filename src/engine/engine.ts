@@ -26,6 +26,7 @@ import { Activation, type ActivationHost, type EndReason } from "./activation.js
 import { type Clock, SystemClock } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { Scheduler, type SchedulerHost } from "./scheduler.js";
+import { CronSchedules, scheduleFromId } from "./schedules.js";
 import { type EngineSettings, resolveSettings, type WorkflowDefinitionInput } from "./settings.js";
 import { describeValue, validateAddressableId, validateEventType, validateInstanceId } from "./validate.js";
 import { decodeValue, encodeValue } from "./values.js";
@@ -50,9 +51,11 @@ export class Engine implements ActivationHost, SchedulerHost {
   readonly owner: string;
   readonly leaseMs: number;
   readonly hibernateAfterMs: number;
+  readonly maxInstanceStateBytes: number;
   readonly changes = new EventEmitter();
   private readonly settings: EngineSettings;
   private readonly scheduler: Scheduler;
+  private readonly schedules: CronSchedules;
   private readonly live = new Map<number, Activation>();
   private readonly liveById = new Map<string, Activation>();
   private readonly runningByWorkflow = new Map<string, number>();
@@ -72,7 +75,17 @@ export class Engine implements ActivationHost, SchedulerHost {
     // A single-process store cannot have a competing holder, so its leases never need to expire.
     this.leaseMs = store.capabilities.singleProcess ? Number.MAX_SAFE_INTEGER / 4 : options.settings.leaseMs;
     this.hibernateAfterMs = options.settings.hibernateAfterMs;
+    this.maxInstanceStateBytes = options.settings.maxInstanceStateBytes;
     this.scheduler = new Scheduler(this);
+    this.schedules = new CronSchedules({
+      store,
+      clock: this.clock,
+      created: (workflow, id) => {
+        this.emitChange(workflow, id);
+        this.scheduler.kick();
+      },
+      report: (error, context) => this.report(error, context),
+    });
     this.changes.setMaxListeners(0);
   }
 
@@ -86,6 +99,7 @@ export class Engine implements ActivationHost, SchedulerHost {
     // Timers are unref'd; this keeps the process alive while the engine is open.
     this.keepAlive = setInterval(() => {}, 1 << 30);
     this.scheduler.kick();
+    this.schedules.start(this.settings.workflows.values());
     void this.sweep();
     if (!this.store.capabilities.singleProcess) this.renewLoop();
     this.unsubscribe = this.store.subscribe?.((signal) => this.onSignal(signal)) ?? null;
@@ -94,7 +108,10 @@ export class Engine implements ActivationHost, SchedulerHost {
   /** A change made by another process sharing the store reaches the instance this process runs. */
   private onSignal(signal: StoreSignal): void {
     if (this.closed) return;
-    if (signal.kind === "wake") return this.scheduler.kick();
+    if (signal.kind === "wake") {
+      this.scheduler.kick();
+      return;
+    }
     const active = this.liveById.get(key(signal.workflow, signal.id));
     if (signal.kind === "event") {
       if (active) active.notifyEvent(signal.type);
@@ -117,6 +134,18 @@ export class Engine implements ActivationHost, SchedulerHost {
 
   definition(binding: string) {
     return this.settings.workflows.get(binding);
+  }
+
+  /**
+   * Swaps workflow classes by binding (a dev reload). Instances that wake later run the new class;
+   * live ones stop at their next step, let in-flight attempts finish, and are replayed on it.
+   */
+  replaceClasses(classes: Record<string, WorkflowClass>): void {
+    for (const [binding, cls] of Object.entries(classes)) {
+      const def = this.settings.workflows.get(binding);
+      if (def) def.class = cls;
+    }
+    for (const activation of [...this.live.values()]) void activation.drain();
   }
 
   private definitionByName(workflow: string) {
@@ -258,9 +287,10 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.emitChange(workflow, id);
   }
 
-  async terminate(workflow: string, id: string): Promise<void> {
+  async terminate(workflow: string, id: string, options?: { rollback?: boolean }): Promise<void> {
     this.assertOpen();
-    const result = await this.store.terminate(workflow, id, this.clock.now());
+    const rollback = options?.rollback === true;
+    const result = await this.store.terminate(workflow, id, this.clock.now(), { rollback });
     if (result.outcome === "not_found") throw notFound(workflow, id);
     if (result.outcome === "finished") {
       throw new WorkflowsError(
@@ -269,6 +299,7 @@ export class Engine implements ActivationHost, SchedulerHost {
       );
     }
     this.liveById.get(key(workflow, id))?.abandon();
+    if (result.outcome === "rolling_back") this.scheduler.kick();
     this.emitChange(workflow, id);
   }
 
@@ -279,6 +310,37 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.liveById.get(key(workflow, id))?.abandon();
     this.scheduler.kick();
     this.emitChange(workflow, id);
+  }
+
+  /** Restarts from a step: earlier steps keep their results, the target and later ones run again. */
+  async restartFrom(workflow: string, id: string, from: unknown): Promise<void> {
+    this.assertOpen();
+    const target = restartTarget(from);
+    const result = await this.store.restartFrom(workflow, id, target, this.clock.now());
+    if (result.outcome === "not_found") throw notFound(workflow, id);
+    if (result.outcome === "step_not_found") {
+      throw new WorkflowsError(
+        "instance.cannot_restart",
+        `Step "${target.name}" (${target.kind} #${target.count}) not found in execution history of instance "${id}"`,
+      );
+    }
+    this.liveById.get(key(workflow, id))?.abandon();
+    this.scheduler.kick();
+    this.emitChange(workflow, id);
+  }
+
+  /** Deletes instances and everything stored for them; a running one stops (SPEC §6.2). */
+  async delete(workflow: string, ids: string[]): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
+    this.assertOpen();
+    for (const id of ids) validateAddressableId(id);
+    const results = await this.store.deleteInstances(workflow, [...new Set(ids)], this.clock.now());
+    for (const r of results) {
+      if (r.outcome !== "deleted") continue;
+      this.liveById.get(key(workflow, r.id))?.abandon();
+      this.emitChange(workflow, r.id);
+    }
+    const byId = new Map(results.map((r) => [r.id, r.outcome]));
+    return ids.map((id) => ({ id, outcome: byId.get(id) ?? "not_found" }));
   }
 
   // ---- scheduling -----------------------------------------------------------------------------
@@ -336,6 +398,8 @@ export class Engine implements ActivationHost, SchedulerHost {
       instanceId: instance.id,
       workflowName: instance.workflow,
     };
+    const schedule = instance.trigger === "cron" ? scheduleFromId(instance.id) : undefined;
+    if (schedule) event.schedule = schedule;
     const step = createWorkflowStep(activation);
     activation.start(() => new cls(ctx, this.env).run(event, step));
     this.emitChange(instance.workflow, instance.id);
@@ -417,6 +481,7 @@ export class Engine implements ActivationHost, SchedulerHost {
     if (this.closed) return;
     this.closed = true;
     this.scheduler.stop();
+    this.schedules.stop();
     this.cancelSweep?.();
     this.cancelRenew?.();
     this.unsubscribe?.();
@@ -439,6 +504,25 @@ function key(workflow: string, id: string): string {
 
 function notFound(workflow: string, id: string): WorkflowsError {
   return new WorkflowsError("instance.not_found", `no instance "${id}" in workflow "${workflow}"`);
+}
+
+const STEP_TYPES = ["do", "sleep", "waitForEvent"] as const;
+
+function restartTarget(from: unknown): { kind: (typeof STEP_TYPES)[number]; name: string; count: number } {
+  const f = from as { name?: unknown; count?: unknown; type?: unknown } | null;
+  const bad = (what: string) =>
+    new WorkflowsError(
+      "instance.invalid_options",
+      `restart({ from }) needs ${what}, got ${describeValue(from)}`,
+    );
+  if (typeof f !== "object" || f === null) throw bad("{ name, count?, type? }");
+  if (typeof f.name !== "string" || f.name.length === 0) throw bad("a step name");
+  const count = f.count ?? 1;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1)
+    throw bad("count as an integer ≥ 1");
+  const kind = f.type ?? "do";
+  if (!STEP_TYPES.includes(kind as never)) throw bad('type "do", "sleep" or "waitForEvent"');
+  return { kind: kind as (typeof STEP_TYPES)[number], name: f.name, count };
 }
 
 function validateBatch(batch: unknown): void {

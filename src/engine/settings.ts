@@ -5,6 +5,7 @@ import type { WorkflowRetentionDuration } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
 import { parseDuration } from "./duration.js";
 import type { WorkflowClass } from "./engine.js";
+import { parseCron } from "./schedules.js";
 import { describeValue, validateWorkflowName } from "./validate.js";
 
 export const DEFAULT_STEP_LIMIT = 10_000;
@@ -27,6 +28,8 @@ export type WorkflowDefinitionInput = {
   concurrency?: number;
   /** Default retention of this workflow's finished instances. */
   retention?: RetentionInput;
+  /** Cron expressions (UTC): an instance is created at each matching time. */
+  schedules?: string[];
 };
 
 export type EngineOptionsInput = {
@@ -42,6 +45,8 @@ export type EngineOptionsInput = {
   sweepIntervalMs?: number;
   /** How long `close()` waits for in-flight attempts. Default 30 s. */
   shutdownGraceMs?: number;
+  /** Most bytes one instance may hold in step results and stream chunks. Default 1 GiB. */
+  maxInstanceStateBytes?: number;
   /** A name for this process in leases. Default: pid plus a random suffix. */
   owner?: string;
   /** Where errors that reach no caller are reported. Default: console.error. */
@@ -55,6 +60,7 @@ export type WorkflowDefinition = {
   stepLimit: number;
   concurrency: number;
   retention: { successMs: number; errorMs: number };
+  schedules: string[];
 };
 
 export type EngineSettings = {
@@ -64,6 +70,7 @@ export type EngineSettings = {
   leaseMs: number;
   sweepIntervalMs: number;
   shutdownGraceMs: number;
+  maxInstanceStateBytes: number;
   owner: string | undefined;
   onError: (error: unknown, context: string) => void;
 };
@@ -91,6 +98,18 @@ function retention(
     successMs: ms(input?.successRetention, "successRetention", fallback.successMs),
     errorMs: ms(input?.errorRetention, "errorRetention", fallback.errorMs),
   };
+}
+
+function schedulesOf(input: unknown, workflow: string): string[] {
+  if (input === undefined) return [];
+  if (!Array.isArray(input)) {
+    throw new WorkflowsError(
+      "workflow.invalid_definition",
+      `workflow "${workflow}" schedules must be an array of cron expressions, got ${describeValue(input)}`,
+    );
+  }
+  for (const expression of input) parseCron(expression, workflow);
+  return [...new Set(input as string[])];
 }
 
 export function resolveSettings(
@@ -140,6 +159,7 @@ export function resolveSettings(
       ),
       concurrency: count(def.concurrency, `workflow "${name}" concurrency`, maxRunning, 1, 1_000_000),
       retention: retention(def.retention, defaults, `workflow "${name}" retention`),
+      schedules: schedulesOf(def.schedules, name),
     });
   }
   return {
@@ -149,6 +169,13 @@ export function resolveSettings(
     leaseMs: count(options.leaseMs, "leaseMs", 30_000, 1000, 3_600_000),
     sweepIntervalMs: count(options.sweepIntervalMs, "sweepIntervalMs", 60_000, 10, 86_400_000),
     shutdownGraceMs: count(options.shutdownGraceMs, "shutdownGraceMs", 30_000, 0, 3_600_000),
+    maxInstanceStateBytes: count(
+      options.maxInstanceStateBytes,
+      "maxInstanceStateBytes",
+      2 ** 30,
+      1024,
+      2 ** 40,
+    ),
     owner: options.owner,
     onError: options.onError ?? ((error, context) => console.error(`[cairn] ${context}:`, error)),
   };

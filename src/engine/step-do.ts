@@ -1,41 +1,135 @@
 // `step.do` as named phases: look up the journal, plan the config, run attempts (each with its
 // timeout), persist the result before resolving, and schedule retries with backoff. A retry
-// delay is a wait like a sleep, so a long one hibernates the instance.
+// delay is a wait like a sleep, so a long one hibernates the instance. Rollback handlers run
+// through the same retriable loop (kind "rollback").
 
 import { isNonRetryable } from "../api/non-retryable-error.js";
-import type { ResolvedStepConfig, WorkflowStepConfig, WorkflowStepContext } from "../api/types.js";
-import type { ErrorRecord, StepRecord } from "../storage/types.js";
+import type {
+  ResolvedStepConfig,
+  WorkflowRollbackOptions,
+  WorkflowStepConfig,
+  WorkflowStepContext,
+} from "../api/types.js";
+import { WorkflowsError } from "../errors.js";
+import type { ErrorRecord, LogType, StepRecord } from "../storage/types.js";
 import type { Activation } from "./activation.js";
 import { backoffDelay, evaluateDelayFunction, planStep, type StepPlan, shouldRetry } from "./step-config.js";
 import { WorkflowInternalError, WorkflowTimeoutError } from "./step-errors.js";
-import { validateStepName } from "./validate.js";
+import { isStreamResult, persistStream, replayStream, StreamResultError } from "./stream-results.js";
+import { describeValue, validateStepName } from "./validate.js";
 import { decodeValue, encodeValue, fromErrorRecord, toErrorRecord } from "./values.js";
 
-type Callback = (ctx: WorkflowStepContext) => Promise<unknown> | unknown;
-type StepId = { key: string; name: string; count: number; startedAt: number; plan: StepPlan };
+export type StepCallback = (ctx: WorkflowStepContext) => Promise<unknown> | unknown;
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** The log entry names of one retriable kind. */
+type LogNames = {
+  stepStart: LogType;
+  attemptStart: LogType;
+  attemptSuccess: LogType;
+  attemptFailure: LogType;
+  stepSuccess: LogType;
+  stepFailure: LogType;
+};
+
+const DO_LOGS: LogNames = {
+  stepStart: "STEP_START",
+  attemptStart: "ATTEMPT_START",
+  attemptSuccess: "ATTEMPT_SUCCESS",
+  attemptFailure: "ATTEMPT_FAILURE",
+  stepSuccess: "STEP_SUCCESS",
+  stepFailure: "STEP_FAILURE",
+};
+
+export const ROLLBACK_LOGS: LogNames = {
+  stepStart: "ROLLBACK_STEP_START",
+  attemptStart: "ROLLBACK_ATTEMPT_START",
+  attemptSuccess: "ROLLBACK_ATTEMPT_SUCCESS",
+  attemptFailure: "ROLLBACK_ATTEMPT_FAILURE",
+  stepSuccess: "ROLLBACK_STEP_SUCCESS",
+  stepFailure: "ROLLBACK_STEP_FAILURE",
+};
+
+/** One retriable step being run: its identity, its plan and how it is journaled. */
+export type RetriableStep = {
+  key: string;
+  kind: "do" | "rollback";
+  name: string;
+  count: number;
+  startedAt: number;
+  startOrder: number;
+  plan: StepPlan;
+  logs: LogNames;
+  hasRollback: boolean;
+  /** Stream results are allowed for `step.do`, not for rollback handlers. */
+  streams: boolean;
+};
 
 export async function runStepDo(
   a: Activation,
   name: string,
   config: unknown,
-  callback: Callback,
+  callback: StepCallback,
+  rollbackOptions?: WorkflowRollbackOptions<unknown>,
 ): Promise<unknown> {
   validateStepName(name);
+  const rollback = checkRollbackOptions(name, rollbackOptions);
   const { key, count } = a.nextKey("do", name);
   const limited = a.countDo();
   if (limited) return limited;
   const cached = a.journal.get(key);
-  if (cached?.status === "succeeded") return decodeValue(cached.value);
-  if (cached?.status === "failed") throw fromErrorRecord(cached.error);
   const plan = planFor(name, config, cached);
+  const step: RetriableStep = {
+    key,
+    kind: "do",
+    name,
+    count,
+    startedAt: cached?.startedAt ?? a.now(),
+    startOrder: cached?.startOrder ?? 0,
+    plan,
+    logs: DO_LOGS,
+    hasRollback: rollback !== undefined,
+    streams: true,
+  };
+  if (rollback && cached) a.rollbacks.register(step, rollback, cached);
+  if (cached?.status === "succeeded") {
+    return cached.stream ? replayStream(a, key) : decodeValue(cached.value);
+  }
+  if (cached?.status === "failed") throw fromErrorRecord(cached.error);
+  if (a.replayOnly) {
+    // Rolling back after terminate: replay stops at the first step that has not finished.
+    return a.frontier();
+  }
   await a.gate();
-  const step: StepId = { key, name, count, startedAt: cached?.startedAt ?? a.now(), plan };
-  return attemptLoop(a, step, callback, cached);
+  if (!cached) step.startOrder = a.nextStartOrder();
+  if (rollback && !cached) a.rollbacks.register(step, rollback, undefined);
+  return runRetriable(a, step, callback, cached);
+}
+
+function checkRollbackOptions(
+  name: string,
+  options: WorkflowRollbackOptions<unknown> | undefined,
+): WorkflowRollbackOptions<unknown> | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    throw new WorkflowsError(
+      "step.invalid_config",
+      `the rollback options of step "${name}" must be { rollback, rollbackConfig? }, got ${describeValue(options)}`,
+    );
+  }
+  if (options.rollback === undefined) return undefined;
+  if (typeof options.rollback !== "function") {
+    throw new WorkflowsError(
+      "step.invalid_config",
+      `the rollback of step "${name}" must be a function, got ${describeValue(options.rollback)}`,
+    );
+  }
+  planStep(`rollback of ${name}`, options.rollbackConfig);
+  return options;
 }
 
 /** On replay the config persisted at the first attempt wins over the code's (SPEC 1.5). */
-function planFor(name: string, config: unknown, cached: StepRecord | undefined): StepPlan {
+export function planFor(name: string, config: unknown, cached: StepRecord | undefined): StepPlan {
   const fresh = planStep(name, config);
   const persisted = cached?.config as ResolvedStepConfig | null | undefined;
   if (!persisted) return fresh;
@@ -43,10 +137,11 @@ function planFor(name: string, config: unknown, cached: StepRecord | undefined):
   return planStep(name, { ...persisted, retries } as WorkflowStepConfig);
 }
 
-async function attemptLoop(
+/** Runs attempts until one succeeds or the retries run out; resolves after the result is durable. */
+export async function runRetriable(
   a: Activation,
-  step: StepId,
-  callback: Callback,
+  step: RetriableStep,
+  callback: StepCallback,
   cached: StepRecord | undefined,
 ): Promise<unknown> {
   let attempts = cached && "attempts" in cached ? cached.attempts : 0;
@@ -60,83 +155,131 @@ async function attemptLoop(
       await a.waitFor(wakeAt, null);
       await a.gate();
     }
+    if (step.streams && attempts > 0)
+      await a.track(a.host.store.discardStreamChunks(a.fence, step.key, a.now()));
     attempts += 1;
     const ctx: WorkflowStepContext = {
       step: { name: step.name, count: step.count },
       attempt: attempts,
       config: structuredClone(step.plan.resolved),
     };
-    const log = attempts === 1 ? [{ type: "STEP_START" as const, stepKey: step.key }] : [];
+    a.rollbacks.attempted(step.key, ctx);
+    const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
     a.write(record(step, { status: "running", attempts }), [
       ...log,
-      { type: "ATTEMPT_START", stepKey: step.key, attempt: attempts },
+      { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts },
     ]);
-    const outcome = await a.track(runAttempt(a, callback, ctx, step.plan.timeoutMs));
+    const outcome = await a.track(runAttempt(a, step, callback, ctx));
     if (outcome.ok) return succeed(a, step, attempts, outcome.value);
+    if (outcome.error instanceof StreamResultError) return a.fatal(toErrorRecord(outcome.error));
     wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
   }
 }
 
-function record(step: StepId, fields: Record<string, unknown>): StepRecord {
+function record(step: RetriableStep, fields: Record<string, unknown>): StepRecord {
   return {
     key: step.key,
-    kind: "do",
+    kind: step.kind,
     name: step.name,
     count: step.count,
     startedAt: step.startedAt,
+    startOrder: step.startOrder,
     config: step.plan.resolved,
+    hasRollback: step.hasRollback,
     ...fields,
   } as StepRecord;
 }
 
-/** Runs the callback once, bounded by the step's per-attempt timeout. Never rejects. */
+/**
+ * Runs the callback once, bounded by the step's per-attempt timeout; a stream result is read
+ * and stored within the same bound (a timeout discards its partial chunks). Never rejects.
+ */
 function runAttempt(
   a: Activation,
-  callback: Callback,
+  step: RetriableStep,
+  callback: StepCallback,
   ctx: WorkflowStepContext,
-  timeoutMs: number,
 ): Promise<AttemptOutcome> {
+  const { timeoutMs } = step.plan;
   return new Promise<AttemptOutcome>((resolve) => {
-    const cancel = a.host.clock.setTimer(a.now() + timeoutMs, () =>
-      resolve({ ok: false, error: new WorkflowTimeoutError(`Execution timed out after ${timeoutMs}ms`) }),
-    );
-    const settle = (outcome: AttemptOutcome) => {
+    let finished = false;
+    let timedOut = false;
+    let persisting = false;
+    const finish = (outcome: AttemptOutcome) => {
+      if (finished) return;
+      finished = true;
       cancel();
       resolve(outcome);
     };
+    const cancel = a.host.clock.setTimer(a.now() + timeoutMs, () => {
+      timedOut = true;
+      const outcome = {
+        ok: false as const,
+        error: new WorkflowTimeoutError(`Execution timed out after ${timeoutMs}ms`),
+      };
+      if (!persisting) return finish(outcome);
+      // The partial chunks of a stream being stored are discarded (queued after its last write).
+      void a.host.store
+        .discardStreamChunks(a.fence, step.key, a.now())
+        .catch(() => {})
+        .then(() => finish(outcome));
+    });
+    const done = async (value: unknown) => {
+      if (timedOut) return;
+      if (!step.streams || !isStreamResult(value)) return finish({ ok: true, value });
+      persisting = true;
+      try {
+        await persistStream(a, step.key, value, () => timedOut);
+        if (!timedOut) finish({ ok: true, value: STREAM_STORED });
+      } catch (error) {
+        if (!timedOut) finish({ ok: false, error });
+      }
+    };
     try {
-      Promise.resolve(callback(ctx)).then(
-        (value) => settle({ ok: true, value }),
-        (error) => settle({ ok: false, error }),
-      );
+      Promise.resolve(callback(ctx)).then(done, (error) => finish({ ok: false, error }));
     } catch (error) {
-      settle({ ok: false, error });
+      finish({ ok: false, error });
     }
   });
 }
 
-async function succeed(a: Activation, step: StepId, attempts: number, value: unknown): Promise<unknown> {
+/** Marks an attempt whose stream result is already stored as chunks. */
+const STREAM_STORED = Symbol("stream stored");
+
+async function succeed(
+  a: Activation,
+  step: RetriableStep,
+  attempts: number,
+  value: unknown,
+): Promise<unknown> {
+  const stream = value === STREAM_STORED;
   let bytes: Uint8Array;
   try {
-    bytes = encodeValue(value, `the result of step "${step.name}"`, "step.result_too_large");
+    bytes = encodeValue(
+      stream ? undefined : value,
+      `the result of step "${step.name}"`,
+      "step.result_too_large",
+    );
   } catch (error) {
     // A result that cannot be stored fails the step without retries (SPEC A10).
     return finalFailure(a, step, attempts, toErrorRecord(error), error);
   }
   await a.commit(
-    record(step, { status: "succeeded", attempts, value: bytes, endedAt: a.now(), event: null }),
+    record(step, { status: "succeeded", attempts, value: bytes, endedAt: a.now(), event: null, stream }),
     [
-      { type: "ATTEMPT_SUCCESS", stepKey: step.key, attempt: attempts },
-      { type: "STEP_SUCCESS", stepKey: step.key, attempt: attempts },
+      { type: step.logs.attemptSuccess, stepKey: step.key, attempt: attempts },
+      { type: step.logs.stepSuccess, stepKey: step.key, attempt: attempts },
     ],
   );
-  return value;
+  const result = stream ? replayStream(a, step.key) : value;
+  a.rollbacks.succeeded(step.key, result);
+  return result;
 }
 
 /** Records a failed attempt; returns when the next attempt may start, or throws the final error. */
 async function afterFailure(
   a: Activation,
-  step: StepId,
+  step: RetriableStep,
   attempts: number,
   error: unknown,
   ctx?: WorkflowStepContext,
@@ -154,7 +297,7 @@ async function afterFailure(
   const wakeAt = a.now() + delayMs;
   a.write(record(step, { status: "retrying", attempts, wakeAt, error: errorRecord }), [
     {
-      type: "ATTEMPT_FAILURE",
+      type: step.logs.attemptFailure,
       stepKey: step.key,
       attempt: attempts,
       data: { error: errorRecord, retryDelayMs: delayMs },
@@ -165,7 +308,7 @@ async function afterFailure(
 
 async function retryDelay(
   a: Activation,
-  step: StepId,
+  step: RetriableStep,
   attempts: number,
   error: unknown,
   ctx?: WorkflowStepContext,
@@ -191,14 +334,16 @@ async function retryDelay(
 
 async function finalFailure(
   a: Activation,
-  step: StepId,
+  step: RetriableStep,
   attempts: number,
   errorRecord: ErrorRecord,
   error: unknown,
 ): Promise<never> {
   await a.commit(record(step, { status: "failed", attempts, error: errorRecord, endedAt: a.now() }), [
-    { type: "ATTEMPT_FAILURE", stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
-    { type: "STEP_FAILURE", stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
+    { type: step.logs.attemptFailure, stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
+    { type: step.logs.stepFailure, stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
   ]);
-  throw error instanceof Error ? error : fromErrorRecord(errorRecord);
+  const thrown = error instanceof Error ? error : fromErrorRecord(errorRecord);
+  a.rollbacks.failed(step.key, thrown);
+  throw thrown;
 }

@@ -52,9 +52,11 @@ async function sleepUntilTime(a: Activation, name: string, target: () => number)
   const cached = a.journal.get(key);
   if (cached?.status === "succeeded") return;
   if (cached?.status === "failed") throw fromErrorRecord(cached.error);
+  if (a.replayOnly) return a.frontier();
   await a.gate();
   const startedAt = cached?.startedAt ?? a.now();
-  const base = { key, kind: "sleep" as const, name, count, startedAt, config: null };
+  const startOrder = cached?.startOrder ?? a.nextStartOrder();
+  const base = { key, kind: "sleep" as const, name, count, startedAt, startOrder, config: null };
   const wakeAt = cached?.status === "waiting" ? cached.wakeAt : target();
   if (cached?.status !== "waiting") {
     a.write({ ...base, status: "waiting", wakeAt, eventType: null }, [
@@ -116,9 +118,11 @@ async function waitForEventLoop<T>(
   const cached = a.journal.get(key);
   if (cached?.status === "succeeded") return toStepEvent<T>(cached, type);
   if (cached?.status === "failed") throw fromErrorRecord(cached.error);
+  if (a.replayOnly) return a.frontier();
   await a.gate();
   const startedAt = cached?.startedAt ?? a.now();
-  const base = { key, kind: "waitForEvent" as const, name, count, startedAt, config: null };
+  const startOrder = cached?.startOrder ?? a.nextStartOrder();
+  const base = { key, kind: "waitForEvent" as const, name, count, startedAt, startOrder, config: null };
   const deadline = cached?.status === "waiting" ? cached.wakeAt : a.now() + timeoutMs;
   if (cached?.status !== "waiting") {
     a.write({ ...base, status: "waiting", wakeAt: deadline, eventType: type }, [

@@ -1,7 +1,7 @@
 // The `step` object handed to `run`: parses Cloudflare's overloaded arguments and delegates to
 // the step kinds. One per activation, so each replay has fresh per-name counters.
 
-import type { WorkflowStep } from "../api/types.js";
+import type { WorkflowRollbackOptions, WorkflowStep } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
 import type { Activation } from "./activation.js";
 import { runStepDo } from "./step-do.js";
@@ -10,9 +10,17 @@ import { describeValue } from "./validate.js";
 
 export function createWorkflowStep(a: Activation): WorkflowStep {
   return {
-    do(name: string, configOrCallback: unknown, maybeCallback?: unknown): Promise<any> {
+    do(
+      name: string,
+      configOrCallback: unknown,
+      maybeCallback?: unknown,
+      maybeRollback?: unknown,
+    ): Promise<any> {
       const hasConfig = typeof configOrCallback !== "function";
       const callback = hasConfig ? maybeCallback : configOrCallback;
+      const rollback = (hasConfig ? maybeRollback : maybeCallback) as
+        | WorkflowRollbackOptions<unknown>
+        | undefined;
       if (typeof callback !== "function") {
         return Promise.reject(
           new WorkflowsError(
@@ -21,7 +29,9 @@ export function createWorkflowStep(a: Activation): WorkflowStep {
           ),
         );
       }
-      return guard(() => runStepDo(a, name, hasConfig ? configOrCallback : undefined, callback as never));
+      return guard(() =>
+        runStepDo(a, name, hasConfig ? configOrCallback : undefined, callback as never, rollback),
+      );
     },
     sleep: (name, duration) => guard(() => runSleep(a, name, duration)),
     sleepUntil: (name, timestamp) => guard(() => runSleepUntil(a, name, timestamp)),

@@ -9,7 +9,6 @@ import type {
   ClaimRequest,
   ControlResult,
   CreateResult,
-  ErrorRecord,
   EventRecord,
   Fence,
   FinishResult,
@@ -311,12 +310,27 @@ export class SqliteTransitions {
       output: result.status === "complete" ? result.output : null,
       error: result.status === "errored" ? JSON.stringify(result.error) : null,
     });
-    const type = result.status === "complete" ? "WORKFLOW_SUCCESS" : "WORKFLOW_FAILURE";
+    const type =
+      result.status === "complete"
+        ? "WORKFLOW_SUCCESS"
+        : result.status === "errored"
+          ? "WORKFLOW_FAILURE"
+          : "WORKFLOW_TERMINATED";
     this.writeLog(
       fence.seq,
       [{ type, data: result.status === "errored" ? { error: result.error } : null }],
       now,
     );
+  }
+
+  appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], _now: number): void {
+    this.check(fence);
+    for (const chunk of chunks) this.stmt.appendChunk!.run(fence.seq, key, fence.seq, key, chunk);
+  }
+
+  discardStreamChunks(fence: Fence, key: string, _now: number): void {
+    this.check(fence);
+    this.stmt.discardChunks!.run(fence.seq, key);
   }
 
   private find(workflow: string, id: string): Row | undefined {

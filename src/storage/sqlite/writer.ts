@@ -4,7 +4,13 @@
 import { Worker } from "node:worker_threads";
 import { StaleLeaseError, WorkflowsError } from "../../errors.js";
 import type { SqliteSynchronous } from "./connection.js";
+import type { SqliteTransitions } from "./transitions.js";
 import type { WriterError, WriterReply } from "./writer-protocol.js";
+
+/** The public methods of SqliteTransitions: the operations the writer thread runs. */
+type TransitionName = {
+  [K in keyof SqliteTransitions]: SqliteTransitions[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof SqliteTransitions];
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -72,10 +78,13 @@ export class SqliteWriter {
   }
 
   /** Queues one transition; resolves once it is committed (or rejects with its own error). */
-  call<T>(op: string, args: unknown[]): Promise<T> {
+  call<K extends TransitionName>(
+    op: K,
+    args: Parameters<SqliteTransitions[K]>,
+  ): Promise<ReturnType<SqliteTransitions[K]>> {
     if (this.closed) return Promise.reject(new WorkflowsError("engine.closed", "the SQLite store is closed"));
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ id, op, args });
     });

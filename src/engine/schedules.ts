@@ -1,0 +1,123 @@
+// Cron `schedules` of workflows: creates an instance at each matching time, with the id
+// "<cron>-<scheduledTime>" and `event.schedule`. A firing missed while no process ran is created
+// once at start-up (the latest one), never once per missed minute. The store's schedule mark
+// makes each firing happen once even when several processes share the store.
+
+import { Cron } from "croner";
+import { WorkflowsError } from "../errors.js";
+import type { NewInstance, Store } from "../storage/types.js";
+import type { CancelTimer, Clock } from "./clock.js";
+import type { WorkflowDefinition } from "./settings.js";
+import { encodeValue } from "./values.js";
+
+export const MAX_CRON_LENGTH = 256;
+
+/** Parses a cron expression (UTC), failing with `workflow.invalid_definition` naming it. */
+export function parseCron(expression: unknown, workflow: string): Cron {
+  if (typeof expression !== "string" || expression.length === 0 || expression.length > MAX_CRON_LENGTH) {
+    throw new WorkflowsError(
+      "workflow.invalid_definition",
+      `workflow "${workflow}" has a schedule ${JSON.stringify(expression)}; a schedule is a cron expression of 1 to ${MAX_CRON_LENGTH} characters`,
+    );
+  }
+  try {
+    return new Cron(expression, { paused: true, timezone: "UTC" });
+  } catch (error) {
+    throw new WorkflowsError(
+      "workflow.invalid_definition",
+      `workflow "${workflow}" has an invalid schedule "${expression}": ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The id of the instance a cron firing creates (SPEC §1.9). */
+export function scheduledInstanceId(cron: string, scheduledTime: number): string {
+  return `${cron}-${scheduledTime}`;
+}
+
+/** Reads `{ cron, scheduledTime }` back from a cron-created instance's id. */
+export function scheduleFromId(id: string): { cron: string; scheduledTime: number } | undefined {
+  const at = id.lastIndexOf("-");
+  const time = Number(id.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(time)) return undefined;
+  return { cron: id.slice(0, at), scheduledTime: time };
+}
+
+export interface ScheduleHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  created(workflow: string, id: string): void;
+  report(error: unknown, context: string): void;
+}
+
+/** Runs the schedules of every workflow until stopped. */
+export class CronSchedules {
+  private readonly host: ScheduleHost;
+  private readonly timers = new Set<CancelTimer>();
+  private stopped = false;
+
+  constructor(host: ScheduleHost) {
+    this.host = host;
+  }
+
+  start(definitions: Iterable<WorkflowDefinition>): void {
+    for (const def of definitions) {
+      for (const expression of def.schedules)
+        void this.catchUp(def, expression, parseCron(expression, def.name));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+  }
+
+  /** At start-up: fires the latest missed time once (or records the first start), then arms. */
+  private async catchUp(def: WorkflowDefinition, expression: string, cron: Cron): Promise<void> {
+    const { store, clock } = this.host;
+    try {
+      const now = clock.now();
+      const latest = cron.previousRuns(1, new Date(now))[0]?.getTime() ?? now;
+      const mark = await store.scheduleMark(def.name, expression);
+      if (mark === null) await store.advanceSchedule(def.name, expression, latest, null, now);
+      else if (latest > mark) await this.fire(def, expression, latest);
+    } catch (error) {
+      this.host.report(error, `schedule "${expression}" of workflow "${def.name}"`);
+    }
+    this.arm(def, expression, cron);
+  }
+
+  private arm(def: WorkflowDefinition, expression: string, cron: Cron): void {
+    if (this.stopped) return;
+    const next = cron.nextRun(new Date(this.host.clock.now()))?.getTime();
+    if (next === undefined) return;
+    const cancel = this.host.clock.setTimer(next, async () => {
+      this.timers.delete(cancel);
+      try {
+        await this.fire(def, expression, next);
+      } catch (error) {
+        this.host.report(error, `schedule "${expression}" of workflow "${def.name}"`);
+      }
+      this.arm(def, expression, cron);
+    });
+    this.timers.add(cancel);
+  }
+
+  private async fire(def: WorkflowDefinition, expression: string, scheduledTime: number): Promise<void> {
+    if (this.stopped) return;
+    const id = scheduledInstanceId(expression, scheduledTime);
+    const instance: NewInstance = {
+      workflow: def.name,
+      id,
+      params: encodeValue({}, "schedule params", "instance.params_too_large"),
+      trigger: "cron",
+      successRetentionMs: def.retention.successMs,
+      errorRetentionMs: def.retention.errorMs,
+    };
+    const now = this.host.clock.now();
+    if (await this.host.store.advanceSchedule(def.name, expression, scheduledTime, instance, now)) {
+      this.host.created(def.name, id);
+    }
+  }
+}
