@@ -242,9 +242,23 @@ export class Engine implements ActivationHost, SchedulerHost {
   }
 
   /** The instance's journal: one record per step key. */
-  async readJournal(workflow: string, id: string): Promise<StepRecord[]> {
+  /**
+   * The instance's journal: one record per step key, in start order. Results of steps with
+   * `sensitive: "output"` read "[REDACTED]" unless `{ redact: false }` (SPEC §10.2).
+   */
+  async readJournal(workflow: string, id: string, options: { redact?: boolean } = {}): Promise<StepRecord[]> {
     const record = await this.get(workflow, id);
-    return this.store.loadJournal(record.seq);
+    const journal = await this.store.loadJournal(record.seq);
+    journal.sort((a, b) => (a.startOrder ?? 0) - (b.startOrder ?? 0));
+    return options.redact === false ? journal : journal.map(redactStep);
+  }
+
+  /** The bytes of a stream step's result, for tools that show it (redacted if sensitive). */
+  async readStreamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
+    const record = await this.get(workflow, id);
+    const step = (await this.store.loadJournal(record.seq)).find((r) => r.key === stepKey);
+    if (step && isSensitive(step)) return new TextEncoder().encode(REDACTED);
+    return Buffer.concat(await this.store.loadStreamChunks(record.seq, stepKey));
   }
 
   async sendEvent(workflow: string, id: string, event: { type: string; payload: unknown }): Promise<void> {
@@ -496,6 +510,19 @@ export class Engine implements ActivationHost, SchedulerHost {
     if (this.keepAlive) clearInterval(this.keepAlive);
     await this.store.close();
   }
+}
+
+/** What a person or a tool reads in place of a sensitive step's result. */
+export const REDACTED = "[REDACTED]";
+const REDACTED_BYTES = encodeValue(REDACTED, "redacted", "step.result_too_large");
+
+function isSensitive(step: StepRecord): boolean {
+  return (step.config as { sensitive?: string } | null)?.sensitive === "output";
+}
+
+function redactStep(step: StepRecord): StepRecord {
+  if (step.status !== "succeeded" || !isSensitive(step)) return step;
+  return { ...step, value: REDACTED_BYTES, stream: false };
 }
 
 function key(workflow: string, id: string): string {
