@@ -53,6 +53,8 @@ export class Activation {
   private startOrder = 0;
   private stateBytes: number | null = null;
   private chainStarted = false;
+  /** Replay-only mode: the run reached a step that has not finished, or settled. */
+  private replaySettled = false;
   /** Rollback handlers registered so far in this run. */
   readonly rollbacks: RollbackRegistry;
   /**
@@ -80,6 +82,7 @@ export class Activation {
 
   /** In replay-only mode: a step that has not finished; the run goes no further. */
   frontier<T>(): Promise<T> {
+    this.replaySettled = true;
     this.scheduleCheck();
     return never();
   }
@@ -289,7 +292,7 @@ export class Activation {
     const store = this.host.store;
     if (this.replayOnly) {
       // Terminated with rollback: once replay has gone as far as it can, run the chain.
-      if (this.chainStarted) return;
+      if (this.chainStarted || !this.replaySettled) return;
       this.chainStarted = true;
       await runRollbacks(this, undefined);
       return this.stop("finished", () => store.finish(this.fence, { status: "terminated" }, this.now()));
@@ -314,7 +317,7 @@ export class Activation {
 
   private async complete(output: unknown): Promise<void> {
     if (this.stopped) return;
-    if (this.replayOnly) return this.scheduleCheck();
+    if (this.replayOnly) return this.settleReplay();
     let bytes: Uint8Array;
     try {
       bytes = encodeValue(output, "the workflow's output", "output.too_large");
@@ -326,10 +329,15 @@ export class Activation {
     );
   }
 
+  private settleReplay(): void {
+    this.replaySettled = true;
+    this.scheduleCheck();
+  }
+
   /** The run failed: rollback handlers run first (if any were registered), then the instance errors. */
   private async failRun(error: ErrorRecord): Promise<void> {
     if (this.stopped) return;
-    if (this.replayOnly) return this.scheduleCheck();
+    if (this.replayOnly) return this.settleReplay();
     if (this.chainStarted) return;
     const missing = [...this.journal.values()].some((r) => r.kind === "do" && r.hasRollback);
     if (this.rollbacks.size > 0 || missing) {
