@@ -1,0 +1,121 @@
+// What `cairn dev` and `cairn start` share: the options that describe the project and where it
+// serves, turning them into HostOptions, and the process around a WorkerHost (start-up errors
+// printed plainly with a non-zero exit, graceful shutdown on SIGTERM and SIGINT).
+
+import { type Command, InvalidArgumentError } from "commander";
+import { WorkflowsError } from "../errors.js";
+import { HostError } from "../host/host-error.js";
+import { createLogger, defaultLogFormat, type LogFormat } from "../host/logger.js";
+import { type HostOptions, WorkerHost } from "../host/worker-host.js";
+
+export type HostCommandOptions = {
+  config?: string;
+  env?: string;
+  port?: number;
+  ip?: string;
+  state?: string;
+  storage?: string;
+  envFile?: string;
+  var: string[];
+  grace: number;
+  logFormat?: LogFormat;
+  testScheduled?: boolean;
+  debug?: boolean;
+};
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError("expected a port from 0 to 65535");
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds");
+  return n;
+}
+
+function logFormat(value: string): LogFormat {
+  if (value !== "json" && value !== "pretty") throw new InvalidArgumentError('expected "json" or "pretty"');
+  return value;
+}
+
+/** Adds the options both commands take; `graceSeconds` is the command's default grace period. */
+export function addHostOptions(command: Command, graceSeconds: number): Command {
+  return command
+    .argument("[dir]", "the project folder (holding wrangler.jsonc, wrangler.json or wrangler.toml)", ".")
+    .option("-c, --config <file>", "the wrangler config file, if not in the project folder")
+    .option("-e, --env <name>", "a wrangler environment: use the [env.<name>] section of the config")
+    .option("--port <port>", "port to listen on; 0 picks a free one (default: dev.port or 8787)", port)
+    .option("--ip <address>", "address to listen on (default: dev.ip or 127.0.0.1)")
+    .option("--state <dir>", "folder for Cairn's database and build output (default: <dir>/.cairn)")
+    .option(
+      "--storage <url>",
+      "storage URL: sqlite:<path> or postgres://… (default: sqlite:<state>/cairn.db)",
+    )
+    .option("--env-file <file>", "a dotenv file of secrets to add to env")
+    .option(
+      "--var <NAME:VALUE>",
+      "a var to add to env (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option("--grace <seconds>", "how long shutdown waits for in-flight work", seconds, graceSeconds)
+    .option(
+      "--log-format <format>",
+      "json or pretty (default: pretty on a terminal, json otherwise)",
+      logFormat,
+    )
+    .option("--test-scheduled", "serve /__scheduled?cron=… to run the scheduled handler by hand")
+    .option("--debug", "log debug messages");
+}
+
+/** Starts a WorkerHost and keeps the process running until SIGTERM or SIGINT. */
+export async function runHost(
+  mode: HostOptions["mode"],
+  dir: string,
+  options: HostCommandOptions,
+): Promise<void> {
+  const logger = createLogger(options.logFormat ?? defaultLogFormat(), { debug: options.debug ?? false });
+  let host: WorkerHost;
+  try {
+    host = await WorkerHost.start({
+      mode,
+      dir,
+      configPath: options.config,
+      env: options.env,
+      stateDir: options.state,
+      storage: options.storage,
+      port: options.port,
+      ip: options.ip,
+      envFile: options.envFile,
+      vars: options.var,
+      testScheduled: options.testScheduled ?? false,
+      graceMs: Math.round(options.grace * 1000),
+      logger,
+    });
+  } catch (error) {
+    if (!(error instanceof HostError) && !WorkflowsError.is(error)) throw error;
+    process.stderr.write(`cairn ${mode}: ${error.message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn("second signal: exiting without waiting", { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info("shutting down", { signal, graceSeconds: options.grace });
+    host.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -1,0 +1,79 @@
+// Bundles the Worker's entry module with esbuild, as wrangler does: TypeScript stripped, npm
+// imports bundled, `cloudflare:workers` and `cloudflare:workflows` left as imports of Cairn's own
+// modules (so the Worker and the engine share one copy). A failure comes back as esbuild's
+// message, with file, line and column, for the caller to show.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { build, formatMessages, type Message, type Plugin } from "esbuild";
+import type { ProjectConfig } from "./config.js";
+
+export type BuildResult = { ok: true; file: string; warnings: string[] } | { ok: false; message: string };
+
+/** `.ts` when Cairn itself runs from source (through tsx), `.js` when it runs from dist. */
+const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
+/** The `cloudflare:` modules Cairn provides, as file URLs of its own modules. */
+export const PROVIDED_MODULES: Record<string, string> = {
+  "cloudflare:workers": new URL(`./runtime/cloudflare-workers${ext}`, import.meta.url).href,
+  "cloudflare:workflows": new URL(`../workflows${ext}`, import.meta.url).href,
+};
+
+const cloudflareModules: Plugin = {
+  name: "cairn-cloudflare-modules",
+  setup(b) {
+    b.onResolve({ filter: /^cloudflare:/ }, (args) => {
+      const target = PROVIDED_MODULES[args.path];
+      if (target) return { path: target, external: true };
+      return {
+        errors: [
+          {
+            text: `"${args.path}" is not provided by Cairn (it provides ${Object.keys(PROVIDED_MODULES).join(" and ")})`,
+          },
+        ],
+      };
+    });
+  },
+};
+
+/** Lets CommonJS packages inside the ESM bundle call `require` for Node built-ins. */
+const REQUIRE_SHIM =
+  'import { createRequire as __cairnCreateRequire } from "node:module"; const require = __cairnCreateRequire(import.meta.url);';
+
+async function describe(messages: Message[], kind: "error" | "warning"): Promise<string[]> {
+  return formatMessages(messages, { kind, color: false });
+}
+
+/** Writes the bundle to `outDir/worker-<generation>.mjs`. Never throws for errors in user code. */
+export async function bundleWorker(
+  config: ProjectConfig,
+  outDir: string,
+  generation: number,
+): Promise<BuildResult> {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `worker-${generation}.mjs`);
+  try {
+    const result = await build({
+      absWorkingDir: config.dir,
+      entryPoints: [config.main],
+      outfile: file,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      sourcemap: "inline",
+      keepNames: true,
+      logLevel: "silent",
+      define: config.define,
+      alias: config.alias,
+      loader: { ".txt": "text", ".html": "text", ".sql": "text", ".bin": "binary" },
+      banner: { js: REQUIRE_SHIM },
+      plugins: [cloudflareModules],
+    });
+    return { ok: true, file, warnings: await describe(result.warnings, "warning") };
+  } catch (error) {
+    const errors = (error as { errors?: Message[] }).errors;
+    if (!Array.isArray(errors) || errors.length === 0) return { ok: false, message: String(error) };
+    return { ok: false, message: (await describe(errors, "error")).join("\n").trimEnd() };
+  }
+}

@@ -1,0 +1,42 @@
+// The Workers globals that Node 20 lacks and that starters reach for: `navigator`, `scheduler.wait`
+// and `caches` (an always-missing cache, as on a Worker with no cached entries). Node 20 already has
+// fetch, Request, Response, Headers, URL, crypto (with subtle and randomUUID), structuredClone,
+// atob/btoa, TextEncoder/Decoder, streams, Blob, File, FormData, AbortController and EventTarget.
+
+import { availableParallelism } from "node:os";
+
+/** A Cache that never holds anything: `match` misses, `put` discards, `delete` finds nothing. */
+class EmptyCache {
+  async match(_request: unknown): Promise<undefined> {
+    return undefined;
+  }
+  async put(_request: unknown, _response: unknown): Promise<void> {}
+  async delete(_request: unknown): Promise<boolean> {
+    return false;
+  }
+}
+
+class EmptyCacheStorage {
+  readonly default = new EmptyCache();
+  async open(_name: string): Promise<EmptyCache> {
+    return new EmptyCache();
+  }
+}
+
+function define(name: string, value: unknown): void {
+  if (name in globalThis) return;
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Adds the missing globals; existing ones (e.g. Node 21+'s navigator) are left alone. */
+export function installWorkersGlobals(): void {
+  define("navigator", {
+    userAgent: `Node.js/${process.versions.node.split(".")[0]}`,
+    hardwareConcurrency: availableParallelism(),
+    language: "en-US",
+  });
+  define("scheduler", {
+    wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  });
+  define("caches", new EmptyCacheStorage());
+}

@@ -1,0 +1,82 @@
+// Serves a fetch handler over Node's HTTP server: each request becomes a web `Request` (streamed
+// body, an AbortSignal that fires when the client goes away), and the `Response` is streamed
+// back with its status and headers (several Set-Cookie headers kept apart).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+export type FetchHandler = (request: Request) => Promise<Response>;
+
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`;
+  const url = new URL(req.url ?? "/", `http://${host}`);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  if (!headers.has("cf-connecting-ip") && req.socket.remoteAddress) {
+    headers.set("cf-connecting-ip", req.socket.remoteAddress);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  return new Request(url, {
+    method,
+    headers,
+    signal,
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+  const raw: string[] = [];
+  for (const [name, value] of response.headers) if (name !== "set-cookie") raw.push(name, value);
+  for (const cookie of response.headers.getSetCookie()) raw.push("set-cookie", cookie);
+  if (response.statusText) res.writeHead(response.status, response.statusText, raw);
+  else res.writeHead(response.status, raw);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
+}
+
+/** An HTTP server calling `handle` for every request; `onError` sees failures of the plumbing. */
+export function createHttpServer(handle: FetchHandler, onError: (error: unknown) => void): Server {
+  return createServer((req, res) => {
+    const aborted = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    void (async () => {
+      try {
+        const response = await handle(toRequest(req, aborted.signal));
+        await writeResponse(res, response, req.method ?? "GET");
+      } catch (error) {
+        if (aborted.signal.aborted) return;
+        onError(error);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end();
+      }
+    })();
+  });
+}
+
+/** Listens on `ip:port` (port 0 picks a free one) and resolves with the address bound. */
+export function listen(server: Server, port: number, ip: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, ip, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Stops accepting connections and resolves once open ones are done (idle ones closed at once). */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,326 @@
+// Runs one Worker project: reads its wrangler config, bundles and loads its entry, opens Cairn
+// with its workflows, serves its fetch handler, fires its crons and, in `cairn dev`, rebuilds on
+// change. A failed rebuild is reported and the last good build keeps serving; a good one swaps
+// the code under running instances, which continue on it at their next step.
+
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { dirname, join, resolve } from "node:path";
+import { Cairn } from "../cairn.js";
+import { sqlitePath } from "../storage/open-store.js";
+import { bundleWorker } from "./bundle.js";
+import { loadProjectConfig, type ProjectConfig } from "./config.js";
+import { findConfigFile } from "./config-file.js";
+import { CronTriggers, scheduledController } from "./crons.js";
+import { createExecutionContext, WaitUntilTracker } from "./execution-context.js";
+import { installWorkersGlobals } from "./globals.js";
+import { HostError } from "./host-error.js";
+import { closeServer, createHttpServer, listen } from "./http-server.js";
+import type { Logger } from "./logger.js";
+import { __cairnInstall } from "./runtime/cloudflare-workers.js";
+import { loadVars } from "./vars.js";
+import { watchProject } from "./watch.js";
+import { loadWorkerModule, type WorkerModule } from "./worker-module.js";
+
+export type HostOptions = {
+  mode: "dev" | "start";
+  /** The project folder. */
+  dir: string;
+  /** A config file other than the project's wrangler.json/jsonc/toml. */
+  configPath?: string | undefined;
+  /** A wrangler environment (`[env.<name>]`). */
+  env?: string | undefined;
+  /** Where the database and bundles go. Default: `<dir>/.cairn`. */
+  stateDir?: string | undefined;
+  /** A storage URL; default `sqlite:<stateDir>/cairn.db`. */
+  storage?: string | undefined;
+  port?: number | undefined;
+  ip?: string | undefined;
+  envFile?: string | undefined;
+  vars?: string[];
+  /** Serve `/__scheduled?cron=…` to fire the scheduled handler by hand. */
+  testScheduled?: boolean;
+  /** How long shutdown waits for requests, waitUntil work and in-flight attempts. */
+  graceMs: number;
+  logger: Logger;
+};
+
+/** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand. */
+const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
+
+type Loaded = { config: ProjectConfig; values: Record<string, unknown>; module: WorkerModule };
+
+export class WorkerHost {
+  private readonly options: HostOptions;
+  private readonly log: Logger;
+  private readonly configPath: string;
+  private readonly stateDir: string;
+  private readonly tracker: WaitUntilTracker;
+  private server: Server | null = null;
+  private loaded: Loaded | null = null;
+  private cairn: Cairn<any, any> | null = null;
+  private crons: CronTriggers | null = null;
+  private stopWatching: (() => Promise<void>) | null = null;
+  private generation = 0;
+  private lastFile: string | null = null;
+  private lastError: string | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private swapping: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private address = "";
+
+  private constructor(options: HostOptions, configPath: string) {
+    this.options = options;
+    this.log = options.logger;
+    this.configPath = configPath;
+    this.stateDir = resolve(options.stateDir ?? join(options.dir, ".cairn"));
+    this.tracker = new WaitUntilTracker((error) => this.log.error("waitUntil promise rejected", { error }));
+  }
+
+  /** Loads the project and serves it; throws HostError for a project that cannot start. */
+  static async start(options: HostOptions): Promise<WorkerHost> {
+    installWorkersGlobals();
+    process.setSourceMapsEnabled(true);
+    const configPath = findConfigFile(resolve(options.dir), options.configPath);
+    const host = new WorkerHost(options, configPath);
+    await host.boot();
+    return host;
+  }
+
+  private async boot(): Promise<void> {
+    const { config, values } = this.readConfig();
+    this.log.info("config loaded", {
+      config: this.configPath,
+      main: config.main,
+      workflows: config.workflows.map((w) => `${w.binding} → ${w.name} (${w.className})`),
+    });
+    for (const key of config.ignored) this.log.warn("config key ignored: Cairn does not use it", { key });
+    mkdirSync(this.stateDir, { recursive: true });
+    writeFileSync(join(this.stateDir, ".gitignore"), "*\n");
+    for (const f of readdirSync(this.buildDir))
+      if (/^worker-.*\.mjs$/.test(f)) rmSync(join(this.buildDir, f));
+    const module = await this.build(config);
+    if (module) await this.open({ config, values, module });
+    else if (this.options.mode === "start")
+      throw new HostError("build.failed", this.lastError ?? "build failed");
+    const port = this.options.port ?? config.dev.port ?? 8787;
+    const ip = this.options.ip ?? config.dev.ip ?? "127.0.0.1";
+    this.server = createHttpServer(
+      (request) => this.handle(request),
+      (error) => this.log.error("request failed", { error }),
+    );
+    const address = await listen(this.server, port, ip);
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    this.address = `http://${host}:${address.port}`;
+    if (this.options.mode === "dev") {
+      this.stopWatching = await watchProject(
+        config.dir,
+        [this.stateDir],
+        (paths) => this.enqueueReload(paths),
+        (error) => this.log.error("watching failed", { error }),
+      );
+    }
+    this.log.info("ready", { url: this.url, state: this.stateDir });
+  }
+
+  /** Where the Worker is served, e.g. http://127.0.0.1:8787. */
+  get url(): string {
+    return this.address;
+  }
+
+  private get buildDir(): string {
+    const dir = join(this.stateDir, "build");
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private readConfig(): { config: ProjectConfig; values: Record<string, unknown> } {
+    const config = loadProjectConfig(this.configPath, this.options.env);
+    const { values, files, secrets } = loadVars(config, {
+      devVars: this.options.mode === "dev",
+      env: this.options.env,
+      envFile: this.options.envFile,
+      vars: this.options.vars ?? [],
+    });
+    if (files.length > 0) this.log.info("secrets loaded", { files, names: secrets });
+    return { config, values };
+  }
+
+  /** Bundles and loads the entry; on failure logs it, remembers it, and returns null. */
+  private async build(config: ProjectConfig): Promise<WorkerModule | null> {
+    this.generation += 1;
+    const result = await bundleWorker(config, this.buildDir, this.generation);
+    if (!result.ok) return this.buildFailed(result.message);
+    for (const warning of result.warnings) this.log.warn("build warning", { warning });
+    try {
+      const module = await loadWorkerModule(result.file, config);
+      if (this.lastFile) rmSync(this.lastFile, { force: true });
+      this.lastFile = result.file;
+      this.lastError = null;
+      return module;
+    } catch (error) {
+      rmSync(result.file, { force: true });
+      if (error instanceof HostError) return this.buildFailed(error.message);
+      throw error;
+    }
+  }
+
+  private buildFailed(message: string): null {
+    this.lastError = message;
+    const still = this.loaded ? "; still serving the last good build" : "";
+    this.log.error(`build failed${still}`, { error: message });
+    return null;
+  }
+
+  private storage(): string {
+    const storage = this.options.storage ?? `sqlite:${join(this.stateDir, "cairn.db")}`;
+    const path = sqlitePath(storage);
+    if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    return storage;
+  }
+
+  /** Opens Cairn on the loaded project and starts its crons. */
+  private async open(loaded: Loaded): Promise<void> {
+    const { config, values, module } = loaded;
+    const workflows = Object.fromEntries(
+      config.workflows.map((w) => [
+        w.binding,
+        {
+          name: w.name,
+          class: module.classes[w.binding]!,
+          ...(w.stepLimit ? { limits: { steps: w.stepLimit } } : {}),
+          ...(w.schedules.length ? { schedules: w.schedules } : {}),
+        },
+      ]),
+    );
+    this.cairn = await Cairn.open({
+      storage: this.storage(),
+      workflows,
+      env: values,
+      shutdownGraceMs: this.options.graceMs,
+      onError: (error, context) => this.log.error("engine error", { context, error }),
+    });
+    this.loaded = loaded;
+    __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
+    this.crons = new CronTriggers(config.crons, (cron, time) => void this.runScheduled(cron, time));
+    for (const { cron, next } of this.crons.nextRuns()) this.log.info("cron trigger", { cron, next });
+  }
+
+  private async closeCairn(): Promise<void> {
+    this.crons?.stop();
+    this.crons = null;
+    await this.tracker.settle(this.options.graceMs);
+    await this.cairn?.close();
+    this.cairn = null;
+  }
+
+  private enqueueReload(paths: string[]): void {
+    this.queue = this.queue
+      .then(() => this.reload(paths))
+      .catch((error) => this.log.error("reload failed", { error }));
+  }
+
+  /** Rebuilds after a change; a config or secrets change reopens Cairn, a source change swaps classes. */
+  private async reload(paths: string[]): Promise<void> {
+    if (this.closing) return;
+    const reconfigure = paths.some(
+      (p) => p === this.configPath || /(^|[/\\])\.(dev\.vars|env)(\.|$)/.test(p),
+    );
+    this.log.info(reconfigure ? "config changed, restarting" : "change detected, rebuilding", { paths });
+    let next: { config: ProjectConfig; values: Record<string, unknown> };
+    try {
+      next = reconfigure || !this.loaded ? this.readConfig() : this.loaded;
+    } catch (error) {
+      this.log.error("config error; still serving the last good build", { error: (error as Error).message });
+      return;
+    }
+    const module = await this.build(next.config);
+    if (!module || this.closing) return;
+    if (this.cairn && !reconfigure) {
+      this.cairn.engine.replaceClasses(module.classes);
+      this.loaded = { ...next, module };
+      this.log.info("reloaded", { generation: this.generation });
+      return;
+    }
+    let done!: () => void;
+    this.swapping = new Promise((resolve) => {
+      done = resolve;
+    });
+    try {
+      await this.closeCairn();
+      await this.open({ ...next, module });
+      this.log.info("reloaded", { generation: this.generation, restarted: true });
+    } finally {
+      this.swapping = null;
+      done();
+    }
+  }
+
+  /** Serves one request with the current build. */
+  private async handle(request: Request): Promise<Response> {
+    if (this.swapping) await this.swapping;
+    const url = new URL(request.url);
+    if (this.options.testScheduled && SCHEDULED_PATHS.includes(url.pathname)) {
+      const cron = url.searchParams.get("cron") ?? "* * * * *";
+      const time = Number(url.searchParams.get("time") ?? Date.now());
+      const ok = await this.runScheduled(cron, time);
+      return new Response(ok ? "Ran scheduled event" : "Scheduled handler failed", {
+        status: ok ? 200 : 500,
+      });
+    }
+    const loaded = this.loaded;
+    const cairn = this.cairn;
+    if (!loaded || !cairn) {
+      return new Response(`The Worker has no good build yet:\n\n${this.lastError ?? ""}\n`, { status: 503 });
+    }
+    if (!loaded.module.fetch) return new Response("This Worker has no fetch handler", { status: 404 });
+    try {
+      const response = await loaded.module.fetch(request, cairn.env, createExecutionContext(this.tracker));
+      if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
+      return response;
+    } catch (error) {
+      this.log.error("fetch handler threw", { method: request.method, url: request.url, error });
+      const body =
+        this.options.mode === "dev" && error instanceof Error ? (error.stack ?? error.message) : "";
+      return new Response(body || "Internal Server Error", { status: 500 });
+    }
+  }
+
+  /** Calls the scheduled handler; true when it returned without throwing. */
+  private async runScheduled(cron: string, scheduledTime: number): Promise<boolean> {
+    const loaded = this.loaded;
+    const cairn = this.cairn;
+    if (!loaded?.module.scheduled || !cairn) {
+      this.log.warn("cron fired but the Worker has no scheduled handler", { cron });
+      return false;
+    }
+    this.log.info("scheduled", { cron, scheduledTime: new Date(scheduledTime).toISOString() });
+    try {
+      const ctx = createExecutionContext(this.tracker);
+      await loaded.module.scheduled(scheduledController(cron, scheduledTime), cairn.env, ctx);
+      return true;
+    } catch (error) {
+      this.log.error("scheduled handler threw", { cron, error });
+      return false;
+    }
+  }
+
+  /** Stops taking work, lets requests, waitUntil work and in-flight attempts finish, closes storage. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.stopWatching?.();
+      await this.queue;
+      this.crons?.stop();
+      if (this.server) {
+        const server = this.server;
+        const timer = setTimeout(() => server.closeAllConnections(), this.options.graceMs);
+        await closeServer(server);
+        clearTimeout(timer);
+      }
+      await this.closeCairn();
+      if (this.lastFile) rmSync(this.lastFile, { force: true });
+      this.log.info("stopped");
+    })();
+    return this.closing;
+  }
+}
