@@ -148,18 +148,6 @@ export class Engine implements ActivationHost, SchedulerHost {
     for (const activation of [...this.live.values()]) void activation.drain();
   }
 
-  /**
-   * Swaps workflow classes by binding (a dev reload). Instances that wake later run the new class;
-   * live ones stop at their next step, let in-flight attempts finish, and are replayed on it.
-   */
-  replaceClasses(classes: Record<string, WorkflowClass>): void {
-    for (const [binding, cls] of Object.entries(classes)) {
-      const def = this.settings.workflows.get(binding);
-      if (def) def.class = cls;
-    }
-    for (const activation of [...this.live.values()]) void activation.drain();
-  }
-
   private definitionByName(workflow: string) {
     for (const def of this.settings.workflows.values()) if (def.name === workflow) return def;
     return undefined;
