@@ -8,13 +8,16 @@ import { watch } from "chokidar";
 const SKIPPED = new Set(["node_modules", ".git", ".cairn", ".wrangler", "dist"]);
 const SETTLE_MS = 80;
 
-/** Starts watching `dir`; `onChange` gets the changed paths. Returns a function that stops it. */
-export function watchProject(
+/**
+ * Starts watching `dir`; `onChange` gets the changed paths. Resolves, once the first scan is done
+ * (so that later edits are seen), with a function that stops watching.
+ */
+export async function watchProject(
   dir: string,
   skip: string[],
   onChange: (paths: string[]) => void,
   onError: (error: unknown) => void,
-): () => Promise<void> {
+): Promise<() => Promise<void>> {
   const ignored = (path: string) => {
     if (skip.some((s) => path === s || path.startsWith(s + sep))) return true;
     const rel = relative(dir, path);
@@ -33,6 +36,7 @@ export function watchProject(
     }, SETTLE_MS);
   });
   watcher.on("error", onError);
+  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return async () => {
     clearTimeout(timer);
     await watcher.close();
