@@ -1,0 +1,340 @@
+// The transitions any process may perform on any instance, by (workflow, id): create, send an
+// event, pause, resume, terminate, restart, and the retention sweep. Each locks the instance row
+// FOR UPDATE, so it is ordered with the runner's fenced writes and with claims, and queues the
+// signal (NOTIFY) that tells the other processes, sent when the transaction commits.
+
+import type {
+  ControlResult,
+  CreateResult,
+  NewInstance,
+  StepKind,
+  StoredStatus,
+  StoreSignal,
+} from "../types.js";
+import type { Tables } from "./connection.js";
+import type { Database, Row, Tx } from "./database.js";
+import { num, toBuffer } from "./rows.js";
+
+const FINISHED = new Set<string>(["complete", "errored", "terminated"]);
+
+export class Control {
+  private readonly db: Database;
+  private readonly signal: (s: StoreSignal) => string;
+  private readonly sql: Record<string, string>;
+
+  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string) {
+    this.db = db;
+    this.signal = signal;
+    this.sql = {
+      create: `WITH input AS (
+          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[])
+            WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, ord)),
+        ins AS (
+          INSERT INTO ${t.instances} (workflow, id, status, params, trigger, created_at, updated_at,
+            success_retention_ms, error_retention_ms)
+          SELECT workflow, id, 'queued', params, trigger, $7, $7, success_ms, error_ms FROM input ORDER BY ord
+          ON CONFLICT (workflow, id) DO NOTHING RETURNING seq, workflow, id),
+        logged AS (INSERT INTO ${t.log} (instance_seq, at, type) SELECT seq, $7, 'WORKFLOW_QUEUED' FROM ins ORDER BY seq)
+        SELECT seq, workflow, id, (SELECT pg_notify($8, $9)) AS notified FROM ins`,
+      lock: `SELECT seq, status, wait_types, paused_at FROM ${t.instances} WHERE workflow = $1 AND id = $2 FOR UPDATE`,
+      log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
+        SELECT $1, $2, e.type, e.data FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, data, ord)
+        ORDER BY e.ord`,
+      insertEvent: `INSERT INTO ${t.events} (instance_seq, type, payload, sent_at) VALUES ($1, $2, $3, $4)`,
+      wakeNow: `UPDATE ${t.instances} SET wake_at = $2, updated_at = $2 WHERE seq = $1`,
+      setStatus: `UPDATE ${t.instances} SET status = $2, updated_at = $3 WHERE seq = $1`,
+      pauseNow: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, wake_at = NULL, wait_types = NULL,
+          updated_at = $2 WHERE seq = $1`,
+      shiftTimers: `UPDATE ${t.steps} SET wake_at = wake_at + $2
+        WHERE instance_seq = $1 AND status IN ('waiting', 'retrying')`,
+      requeue: `UPDATE ${t.instances} SET status = 'queued', paused_at = NULL, updated_at = $2 WHERE seq = $1`,
+      terminate: `UPDATE ${t.instances} SET status = 'terminated', ended_at = $2, expires_at = $2 + error_retention_ms,
+          lease_owner = NULL, lease_expires_at = NULL, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
+          updated_at = $2 WHERE seq = $1`,
+      wipeSteps: `DELETE FROM ${t.steps} WHERE instance_seq = ANY($1::bigint[])`,
+      wipeEvents: `DELETE FROM ${t.events} WHERE instance_seq = ANY($1::bigint[])`,
+      wipeLog: `DELETE FROM ${t.log} WHERE instance_seq = ANY($1::bigint[])`,
+      wipeChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = ANY($1::bigint[])`,
+      terminateWithRollback: `UPDATE ${t.instances} SET status = 'running', rollback_pending = true,
+          lease_owner = NULL, lease_expires_at = 0, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
+          paused_at = NULL, updated_at = $2 WHERE seq = $1`,
+      stepsInOrder: `SELECT key, kind, name, count FROM ${t.steps} WHERE instance_seq = $1 ORDER BY start_order, key`,
+      dropSteps: `DELETE FROM ${t.steps} WHERE instance_seq = $1 AND key = ANY($2::text[])`,
+      dropChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = ANY($2::text[])`,
+      unconsume: `UPDATE ${t.events} SET consumed_by = NULL, consumed_at = NULL
+        WHERE instance_seq = $1 AND consumed_by = ANY($2::text[])`,
+      restartKeep: `UPDATE ${t.instances} SET status = 'queued', output = NULL, error = NULL, ended_at = NULL,
+          wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+          epoch = epoch + 1, expires_at = NULL, rollback_pending = false, updated_at = $2 WHERE seq = $1`,
+      lockMany: `SELECT seq, id FROM ${t.instances} WHERE workflow = $1 AND id = ANY($2::text[]) FOR UPDATE`,
+      mark: `SELECT scheduled_time FROM ${t.marks} WHERE workflow = $1 AND cron = $2`,
+      advanceMark: `INSERT INTO ${t.marks} AS m (workflow, cron, scheduled_time) VALUES ($1, $2, $3)
+        ON CONFLICT (workflow, cron) DO UPDATE SET scheduled_time = excluded.scheduled_time
+        WHERE m.scheduled_time < excluded.scheduled_time RETURNING 1`,
+      restart: `UPDATE ${t.instances} SET status = 'queued', output = NULL, error = NULL, started_at = NULL,
+          ended_at = NULL, wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL,
+          lease_expires_at = NULL, epoch = epoch + 1, expires_at = NULL, rollback_pending = false,
+          updated_at = $2 WHERE seq = $1`,
+      expired: `SELECT seq FROM ${t.instances} WHERE expires_at <= $1 ORDER BY expires_at, seq LIMIT $2
+        FOR UPDATE SKIP LOCKED`,
+      deleteInstances: `DELETE FROM ${t.instances} WHERE seq = ANY($1::bigint[])`,
+    };
+  }
+
+  async createInstances(items: NewInstance[], now: number): Promise<CreateResult[]> {
+    if (items.length === 0) return [];
+    const rows = await this.db.write("creating instances", this.sql.create!, this.createArgs(items, now));
+    return createResults(items, rows);
+  }
+
+  private createArgs(items: NewInstance[], now: number): unknown[] {
+    return [
+      items.map((i) => i.workflow),
+      items.map((i) => i.id),
+      items.map((i) => toBuffer(i.params)),
+      items.map((i) => i.trigger),
+      items.map((i) => i.successRetentionMs),
+      items.map((i) => i.errorRetentionMs),
+      now,
+      ...this.notifyArgs({ kind: "wake" }),
+    ];
+  }
+
+  /** The channel and payload for `pg_notify` in a statement that is not a Tx. */
+  private notifyArgs(signal: StoreSignal): [string, string] {
+    return [this.db.channel, this.signal(signal)];
+  }
+
+  private async find(tx: Tx, workflow: string, id: string): Promise<Row | undefined> {
+    const [row] = await tx.query(this.sql.lock!, [workflow, id]);
+    return row;
+  }
+
+  private async log(tx: Tx, seq: number, now: number, entries: { type: string; data?: unknown }[]) {
+    await tx.query(this.sql.log!, [
+      seq,
+      now,
+      entries.map((e) => e.type),
+      entries.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+    ]);
+  }
+
+  sendEvent(
+    workflow: string,
+    id: string,
+    event: { type: string; payload: Uint8Array },
+    now: number,
+  ): Promise<ControlResult<"sent" | "finished">> {
+    return this.db.tx("sending an event", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const status = row.status as StoredStatus;
+      if (FINISHED.has(status)) return { outcome: "finished", status };
+      const seq = num(row.seq);
+      await tx.query(this.sql.insertEvent!, [seq, event.type, toBuffer(event.payload), now]);
+      await this.log(tx, seq, now, [{ type: "EVENT_SENT", data: { type: event.type } }]);
+      const waitsFor =
+        status === "waiting" && ((row.wait_types as string[] | null) ?? []).includes(event.type);
+      if (waitsFor) await tx.query(this.sql.wakeNow!, [seq, now]);
+      tx.notify(this.signal({ kind: "event", workflow, id, type: event.type }));
+      return { outcome: "sent", status };
+    });
+  }
+
+  requestPause(
+    workflow: string,
+    id: string,
+    now: number,
+  ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
+    return this.db.tx("pausing an instance", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const seq = num(row.seq);
+      const status = row.status as StoredStatus;
+      if (status === "queued" || status === "waiting") {
+        await tx.query(this.sql.pauseNow!, [seq, now]);
+        await this.log(tx, seq, now, [{ type: "WORKFLOW_PAUSED" }]);
+        tx.notify(this.signal({ kind: "control", workflow, id }));
+        return { outcome: "paused", status: "paused" };
+      }
+      if (status === "running") {
+        await tx.query(this.sql.setStatus!, [seq, "waitingForPause", now]);
+        tx.notify(this.signal({ kind: "control", workflow, id }));
+        return { outcome: "pausing", status: "waitingForPause" };
+      }
+      return { outcome: "noop", status };
+    });
+  }
+
+  resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
+    return this.db.tx("resuming an instance", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const seq = num(row.seq);
+      const status = row.status as StoredStatus;
+      if (status === "paused") {
+        const pausedAt = row.paused_at === null ? now : num(row.paused_at);
+        const pausedFor = Math.max(0, now - pausedAt);
+        await tx.query(this.sql.shiftTimers!, [seq, pausedFor]);
+        await tx.query(this.sql.requeue!, [seq, now]);
+        await this.log(tx, seq, now, [{ type: "WORKFLOW_RESUMED", data: { pausedForMs: pausedFor } }]);
+        tx.notify(this.signal({ kind: "wake" }));
+        return { outcome: "resumed", status: "queued" };
+      }
+      if (status === "waitingForPause") {
+        await tx.query(this.sql.setStatus!, [seq, "running", now]);
+        tx.notify(this.signal({ kind: "control", workflow, id }));
+        return { outcome: "unpaused", status: "running" };
+      }
+      return { outcome: "noop", status };
+    });
+  }
+
+  terminate(
+    workflow: string,
+    id: string,
+    now: number,
+    options?: { rollback?: boolean },
+  ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
+    return this.db.tx("terminating an instance", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const status = row.status as StoredStatus;
+      if (FINISHED.has(status)) return { outcome: "finished", status };
+      const seq = num(row.seq);
+      tx.notify(this.signal({ kind: "control", workflow, id }));
+      if (options?.rollback) {
+        // Claimable at once by any process, which runs the rollbacks and then finishes it.
+        await tx.query(this.sql.terminateWithRollback!, [seq, now]);
+        await this.log(tx, seq, now, [{ type: "ROLLBACK_START", data: { reason: "terminate" } }]);
+        tx.notify(this.signal({ kind: "wake" }));
+        return { outcome: "rolling_back", status: "running" };
+      }
+      await tx.query(this.sql.terminate!, [seq, now]);
+      await this.log(tx, seq, now, [{ type: "WORKFLOW_TERMINATED" }]);
+      return { outcome: "terminated", status: "terminated" };
+    });
+  }
+
+  restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
+    return this.db.tx("restarting an instance", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const seq = num(row.seq);
+      await this.wipe(tx, [seq]);
+      await tx.query(this.sql.restart!, [seq, now]);
+      await this.log(tx, seq, now, [{ type: "WORKFLOW_RESTARTED" }, { type: "WORKFLOW_QUEUED" }]);
+      tx.notify(this.signal({ kind: "control", workflow, id }));
+      tx.notify(this.signal({ kind: "wake" }));
+      return { outcome: "restarted", status: "queued" };
+    });
+  }
+
+  restartFrom(
+    workflow: string,
+    id: string,
+    target: { kind: StepKind; name: string; count: number },
+    now: number,
+  ): Promise<ControlResult<"restarted" | "step_not_found">> {
+    return this.db.tx("restarting an instance from a step", async (tx) => {
+      const row = await this.find(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const seq = num(row.seq);
+      const steps = await tx.query(this.sql.stepsInOrder!, [seq]);
+      const at = steps.findIndex(
+        (r) => r.kind === target.kind && r.name === target.name && num(r.count) === target.count,
+      );
+      if (at < 0) return { outcome: "step_not_found", status: row.status as StoredStatus };
+      const keys = steps.slice(at).map((r) => r.key as string);
+      await tx.query(this.sql.dropSteps!, [seq, keys]);
+      await tx.query(this.sql.dropChunks!, [seq, keys]);
+      await tx.query(this.sql.unconsume!, [seq, keys]);
+      await tx.query(this.sql.restartKeep!, [seq, now]);
+      await this.log(tx, seq, now, [
+        { type: "WORKFLOW_RESTARTED", data: { from: target } },
+        { type: "WORKFLOW_QUEUED" },
+      ]);
+      tx.notify(this.signal({ kind: "control", workflow, id }));
+      tx.notify(this.signal({ kind: "wake" }));
+      return { outcome: "restarted", status: "queued" };
+    });
+  }
+
+  deleteInstances(
+    workflow: string,
+    ids: string[],
+    _now: number,
+  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
+    return this.db.tx("deleting instances", async (tx) => {
+      const rows = await tx.query(this.sql.lockMany!, [workflow, ids]);
+      const found = new Map<string, number>(rows.map((r) => [r.id as string, num(r.seq)]));
+      if (found.size > 0) {
+        const seqs = [...found.values()];
+        await this.wipe(tx, seqs);
+        await tx.query(this.sql.deleteInstances!, [seqs]);
+        // A runner of a deleted instance elsewhere finds it gone and stops.
+        for (const deleted of found.keys())
+          tx.notify(this.signal({ kind: "control", workflow, id: deleted }));
+      }
+      return ids.map((id) => ({
+        id,
+        outcome: found.has(id) ? ("deleted" as const) : ("not_found" as const),
+      }));
+    });
+  }
+
+  /** Moves the cron mark forward and creates the scheduled instance in the same transaction. */
+  advanceSchedule(
+    workflow: string,
+    cron: string,
+    scheduledTime: number,
+    instance: NewInstance | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.db.tx("advancing a cron schedule", async (tx) => {
+      const moved = await tx.query(this.sql.advanceMark!, [workflow, cron, scheduledTime]);
+      if (moved.length === 0) return false;
+      if (instance) await tx.query(this.sql.create!, this.createArgs([instance], now));
+      return true;
+    });
+  }
+
+  async scheduleMark(workflow: string, cron: string): Promise<number | null> {
+    const [row] = await this.db.read("reading a cron schedule mark", this.sql.mark!, [workflow, cron]);
+    return row ? num(row.scheduled_time) : null;
+  }
+
+  private async wipe(tx: Tx, seqs: number[]): Promise<void> {
+    await tx.query(this.sql.wipeChunks!, [seqs]);
+    await tx.query(this.sql.wipeSteps!, [seqs]);
+    await tx.query(this.sql.wipeEvents!, [seqs]);
+    await tx.query(this.sql.wipeLog!, [seqs]);
+  }
+
+  /** Deletes up to `limit` expired instances; processes sweeping at once skip each other's rows. */
+  deleteExpired(now: number, limit: number): Promise<number> {
+    return this.db.tx("deleting expired instances", async (tx) => {
+      const seqs = (await tx.query(this.sql.expired!, [now, limit])).map((r) => num(r.seq));
+      if (seqs.length === 0) return 0;
+      await this.wipe(tx, seqs);
+      await tx.query(this.sql.deleteInstances!, [seqs]);
+      return seqs.length;
+    });
+  }
+}
+
+/** Which items a create statement inserted: the first of each (workflow, id) it returned. */
+function createResults(items: NewInstance[], rows: Row[]): CreateResult[] {
+  const created = new Map<string, number>(rows.map((r) => [key(r.workflow, r.id), num(r.seq)]));
+  return items.map((item) => {
+    const k = key(item.workflow, item.id);
+    const seq = created.get(k);
+    if (seq === undefined) return { id: item.id, created: false };
+    created.delete(k); // a later duplicate in the same batch was not created
+    return { id: item.id, created: true, seq };
+  });
+}
+
+function key(workflow: string, id: string): string {
+  return `${workflow}\u0000${id}`;
+}

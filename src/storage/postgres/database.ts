@@ -1,0 +1,116 @@
+// The adapter's access to PostgreSQL: single statements on the pool and transactions on one
+// checked-out connection, every statement prepared once per connection (named after a hash of
+// its text), every error translated in errors.ts, and a connection that failed thrown away so
+// the pool reconnects. Reads retry once when a pooled connection turns out to be dead.
+
+import { createHash } from "node:crypto";
+import type pg from "pg";
+import { isConnectionError, isRetryableConflict, translateError } from "./errors.js";
+
+export type Row = Record<string, any>;
+
+/** What a transition sees inside a transaction. */
+export interface Tx {
+  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Sends `payload` on the store's channel when (and only if) the transaction commits. */
+  notify(payload: string): void;
+}
+
+const CONFLICT_RETRIES = 5;
+
+export class Database {
+  readonly pool: pg.Pool;
+  readonly channel: string;
+  private readonly names = new Map<string, string>();
+
+  constructor(pool: pg.Pool, channel: string) {
+    this.pool = pool;
+    this.channel = channel;
+  }
+
+  /** A prepared-statement name per distinct text (texts are static, so the map stays small). */
+  private statement(text: string, values: unknown[] | undefined): pg.QueryConfig {
+    let name = this.names.get(text);
+    if (name === undefined) {
+      name = `cairn_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+      this.names.set(text, name);
+    }
+    return { name, text, values: values ?? [] };
+  }
+
+  /** A read: idempotent, so it runs once more if the first try met a dead connection. */
+  async read<R extends Row = Row>(what: string, text: string, values?: unknown[]): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(this.statement(text, values))).rows;
+    } catch (error) {
+      if (!isConnectionError(error)) throw translateError(error, what);
+    }
+    try {
+      return (await this.pool.query<R>(this.statement(text, values))).rows;
+    } catch (error) {
+      throw translateError(error, what);
+    }
+  }
+
+  /** One statement in its own transaction (PostgreSQL's autocommit). Never retried. */
+  async write<R extends Row = Row>(what: string, text: string, values?: unknown[]): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(this.statement(text, values))).rows;
+    } catch (error) {
+      throw translateError(error, what);
+    }
+  }
+
+  /**
+   * Runs `body` in a READ COMMITTED transaction. Rolled back and run again when PostgreSQL
+   * reports a serialization failure or deadlock; any other error rolls back and is thrown.
+   */
+  async tx<T>(what: string, body: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(body);
+      } catch (error) {
+        if (attempt < CONFLICT_RETRIES && isRetryableConflict(error)) continue;
+        throw translateError(error, what);
+      }
+    }
+  }
+
+  private async once<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A checked-out connection that dies emits "error"; the failing query reports it to us.
+    const ignore = () => {};
+    client.on("error", ignore);
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const notes = new Set<string>();
+      const tx: Tx = {
+        query: async <R extends Row>(text: string, values?: unknown[]) =>
+          (await client.query<R>(this.statement(text, values))).rows,
+        notify: (payload) => {
+          notes.add(payload);
+        },
+      };
+      const result = await body(tx);
+      if (notes.size > 0) {
+        await client.query(
+          this.statement("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, [...notes]]),
+        );
+      }
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      if (isConnectionError(error)) broken = error as Error;
+      else {
+        await client.query("ROLLBACK").catch((e: Error) => {
+          broken = e;
+        });
+      }
+      throw error;
+    } finally {
+      client.off("error", ignore);
+      client.release(broken);
+    }
+  }
+}

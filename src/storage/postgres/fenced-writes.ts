@@ -1,0 +1,222 @@
+// The runner's writes on PostgreSQL, each fenced by the lease epoch: the instance row is locked
+// (FOR SHARE for journal writes, FOR UPDATE when the row changes) and its epoch compared in the
+// same transaction, so a write racing a takeover or a terminate either lands before it or is
+// refused with StaleLeaseError. The two hot writes (a journal record, log entries) are one
+// statement each, a single round trip.
+
+import { StaleLeaseError } from "../../errors.js";
+import type { EventRecord, Fence, FinishResult, LogInput, LogType, StepRecord } from "../types.js";
+import type { Tables } from "./connection.js";
+import type { Database, Tx } from "./database.js";
+import { num, stepValues, toBuffer } from "./rows.js";
+
+type StepRef = { key: string; name: string; count: number; startedAt: number; type: string };
+
+/** Log entries as the four parallel arrays the statements unnest. */
+function logArrays(entries: LogInput[]): unknown[] {
+  return [
+    entries.map((e) => e.type),
+    entries.map((e) => e.stepKey ?? null),
+    entries.map((e) => e.attempt ?? null),
+    entries.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+  ];
+}
+
+const FINISH_LOG: Record<FinishResult["status"], LogType> = {
+  complete: "WORKFLOW_SUCCESS",
+  errored: "WORKFLOW_FAILURE",
+  terminated: "WORKFLOW_TERMINATED",
+};
+
+function stale(fence: Fence): StaleLeaseError {
+  return new StaleLeaseError(String(fence.seq), fence.epoch);
+}
+
+export class FencedWrites {
+  private readonly db: Database;
+  private readonly sql: Record<string, string>;
+  private readonly wakeSignal: () => string;
+
+  constructor(db: Database, t: Tables, wakeSignal: () => string) {
+    this.db = db;
+    this.wakeSignal = wakeSignal;
+    const fenceShare = `SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR SHARE`;
+    const upsertSet = `ON CONFLICT (instance_seq, key) DO UPDATE SET status = excluded.status,
+      attempts = excluded.attempts, value = excluded.value, error = excluded.error,
+      config = coalesce(st.config, excluded.config), event = excluded.event,
+      event_type = excluded.event_type, ended_at = excluded.ended_at, wake_at = excluded.wake_at,
+      has_rollback = st.has_rollback OR excluded.has_rollback, stream = excluded.stream`;
+    const columns = `instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
+      event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream`;
+    // The record's columns (see stepValues) as parameters $3..$19, after the fence's two.
+    const typed = `$3::text, $4::text, $5::text, $6::int, $7::text, $8::int, $9::bytea, $10::text,
+      $11::text, $12::text, $13::text, $14::bigint, $15::bigint, $16::bigint, $17::boolean, $18::int,
+      $19::boolean`;
+    const logFrom = (first: number) =>
+      `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::int[], $${first + 3}::text[])
+        WITH ORDINALITY AS e(type, step_key, attempt, data, ord)`;
+    this.sql = {
+      recordStep: `WITH f AS (${fenceShare}),
+        s AS (INSERT INTO ${t.steps} AS st (${columns}) SELECT f.seq, ${typed} FROM f ${upsertSet}),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
+          SELECT f.seq, $20, e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(21)} ORDER BY e.ord)
+        SELECT count(*)::int AS n FROM f`,
+      appendLog: `WITH f AS (${fenceShare}),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
+          SELECT f.seq, $3, e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(4)} ORDER BY e.ord)
+        SELECT count(*)::int AS n FROM f`,
+      upsertStep: `INSERT INTO ${t.steps} AS st (${columns}) VALUES ($1, ${typed.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 1}`)}) ${upsertSet}`,
+      log: `INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
+        SELECT $1, $2, e.type, e.step_key, e.attempt, e.data FROM ${logFrom(3)} ORDER BY e.ord`,
+      fenceShare,
+      fenceUpdate: `SELECT status FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR UPDATE`,
+      pendingEvent: `SELECT seq, type, payload, sent_at FROM ${t.events}
+        WHERE instance_seq = $1 AND type = $2 AND consumed_by IS NULL ORDER BY seq LIMIT 1 FOR UPDATE`,
+      consume: `UPDATE ${t.events} SET consumed_by = $2, consumed_at = $3 WHERE seq = $1`,
+      anyPendingOf: `SELECT 1 FROM ${t.events}
+        WHERE instance_seq = $1 AND consumed_by IS NULL AND type = ANY($2::text[]) LIMIT 1`,
+      suspend: `UPDATE ${t.instances} SET
+          status = CASE WHEN status = 'waitingForPause' THEN 'paused' ELSE 'waiting' END,
+          paused_at = CASE WHEN status = 'waitingForPause' THEN $2::bigint END,
+          wake_at = CASE WHEN status = 'waitingForPause' THEN NULL ELSE $3::bigint END,
+          wait_types = CASE WHEN status = 'waitingForPause' THEN NULL ELSE $4::text[] END,
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
+        WHERE seq = $1 RETURNING status`,
+      settlePause: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, lease_owner = NULL,
+          lease_expires_at = NULL, updated_at = $2
+        WHERE seq = $1 AND status = 'waitingForPause'`,
+      finish: `UPDATE ${t.instances} SET status = $3, output = $4, error = $5, ended_at = $2,
+          expires_at = $2 + CASE WHEN $3 = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
+          lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL,
+          rollback_pending = false, updated_at = $2
+        WHERE seq = $1`,
+      appendChunks: `WITH f AS (${fenceShare}),
+        last AS (SELECT coalesce(max(idx), -1) AS idx FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $3),
+        ins AS (INSERT INTO ${t.chunks} (instance_seq, step_key, idx, bytes)
+          SELECT f.seq, $3, last.idx + c.ord, c.bytes FROM f, last, unnest($4::bytea[]) WITH ORDINALITY AS c(bytes, ord))
+        SELECT count(*)::int AS n FROM f`,
+      discardChunks: `WITH f AS (${fenceShare}),
+        d AS (DELETE FROM ${t.chunks} AS c USING f WHERE c.instance_seq = f.seq AND c.step_key = $3)
+        SELECT count(*)::int AS n FROM f`,
+    };
+  }
+
+  async recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
+    const values = [fence.seq, fence.epoch, ...stepValues(record), now, ...logArrays(log)];
+    const [row] = await this.db.write("recording a step", this.sql.recordStep!, values);
+    if (row?.n !== 1) throw stale(fence);
+  }
+
+  async appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {
+    const values = [fence.seq, fence.epoch, now, ...logArrays(log)];
+    const [row] = await this.db.write("appending to the log", this.sql.appendLog!, values);
+    if (row?.n !== 1) throw stale(fence);
+  }
+
+  /** Locks the instance row and checks the epoch; returns its status. */
+  private async check(tx: Tx, fence: Fence, mode: "share" | "update"): Promise<string> {
+    const sql = mode === "share" ? this.sql.fenceShare! : this.sql.fenceUpdate!;
+    const [row] = await tx.query(sql, [fence.seq, fence.epoch]);
+    if (!row) throw stale(fence);
+    return row.status as string;
+  }
+
+  private async log(tx: Tx, seq: number, entries: LogInput[], now: number): Promise<void> {
+    await tx.query(this.sql.log!, [seq, now, ...logArrays(entries)]);
+  }
+
+  consumeEvent(fence: Fence, step: StepRef, now: number): Promise<EventRecord | undefined> {
+    return this.db.tx("consuming an event", async (tx) => {
+      await this.check(tx, fence, "share");
+      const [row] = await tx.query(this.sql.pendingEvent!, [fence.seq, step.type]);
+      if (!row) return undefined;
+      const event: EventRecord = {
+        seq: num(row.seq),
+        type: row.type as string,
+        payload: row.payload as Uint8Array,
+        sentAt: num(row.sent_at),
+      };
+      await tx.query(this.sql.consume!, [event.seq, step.key, now]);
+      const record: StepRecord = {
+        key: step.key,
+        kind: "waitForEvent",
+        name: step.name,
+        count: step.count,
+        startedAt: step.startedAt,
+        config: null,
+        status: "succeeded",
+        attempts: 1,
+        value: event.payload,
+        endedAt: now,
+        event: { type: event.type, sentAt: event.sentAt },
+      };
+      await tx.query(this.sql.upsertStep!, [fence.seq, ...stepValues(record)]);
+      await this.log(
+        tx,
+        fence.seq,
+        [{ type: "WAIT_COMPLETE", stepKey: step.key, data: { type: step.type } }],
+        now,
+      );
+      return event;
+    });
+  }
+
+  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+    return this.db.tx("suspending an instance", async (tx) => {
+      await this.check(tx, fence, "update");
+      const types = wake.waitTypes.length > 0 ? wake.waitTypes : null;
+      const due = types !== null && (await tx.query(this.sql.anyPendingOf!, [fence.seq, types])).length > 0;
+      const [row] = await tx.query(this.sql.suspend!, [fence.seq, now, due ? now : wake.wakeAt, types]);
+      const entry: LogInput =
+        row?.status === "paused"
+          ? { type: "WORKFLOW_PAUSED" }
+          : { type: "WORKFLOW_WAITING", data: { wakeAt: wake.wakeAt, waitTypes: wake.waitTypes } };
+      await this.log(tx, fence.seq, [entry], now);
+      // Due at once because its event is already here: any process may take it.
+      if (due && row?.status === "waiting") tx.notify(this.wakeSignal());
+    });
+  }
+
+  settlePause(fence: Fence, now: number): Promise<void> {
+    return this.db.tx("settling a pause", async (tx) => {
+      await this.check(tx, fence, "update");
+      const changed = await tx.query(`${this.sql.settlePause!} RETURNING 1`, [fence.seq, now]);
+      if (changed.length > 0) await this.log(tx, fence.seq, [{ type: "WORKFLOW_PAUSED" }], now);
+    });
+  }
+
+  finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
+    return this.db.tx("finishing an instance", async (tx) => {
+      await this.check(tx, fence, "update");
+      await tx.query(this.sql.finish!, [
+        fence.seq,
+        now,
+        result.status,
+        result.status === "complete" ? toBuffer(result.output) : null,
+        result.status === "errored" ? JSON.stringify(result.error) : null,
+      ]);
+      const type = FINISH_LOG[result.status];
+      await this.log(
+        tx,
+        fence.seq,
+        [{ type, data: result.status === "errored" ? { error: result.error } : null }],
+        now,
+      );
+    });
+  }
+
+  async appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], _now: number): Promise<void> {
+    const values = [fence.seq, fence.epoch, key, chunks.map(toBuffer)];
+    const [row] = await this.db.write("storing stream chunks", this.sql.appendChunks!, values);
+    if (row?.n !== 1) throw stale(fence);
+  }
+
+  async discardStreamChunks(fence: Fence, key: string, _now: number): Promise<void> {
+    const [row] = await this.db.write("discarding stream chunks", this.sql.discardChunks!, [
+      fence.seq,
+      fence.epoch,
+      key,
+    ]);
+    if (row?.n !== 1) throw stale(fence);
+  }
+}

@@ -1,0 +1,418 @@
+// The PostgreSQL implementation of the Store contract, for many processes on many machines
+// sharing one database: claims with FOR UPDATE SKIP LOCKED, writes fenced by lease epoch,
+// prompt wake-ups through LISTEN/NOTIFY on top of the timer index, and group commit by running
+// the writes of different instances as concurrent transactions on a pool (PostgreSQL flushes
+// concurrent commits together). See docs/storage.md for how to run it.
+
+import { randomUUID } from "node:crypto";
+import { EngineClosedError } from "../../errors.js";
+import type {
+  Claim,
+  ClaimRequest,
+  ControlResult,
+  CreateResult,
+  EventRecord,
+  Fence,
+  FinishResult,
+  InstanceRecord,
+  ListPage,
+  ListQuery,
+  LogEntry,
+  LogInput,
+  NewInstance,
+  StepKind,
+  StepRecord,
+  Store,
+  StoredStatus,
+  StoreSignal,
+} from "../types.js";
+import { Claims } from "./claims.js";
+import { connect, describeTarget, tables } from "./connection.js";
+import { Control } from "./control.js";
+import { Database } from "./database.js";
+import { isConnectionError } from "./errors.js";
+import { FencedWrites } from "./fenced-writes.js";
+import { InstanceQueue } from "./instance-queue.js";
+import { migrate } from "./migrations.js";
+import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
+import { channelOf, encodeSignal, SignalListener } from "./signals.js";
+import type { PostgresTarget } from "./target.js";
+
+export type PostgresStoreOptions = {
+  /** A `postgres://` URL (`?schema=` allowed), a `pg` config object, or a `pg` Pool you own. */
+  connection: PostgresTarget;
+  /** Schema holding Cairn's tables; deployments in different schemas share nothing. Default "cairn". */
+  schema?: string;
+  /** Connections in the pool Cairn creates (ignored for your own Pool). Default 10. */
+  poolSize?: number;
+  /** The time recorded for migrations. */
+  now?: number;
+};
+
+const RELEASE_RETRY_MS = 500;
+
+export class PostgresStore implements Store {
+  readonly capabilities = { singleProcess: false };
+  readonly schema: string;
+  private readonly db: Database;
+  private readonly owned: boolean;
+  private readonly origin = randomUUID();
+  private readonly claims: Claims;
+  private readonly fenced: FencedWrites;
+  private readonly control: Control;
+  private readonly queue = new InstanceQueue();
+  private readonly listeners = new Set<(signal: StoreSignal) => void>();
+  private readonly listener: SignalListener;
+  private readonly q: Record<string, string>;
+  private readonly retries = new Set<() => void>();
+  private closed = false;
+
+  private constructor(db: Database, owned: boolean, schema: string) {
+    this.db = db;
+    this.owned = owned;
+    this.schema = schema;
+    const t = tables(schema);
+    const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
+    this.claims = new Claims(db, t);
+    this.fenced = new FencedWrites(db, t, () => signal({ kind: "wake" }));
+    this.control = new Control(db, t, signal);
+    this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
+    this.q = {
+      instance: `SELECT * FROM ${t.instances} WHERE workflow = $1 AND id = $2`,
+      counts: `SELECT status, count(*)::int AS n FROM ${t.instances} WHERE workflow = $1 GROUP BY status`,
+      nextWake: `SELECT least(
+          (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL),
+          (SELECT min(lease_expires_at) FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
+            AND (lease_owner IS NULL OR lease_owner <> $1))) AS t`,
+      journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
+      log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
+      list: `SELECT * FROM ${t.instances} WHERE workflow = $1`,
+      chunks: `SELECT bytes FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $2 ORDER BY idx`,
+      stateBytes: `SELECT coalesce((SELECT sum(octet_length(value)) FROM ${t.steps} WHERE instance_seq = $1), 0)
+        + coalesce((SELECT sum(octet_length(bytes)) FROM ${t.chunks} WHERE instance_seq = $1), 0) AS n`,
+      // Renews the leases still held as given; reports each instance so that a lost control
+      // signal (terminated, taken over, pause requested) still reaches its runner here.
+      renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
+        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
+          WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
+        SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
+        FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
+      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
+          WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
+        SELECT pg_notify($4, $5) FROM u`,
+    };
+  }
+
+  /** Connects, applies migrations (safely, whatever else starts at the same time) and opens. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const { pool, owned, schema } = connect(options.connection, {
+      ...(options.schema !== undefined ? { schema: options.schema } : {}),
+      ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+    });
+    try {
+      await migrate(
+        pool,
+        tables(schema),
+        schema,
+        options.now ?? Date.now(),
+        describeTarget(options.connection),
+      );
+    } catch (error) {
+      if (owned) await pool.end().catch(() => {});
+      throw error;
+    }
+    return new PostgresStore(new Database(pool, channelOf(schema)), owned, schema);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+
+  /** A fenced write, after the earlier writes of the same instance. */
+  private inOrder<T>(fence: Fence, work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineClosedError());
+    return this.queue.run(fence.seq, work);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  async getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined> {
+    this.assertOpen();
+    const [row] = await this.db.read("reading an instance", this.q.instance!, [workflow, id]);
+    return row ? toInstance(row) : undefined;
+  }
+
+  async listInstances(query: ListQuery): Promise<ListPage> {
+    this.assertOpen();
+    const desc = (query.order ?? "desc") === "desc";
+    const values: unknown[] = [query.workflow];
+    let sql = this.q.list!;
+    if (query.status) {
+      values.push(query.status);
+      sql += ` AND status = $${values.length}`;
+    }
+    if (query.cursor) {
+      values.push(Number(query.cursor));
+      sql += ` AND seq ${desc ? "<" : ">"} $${values.length}`;
+    }
+    values.push(query.limit + 1);
+    sql += ` ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT $${values.length}`;
+    const rows = await this.db.read("listing instances", sql, values);
+    const items = rows.slice(0, query.limit).map(toInstance);
+    const more = rows.length > query.limit;
+    return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+  }
+
+  async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
+    this.assertOpen();
+    const out: Partial<Record<StoredStatus, number>> = {};
+    for (const r of await this.db.read("counting instances", this.q.counts!, [workflow])) {
+      out[r.status as StoredStatus] = num(r.n);
+    }
+    return out;
+  }
+
+  async nextWakeAt(owner: string): Promise<number | null> {
+    this.assertOpen();
+    const [row] = await this.db.read("finding the next wake-up", this.q.nextWake!, [owner]);
+    return numOrNull(row?.t);
+  }
+
+  async loadJournal(seq: number): Promise<StepRecord[]> {
+    this.assertOpen();
+    return (await this.db.read("loading a journal", this.q.journal!, [seq])).map(toStep);
+  }
+
+  async readLog(seq: number): Promise<LogEntry[]> {
+    this.assertOpen();
+    return (await this.db.read("reading a log", this.q.log!, [seq])).map(toLog);
+  }
+
+  // ---- claims and leases --------------------------------------------------------------------
+
+  async claim(request: ClaimRequest): Promise<Claim[]> {
+    this.assertOpen();
+    return this.claims.claim(request);
+  }
+
+  async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
+    this.assertOpen();
+    if (fences.length === 0) return;
+    const rows = await this.db.write("renewing leases", this.q.renew!, [
+      fences.map((f) => f.seq),
+      fences.map((f) => f.epoch),
+      until,
+      owner,
+    ]);
+    for (const r of rows) {
+      if (!r.renewed || r.status === "waitingForPause") {
+        this.deliver({ kind: "control", workflow: r.workflow, id: r.id });
+      }
+    }
+  }
+
+  /**
+   * Releases a lease. If the database is unreachable it keeps trying in the background until it
+   * is back (or the store closes), so the instance becomes claimable at once instead of waiting
+   * for its lease to run out.
+   */
+  releaseLease(fence: Fence, now: number): Promise<void> {
+    return this.inOrder(fence, async () => {
+      for (;;) {
+        try {
+          const values = [
+            fence.seq,
+            fence.epoch,
+            now,
+            this.db.channel,
+            encodeSignal(this.origin, { kind: "wake" }),
+          ];
+          await this.db.write("releasing a lease", this.q.release!, values);
+          return;
+        } catch (error) {
+          if (this.closed || !isConnectionError(error)) throw error;
+        }
+        await this.pause(RELEASE_RETRY_MS);
+        if (this.closed) throw new EngineClosedError();
+      }
+    });
+  }
+
+  /** Waits `ms`, or less if the store closes meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.retries.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.retries.add(done);
+    });
+  }
+
+  // ---- the runner's fenced writes ----------------------------------------------------------
+
+  recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.recordStep(fence, record, log, now));
+  }
+
+  appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.appendLog(fence, log, now));
+  }
+
+  consumeEvent(
+    fence: Fence,
+    step: { key: string; name: string; count: number; startedAt: number; type: string },
+    now: number,
+  ): Promise<EventRecord | undefined> {
+    return this.inOrder(fence, () => this.fenced.consumeEvent(fence, step, now));
+  }
+
+  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.suspend(fence, wake, now));
+  }
+
+  settlePause(fence: Fence, now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.settlePause(fence, now));
+  }
+
+  finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.finish(fence, result, now));
+  }
+
+  appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.appendStreamChunks(fence, key, chunks, now));
+  }
+
+  discardStreamChunks(fence: Fence, key: string, now: number): Promise<void> {
+    return this.inOrder(fence, () => this.fenced.discardStreamChunks(fence, key, now));
+  }
+
+  async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
+    this.assertOpen();
+    const rows = await this.db.read("loading stream chunks", this.q.chunks!, [seq, key]);
+    return rows.map((r) => r.bytes as Uint8Array);
+  }
+
+  async stateBytes(seq: number): Promise<number> {
+    this.assertOpen();
+    const [row] = await this.db.read("measuring instance state", this.q.stateBytes!, [seq]);
+    return num(row?.n ?? 0);
+  }
+
+  // ---- operations from any process ---------------------------------------------------------
+
+  async createInstances(items: NewInstance[], now: number): Promise<CreateResult[]> {
+    this.assertOpen();
+    return this.control.createInstances(items, now);
+  }
+
+  async sendEvent(
+    workflow: string,
+    id: string,
+    event: { type: string; payload: Uint8Array },
+    now: number,
+  ): Promise<ControlResult<"sent" | "finished">> {
+    this.assertOpen();
+    return this.control.sendEvent(workflow, id, event, now);
+  }
+
+  async requestPause(
+    workflow: string,
+    id: string,
+    now: number,
+  ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
+    this.assertOpen();
+    return this.control.requestPause(workflow, id, now);
+  }
+
+  async resume(
+    workflow: string,
+    id: string,
+    now: number,
+  ): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
+    this.assertOpen();
+    return this.control.resume(workflow, id, now);
+  }
+
+  async terminate(
+    workflow: string,
+    id: string,
+    now: number,
+    options?: { rollback?: boolean },
+  ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
+    this.assertOpen();
+    return this.control.terminate(workflow, id, now, options);
+  }
+
+  async restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
+    this.assertOpen();
+    return this.control.restart(workflow, id, now);
+  }
+
+  async restartFrom(
+    workflow: string,
+    id: string,
+    target: { kind: StepKind; name: string; count: number },
+    now: number,
+  ): Promise<ControlResult<"restarted" | "step_not_found">> {
+    this.assertOpen();
+    return this.control.restartFrom(workflow, id, target, now);
+  }
+
+  async deleteInstances(
+    workflow: string,
+    ids: string[],
+    now: number,
+  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
+    this.assertOpen();
+    return this.control.deleteInstances(workflow, ids, now);
+  }
+
+  async advanceSchedule(
+    workflow: string,
+    cron: string,
+    scheduledTime: number,
+    instance: NewInstance | null,
+    now: number,
+  ): Promise<boolean> {
+    this.assertOpen();
+    return this.control.advanceSchedule(workflow, cron, scheduledTime, instance, now);
+  }
+
+  async scheduleMark(workflow: string, cron: string): Promise<number | null> {
+    this.assertOpen();
+    return this.control.scheduleMark(workflow, cron);
+  }
+
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    this.assertOpen();
+    return this.control.deleteExpired(now, limit);
+  }
+
+  // ---- signals and shutdown ----------------------------------------------------------------
+
+  /** Starts listening on the first subscriber; other processes' changes arrive as signals. */
+  subscribe(listener: (signal: StoreSignal) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.closed) this.listener.start();
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private deliver(signal: StoreSignal): void {
+    for (const listener of [...this.listeners]) listener(signal);
+  }
+
+  /** Lets queued writes finish, stops listening and ends the pool if Cairn created it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wakeUp of [...this.retries]) wakeUp();
+    await this.listener.stop();
+    await this.queue.idle();
+    if (this.owned) await this.db.pool.end();
+  }
+}
