@@ -34,6 +34,9 @@ export type PendingWait = {
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
+/** A shared store's connection failed (PostgreSQL restarting, network gone). */
+const isUnavailable = (error: unknown) => WorkflowsError.is(error) && error.code === "storage.unavailable";
+
 export class Activation {
   readonly fence: Fence;
   readonly instance: InstanceRecord;
@@ -184,7 +187,9 @@ export class Activation {
     try {
       return await work;
     } catch (error) {
-      if (error instanceof StaleLeaseError || error instanceof EngineClosedError) {
+      // Lost the lease, closed, or the database is unreachable: stop here (the step's outcome is
+      // unknown to us); the instance is run again from its journal once the lease is free.
+      if (error instanceof StaleLeaseError || error instanceof EngineClosedError || isUnavailable(error)) {
         this.storeFailed(error);
         return never();
       }
@@ -259,15 +264,18 @@ export class Activation {
     this.stopped = true;
     for (const wait of this.waits) wait.cancel?.();
     this.waits.clear();
+    let outcome = reason;
     try {
       await lastWrite?.();
     } catch (error) {
       if (!(error instanceof StaleLeaseError) && !(error instanceof EngineClosedError)) {
         this.host.report(error, `instance ${this.instance.workflow}/${this.instance.id} (${reason})`);
       }
+      // The last write did not reach the database: release the lease so it is run again soon.
+      if (isUnavailable(error)) outcome = "failed";
     }
     this.drained?.();
-    this.host.ended(this, reason);
+    this.host.ended(this, outcome);
   }
 
   private storeFailed(error: unknown): void {

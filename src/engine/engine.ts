@@ -98,7 +98,8 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.env = env;
     // Timers are unref'd; this keeps the process alive while the engine is open.
     this.keepAlive = setInterval(() => {}, 1 << 30);
-    this.scheduler.kick();
+    if (this.settings.runInstances) this.scheduler.kick();
+    else this.scheduler.stop();
     this.schedules.start(this.settings.workflows.values());
     void this.sweep();
     if (!this.store.capabilities.singleProcess) this.renewLoop();

@@ -49,6 +49,11 @@ export type EngineOptionsInput = {
   maxInstanceStateBytes?: number;
   /** A name for this process in leases. Default: pid plus a random suffix. */
   owner?: string;
+  /**
+   * False: this process creates, controls and reads instances but never runs them (for example a
+   * web front end beside worker processes on a shared PostgreSQL). Default true.
+   */
+  runInstances?: boolean;
   /** Where errors that reach no caller are reported. Default: console.error. */
   onError?: (error: unknown, context: string) => void;
 };
@@ -72,6 +77,7 @@ export type EngineSettings = {
   shutdownGraceMs: number;
   maxInstanceStateBytes: number;
   owner: string | undefined;
+  runInstances: boolean;
   onError: (error: unknown, context: string) => void;
 };
 
@@ -83,6 +89,14 @@ function count(value: unknown, field: string, fallback: number, min: number, max
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw invalid(`${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function flag(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw invalid(`${field} must be true or false, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -177,6 +191,7 @@ export function resolveSettings(
       2 ** 40,
     ),
     owner: options.owner,
+    runInstances: flag(options.runInstances, "runInstances", true),
     onError: options.onError ?? ((error, context) => console.error(`[cairn] ${context}:`, error)),
   };
 }
