@@ -96,10 +96,18 @@ export async function runHost(
       logger,
     });
   } catch (error) {
-    if (!(error instanceof HostError) && !WorkflowsError.is(error)) throw error;
-    process.stderr.write(`cairn ${mode}: ${error.message}\n`);
+    const known = error instanceof HostError || WorkflowsError.is(error);
+    const text = known
+      ? (error as Error).message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+    process.stderr.write(`cairn ${mode}: ${text}\n`);
     process.exit(1);
   }
+  // As in a Worker, a promise the code forgot to handle is reported and the server keeps serving.
+  process.on("unhandledRejection", (error) => logger.error("unhandled rejection", { error }));
+  process.on("uncaughtException", (error) => logger.error("uncaught exception", { error }));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

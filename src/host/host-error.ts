@@ -8,7 +8,8 @@ export type HostErrorCode =
   | "config.unsupported_binding"
   | "config.unknown_script"
   | "build.failed"
-  | "module.invalid";
+  | "module.invalid"
+  | "listen.failed";
 
 /** A problem with the project being hosted, not with Cairn itself. */
 export class HostError extends Error {

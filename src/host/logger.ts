@@ -43,9 +43,10 @@ export function createLogger(format: LogFormat, options: { debug?: boolean } = {
     const details = Object.entries(fields)
       .map(([k, v]) => `${k}=${prettyValue(v)}`)
       .join(" ");
-    const tag = `\x1b[${colours[level]}m${level === "info" ? "cairn" : level}\x1b[0m`;
-    const line = `${tag} ${msg}${details ? ` ${details}` : ""}\n`;
-    (level === "warn" || level === "error" ? process.stderr : process.stdout).write(line);
+    const stream = level === "warn" || level === "error" ? process.stderr : process.stdout;
+    const label = level === "info" ? "cairn" : level;
+    const tag = stream.isTTY ? `\x1b[${colours[level]}m${label}\x1b[0m` : label;
+    stream.write(`${tag} ${msg}${details ? ` ${details}` : ""}\n`);
   };
   return {
     debug: (msg, fields) => write("debug", msg, fields),

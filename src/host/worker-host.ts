@@ -83,7 +83,12 @@ export class WorkerHost {
     process.setSourceMapsEnabled(true);
     const configPath = findConfigFile(resolve(options.dir), options.configPath);
     const host = new WorkerHost(options, configPath);
-    await host.boot();
+    try {
+      await host.boot();
+    } catch (error) {
+      await host.close();
+      throw error;
+    }
     return host;
   }
 
@@ -109,7 +114,15 @@ export class WorkerHost {
       (request) => this.handle(request),
       (error) => this.log.error("request failed", { error }),
     );
-    const address = await listen(this.server, port, ip);
+    const address = await listen(this.server, port, ip).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE" && error.code !== "EADDRNOTAVAIL" && error.code !== "EACCES")
+        throw error;
+      this.server = null;
+      throw new HostError(
+        "listen.failed",
+        `cannot listen on ${ip}:${port} (${error.code}); choose another with --port or --ip`,
+      );
+    });
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.address = `http://${host}:${address.port}`;
     if (this.options.mode === "dev") {
@@ -256,8 +269,23 @@ export class WorkerHost {
     }
   }
 
-  /** Serves one request with the current build. */
+  /** Serves one request and logs it (at info level in dev, debug in start). */
   private async handle(request: Request): Promise<Response> {
+    const started = performance.now();
+    const response = await this.respond(request);
+    const fields = {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+    };
+    if (this.options.mode === "dev") this.log.info("request", fields);
+    else this.log.debug("request", fields);
+    return response;
+  }
+
+  /** The response of the current build to one request. */
+  private async respond(request: Request): Promise<Response> {
     if (this.swapping) await this.swapping;
     const url = new URL(request.url);
     if (this.options.testScheduled && SCHEDULED_PATHS.includes(url.pathname)) {

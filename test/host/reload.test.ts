@@ -81,7 +81,7 @@ describe("cairn dev reloading", () => {
     expect(created.status).toBe(201);
     await waitForHttpStatus(url, "/orders/during-error", "waiting");
 
-    writeFileSync(indexFile, goodIndex.replace("new Response(VERSION)", "new Response(`${VERSION}, fixed`)"));
+    writeFileSync(indexFile, goodIndex.replace("new Response(VERSION)", 'new Response(VERSION + ", fixed")'));
     await waitForText(`${url}/version`, "v2, fixed");
   });
 

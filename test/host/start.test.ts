@@ -41,6 +41,11 @@ describe("cairn start", () => {
       status: "complete",
       output: { releasedOnAttempt: 1, counted: 3 },
     });
+    const moduleEnv = await getJson(url, "/module-env/1");
+    expect(moduleEnv.body).toEqual({ salutation: "Hi", same: true });
+    expect(await waitForHttpStatus(url, "/greet/from-module-1", "complete")).toMatchObject({
+      output: { text: "Hi, module" },
+    });
     const ready = cairn.logs().find((l) => l.msg === "config loaded");
     expect(ready?.workflows).toEqual(["GREET → greet (GreetWorkflow)", "COUNT → count (CountWorkflow)"]);
     // `cairn start` reads no .dev.vars and keeps no state in the project folder when given --storage.

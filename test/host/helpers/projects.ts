@@ -40,11 +40,17 @@ export async function postJson<T = any>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
-/** Polls `GET path` until its JSON body has the `status` field one of `wanted`. */
+/**
+ * Polls `GET path` until its JSON body has the `status` field one of `wanted`. An error answer
+ * (e.g. the instance does not exist yet) counts as not there yet.
+ */
 export function waitForHttpStatus(base: string, path: string, wanted: string | string[], timeoutMs = 20_000) {
   const set = Array.isArray(wanted) ? wanted : [wanted];
   return waitUntil(
-    async () => (await getJson(base, path)).body,
+    async () => {
+      const response = await fetch(new URL(path, base));
+      return response.ok ? await response.json() : { answer: response.status, text: await response.text() };
+    },
     (body: any) => set.includes(body?.status),
     { timeoutMs, intervalMs: 25, what: `${path} to be ${set.join(" or ")}` },
   );
