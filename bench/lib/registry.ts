@@ -1,0 +1,20 @@
+// Which file measures what: the ids the runner accepts in --only, in the order a run takes
+// them, and the message a workload's child process answers with.
+
+import type { WorkloadResult } from "./harness.js";
+
+/** Paths relative to bench/; "ceiling" is the storage's own limit (ceiling.ts). */
+export const MODULES: Record<string, string> = {
+  ceiling: "./ceiling.js",
+  W1: "./w1-fan-out.js",
+  W2: "./w2-latency.js",
+  W3: "./w3-long.js",
+  W4: "./w4-sleep.js",
+  W5: "./w5-idle.js",
+  W6: "./w6-history.js",
+  W7: "./w7-event-round-trip.js",
+};
+
+export const ORDER = Object.keys(MODULES);
+
+export type ChildReply = { ok: true; result: WorkloadResult } | { ok: false; error: string };

@@ -1,0 +1,127 @@
+// Turns a run's results into what people read: the Markdown tables (figures beside targets,
+// engine beside the storage's ceiling, the ceiling itself, notes), and writes the JSON and the
+// Markdown to bench/results/. It can also put the tables into docs/performance.md between
+// its markers.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchOptions, WorkloadResult } from "./harness.js";
+import type { Machine } from "./machine.js";
+import { round } from "./stats.js";
+import { RATIOS, ROWS, type Target } from "./targets.js";
+
+export type RunResult = {
+  date: string;
+  startedAt: string;
+  storage: string;
+  options: BenchOptions & { only: string[] };
+  machine: Machine;
+  durationMs: number;
+  results: Record<string, WorkloadResult>;
+  failures: Record<string, string>;
+};
+
+export const DOCS_START = "<!-- bench:results:start -->";
+export const DOCS_END = "<!-- bench:results:end -->";
+
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return "–";
+  return round(value).toLocaleString("en-US");
+}
+
+function met(value: number | undefined, target: Target | undefined): string {
+  if (!target) return "";
+  if (value === undefined || Number.isNaN(value)) return "–";
+  const ok = target.op === ">=" ? value >= target.value : value <= target.value;
+  return ok ? "yes" : "**no**";
+}
+
+function targetText(target: Target | undefined, unit: string): string {
+  if (!target) return "";
+  return `${target.op === ">=" ? "≥" : "≤"} ${target.value.toLocaleString("en-US")} ${unit}`;
+}
+
+/** The run's tables in Markdown (without a top-level title, so docs can embed them). */
+export function markdown(run: RunResult): string {
+  const m = run.machine;
+  const out: string[] = [];
+  const kind = run.options.quick ? "quick (smoke) run, smaller counts" : "full run";
+  out.push(
+    `Run of ${run.startedAt} on ${run.storage} (synchronous=FULL, WAL), ${kind}, took ${fmt(run.durationMs / 1000)} s.`,
+    "",
+    `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB memory, Node ${m.node}, SQLite ${m.sqlite}, ${m.kernel}; temporary files on ${m.tempFilesystem}. Load average ${m.loadAverageAtStart.join(" / ")} at the start, ${(m.loadAverageAtEnd ?? []).join(" / ")} at the end (1/5/15 min).`,
+    "",
+    "| Workload | Figure | Cairn | Target | Met | Best peer (issue 6) |",
+    "| --- | --- | ---: | --- | --- | --- |",
+  );
+  for (const row of ROWS) {
+    const result = run.results[row.workload];
+    if (!result && !run.failures[row.workload]) continue;
+    const value = result?.metrics[row.metric];
+    const shown = result ? `${fmt(value)} ${row.unit}` : "failed";
+    out.push(
+      `| ${row.workload} | ${row.label} | ${shown} | ${targetText(row.target, row.unit)} | ${met(value, row.target)} | ${row.peer ?? ""} |`,
+    );
+  }
+  const ceiling = run.results.ceiling?.metrics;
+  if (ceiling) {
+    out.push(
+      "",
+      "Storage ceiling, same run, same pragmas:",
+      "",
+      "| Storage figure | Value |",
+      "| --- | ---: |",
+      `| SQLite durable single-row commits/s | ${fmt(ceiling.singleRowCommitsPerSecond)} /s (p50 ${fmt(ceiling.singleRowCommitP50Ms)} ms) |`,
+      `| SQLite rows/s at 100 rows per transaction | ${fmt(ceiling.rowsPerSecondAt100PerTransaction)} /s |`,
+      `| raw append + fdatasync of a small row | ${fmt(ceiling.fdatasyncAppendsPerSecond)} /s (p50 ${fmt(ceiling.fdatasyncAppendP50Ms)} ms) |`,
+    );
+    const ratios = RATIOS.filter((r) => run.results[r.workload]);
+    if (ratios.length > 0) {
+      out.push("", "Engine beside the ceiling:", "", "| Comparison | Ratio |", "| --- | ---: |");
+      for (const r of ratios) {
+        const engine = run.results[r.workload]!.metrics[r.metric]!;
+        const limit = ceiling[r.ceiling]!;
+        const ratio = engine / limit;
+        const text =
+          r.kind === "rate" ? `${fmt(ratio * 100)} % of the ceiling` : `${fmt(ratio)} commits' time`;
+        out.push(`| ${r.label} | ${text} |`);
+      }
+    }
+  }
+  const failed = Object.entries(run.failures);
+  if (failed.length > 0) {
+    out.push("", "Failed:", "");
+    for (const [id, error] of failed) out.push(`- ${id}: ${error.split("\n")[0]}`);
+  }
+  out.push("", "How each figure was taken:", "");
+  for (const id of Object.keys(run.results)) {
+    const r = run.results[id]!;
+    const ops = r.ops
+      ? ` Store calls: ${Object.entries(r.ops)
+          .sort((a, b) => b[1] - a[1])
+          .map(([op, n]) => `${op} ${n.toLocaleString("en-US")}`)
+          .join(", ")}.`
+      : "";
+    out.push(`- ${id} (${r.title}, ${fmt(r.durationMs / 1000)} s): ${r.notes.join("; ")}.${ops}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** Writes `<dir>/<name>.json` and `<dir>/<name>.md`; returns their paths. */
+export function writeResults(dir: string, name: string, run: RunResult, md: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, `${name}.json`);
+  const text = join(dir, `${name}.md`);
+  writeFileSync(json, `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(text, `# Cairn benchmark ${run.date} (${run.storage})\n\n${md}`);
+  return [json, text];
+}
+
+/** Replaces what lies between the markers in `docsPath` with `md`. */
+export function updateDocs(docsPath: string, md: string): void {
+  const text = readFileSync(docsPath, "utf8");
+  const start = text.indexOf(DOCS_START);
+  const end = text.indexOf(DOCS_END);
+  if (start < 0 || end < start) throw new Error(`${docsPath} has no ${DOCS_START} … ${DOCS_END} markers`);
+  writeFileSync(docsPath, `${text.slice(0, start + DOCS_START.length)}\n\n${md}\n${text.slice(end)}`);
+}

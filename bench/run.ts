@@ -1,0 +1,112 @@
+// `npm run bench`: measures Cairn on the workloads of issue 6 (W1–W7) and the storage's own
+// ceiling, each in a child process of its own, then prints a Markdown table and writes
+// bench/results/<date>-<storage>.json and .md (with -quick or -partial for smaller runs).
+// Never part of `npm test`. See docs/performance.md for what each figure means.
+
+import { fork } from "node:child_process";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type RunArgs, runSuffix, USAGE } from "./lib/args.js";
+import type { BenchOptions, WorkloadResult } from "./lib/harness.js";
+import { describeMachine } from "./lib/machine.js";
+import type { ChildReply } from "./lib/registry.js";
+import { markdown, type RunResult, updateDocs, writeResults } from "./lib/report.js";
+import { nowMs, round } from "./lib/stats.js";
+
+const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
+const DOCS = fileURLToPath(new URL("../docs/performance.md", import.meta.url));
+const PROFILES = fileURLToPath(new URL("./profiles/", import.meta.url));
+/** A workload that takes longer than this is stopped and reported as failed. */
+const CHILD_LIMIT_MS = 60 * 60_000;
+
+/** Runs one workload in a fresh Node process (same loader flags, plus --expose-gc for W5). */
+function runChild(id: string, options: BenchOptions, cpuProf: boolean): Promise<WorkloadResult> {
+  const profile = cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}${id}`] : [];
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [id, JSON.stringify(options)], {
+      execArgv: [...process.execArgv, "--expose-gc", ...profile],
+      stdio: "inherit",
+    });
+    let reply: ChildReply | undefined;
+    const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_LIMIT_MS);
+    child.on("message", (message) => {
+      reply = message as ChildReply;
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (reply?.ok) resolve(reply.result);
+      else if (reply) reject(new Error(reply.error));
+      else reject(new Error(`the ${id} process ended (code ${code}, signal ${signal}) without a result`));
+    });
+  });
+}
+
+async function main(args: RunArgs): Promise<number> {
+  const startedAt = new Date();
+  const start = nowMs();
+  const machine = describeMachine();
+  const options: BenchOptions = {
+    storage: args.storage,
+    quick: args.quick,
+    w5Instances: args.w5Instances,
+    w6Instances: args.w6Instances,
+  };
+  const results: Record<string, WorkloadResult> = {};
+  const failures: Record<string, string> = {};
+  console.log(`cairn bench on ${args.storage}: ${args.only.join(", ")}${args.quick ? " (quick)" : ""}`);
+  for (const id of args.only) {
+    const t = nowMs();
+    try {
+      results[id] = await runChild(id, options, args.cpuProf);
+      const shown = Object.entries(results[id].metrics)
+        .map(([k, v]) => `${k}=${round(v)}`)
+        .join(" ");
+      console.log(`  ${id} done in ${round((nowMs() - t) / 1000)} s: ${shown}`);
+    } catch (error) {
+      failures[id] = error instanceof Error ? error.message : String(error);
+      console.error(`  ${id} FAILED after ${round((nowMs() - t) / 1000)} s: ${failures[id]}`);
+    }
+  }
+  machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
+  const date = startedAt.toISOString().slice(0, 10);
+  const run: RunResult = {
+    date,
+    startedAt: startedAt.toISOString(),
+    storage: args.storage,
+    options: { ...options, only: args.only },
+    machine,
+    durationMs: nowMs() - start,
+    results,
+    failures,
+  };
+  const md = markdown(run);
+  const files = writeResults(RESULTS, `${date}-${args.storage}${runSuffix(args)}`, run, md);
+  console.log(`\n${md}`);
+  console.log(`wrote ${files.join(" and ")}`);
+  if (args.writeDocs) {
+    updateDocs(DOCS, md);
+    console.log(`updated ${DOCS}`);
+  }
+  return Object.keys(failures).length > 0 ? 1 : 0;
+}
+
+let args: RunArgs;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+} else {
+  main(args).then(
+    (code) => process.exit(code),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,59 @@
+// W1 fan-out: 1,000 instances created with createBatch (100 per call), each running 10
+// sequential steps. Shows the steps per second one process sustains across many instances,
+// where group commit lets many steps share one fsync; compare with the storage's rows/s at 100
+// rows per transaction.
+
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../src/index.js";
+import { type BenchOptions, openBench, stepValue, type Workload, within } from "./lib/harness.js";
+import { nowMs, perSecond } from "./lib/stats.js";
+
+const STEPS = 10;
+
+class FanOut extends WorkflowEntrypoint {
+  async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
+    let last: unknown;
+    for (let i = 0; i < STEPS; i++) last = await step.do(`step ${i}`, async () => stepValue(i));
+    return last;
+  }
+}
+
+export const workload: Workload = {
+  id: "W1",
+  title: "fan-out",
+  async run(options: BenchOptions) {
+    const instances = options.quick ? 200 : 1000;
+    const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } });
+    try {
+      const { cairn, watch } = bench;
+      const start = nowMs();
+      for (let b = 0; b < instances / 100; b++) {
+        const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
+        await cairn.env.FAN_OUT.createBatch(batch);
+      }
+      const created = nowMs();
+      const end = await within(
+        watch.whenCount("finished", instances),
+        300_000,
+        `${instances} instances to complete`,
+        () => `${watch.finished} finished`,
+      );
+      if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
+      const totalMs = end - start;
+      return {
+        metrics: {
+          instances,
+          steps: instances * STEPS,
+          totalMs,
+          createMs: created - start,
+          stepsPerSecond: perSecond(instances * STEPS, totalMs),
+        },
+        notes: [
+          `${instances} instances × ${STEPS} steps; time from the first createBatch to the last durable finish`,
+        ],
+        ops: { ...watch.ops },
+      };
+    } finally {
+      await bench.close();
+    }
+  },
+};

@@ -1,0 +1,102 @@
+// W6 history: a store already holding 1,000,000 finished instances. Shows that a big history
+// does not slow the live path or the reads: create-to-complete of one more instance, status()
+// of an old one, the first page of the instance list (all, and filtered by status), file size.
+
+import {
+  WorkflowEntrypoint,
+  type WorkflowEvent,
+  WorkflowInstanceHandle,
+  type WorkflowStep,
+} from "../src/index.js";
+import type { ListQuery } from "../src/storage/types.js";
+import { type BenchOptions, freshDir, openBench, type Workload, within } from "./lib/harness.js";
+import { BUILD_METHOD, buildHistory, HISTORY_WORKFLOW } from "./lib/history-store.js";
+import { nowMs, summarize } from "./lib/stats.js";
+
+class OneStep extends WorkflowEntrypoint {
+  async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
+    return step.do("only step", async () => ({ ok: true }));
+  }
+}
+
+const PAGE = 50;
+
+/** Times `fn` `runs` times (after `warmup` untimed calls); returns the samples in ms. */
+async function timeRuns(
+  runs: number,
+  warmup: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = nowMs();
+    await fn(i);
+    if (i >= warmup) samples.push(nowMs() - start);
+  }
+  return samples;
+}
+
+export const workload: Workload = {
+  id: "W6",
+  title: "history",
+  async run(options: BenchOptions) {
+    const count = options.quick ? Math.min(options.w6Instances, 20_000) : options.w6Instances;
+    const at = freshDir();
+    const buildStart = nowMs();
+    await buildHistory(at.path, count, Date.now());
+    const buildMs = nowMs() - buildStart;
+    const bench = await openBench(options, { HISTORY: { name: HISTORY_WORKFLOW, class: OneStep } }, { at });
+    try {
+      const { cairn, watch } = bench;
+      const fileMb = bench.fileBytes() / (1024 * 1024);
+      const create = await timeRuns(50, 5, async (i) => {
+        await cairn.env.HISTORY.create({ id: `w6-new-${i}` });
+        const seq = watch.lastCreated[0];
+        if (!seq?.created) throw new Error("create did not create");
+        await within(watch.whenFinished(seq.seq), 30_000, `instance w6-new-${i} to complete`);
+      });
+      // Old instances spread over the whole history, in a fixed pseudo-random order.
+      const ids = Array.from({ length: 1000 }, (_, i) => `h-${1 + ((i * 7919 + 13) % count)}`);
+      const handles = ids.map((id) => new WorkflowInstanceHandle(cairn.engine, HISTORY_WORKFLOW, id));
+      const status = await timeRuns(1000, 100, async (i) => {
+        const s = await handles[i % handles.length]!.status();
+        if (s.status !== "complete" && s.status !== "errored")
+          throw new Error(`unexpected status ${s.status}`);
+      });
+      const list = (query: Omit<ListQuery, "workflow" | "limit">) =>
+        timeRuns(50, 5, async () => {
+          const page = await cairn.engine.store.listInstances({
+            workflow: HISTORY_WORKFLOW,
+            limit: PAGE,
+            ...query,
+          });
+          if (page.items.length !== PAGE) throw new Error(`a first page of ${page.items.length} items`);
+        });
+      const listAll = summarize(await list({}));
+      const listErrored = summarize(await list({ status: "errored" }));
+      const listComplete = summarize(await list({ status: "complete" }));
+      const c = summarize(create);
+      const s = summarize(status);
+      return {
+        metrics: {
+          finishedInstances: count,
+          buildMs,
+          fileMb,
+          createToCompleteP50Ms: c.p50,
+          createToCompleteP99Ms: c.p99,
+          statusP50Ms: s.p50,
+          statusP99Ms: s.p99,
+          listFirstPageP50Ms: listAll.p50,
+          listErroredFirstPageP50Ms: listErrored.p50,
+          listCompleteFirstPageP50Ms: listComplete.p50,
+        },
+        notes: [
+          `${count} finished instances (every 10th errored), each with one journal record and seven log entries: ${BUILD_METHOD}`,
+          `create→complete: 50 runs after 5 warm-ups; status(): 1,000 calls on old instances through a WorkflowInstanceHandle; lists: store.listInstances, ${PAGE} per page, newest first, 50 runs each`,
+        ],
+      };
+    } finally {
+      await bench.close();
+    }
+  },
+};
