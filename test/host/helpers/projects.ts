@@ -44,9 +44,14 @@ export async function postJson<T = any>(
  * Polls `GET path` until its JSON body has the `status` field one of `wanted`. An error answer
  * (e.g. the instance does not exist yet) counts as not there yet.
  */
-export function waitForHttpStatus(base: string, path: string, wanted: string | string[], timeoutMs = 20_000) {
+export function waitForHttpStatus(
+  base: string,
+  path: string,
+  wanted: string | string[],
+  timeoutMs = 20_000,
+): Promise<any> {
   const set = Array.isArray(wanted) ? wanted : [wanted];
-  return waitUntil(
+  return waitUntil<any>(
     async () => {
       const response = await fetch(new URL(path, base));
       return response.ok ? await response.json() : { answer: response.status, text: await response.text() };
