@@ -4,11 +4,14 @@
 // message, with file, line and column, for the caller to show.
 
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { build, formatMessages, type Message, type Plugin } from "esbuild";
 import type { ProjectConfig } from "./config.js";
 
-export type BuildResult = { ok: true; file: string; warnings: string[] } | { ok: false; message: string };
+/** `inputs`: the project's source files in the bundle; `files`: those an error points at. */
+export type BuildResult =
+  | { ok: true; file: string; warnings: string[]; inputs: string[] }
+  | { ok: false; message: string; files: string[] };
 
 /** `.ts` when Cairn itself runs from source (through tsx), `.js` when it runs from dist. */
 const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
@@ -69,11 +72,17 @@ export async function bundleWorker(
       loader: { ".txt": "text", ".html": "text", ".sql": "text", ".bin": "binary" },
       banner: { js: REQUIRE_SHIM },
       plugins: [cloudflareModules],
+      metafile: true,
     });
-    return { ok: true, file, warnings: await describe(result.warnings, "warning") };
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((path) => !path.includes("node_modules"))
+      .map((path) => resolve(config.dir, path));
+    return { ok: true, file, warnings: await describe(result.warnings, "warning"), inputs };
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
-    if (!Array.isArray(errors) || errors.length === 0) return { ok: false, message: String(error) };
-    return { ok: false, message: (await describe(errors, "error")).join("\n").trimEnd() };
+    if (!Array.isArray(errors) || errors.length === 0)
+      return { ok: false, message: String(error), files: [] };
+    const files = errors.flatMap((e) => (e.location ? [resolve(config.dir, e.location.file)] : []));
+    return { ok: false, message: (await describe(errors, "error")).join("\n").trimEnd(), files };
   }
 }

@@ -48,6 +48,9 @@ export type HostOptions = {
 /** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand. */
 const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
 
+/** Files that may become part of the bundle; watched for changes while the build is broken. */
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
+
 type Loaded = { config: ProjectConfig; values: Record<string, unknown>; module: WorkerModule };
 
 export class WorkerHost {
@@ -64,6 +67,8 @@ export class WorkerHost {
   private generation = 0;
   private lastFile: string | null = null;
   private lastError: string | null = null;
+  /** The project files of the last good build (plus any an error pointed at since). */
+  private inputs = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private swapping: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -163,7 +168,11 @@ export class WorkerHost {
   private async build(config: ProjectConfig): Promise<WorkerModule | null> {
     this.generation += 1;
     const result = await bundleWorker(config, this.buildDir, this.generation);
-    if (!result.ok) return this.buildFailed(result.message);
+    if (!result.ok) {
+      for (const file of result.files) this.inputs.add(file);
+      return this.buildFailed(result.message);
+    }
+    this.inputs = new Set(result.inputs);
     for (const warning of result.warnings) this.log.warn("build warning", { warning });
     try {
       const module = await loadWorkerModule(result.file, config);
@@ -227,7 +236,21 @@ export class WorkerHost {
     this.cairn = null;
   }
 
-  private enqueueReload(paths: string[]): void {
+  /** A change that can alter the Worker: its sources, config or secrets, not e.g. a log file. */
+  private relevant(path: string): boolean {
+    if (this.inputs.has(path) || this.isConfigFile(path)) return true;
+    return this.lastError !== null && SOURCE_FILE.test(path);
+  }
+
+  private isConfigFile(path: string): boolean {
+    if (path === this.configPath) return true;
+    if (this.options.envFile && path === resolve(this.options.envFile)) return true;
+    return /(^|[/\\])\.(dev\.vars|env)(\.[^/\\]*)?$/.test(path);
+  }
+
+  private enqueueReload(changed: string[]): void {
+    const paths = changed.filter((p) => this.relevant(p));
+    if (paths.length === 0) return;
     this.queue = this.queue
       .then(() => this.reload(paths))
       .catch((error) => this.log.error("reload failed", { error }));
@@ -236,9 +259,7 @@ export class WorkerHost {
   /** Rebuilds after a change; a config or secrets change reopens Cairn, a source change swaps classes. */
   private async reload(paths: string[]): Promise<void> {
     if (this.closing) return;
-    const reconfigure = paths.some(
-      (p) => p === this.configPath || /(^|[/\\])\.(dev\.vars|env)(\.|$)/.test(p),
-    );
+    const reconfigure = paths.some((p) => this.isConfigFile(p));
     this.log.info(reconfigure ? "config changed, restarting" : "change detected, rebuilding", { paths });
     let next: { config: ProjectConfig; values: Record<string, unknown> };
     try {

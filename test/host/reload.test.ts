@@ -85,6 +85,14 @@ describe("cairn dev reloading", () => {
     await waitForText(`${url}/version`, "v2, fixed");
   });
 
+  it("ignores changes to files that are not part of the Worker, such as a log written in the folder", async () => {
+    writeFileSync(join(dir, "server.log"), "a line\n");
+    writeFileSync(join(dir, "src", "version.ts"), 'export const VERSION = "v3";\n');
+    await waitForText(`${url}/version`, "v3, fixed");
+    const rebuilds = cairn.logs().filter((l) => l.msg === "change detected, rebuilding");
+    expect(rebuilds.flatMap((l) => l.paths as string[]).filter((p) => p.endsWith("server.log"))).toEqual([]);
+  });
+
   it("restarts the engine with new secrets when .dev.vars changes, keeping the instances", async () => {
     writeFileSync(join(dir, ".dev.vars"), 'SECRET_TOKEN="rotated"\n');
     await waitUntil(
@@ -94,7 +102,7 @@ describe("cairn dev reloading", () => {
     );
     await postJson(url, "/orders/during-error/events/shipped", { carrier: "after restart" });
     const done = await waitForHttpStatus(url, "/orders/during-error", ["complete", "errored"]);
-    expect(done.output).toMatchObject({ carrier: "after restart", receipt: { version: "v2" } });
+    expect(done.output).toMatchObject({ carrier: "after restart", receipt: { version: "v3" } });
     expect(await cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });
