@@ -7,7 +7,7 @@ import type { WorkflowRollbackOptions, WorkflowStepContext } from "../api/types.
 import type { ErrorRecord, LogInput, StepRecord } from "../storage/types.js";
 import type { Activation } from "./activation.js";
 import { planFor, type RetriableStep, ROLLBACK_LOGS, runRetriable } from "./step-do.js";
-import { replayStream } from "./stream-results.js";
+import { isStreamResult, replayStream } from "./stream-results.js";
 import { decodeValue, fromErrorRecord } from "./values.js";
 
 type Entry = {
@@ -129,8 +129,10 @@ export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined
       output: entry.output,
       stepName: entry.name,
     };
+    // A stream output is given afresh to each attempt: the workflow (or an earlier attempt) may have read it.
+    const output = () => (isStreamResult(entry.output) ? replayStream(a, entry.key) : entry.output);
     try {
-      await runRetriable(a, step, () => entry.options.rollback!(input), cached);
+      await runRetriable(a, step, () => entry.options.rollback!({ ...input, output: output() }), cached);
     } catch {
       await log([{ type: "ROLLBACK_FAILED", stepKey: key }]);
       return false;
