@@ -1,9 +1,10 @@
-// Checks the effects file of a crash run against the durability rule: a step whose result was
+// Checks the effects file of a crash run against the durability rule: a step whose outcome was
 // committed never runs again, and a step runs more often than its own failures require only
-// when a kill interrupted it, at most once per kill. Pure: lines in, violations out.
+// when a kill interrupted it, at most once per kill. Pure: lines in, violations out. Rollback
+// handlers' lines are check-rollbacks.ts's business and are skipped here.
 
-import type { EffectLine } from "./effects.js";
-import { FLAKY_UNTIL, isFlaky } from "./workflows.js";
+import { type EffectLine, isRollbackLine, type StepEffectLine } from "./effects.js";
+import { mayFail } from "./workflows.js";
 
 export type EffectsReport = {
   violations: string[];
@@ -20,15 +21,19 @@ export type EffectsReport = {
 /**
  * @param expected the step names each instance must have committed, by instance id.
  * @param killed the incarnations that were ended by SIGKILL (all others closed cleanly).
+ * @param timedOut the attempts the log records as timed out, as `instance/step#attempt`: the
+ *   engine, not the callback, decided that they failed (a callback cannot log that end).
  */
 export function checkEffects(
   lines: EffectLine[],
   expected: Map<string, string[]>,
   killed: Set<number>,
+  timedOut: Set<string> = new Set(),
 ): EffectsReport {
   const violations: string[] = [];
-  const byStep = new Map<string, EffectLine[]>();
+  const byStep = new Map<string, StepEffectLine[]>();
   for (const line of lines) {
+    if (isRollbackLine(line)) continue;
     const key = `${line.instance}/${line.step}`;
     if (!expected.get(line.instance)?.includes(line.step)) violations.push(`unexpected step ${key}`);
     const list = byStep.get(key) ?? [];
@@ -43,7 +48,7 @@ export function checkEffects(
     for (const name of names) {
       const key = `${instance}/${name}`;
       const own = byStep.get(key) ?? [];
-      const result = checkStep(key, own, killed);
+      const result = checkStep(key, own, killed, timedOut);
       violations.push(...result.violations);
       starts += result.starts;
       extraStarts += result.extra;
@@ -54,19 +59,22 @@ export function checkEffects(
   return { violations, starts, extraStarts, killsWithStepInFlight: inFlightKills.size, lastAttempt };
 }
 
-function checkStep(key: string, lines: EffectLine[], killed: Set<number>) {
+function checkStep(key: string, lines: StepEffectLine[], killed: Set<number>, timedOut: Set<string>) {
   const violations: string[] = [];
   const firstCommit = lines.findIndex((l) => l.kind === "committed");
   if (firstCommit < 0) violations.push(`${key} was never committed`);
-  const startsByInc = new Map<number, (EffectLine & { kind: "start" })[]>();
+  const startsByInc = new Map<number, (StepEffectLine & { kind: "start" })[]>();
   const ends = new Map<string, boolean>();
   const committedIn = new Set<number>();
+  /** The last start of each attempt number (a kill can make the next process repeat one). */
+  const lastStart = new Map<number, StepEffectLine>();
   let lastAttempt: number | undefined;
   lines.forEach((line, index) => {
     if (line.kind === "committed") committedIn.add(line.inc);
     if (line.kind === "end") ends.set(`${line.inc}:${line.attempt}`, line.ok);
     if (line.kind !== "start") return;
     lastAttempt = line.attempt;
+    lastStart.set(line.attempt, line);
     if (firstCommit >= 0 && index > firstCommit) {
       const c = lines[firstCommit]!;
       violations.push(
@@ -85,10 +93,11 @@ function checkStep(key: string, lines: EffectLine[], killed: Set<number>) {
     let failed = 0;
     let succeeded = 0;
     for (const s of list) {
-      const ok = ends.get(`${inc}:${s.attempt}`);
+      const timeout = timedOut.has(`${key}#${s.attempt}`) && lastStart.get(s.attempt) === s;
+      const ok = timeout ? false : ends.get(`${inc}:${s.attempt}`);
       if (ok === false) {
         failed += 1;
-        if (!isFlaky(key.split("/")[1]!) || s.attempt >= FLAKY_UNTIL) {
+        if (!timeout && !mayFail(key.split("/")[1]!, s.attempt)) {
           violations.push(`${key} failed at attempt ${s.attempt} in incarnation ${inc}, which it never does`);
         }
       }

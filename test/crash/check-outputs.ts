@@ -1,11 +1,17 @@
 // Checks the statuses the last incarnation reported: every instance complete with the output
-// its workflow must produce. Also derives, per instance, the step names the effects check
+// its workflow must produce (the rollback workflow's: errored with the original error). Also derives, per instance, the step names the effects check
 // expects, and the events each collector received (checked against the store by check-store).
 
 import { isDeepStrictEqual } from "node:util";
 import type { InstanceStatus } from "cairn";
-import type { EffectLine } from "./effects.js";
-import { expectedOutput, expectedStepNames, type Pay, type PlannedInstance } from "./workflows.js";
+import { type EffectLine, isRollbackLine } from "./effects.js";
+import {
+  expectedEnd,
+  expectedOutput,
+  expectedStepNames,
+  type Pay,
+  type PlannedInstance,
+} from "./workflows.js";
 
 export type OutputsReport = {
   violations: string[];
@@ -25,10 +31,13 @@ export function checkOutputs(
   const received = new Map<string, Pay[] | undefined>();
   for (const p of planned) {
     const status = statuses.get(p.id);
-    if (status?.status !== "complete") {
-      violations.push(`${p.id} did not complete: ${JSON.stringify(status)}`);
+    const end = expectedEnd(p);
+    if (status?.status !== end.status) {
+      violations.push(`${p.id} did not end ${end.status}: ${JSON.stringify(status)}`);
       // Still check the steps it ran, without requiring the ones it never reached.
-      expectedSteps.set(p.id, [...new Set(lines.filter((l) => l.instance === p.id).map((l) => l.step))]);
+      expectedSteps.set(p.id, [
+        ...new Set(lines.filter((l) => l.instance === p.id && !isRollbackLine(l)).map((l) => l.step)),
+      ]);
       if (p.binding === "COLLECTOR") received.set(p.id, undefined);
       continue;
     }
@@ -36,6 +45,15 @@ export function checkOutputs(
       const got = (status.output as { got: Pay[] }).got;
       received.set(p.id, got);
       expectedSteps.set(p.id, expectedStepNames(p, got.length));
+      continue;
+    }
+    if (end.status === "errored") {
+      if (!isDeepStrictEqual(status.error, end.error)) {
+        violations.push(
+          `${p.id} ended with error ${JSON.stringify(status.error)}, expected ${JSON.stringify(end.error)}`,
+        );
+      }
+      expectedSteps.set(p.id, expectedStepNames(p, 0));
       continue;
     }
     const want = expectedOutput(p);

@@ -1,15 +1,18 @@
 // Reads the SQLite file after the crash run (read-only, engine closed) and checks what only the
-// database can tell: every instance finished, every journal record settled and matching the
-// attempt that really produced it, and every event stored once, consumed once, in order.
+// database can tell: every instance finished as its workflow must, every journal record settled
+// and matching the attempt that really produced it, each step's success (or final failure) logged
+// exactly once, and every event stored once, consumed once, in order. Streams and rollbacks have
+// their own database checks (check-streams.ts, check-rollbacks.ts).
 
 import v8 from "node:v8";
 import Database from "better-sqlite3";
 import type { SendRecord } from "./event-pump.js";
-import { LAST_K, type Pay } from "./workflows.js";
+import { expectedEnd, failsForGood, LAST_K, type Pay, type PlannedInstance } from "./workflows.js";
 
 type InstanceRow = { seq: number; workflow: string; id: string; status: string };
 type StepRow = { instance_seq: number; key: string; kind: string; status: string; attempts: number };
 type EventRow = { seq: number; instance_seq: number; payload: Buffer; consumed_by: string | null };
+type OutcomeLogRow = { instance_seq: number; step_key: string; type: string; n: number };
 
 export type StoreReport = {
   violations: string[];
@@ -20,6 +23,7 @@ export type StoreReport = {
 
 export function checkStore(
   dbPath: string,
+  planned: PlannedInstance[],
   lastAttempt: Map<string, number>,
   received: Map<string, Pay[] | undefined>,
   sends: SendRecord[],
@@ -38,9 +42,16 @@ export function checkStore(
         "SELECT count(*) AS n FROM log WHERE type = 'ATTEMPT_FAILURE' AND data LIKE '%WorkflowInternalError%'",
       )
       .get() as { n: number };
+    const outcomes = db
+      .prepare(
+        `SELECT instance_seq, step_key, type, count(*) AS n FROM log
+         WHERE type IN ('STEP_SUCCESS', 'STEP_FAILURE') GROUP BY instance_seq, step_key, type`,
+      )
+      .all() as OutcomeLogRow[];
     const violations = [
-      ...checkInstances(instances),
+      ...checkInstances(instances, planned),
       ...checkJournal(instances, steps, lastAttempt),
+      ...checkOutcomeLogs(instances, steps, outcomes),
       ...checkEvents(instances, events, received, sends),
     ];
     return { violations, crashedAttempts: crashed.n, events: events.length };
@@ -49,13 +60,40 @@ export function checkStore(
   }
 }
 
-function checkInstances(instances: InstanceRow[]): string[] {
-  return instances
-    .filter((i) => i.status !== "complete")
-    .map((i) => `instance ${i.id} is left ${i.status} in the database`);
+/** The attempts the log records as timed out, as `instance/step#attempt` (see check-effects.ts). */
+export function readTimedOutAttempts(dbPath: string): Set<string> {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT i.id, l.step_key, l.attempt FROM log l JOIN instances i ON i.seq = l.instance_seq
+         WHERE l.type = 'ATTEMPT_FAILURE' AND l.data LIKE '%WorkflowTimeoutError%'`,
+      )
+      .all() as { id: string; step_key: string; attempt: number }[];
+    return new Set(rows.map((r) => `${r.id}/${r.step_key.split(":").slice(2).join(":")}#${r.attempt}`));
+  } finally {
+    db.close();
+  }
 }
 
-/** Every `do` record succeeded with the attempt number of the last callback run for it. */
+function checkInstances(instances: InstanceRow[], planned: PlannedInstance[]): string[] {
+  const out: string[] = [];
+  for (const p of planned) {
+    const want = expectedEnd(p).status;
+    const row = instances.find((i) => i.id === p.id);
+    if (row?.status !== want)
+      out.push(`instance ${p.id} is left ${row?.status ?? "missing"} in the database`);
+  }
+  if (instances.length !== planned.length) {
+    out.push(`the database holds ${instances.length} instances, ${planned.length} were planned`);
+  }
+  return out;
+}
+
+/**
+ * Every `do` record succeeded (the failing step's failed) with the attempt number of the last
+ * callback run for it; waits and sleeps settled. Rollback records are check-rollbacks.ts's.
+ */
 function checkJournal(
   instances: InstanceRow[],
   steps: StepRow[],
@@ -65,13 +103,38 @@ function checkJournal(
   const out: string[] = [];
   for (const s of steps) {
     const id = idOf.get(s.instance_seq);
-    if (s.status !== "succeeded") out.push(`journal record ${id}/${s.key} is left ${s.status}`);
-    if (s.kind !== "do") continue;
+    if (s.kind === "rollback") continue;
     const name = s.key.split(":").slice(2).join(":");
+    const want = s.kind === "do" && failsForGood(name) ? "failed" : "succeeded";
+    if (s.status !== want) out.push(`journal record ${id}/${s.key} is left ${s.status}`);
+    if (s.kind !== "do") continue;
     const ran = lastAttempt.get(`${id}/${name}`);
     if (ran !== s.attempts) {
       out.push(
         `journal record ${id}/${s.key} says attempt ${s.attempts} succeeded; the last run was attempt ${ran}`,
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * A step's outcome is committed with its log entry, so a step that ran again after its commit
+ * would log a second STEP_SUCCESS: each settled `do` record has exactly one entry of its outcome.
+ */
+function checkOutcomeLogs(instances: InstanceRow[], steps: StepRow[], rows: OutcomeLogRow[]): string[] {
+  const idOf = new Map(instances.map((i) => [i.seq, i.id]));
+  const count = new Map(rows.map((r) => [`${r.instance_seq}/${r.step_key}/${r.type}`, r.n]));
+  const out: string[] = [];
+  for (const s of steps) {
+    if (s.kind !== "do" || (s.status !== "succeeded" && s.status !== "failed")) continue;
+    const type = s.status === "succeeded" ? "STEP_SUCCESS" : "STEP_FAILURE";
+    const other = s.status === "succeeded" ? "STEP_FAILURE" : "STEP_SUCCESS";
+    const n = count.get(`${s.instance_seq}/${s.key}/${type}`) ?? 0;
+    const m = count.get(`${s.instance_seq}/${s.key}/${other}`) ?? 0;
+    if (n !== 1 || m !== 0) {
+      out.push(
+        `step ${idOf.get(s.instance_seq)}/${s.key} is ${s.status} with ${n} ${type} and ${m} ${other} log entries`,
       );
     }
   }

@@ -1,8 +1,10 @@
 // The crash-safety proof: an engine in a child process runs a mix of workflows on a real SQLite
 // file and is killed with SIGKILL at random instants, 32 times, reopening after each kill; a last
-// incarnation finishes the work. Then the outputs, the effects file (what callbacks really ran)
-// and the database are checked: no committed step ran again, a step in flight ran at most once
-// more per kill, no event was lost or consumed twice, and no instance was left stuck.
+// incarnation finishes the work. Then the outputs, the effects file (what callbacks and rollback
+// handlers really ran) and the database are checked: no committed step or handler ran again, one
+// in flight ran at most once more per kill, no event was lost or consumed twice, stream results
+// read back byte for byte with no chunks left from failed attempts, every rollback chain ran in
+// reverse start order to ROLLBACK_COMPLETE, and no instance was left stuck.
 // The random choices come from a seed printed at the start; CAIRN_CRASH_SEED=<n> replays them
 // (process timing still varies from run to run).
 
@@ -14,7 +16,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-store.js";
 import { checkEffects } from "./check-effects.js";
 import { checkOutputs } from "./check-outputs.js";
-import { checkStore } from "./check-store.js";
+import { checkRollbacks } from "./check-rollbacks.js";
+import { checkStore, readTimedOutAttempts } from "./check-store.js";
+import { checkStreams } from "./check-streams.js";
 import { ChildHandle } from "./child-handle.js";
 import { readEffects } from "./effects.js";
 import { EventPump } from "./event-pump.js";
@@ -70,9 +74,10 @@ async function untilKillInstant(c: ChildHandle, mode: KillMode, rng: Rng, sendKi
 describe("crash safety", () => {
   let child: ChildHandle | null = null;
   let cleanup: (() => void) | null = null;
-  afterEach(async () => {
+  afterEach(async (ctx) => {
     await child?.kill();
-    cleanup?.();
+    // A failed run keeps its database and effects file for inspection (onTestFailed runs too late).
+    if (ctx.task.result?.state !== "fail") cleanup?.();
   });
 
   it(`keeps every committed step and event through ${KILLS} SIGKILLs (seed ${seed})`, async (ctx) => {
@@ -83,8 +88,6 @@ describe("crash safety", () => {
     cleanup = process.env.CAIRN_CRASH_KEEP ? null : temp.cleanup;
     if (!cleanup) console.log(`crash test files in ${temp.dir}`);
     ctx.onTestFailed(() => {
-      // Keep the database and the effects file of a failed run for inspection.
-      cleanup = null;
       console.log(`crash test files kept in ${temp.dir} (seed ${seed})`);
     });
     const effectsPath = join(temp.dir, "effects.log");
@@ -152,8 +155,10 @@ describe("crash safety", () => {
 
     const lines = readEffects(effectsPath);
     const outputs = checkOutputs(planned, final, lines);
-    const effects = checkEffects(lines, outputs.expectedSteps, killed);
-    const store = checkStore(temp.dbPath, effects.lastAttempt, outputs.received, pump.sends);
+    const effects = checkEffects(lines, outputs.expectedSteps, killed, readTimedOutAttempts(temp.dbPath));
+    const store = checkStore(temp.dbPath, planned, effects.lastAttempt, outputs.received, pump.sends);
+    const streams = checkStreams(temp.dbPath, planned);
+    const rollbacks = checkRollbacks(temp.dbPath, planned, lines, killed);
     const interruptedSends = pump.sends.filter((s) => s.outcome === "interrupted").length;
     console.log(
       [
@@ -161,6 +166,9 @@ describe("crash safety", () => {
         `${effects.starts} step starts, ${effects.extraStarts} step starts cut by a kill,`,
         `${effects.killsWithStepInFlight} kills with a step in flight, ${store.crashedAttempts} attempts recorded as crashed,`,
         `${pump.sends.length} event sends (${interruptedSends} interrupted), ${store.events} events stored,`,
+        `${streams.streams} streams in ${streams.chunks} chunks (${streams.crashedStreamAttempts} stream attempts crashed,`,
+        `${streams.timedOutStreamAttempts} timed out), ${rollbacks.handlerRuns} rollback handler runs`,
+        `(${rollbacks.handlerRunsCut} cut by a kill, ${rollbacks.chainsSpanningKills} chains across incarnations),`,
         `${Date.now() - started} ms (${Date.now() - killsDone} ms after the last kill)`,
       ].join(" "),
     );
@@ -170,6 +178,8 @@ describe("crash safety", () => {
       ...outputs.violations,
       ...effects.violations,
       ...store.violations,
+      ...streams.violations,
+      ...rollbacks.violations,
     ];
     expect(violations, `seed ${seed}`).toEqual([]);
     // The run proves something only if the kills really landed in the middle of work.

@@ -1,18 +1,22 @@
 // The workflows the crash test runs in its child process, one per kind of durable operation:
-// sequential steps, parallel steps, a step that fails and retries, sleeps, and waits for events
-// sent from outside. Every step callback and every returned `step.do` leaves a line in the
-// effects file (see effects.ts); results are deterministic so the parent can predict outputs.
+// sequential steps, parallel steps, a step that fails and retries, sleeps, waits for events sent
+// from outside, stream results (stream-workflow.ts) and a rollback chain (rollback-workflow.ts).
+// Every step callback and every settled `step.do` leaves a line in the effects file (see
+// effects.ts); results are deterministic so the parent can predict outputs.
 
-import { setTimeout as delay } from "node:timers/promises";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep, type WorkflowStepConfig } from "cairn";
-import type { Effects } from "./effects.js";
+import {
+  expectedUndoerError,
+  FAILING_STEP,
+  UNDO_STEP_NAMES,
+  UNDO_STREAM,
+  Undoer,
+} from "./rollback-workflow.js";
+import { streamChunks } from "./stream-bytes.js";
+import { expectedStreamer, STREAM_STEPS, Streamer, stalls, streamerChunks } from "./stream-workflow.js";
+import { type CrashEnv, FLAKY, mix, PLAIN, type Seeded, tracked } from "./tracked-step.js";
 
-export type CrashEnv = { EFFECTS: Effects };
-type Seeded = { seed: number };
-
-/** A crash mid-attempt counts as a failed attempt (SPEC A12), so plain steps get room and short delays. */
-const PLAIN: WorkflowStepConfig = { retries: { limit: 50, delay: 5, backoff: "constant" } };
-const FLAKY: WorkflowStepConfig = { retries: { limit: 10, delay: 5, backoff: "constant" } };
+export { type CrashEnv, mix } from "./tracked-step.js";
 
 export const SEQ_STEPS = 10;
 export const PAR_ROUNDS = 3;
@@ -23,39 +27,6 @@ export const NAPS = 3;
 export const NAP_MS = 200;
 /** Events carry k = 1, 2, 3; the workflow stops at the first k = 3. */
 export const LAST_K = 3;
-
-export function mix(a: number, i: number): number {
-  return (a * 31 + i * 7 + 1) % 1_000_003;
-}
-
-/**
- * Runs one tracked `step.do`: the callback logs its start, takes 3–40 ms of real time (so that
- * kills land inside it), computes `fn(attempt)` and logs its end; the workflow logs the commit.
- */
-async function tracked<T>(
-  step: WorkflowStep,
-  effects: Effects,
-  instance: string,
-  name: string,
-  config: WorkflowStepConfig,
-  fn: (attempt: number) => T,
-): Promise<T> {
-  const value = await step.do(name, config, async (ctx) => {
-    effects.start(instance, name, ctx.attempt);
-    await delay(3 + Math.floor(Math.random() * 38));
-    let result: T;
-    try {
-      result = fn(ctx.attempt);
-    } catch (error) {
-      effects.end(instance, name, ctx.attempt, false);
-      throw error;
-    }
-    effects.end(instance, name, ctx.attempt, true);
-    return result;
-  });
-  effects.committed(instance, name);
-  return value;
-}
 
 export class Sequential extends WorkflowEntrypoint<CrashEnv, Seeded> {
   async run(event: WorkflowEvent<Seeded>, step: WorkflowStep) {
@@ -174,6 +145,8 @@ export const WORKFLOWS = {
   RETRYING: { name: "crash-retrying", class: Retrying, concurrency: 1 },
   SLEEPER: { name: "crash-sleeper", class: Sleeper, concurrency: 1 },
   COLLECTOR: { name: "crash-collector", class: Collector },
+  STREAMER: { name: "crash-streamer", class: Streamer, concurrency: 4 },
+  UNDOER: { name: "crash-undoer", class: Undoer, concurrency: 4 },
 } as const;
 
 export const COUNTS: Record<keyof typeof WORKFLOWS, number> = {
@@ -182,6 +155,8 @@ export const COUNTS: Record<keyof typeof WORKFLOWS, number> = {
   RETRYING: 40,
   SLEEPER: 40,
   COLLECTOR: 6,
+  STREAMER: 12,
+  UNDOER: 16,
 };
 
 export function plannedInstances(): PlannedInstance[] {
@@ -205,9 +180,28 @@ export function expectedOutput(p: PlannedInstance): unknown {
       return expectedRetrying(p.seed);
     case "SLEEPER":
       return expectedSleeper(p.seed);
+    case "STREAMER":
+      return expectedStreamer(p.seed);
     case "COLLECTOR":
+    case "UNDOER":
       return undefined;
   }
+}
+
+/** How an instance must end: errored (with this error) for the rollback workflow, else complete. */
+export function expectedEnd(
+  p: PlannedInstance,
+): { status: "complete" } | { status: "errored"; error: { name: string; message: string } } {
+  return p.binding === "UNDOER"
+    ? { status: "errored", error: expectedUndoerError(p.id) }
+    : { status: "complete" };
+}
+
+/** The chunks a stream step of `p` produces (identical on every attempt); undefined for other steps. */
+export function producedChunks(p: PlannedInstance, step: string): Uint8Array[] | undefined {
+  if (p.binding === "STREAMER") return streamerChunks(p.seed, step);
+  if (p.binding === "UNDOER" && step === "u1") return streamChunks(p.seed, UNDO_STREAM);
+  return undefined;
 }
 
 /** The `step.do` names an instance runs; a collector's depend on how many events it received. */
@@ -224,10 +218,20 @@ export function expectedStepNames(p: PlannedInstance, received: number): string[
       return range(NAPS + 1, (n) => `w${n}`);
     case "COLLECTOR":
       return range(received, (n) => `note-${n + 1}`);
+    case "STREAMER":
+      return range(STREAM_STEPS, (i) => `st${i}`);
+    case "UNDOER":
+      return [...UNDO_STEP_NAMES];
   }
 }
 
-/** Steps that fail on purpose (ending "fail" is expected of them below FLAKY_UNTIL). */
-export function isFlaky(step: string): boolean {
-  return step.startsWith("flaky-");
+/** Whether an attempt of `step` may end "fail" on its own: flaky steps, stalls, the failing step. */
+export function mayFail(step: string, attempt: number): boolean {
+  if (step.startsWith("flaky-")) return attempt < FLAKY_UNTIL;
+  return stalls(step, attempt) || step === FAILING_STEP;
+}
+
+/** The step whose final outcome is a failure (its journal record ends failed). */
+export function failsForGood(step: string): boolean {
+  return step === FAILING_STEP;
 }
