@@ -76,21 +76,23 @@ export class CronSchedules {
   /** At start-up: fires the latest missed time once (or records the first start), then arms. */
   private async catchUp(def: WorkflowDefinition, expression: string, cron: Cron): Promise<void> {
     const { store, clock } = this.host;
+    const now = clock.now();
     try {
-      const now = clock.now();
-      const latest = cron.previousRuns(1, new Date(now))[0]?.getTime() ?? now;
+      // Up to and including `now`: the timer armed below only covers times after `now`.
+      const latest = cron.previousRuns(1, new Date(now + 1))[0]?.getTime() ?? now;
       const mark = await store.scheduleMark(def.name, expression);
       if (mark === null) await store.advanceSchedule(def.name, expression, latest, null, now);
       else if (latest > mark) await this.fire(def, expression, latest);
     } catch (error) {
       this.host.report(error, `schedule "${expression}" of workflow "${def.name}"`);
     }
-    this.arm(def, expression, cron);
+    // Armed after `now`, not after the catch-up's end: a time passing meanwhile is not lost.
+    this.arm(def, expression, cron, now);
   }
 
-  private arm(def: WorkflowDefinition, expression: string, cron: Cron): void {
+  private arm(def: WorkflowDefinition, expression: string, cron: Cron, after = this.host.clock.now()): void {
     if (this.stopped) return;
-    const next = cron.nextRun(new Date(this.host.clock.now()))?.getTime();
+    const next = cron.nextRun(new Date(after))?.getTime();
     if (next === undefined) return;
     const cancel = this.host.clock.setTimer(next, async () => {
       this.timers.delete(cancel);
