@@ -11,8 +11,9 @@ import { sqlitePath } from "../storage/open-store.js";
 import { bundleWorker } from "./bundle.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import { findConfigFile } from "./config-file.js";
-import { CronTriggers, scheduledController } from "./crons.js";
-import { createExecutionContext, WaitUntilTracker } from "./execution-context.js";
+import { CronTriggers } from "./crons.js";
+import { Dispatcher } from "./dispatch.js";
+import { WaitUntilTracker } from "./execution-context.js";
 import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
 import { closeServer, createHttpServer, listen } from "./http-server.js";
@@ -45,9 +46,6 @@ export type HostOptions = {
   logger: Logger;
 };
 
-/** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand. */
-const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
-
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
 
@@ -59,6 +57,7 @@ export class WorkerHost {
   private readonly configPath: string;
   private readonly stateDir: string;
   private readonly tracker: WaitUntilTracker;
+  private readonly dispatch: Dispatcher;
   private server: Server | null = null;
   private loaded: Loaded | null = null;
   private cairn: Cairn<any, any> | null = null;
@@ -80,6 +79,15 @@ export class WorkerHost {
     this.configPath = configPath;
     this.stateDir = resolve(options.stateDir ?? join(options.dir, ".cairn"));
     this.tracker = new WaitUntilTracker((error) => this.log.error("waitUntil promise rejected", { error }));
+    this.dispatch = new Dispatcher({
+      mode: options.mode,
+      testScheduled: options.testScheduled ?? false,
+      tracker: this.tracker,
+      log: this.log,
+      current: () => (this.loaded && this.cairn ? { module: this.loaded.module, env: this.cairn.env } : null),
+      buildError: () => this.lastError,
+      swapping: () => this.swapping,
+    });
   }
 
   /** Loads the project and serves it; throws HostError for a project that cannot start. */
@@ -109,14 +117,14 @@ export class WorkerHost {
     writeFileSync(join(this.stateDir, ".gitignore"), "*\n");
     for (const f of readdirSync(this.buildDir))
       if (/^worker-.*\.mjs$/.test(f)) rmSync(join(this.buildDir, f));
-    const module = await this.build(config);
+    const module = await this.build(config, values);
     if (module) await this.open({ config, values, module });
     else if (this.options.mode === "start")
       throw new HostError("build.failed", this.lastError ?? "build failed");
     const port = this.options.port ?? config.dev.port ?? 8787;
     const ip = this.options.ip ?? config.dev.ip ?? "127.0.0.1";
     this.server = createHttpServer(
-      (request) => this.handle(request),
+      (request) => this.dispatch.handle(request),
       (error) => this.log.error("request failed", { error }),
     );
     const address = await listen(this.server, port, ip).catch((error: NodeJS.ErrnoException) => {
@@ -165,7 +173,7 @@ export class WorkerHost {
   }
 
   /** Bundles and loads the entry; on failure logs it, remembers it, and returns null. */
-  private async build(config: ProjectConfig): Promise<WorkerModule | null> {
+  private async build(config: ProjectConfig, values: Record<string, unknown>): Promise<WorkerModule | null> {
     this.generation += 1;
     const result = await bundleWorker(config, this.buildDir, this.generation);
     if (!result.ok) {
@@ -174,6 +182,8 @@ export class WorkerHost {
     }
     this.inputs = new Set(result.inputs);
     for (const warning of result.warnings) this.log.warn("build warning", { warning });
+    // Top-level code may read `env` from "cloudflare:workers"; before the engine opens it has the vars.
+    if (!this.cairn) __cairnInstall({ env: { ...values }, waitUntil: (p) => this.tracker.track(p) });
     try {
       const module = await loadWorkerModule(result.file, config);
       if (this.lastFile) rmSync(this.lastFile, { force: true });
@@ -224,7 +234,7 @@ export class WorkerHost {
     });
     this.loaded = loaded;
     __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
-    this.crons = new CronTriggers(config.crons, (cron, time) => void this.runScheduled(cron, time));
+    this.crons = new CronTriggers(config.crons, (cron, time) => void this.dispatch.scheduled(cron, time));
     for (const { cron, next } of this.crons.nextRuns()) this.log.info("cron trigger", { cron, next });
   }
 
@@ -268,7 +278,7 @@ export class WorkerHost {
       this.log.error("config error; still serving the last good build", { error: (error as Error).message });
       return;
     }
-    const module = await this.build(next.config);
+    const module = await this.build(next.config, next.values);
     if (!module || this.closing) return;
     if (this.cairn && !reconfigure) {
       this.cairn.engine.replaceClasses(module.classes);
@@ -287,70 +297,6 @@ export class WorkerHost {
     } finally {
       this.swapping = null;
       done();
-    }
-  }
-
-  /** Serves one request and logs it (at info level in dev, debug in start). */
-  private async handle(request: Request): Promise<Response> {
-    const started = performance.now();
-    const response = await this.respond(request);
-    const fields = {
-      method: request.method,
-      path: new URL(request.url).pathname,
-      status: response.status,
-      ms: Math.round(performance.now() - started),
-    };
-    if (this.options.mode === "dev") this.log.info("request", fields);
-    else this.log.debug("request", fields);
-    return response;
-  }
-
-  /** The response of the current build to one request. */
-  private async respond(request: Request): Promise<Response> {
-    if (this.swapping) await this.swapping;
-    const url = new URL(request.url);
-    if (this.options.testScheduled && SCHEDULED_PATHS.includes(url.pathname)) {
-      const cron = url.searchParams.get("cron") ?? "* * * * *";
-      const time = Number(url.searchParams.get("time") ?? Date.now());
-      const ok = await this.runScheduled(cron, time);
-      return new Response(ok ? "Ran scheduled event" : "Scheduled handler failed", {
-        status: ok ? 200 : 500,
-      });
-    }
-    const loaded = this.loaded;
-    const cairn = this.cairn;
-    if (!loaded || !cairn) {
-      return new Response(`The Worker has no good build yet:\n\n${this.lastError ?? ""}\n`, { status: 503 });
-    }
-    if (!loaded.module.fetch) return new Response("This Worker has no fetch handler", { status: 404 });
-    try {
-      const response = await loaded.module.fetch(request, cairn.env, createExecutionContext(this.tracker));
-      if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
-      return response;
-    } catch (error) {
-      this.log.error("fetch handler threw", { method: request.method, url: request.url, error });
-      const body =
-        this.options.mode === "dev" && error instanceof Error ? (error.stack ?? error.message) : "";
-      return new Response(body || "Internal Server Error", { status: 500 });
-    }
-  }
-
-  /** Calls the scheduled handler; true when it returned without throwing. */
-  private async runScheduled(cron: string, scheduledTime: number): Promise<boolean> {
-    const loaded = this.loaded;
-    const cairn = this.cairn;
-    if (!loaded?.module.scheduled || !cairn) {
-      this.log.warn("cron fired but the Worker has no scheduled handler", { cron });
-      return false;
-    }
-    this.log.info("scheduled", { cron, scheduledTime: new Date(scheduledTime).toISOString() });
-    try {
-      const ctx = createExecutionContext(this.tracker);
-      await loaded.module.scheduled(scheduledController(cron, scheduledTime), cairn.env, ctx);
-      return true;
-    } catch (error) {
-      this.log.error("scheduled handler threw", { cron, error });
-      return false;
     }
   }
 

@@ -42,7 +42,7 @@ describe("cairn start", () => {
       output: { releasedOnAttempt: 1, counted: 3 },
     });
     const moduleEnv = await getJson(url, "/module-env/1");
-    expect(moduleEnv.body).toEqual({ salutation: "Hi", same: true });
+    expect(moduleEnv.body).toEqual({ salutation: "Hi", atLoad: "Hi", same: true });
     expect(await waitForHttpStatus(url, "/greet/from-module-1", "complete")).toMatchObject({
       output: { text: "Hi, module" },
     });

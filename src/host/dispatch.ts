@@ -1,0 +1,98 @@
+// Calls the running Worker's handlers: `fetch` for each request (logged; an exception becomes a
+// 500, with the stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It
+// always asks the host for the current build, so a reload takes effect at the next call.
+
+import { scheduledController } from "./crons.js";
+import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
+import type { Logger } from "./logger.js";
+import type { WorkerModule } from "./worker-module.js";
+
+/** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand. */
+const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
+
+/** The build being served and the env it runs with. */
+export type Running = { module: WorkerModule; env: Record<string, unknown> };
+
+export type DispatchOptions = {
+  mode: "dev" | "start";
+  testScheduled: boolean;
+  tracker: WaitUntilTracker;
+  log: Logger;
+  /** The current build, or null while there is no good one. */
+  current: () => Running | null;
+  /** Why there is no good build, if there is none. */
+  buildError: () => string | null;
+  /** A promise to wait for while the engine is being reopened, else null. */
+  swapping: () => Promise<void> | null;
+};
+
+export class Dispatcher {
+  private readonly options: DispatchOptions;
+
+  constructor(options: DispatchOptions) {
+    this.options = options;
+  }
+
+  /** Serves one request and logs it (at info level in dev, debug in start). */
+  async handle(request: Request): Promise<Response> {
+    const started = performance.now();
+    const response = await this.respond(request);
+    const fields = {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      status: response.status,
+      ms: Math.round(performance.now() - started),
+    };
+    if (this.options.mode === "dev") this.options.log.info("request", fields);
+    else this.options.log.debug("request", fields);
+    return response;
+  }
+
+  private async respond(request: Request): Promise<Response> {
+    await this.options.swapping();
+    const url = new URL(request.url);
+    if (this.options.testScheduled && SCHEDULED_PATHS.includes(url.pathname)) {
+      const cron = url.searchParams.get("cron") ?? "* * * * *";
+      const time = Number(url.searchParams.get("time") ?? Date.now());
+      const ok = await this.scheduled(cron, time);
+      return new Response(ok ? "Ran scheduled event" : "Scheduled handler failed", {
+        status: ok ? 200 : 500,
+      });
+    }
+    const running = this.options.current();
+    if (!running) {
+      const error = this.options.buildError() ?? "";
+      return new Response(`The Worker has no good build yet:\n\n${error}\n`, { status: 503 });
+    }
+    if (!running.module.fetch) return new Response("This Worker has no fetch handler", { status: 404 });
+    try {
+      const ctx = createExecutionContext(this.options.tracker);
+      const response = await running.module.fetch(request, running.env, ctx);
+      if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
+      return response;
+    } catch (error) {
+      this.options.log.error("fetch handler threw", { method: request.method, url: request.url, error });
+      const stack =
+        this.options.mode === "dev" && error instanceof Error ? (error.stack ?? error.message) : "";
+      return new Response(stack || "Internal Server Error", { status: 500 });
+    }
+  }
+
+  /** Calls the scheduled handler; true when it returned without throwing. */
+  async scheduled(cron: string, scheduledTime: number): Promise<boolean> {
+    const running = this.options.current();
+    if (!running?.module.scheduled) {
+      this.options.log.warn("cron fired but the Worker has no scheduled handler", { cron });
+      return false;
+    }
+    this.options.log.info("scheduled", { cron, scheduledTime: new Date(scheduledTime).toISOString() });
+    try {
+      const ctx = createExecutionContext(this.options.tracker);
+      await running.module.scheduled(scheduledController(cron, scheduledTime), running.env, ctx);
+      return true;
+    } catch (error) {
+      this.options.log.error("scheduled handler threw", { cron, error });
+      return false;
+    }
+  }
+}
