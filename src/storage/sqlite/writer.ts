@@ -19,7 +19,9 @@ function spawnWriter(workerData: unknown): Worker {
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./writer-thread.js", import.meta.url), { workerData });
   const source = new URL("./writer-thread.ts", import.meta.url).href;
-  const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
+  // Resolved here: an eval'd worker resolves bare specifiers from the working directory, which may have no tsx.
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(boot, { eval: true, workerData });
 }
 
