@@ -13,6 +13,7 @@ import { journalCases } from "./cases/journal.js";
 import { listingCases } from "./cases/listing.js";
 import { retentionCases } from "./cases/retention.js";
 import type { StoreCase } from "./cases/support.js";
+import { workersApiCases } from "./cases/workers-api.js";
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
 
@@ -29,6 +30,7 @@ const groups: [string, (test: StoreCase) => void][] = [
   ["control", controlCases],
   ["listing", listingCases],
   ["retention", retentionCases],
+  ["workers api", workersApiCases],
 ];
 
 /**
