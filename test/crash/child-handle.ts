@@ -20,9 +20,11 @@ export class ChildHandle {
   private stderr = "";
   private alive = true;
 
-  constructor(dbPath: string, effectsPath: string, incarnation: number) {
+  /** `last`: the incarnation that is not killed (it also creates the late instances). */
+  constructor(dbPath: string, effectsPath: string, incarnation: number, last = false) {
     this.incarnation = incarnation;
-    this.child = fork(join(here, "child.ts"), [dbPath, effectsPath, String(incarnation)], {
+    const args = [dbPath, effectsPath, String(incarnation), ...(last ? ["last"] : [])];
+    this.child = fork(join(here, "child.ts"), args, {
       cwd: repoRoot,
       execArgv: ["--import", tsxLoader, "--conditions=source"],
       stdio: ["ignore", "inherit", "pipe", "ipc"],

@@ -1,16 +1,17 @@
 // The child process of the crash test: opens Cairn on the SQLite file (synchronous FULL, the
 // default), creates the planned instances (createBatch skips those an earlier incarnation made),
-// runs them, and serves the parent's IPC requests. The parent SIGKILLs it at random instants.
-// Usage: node --import tsx --conditions=source test/crash/child.ts <dbPath> <effectsPath> <incarnation>
+// runs them, and serves the parent's IPC requests. The parent SIGKILLs it at random instants;
+// the last incarnation ("last") also creates the late instances and is never killed.
+// Usage: node --import tsx --conditions=source test/crash/child.ts <dbPath> <effectsPath> <incarnation> [last]
 
 import { Cairn } from "cairn";
 import { Effects } from "./effects.js";
 import type { FromChild, ToChild } from "./protocol.js";
 import { plannedInstances, WORKFLOWS } from "./workflows.js";
 
-const [dbPath, effectsPath, incarnationArg] = process.argv.slice(2);
+const [dbPath, effectsPath, incarnationArg, lastArg] = process.argv.slice(2);
 if (!dbPath || !effectsPath || !incarnationArg || !process.send) {
-  throw new Error("usage: child.ts <dbPath> <effectsPath> <incarnation>, started with an IPC channel");
+  throw new Error("usage: child.ts <dbPath> <effectsPath> <incarnation> [last], started with an IPC channel");
 }
 
 function tell(message: FromChild): void {
@@ -31,7 +32,7 @@ const cairn = await Cairn.open({
     }),
 });
 
-const planned = plannedInstances();
+const planned = plannedInstances().filter((p) => !p.late || lastArg === "last");
 for (const binding of Object.keys(WORKFLOWS) as (keyof typeof WORKFLOWS)[]) {
   const batch = planned
     .filter((p) => p.binding === binding)

@@ -24,7 +24,7 @@ import { readEffects } from "./effects.js";
 import { EventPump } from "./event-pump.js";
 import type { FromChild } from "./protocol.js";
 import { type Rng, seededRng } from "./rng.js";
-import { plannedInstances } from "./workflows.js";
+import { LATE_STREAMERS, plannedInstances } from "./workflows.js";
 
 const KILLS = 32;
 const seed = Number(process.env.CAIRN_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -105,8 +105,8 @@ describe("crash safety", () => {
       "right-after-an-ack": 0,
       "while-running": 0,
     };
-    const spawn = (incarnation: number) => {
-      const c = new ChildHandle(temp.dbPath, effectsPath, incarnation);
+    const spawn = (incarnation: number, isLast = false) => {
+      const c = new ChildHandle(temp.dbPath, effectsPath, incarnation, isLast);
       c.onMessage((m) => {
         if (m.type === "engine-error")
           engineErrors.push(`incarnation ${incarnation}, ${m.context}: ${m.message}`);
@@ -129,7 +129,7 @@ describe("crash safety", () => {
 
     // The last incarnation runs until every instance has finished (bounded), then closes cleanly.
     const killsDone = Date.now();
-    const last = spawn(KILLS + 1);
+    const last = spawn(KILLS + 1, true);
     await last.next(ready, 30_000, "ready");
     pump.attach(last, true, () => {});
     const readStatuses = async () => {
@@ -186,5 +186,9 @@ describe("crash safety", () => {
     expect(killed.size).toBeGreaterThanOrEqual(30);
     expect(effects.killsWithStepInFlight, `seed ${seed}`).toBeGreaterThanOrEqual(10);
     expect(store.crashedAttempts, `seed ${seed}`).toBeGreaterThan(0);
+    expect(streams.crashedStreamAttempts, `seed ${seed}`).toBeGreaterThan(0);
+    // At least the late streamers' stalls (they run without kills) timed out.
+    expect(streams.timedOutStreamAttempts, `seed ${seed}`).toBeGreaterThanOrEqual(LATE_STREAMERS);
+    expect(rollbacks.chainsSpanningKills, `seed ${seed}`).toBeGreaterThan(0);
   }, 150_000);
 });

@@ -25,8 +25,11 @@ export const STREAM_STEPS = 3;
  * still times out on a busy machine, check-effects learns it from the log.
  */
 const STALL_TIMEOUT_MS = 120;
-/** The stall lasts longer than the timeout, so a stalling attempt always times out. */
-const STALL_MS = 250;
+/**
+ * The stall lasts longer than the timeout, so a stalling attempt always times out; short enough
+ * that the late chunks come while the retry runs or soon after it commits (both would show).
+ */
+const STALL_MS = 180;
 /** The stall comes after this many chunks. */
 const STALL_AFTER = 2;
 const STALLING: WorkflowStepConfig = { ...PLAIN, timeout: STALL_TIMEOUT_MS };

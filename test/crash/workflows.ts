@@ -137,7 +137,8 @@ export class Collector extends WorkflowEntrypoint<CrashEnv, Seeded> {
 }
 
 /** The instances the child creates: ids, params, and the output each must end with. */
-export type PlannedInstance = { binding: keyof typeof WORKFLOWS; id: string; seed: number };
+/** `late` instances are created by the last incarnation only, so they run without kills. */
+export type PlannedInstance = { binding: keyof typeof WORKFLOWS; id: string; seed: number; late?: true };
 
 export const WORKFLOWS = {
   SEQUENTIAL: { name: "crash-sequential", class: Sequential, concurrency: 1 },
@@ -145,7 +146,8 @@ export const WORKFLOWS = {
   RETRYING: { name: "crash-retrying", class: Retrying, concurrency: 1 },
   SLEEPER: { name: "crash-sleeper", class: Sleeper, concurrency: 1 },
   COLLECTOR: { name: "crash-collector", class: Collector },
-  STREAMER: { name: "crash-streamer", class: Streamer, concurrency: 4 },
+  // One at a time, so that stream steps run (and are killed) all through the run.
+  STREAMER: { name: "crash-streamer", class: Streamer, concurrency: 1 },
   UNDOER: { name: "crash-undoer", class: Undoer, concurrency: 4 },
 } as const;
 
@@ -159,12 +161,21 @@ export const COUNTS: Record<keyof typeof WORKFLOWS, number> = {
   UNDOER: 16,
 };
 
+/**
+ * Streamers that only the last incarnation creates: their stalling step surely times out and
+ * its producer surely outlives the timeout, which killed incarnations rarely allow.
+ */
+export const LATE_STREAMERS = 2;
+
 export function plannedInstances(): PlannedInstance[] {
   const out: PlannedInstance[] = [];
   for (const binding of Object.keys(COUNTS) as (keyof typeof WORKFLOWS)[]) {
     for (let i = 0; i < COUNTS[binding]; i++) {
       out.push({ binding, id: `${binding.toLowerCase()}-${i}`, seed: 1000 + out.length * 17 });
     }
+  }
+  for (let i = 0; i < LATE_STREAMERS; i++) {
+    out.push({ binding: "STREAMER", id: `streamer-late-${i}`, seed: 1000 + out.length * 17, late: true });
   }
   return out;
 }
