@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, type RunArgs, runSuffix, USAGE } from "./lib/args.js";
 import type { BenchOptions, WorkloadResult } from "./lib/harness.js";
 import { describeMachine } from "./lib/machine.js";
+import { type BenchServer, benchServer, durability, URL_VARIABLE } from "./lib/postgres.js";
 import type { ChildReply } from "./lib/registry.js";
 import { markdown, type RunResult, updateDocs, writeResults } from "./lib/report.js";
 import { nowMs, round } from "./lib/stats.js";
@@ -43,19 +44,12 @@ function runChild(id: string, options: BenchOptions, cpuProf: boolean): Promise<
   });
 }
 
-async function main(args: RunArgs): Promise<number> {
-  const startedAt = new Date();
-  const start = nowMs();
-  const machine = describeMachine();
-  const options: BenchOptions = {
-    storage: args.storage,
-    quick: args.quick,
-    w5Instances: args.w5Instances,
-    w6Instances: args.w6Instances,
-  };
-  const results: Record<string, WorkloadResult> = {};
-  const failures: Record<string, string> = {};
-  console.log(`cairn bench on ${args.storage}: ${args.only.join(", ")}${args.quick ? " (quick)" : ""}`);
+async function runAll(
+  args: RunArgs,
+  options: BenchOptions,
+  results: Record<string, WorkloadResult>,
+  failures: Record<string, string>,
+): Promise<void> {
   for (const id of args.only) {
     const t = nowMs();
     try {
@@ -69,12 +63,43 @@ async function main(args: RunArgs): Promise<number> {
       console.error(`  ${id} FAILED after ${round((nowMs() - t) / 1000)} s: ${failures[id]}`);
     }
   }
+}
+
+async function main(args: RunArgs): Promise<number> {
+  const startedAt = new Date();
+  const start = nowMs();
+  const machine = describeMachine();
+  const options: BenchOptions = {
+    storage: args.storage,
+    quick: args.quick,
+    w5Instances: args.w5Instances,
+    w6Instances: args.w6Instances,
+  };
+  const results: Record<string, WorkloadResult> = {};
+  const failures: Record<string, string> = {};
+  let server: BenchServer | null = null;
+  let serverText: string | undefined;
+  if (args.storage === "postgres") {
+    server = await benchServer();
+    // Workload processes inherit the environment: they find the server there.
+    process.env[URL_VARIABLE] = server.url;
+    const origin = server.owned ? "a throwaway embedded server on this machine" : URL_VARIABLE;
+    serverText = `${origin}; ${await durability(server.url)}`;
+    console.log(`PostgreSQL: ${serverText}`);
+  }
+  console.log(`cairn bench on ${args.storage}: ${args.only.join(", ")}${args.quick ? " (quick)" : ""}`);
+  try {
+    await runAll(args, options, results, failures);
+  } finally {
+    await server?.destroy();
+  }
   machine.loadAverageAtEnd = os.loadavg().map((n) => Math.round(n * 100) / 100);
   const date = startedAt.toISOString().slice(0, 10);
   const run: RunResult = {
     date,
     startedAt: startedAt.toISOString(),
     storage: args.storage,
+    ...(serverText ? { server: serverText } : {}),
     options: { ...options, only: args.only },
     machine,
     durationMs: nowMs() - start,

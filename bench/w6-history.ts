@@ -9,7 +9,7 @@ import {
   type WorkflowStep,
 } from "../src/index.js";
 import type { ListQuery } from "../src/storage/types.js";
-import { type BenchOptions, freshDir, openBench, type Workload, within } from "./lib/harness.js";
+import { type BenchOptions, freshLocation, openBench, type Workload, within } from "./lib/harness.js";
 import { BUILD_METHOD, buildHistory, HISTORY_WORKFLOW } from "./lib/history-store.js";
 import { nowMs, summarize } from "./lib/stats.js";
 
@@ -41,14 +41,18 @@ export const workload: Workload = {
   title: "history",
   async run(options: BenchOptions) {
     const count = options.quick ? Math.min(options.w6Instances, 20_000) : options.w6Instances;
-    const at = freshDir();
+    const location = freshLocation(options, "w6");
     const buildStart = nowMs();
-    await buildHistory(at.path, count, Date.now());
+    await buildHistory(location, count, Date.now());
     const buildMs = nowMs() - buildStart;
-    const bench = await openBench(options, { HISTORY: { name: HISTORY_WORKFLOW, class: OneStep } }, { at });
+    const bench = await openBench(
+      options,
+      { HISTORY: { name: HISTORY_WORKFLOW, class: OneStep } },
+      { location },
+    );
     try {
       const { cairn, watch } = bench;
-      const fileMb = bench.fileBytes() / (1024 * 1024);
+      const fileMb = (await bench.storeBytes()) / (1024 * 1024);
       const create = await timeRuns(50, 5, async (i) => {
         await cairn.env.HISTORY.create({ id: `w6-new-${i}` });
         const seq = watch.lastCreated[0];
@@ -64,7 +68,7 @@ export const workload: Workload = {
           throw new Error(`unexpected status ${s.status}`);
       });
       const list = (query: Omit<ListQuery, "workflow" | "limit">) =>
-        timeRuns(50, 5, async () => {
+        timeRuns(20, 3, async () => {
           const page = await cairn.engine.store.listInstances({
             workflow: HISTORY_WORKFLOW,
             limit: PAGE,
@@ -91,8 +95,8 @@ export const workload: Workload = {
           listCompleteFirstPageP50Ms: listComplete.p50,
         },
         notes: [
-          `${count} finished instances (every 10th errored), each with one journal record and seven log entries: ${BUILD_METHOD}`,
-          `create→complete: 50 runs after 5 warm-ups; status(): 1,000 calls on old instances through a WorkflowInstanceHandle; lists: store.listInstances, ${PAGE} per page, newest first, 50 runs each`,
+          `${count} finished instances (every 10th errored), each with one journal record and seven log entries: ${BUILD_METHOD[options.storage]}`,
+          `create→complete: 50 runs after 5 warm-ups; status(): 1,000 calls on old instances through a WorkflowInstanceHandle; lists: store.listInstances, ${PAGE} per page, newest first, 20 runs each after 3 warm-ups`,
         ],
       };
     } finally {

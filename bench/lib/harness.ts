@@ -1,14 +1,16 @@
 // Opens Cairn the way every workload measures it: on a fresh SQLite file (WAL, synchronous=FULL)
-// in a new temporary folder, through a watched store (see watched-store.ts), with errors that
+// in a new temporary folder, or a fresh PostgreSQL schema, through a watched store (see watched-store.ts), with errors that
 // reach no caller collected so that a workload fails loudly instead of hanging. Also the types a
 // workload file exports and a bounded wait.
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { Cairn, type EngineOptionsInput, type WorkflowDefinitionInput } from "../../src/index.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../../src/storage/types.js";
+import { dropSchema, newSchemaName, serverUrl } from "./postgres.js";
 import { StoreWatch, watchStore } from "./watched-store.js";
 
 export type StorageKind = "sqlite" | "postgres";
@@ -41,13 +43,17 @@ export type Workload = {
   run(options: BenchOptions): Promise<Omit<WorkloadResult, "id" | "title" | "durationMs">>;
 };
 
+/** Where a workload's store lives: a SQLite file in its own folder, or a PostgreSQL schema. */
+export type Location =
+  | { kind: "sqlite"; dir: string; path: string }
+  | { kind: "postgres"; url: string; schema: string };
+
 export type Bench<W extends Record<string, WorkflowDefinitionInput>> = {
   cairn: Cairn<W>;
   watch: StoreWatch;
-  dir: string;
-  path: string;
-  /** Bytes of the database file plus its WAL. */
-  fileBytes(): number;
+  location: Location;
+  /** Bytes the store takes: the SQLite file plus its WAL, or the PostgreSQL schema's relations. */
+  storeBytes(): Promise<number>;
   close(): Promise<void>;
 };
 
@@ -57,25 +63,67 @@ export function freshDir(): { dir: string; path: string } {
   return { dir, path: join(dir, "cairn.db") };
 }
 
+/** A fresh, empty place for one workload's store. */
+export function freshLocation(options: BenchOptions, name: string): Location {
+  if (options.storage === "postgres")
+    return { kind: "postgres", url: serverUrl(), schema: newSchemaName(name) };
+  return { kind: "sqlite", ...freshDir() };
+}
+
 export async function openSqliteStore(path: string): Promise<Store> {
   return SqliteStore.open({ path, synchronous: "FULL" });
 }
 
+export async function openStoreAt(location: Location): Promise<Store> {
+  if (location.kind === "sqlite") return openSqliteStore(location.path);
+  const { PostgresStore } = await import("../../src/storage/postgres/postgres-store.js");
+  return PostgresStore.open({ connection: location.url, schema: location.schema, now: Date.now() });
+}
+
+async function storeBytes(location: Location): Promise<number> {
+  if (location.kind === "sqlite") {
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(location.path) + size(`${location.path}-wal`);
+  }
+  const client = new pg.Client({ connectionString: location.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS n FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+      [location.schema],
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+async function removeLocation(location: Location): Promise<void> {
+  if (location.kind === "sqlite") rmSync(location.dir, { recursive: true, force: true });
+  else await dropSchema(location.url, location.schema);
+}
+
 /**
- * Opens Cairn with `workflows` on a fresh store. `record` keeps per-instance finish times (off
- * for very large workloads, so the bench's own bookkeeping does not weigh on the memory figure).
- * `path` reuses a file prepared beforehand (W6).
+ * Opens Cairn with `workflows` on a fresh store (or at `location`, prepared beforehand: W6).
+ * `record` keeps per-instance finish times (off for very large workloads, so the bench's own
+ * bookkeeping does not weigh on the memory figure).
  */
 export async function openBench<W extends Record<string, WorkflowDefinitionInput>>(
   options: BenchOptions,
   workflows: W,
-  settings: { record?: boolean; engine?: EngineOptionsInput; at?: { dir: string; path: string } } = {},
+  settings: { record?: boolean; engine?: EngineOptionsInput; location?: Location; name?: string } = {},
 ): Promise<Bench<W>> {
-  if (options.storage !== "sqlite") throw new Error(`storage ${options.storage} is not available yet`);
-  const { dir, path } = settings.at ?? freshDir();
+  const location = settings.location ?? freshLocation(options, settings.name ?? "w");
   const watch = new StoreWatch(settings.record ?? true);
   const errors: string[] = [];
-  const store = watchStore(await openSqliteStore(path), watch);
+  const store = watchStore(await openStoreAt(location), watch);
   const cairn = await Cairn.open({
     storage: store,
     workflows,
@@ -85,22 +133,14 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
       console.error(`[bench] engine error in ${context}:`, error);
     },
   });
-  const size = (p: string) => {
-    try {
-      return statSync(p).size;
-    } catch {
-      return 0;
-    }
-  };
   return {
     cairn,
     watch,
-    dir,
-    path,
-    fileBytes: () => size(path) + size(`${path}-wal`),
+    location,
+    storeBytes: () => storeBytes(location),
     close: async () => {
       await cairn.close();
-      rmSync(dir, { recursive: true, force: true });
+      await removeLocation(location);
       if (errors.length > 0) throw new Error(`the engine reported ${errors.length} error(s): ${errors[0]}`);
     },
   };

@@ -1,16 +1,22 @@
-// Builds W6's store: a SQLite file holding many finished instances, shaped as the engine leaves
-// a one-step run (instance row, one journal record, seven log entries). Writing them through the
-// engine would take hours, so the rows are inserted with better-sqlite3 on the file before Cairn
-// opens it: the schema comes from Cairn's own migrations, the rows from recursive CTEs in large
-// transactions with synchronous=OFF (setup, not measured), then the WAL is checkpointed.
+// Builds W6's store: many finished instances, shaped as the engine leaves a one-step run
+// (instance row, one journal record, seven log entries). Writing them through the engine would
+// take hours, so the rows are inserted directly before Cairn opens the store: the schema comes
+// from Cairn's own migrations; on SQLite, better-sqlite3 runs recursive-CTE inserts in large
+// transactions with synchronous=OFF (setup, not measured) and checkpoints the WAL; on
+// PostgreSQL, `pg` runs generate_series inserts and ANALYZE.
 
 import Database from "better-sqlite3";
+import pg from "pg";
 import { encodeValue } from "../../src/engine/values.js";
-import { openSqliteStore } from "./harness.js";
+import { type Location, openStoreAt } from "./harness.js";
 
 export const HISTORY_WORKFLOW = "history";
-export const BUILD_METHOD =
-  "rows inserted with better-sqlite3 on the file before opening Cairn (schema from Cairn's migrations; recursive-CTE inserts, synchronous=OFF during the build, WAL checkpointed)";
+export const BUILD_METHOD = {
+  sqlite:
+    "rows inserted with better-sqlite3 on the file before opening Cairn (schema from Cairn's migrations; recursive-CTE inserts, synchronous=OFF during the build, WAL checkpointed)",
+  postgres:
+    "rows inserted with pg into the schema before opening Cairn (schema from Cairn's migrations; generate_series inserts, then ANALYZE)",
+};
 
 const LOG_TYPES = [
   "WORKFLOW_QUEUED",
@@ -23,10 +29,11 @@ const LOG_TYPES = [
 ];
 
 /** Every 10th instance errored, the others complete; ids `h-1` … `h-<count>`; seq = the number. */
-export async function buildHistory(path: string, count: number, now: number): Promise<void> {
-  const store = await openSqliteStore(path);
+export async function buildHistory(location: Location, count: number, now: number): Promise<void> {
+  const store = await openStoreAt(location);
   await store.close();
-  const db = new Database(path);
+  if (location.kind === "postgres") return buildPostgres(location.url, location.schema, count, now);
+  const db = new Database(location.path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = OFF");
   const params = encodeValue({}, "params", "instance.params_too_large");
@@ -71,4 +78,56 @@ export async function buildHistory(path: string, count: number, now: number): Pr
   }
   db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
+}
+
+async function buildPostgres(url: string, schema: string, count: number, now: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const q = (name: string) => `"${schema}".${name}`;
+  const params = encodeValue({}, "params", "instance.params_too_large");
+  const output = encodeValue({ ok: true }, "output", "output.too_large");
+  const base = now - 30 * 86_400_000;
+  const expires = now + 365 * 86_400_000;
+  const logTypes = LOG_TYPES.map((type, i) => {
+    const step = type.startsWith("STEP") || type.startsWith("ATTEMPT") ? "'do:1:only step'" : "NULL";
+    return `(${i}, '${type}', ${step}, ${type.startsWith("ATTEMPT") ? 1 : "NULL"}::integer)`;
+  }).join(", ");
+  try {
+    for (let from = 1; from <= count; from += 100_000) {
+      const to = Math.min(count, from + 99_999);
+      await client.query("BEGIN");
+      await client.query(
+        `INSERT INTO ${q("instances")} (seq, workflow, id, status, params, output, error, trigger, created_at,
+           started_at, ended_at, updated_at, epoch, success_retention_ms, error_retention_ms, expires_at)
+         OVERRIDING SYSTEM VALUE
+         SELECT x, $3, 'h-' || x, CASE WHEN x % 10 = 0 THEN 'errored' ELSE 'complete' END, $4,
+           CASE WHEN x % 10 = 0 THEN NULL ELSE $5::bytea END,
+           CASE WHEN x % 10 = 0 THEN '{"name":"Error","message":"boom"}' END,
+           'binding', $6 + x, $6 + x, $6 + x + 5, $6 + x + 5, 1, 2592000000, 2592000000, $7
+         FROM generate_series($1::bigint, $2::bigint) AS x`,
+        [from, to, HISTORY_WORKFLOW, params, output, base, expires],
+      );
+      await client.query(
+        `INSERT INTO ${q("steps")} (instance_seq, key, kind, name, count, status, attempts, value, started_at,
+           ended_at, start_order)
+         SELECT x, 'do:1:only step', 'do', 'only step', 1, 'succeeded', 1, $3, $4 + x, $4 + x + 4, 1
+         FROM generate_series($1::bigint, $2::bigint) AS x`,
+        [from, to, output, base],
+      );
+      await client.query(
+        `INSERT INTO ${q("log")} (instance_seq, at, type, step_key, attempt)
+         SELECT x, $3 + x, t.type, t.step_key, t.attempt
+         FROM generate_series($1::bigint, $2::bigint) AS x,
+           (VALUES ${logTypes}) AS t(i, type, step_key, attempt) ORDER BY x, t.i`,
+        [from, to, base],
+      );
+      await client.query("COMMIT");
+    }
+    await client.query(`SELECT setval(pg_get_serial_sequence('${q("instances")}', 'seq'), $1)`, [count]);
+    await client.query(`ANALYZE ${q("instances")}`);
+    await client.query(`ANALYZE ${q("steps")}`);
+    await client.query(`ANALYZE ${q("log")}`);
+  } finally {
+    await client.end();
+  }
 }

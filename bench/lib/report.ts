@@ -14,6 +14,8 @@ export type RunResult = {
   date: string;
   startedAt: string;
   storage: string;
+  /** PostgreSQL: where the server came from and its durability settings. */
+  server?: string;
   options: BenchOptions & { only: string[] };
   machine: Machine;
   durationMs: number;
@@ -47,10 +49,13 @@ export function markdown(run: RunResult): string {
   const out: string[] = [];
   const kind = run.options.quick ? "quick (smoke) run, smaller counts" : "full run";
   out.push(
-    `Run of ${run.startedAt} on ${run.storage} (synchronous=FULL, WAL), ${kind}, took ${fmt(run.durationMs / 1000)} s.`,
+    `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, took ${fmt(run.durationMs / 1000)} s.`,
     "",
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB memory, Node ${m.node}, SQLite ${m.sqlite}, ${m.kernel}; temporary files on ${m.tempFilesystem}. Load average ${m.loadAverageAtStart.join(" / ")} at the start, ${(m.loadAverageAtEnd ?? []).join(" / ")} at the end (1/5/15 min).`,
     "",
+    ...(run.storage === "postgres"
+      ? ["The targets are issue 6's targets for SQLite, shown for reference.", ""]
+      : []),
     "| Workload | Figure | Cairn | Target | Met | Best peer (issue 6) |",
     "| --- | --- | ---: | --- | --- | --- |",
   );
@@ -64,18 +69,25 @@ export function markdown(run: RunResult): string {
     );
   }
   const ceiling = run.results.ceiling?.metrics;
+  const db = run.storage === "postgres" ? "PostgreSQL" : "SQLite";
   if (ceiling) {
     out.push(
       "",
-      "Storage ceiling, same run, same pragmas:",
+      "Storage ceiling, same run, same settings:",
       "",
       "| Storage figure | Value |",
       "| --- | ---: |",
-      `| SQLite durable single-row commits/s | ${fmt(ceiling.singleRowCommitsPerSecond)} /s (p50 ${fmt(ceiling.singleRowCommitP50Ms)} ms) |`,
-      `| SQLite rows/s at 100 rows per transaction | ${fmt(ceiling.rowsPerSecondAt100PerTransaction)} /s |`,
+      `| ${db} durable single-row commits/s | ${fmt(ceiling.singleRowCommitsPerSecond)} /s (p50 ${fmt(ceiling.singleRowCommitP50Ms)} ms) |`,
+      `| ${db} rows/s at 100 rows per transaction | ${fmt(ceiling.rowsPerSecondAt100PerTransaction)} /s |`,
       `| raw append + fdatasync of a small row | ${fmt(ceiling.fdatasyncAppendsPerSecond)} /s (p50 ${fmt(ceiling.fdatasyncAppendP50Ms)} ms) |`,
     );
-    const ratios = RATIOS.filter((r) => run.results[r.workload]);
+    if (ceiling.cairnStepCommitsPerSecond !== undefined) {
+      out.push(
+        `| Cairn's step writes, one step per commit, no engine | ${fmt(ceiling.cairnStepCommitsPerSecond)} steps/s (p50 ${fmt(ceiling.cairnStepCommitP50Ms)} ms) |`,
+        `| Cairn's step writes, 100 steps per transaction, no engine | ${fmt(ceiling.cairnStepsPerSecondAt100PerTransaction)} steps/s |`,
+      );
+    }
+    const ratios = RATIOS.filter((r) => run.results[r.workload] && ceiling[r.ceiling] !== undefined);
     if (ratios.length > 0) {
       out.push("", "Engine beside the ceiling:", "", "| Comparison | Ratio |", "| --- | ---: |");
       for (const r of ratios) {
@@ -84,7 +96,7 @@ export function markdown(run: RunResult): string {
         const ratio = engine / limit;
         const text =
           r.kind === "rate" ? `${fmt(ratio * 100)} % of the ceiling` : `${fmt(ratio)} commits' time`;
-        out.push(`| ${r.label} | ${text} |`);
+        out.push(`| ${r.label.replace("SQLite", db)} | ${text} |`);
       }
     }
   }

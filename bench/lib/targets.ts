@@ -115,7 +115,7 @@ export const ROWS: Row[] = [
     unit: "ms",
     target: { op: "<=", value: 20 },
   },
-  { workload: "W6", label: "history: file size", metric: "fileMb", unit: "MB" },
+  { workload: "W6", label: "history: store size (file + WAL, or schema)", metric: "fileMb", unit: "MB" },
   {
     workload: "W7",
     label: "event round trip p50",
@@ -142,6 +142,20 @@ export const RATIOS: Ratio[] = [
     workload: "W1",
     metric: "stepsPerSecond",
     ceiling: "rowsPerSecondAt100PerTransaction",
+    kind: "rate",
+  },
+  {
+    label: "W1 steps/s ÷ Cairn's step writes/s at 100 steps per transaction (no engine)",
+    workload: "W1",
+    metric: "stepsPerSecond",
+    ceiling: "cairnStepsPerSecondAt100PerTransaction",
+    kind: "rate",
+  },
+  {
+    label: "W3 steps/s ÷ Cairn's step writes, one step per commit (no engine)",
+    workload: "W3",
+    metric: "stepsPerSecond",
+    ceiling: "cairnStepCommitsPerSecond",
     kind: "rate",
   },
   {
