@@ -146,7 +146,7 @@ export class SqliteTransitions {
       restart: s(
         `UPDATE instances SET status = 'queued', output = NULL, error = NULL, started_at = NULL, ended_at = NULL,
            wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
-           epoch = epoch + 1, expires_at = NULL, updated_at = ? WHERE seq = ?`,
+           epoch = epoch + 1, expires_at = NULL, rollback_pending = 0, updated_at = ? WHERE seq = ?`,
       ),
       expired: s("SELECT seq FROM instances WHERE expires_at <= ? ORDER BY expires_at LIMIT ?"),
       deleteInstance: s("DELETE FROM instances WHERE seq = ?"),
