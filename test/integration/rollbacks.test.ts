@@ -473,6 +473,64 @@ describe("terminate({ rollback: true })", () => {
     ]);
   });
 
+  it("a restart while handlers still run gives a fresh run, not a terminated instance", async () => {
+    let undo = 0;
+    const rig = await rigs.open(async (_event, step) => {
+      await step.do("a", async () => "a-out", {
+        rollback: async () => {
+          undo += 1;
+          await new Promise(() => {});
+        },
+      });
+      await step.waitForEvent("approval", { type: "approve", timeout: "1 day" });
+      return "approved";
+    });
+    const instance = await rig.create();
+    await waitForStatus(instance, "waiting");
+    await instance.terminate({ rollback: true });
+    await waitUntil(
+      () => undo,
+      (n) => n === 1,
+      { what: "the rollback handler to start" },
+    );
+    await instance.restart();
+    await waitForStatus(instance, ["waiting", "terminated"]);
+    expect(await instance.status()).toEqual({ status: "waiting" });
+    await instance.sendEvent({ type: "approve", payload: null });
+    expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: "approved" });
+  });
+
+  it("resumes a rollback chain cut short by a process restart, counting the lost attempt as failed", async () => {
+    let undo = 0;
+    const rig = await rigs.open(
+      async (_event, step) => {
+        await step.do("a", async () => "a-out", {
+          rollback: async () => {
+            undo += 1;
+            if (undo === 1) await new Promise(() => {});
+          },
+          rollbackConfig: { retries: { limit: 2, delay: 0 } },
+        });
+        await step.waitForEvent("approval", { type: "approve", timeout: "1 day" });
+      },
+      { shutdownGraceMs: 0 },
+    );
+    await waitForStatus(await rig.create(), "waiting");
+    await (await rig.get()).terminate({ rollback: true });
+    await waitUntil(
+      () => undo,
+      (n) => n === 1,
+      { what: "the rollback handler to start" },
+    );
+    await rig.reopen();
+    await waitForStatus(await rig.get(), "terminated");
+    expect(undo).toBe(2);
+    const log = await rig.log();
+    expect(errorOf(ofType(log, "ROLLBACK_ATTEMPT_FAILURE")[0]).name).toBe("WorkflowInternalError");
+    expect(keysOf(log, "ROLLBACK_STEP_SUCCESS")).toEqual(["rollback:do:1:a"]);
+    expect(ofType(log, "ROLLBACK_COMPLETE")).toHaveLength(1);
+  });
+
   it("rebuilds the handlers by replay when the workflow fails in a later process", async () => {
     const { calls, handler } = recorder();
     const rig = await rigs.open(async (_event, step) => {

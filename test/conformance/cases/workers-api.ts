@@ -127,6 +127,15 @@ export function workersApiCases(test: StoreCase): void {
     expect(await store.nextWakeAt("someone")).toBeNull();
   });
 
+  test("restart of an instance rolling back clears rollbackPending", async (store) => {
+    await start(store, "r");
+    await store.terminate(WF, "r", T0 + 1, { rollback: true });
+    expect(await store.restart(WF, "r", T0 + 2)).toEqual({ outcome: "restarted", status: "queued" });
+    expect(await mustGet(store, "r")).toMatchObject({ status: "queued", rollbackPending: false });
+    const [claimed] = await claim(store, T0 + 3);
+    expect(claimed?.instance.rollbackPending).toBe(false);
+  });
+
   test("terminate with rollback of a finished or missing instance changes nothing", async (store) => {
     await finished(store, "c", T0, { status: "complete", output: bytes("o") });
     const before = await snapshot(store, "c");
