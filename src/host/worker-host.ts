@@ -3,7 +3,7 @@
 // change. A failed rebuild is reported and the last good build keeps serving; a good one swaps
 // the code under running instances, which continue on it at their next step.
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
@@ -48,6 +48,15 @@ export type HostOptions = {
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
+
+/** The path with symlinks resolved (esbuild and the watcher may each see a different one). */
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 type Loaded = { config: ProjectConfig; values: Record<string, unknown>; module: WorkerModule };
 
@@ -177,10 +186,10 @@ export class WorkerHost {
     this.generation += 1;
     const result = await bundleWorker(config, this.buildDir, this.generation);
     if (!result.ok) {
-      for (const file of result.files) this.inputs.add(file);
+      for (const file of result.files) this.inputs.add(real(file));
       return this.buildFailed(result.message);
     }
-    this.inputs = new Set(result.inputs);
+    this.inputs = new Set(result.inputs.map(real));
     for (const warning of result.warnings) this.log.warn("build warning", { warning });
     // Top-level code may read `env` from "cloudflare:workers"; before the engine opens it has the vars.
     if (!this.cairn) __cairnInstall({ env: { ...values }, waitUntil: (p) => this.tracker.track(p) });
@@ -248,7 +257,7 @@ export class WorkerHost {
 
   /** A change that can alter the Worker: its sources, config or secrets, not e.g. a log file. */
   private relevant(path: string): boolean {
-    if (this.inputs.has(path) || this.isConfigFile(path)) return true;
+    if (this.inputs.has(real(path)) || this.isConfigFile(path)) return true;
     return this.lastError !== null && SOURCE_FILE.test(path);
   }
 
