@@ -111,7 +111,7 @@ async function main(args: RunArgs): Promise<number> {
   console.log(`\n${md}`);
   console.log(`wrote ${files.join(" and ")}`);
   if (args.writeDocs) {
-    updateDocs(DOCS, md);
+    updateDocs(DOCS, args.storage, md);
     console.log(`updated ${DOCS}`);
   }
   return Object.keys(failures).length > 0 ? 1 : 0;

@@ -23,8 +23,11 @@ export type RunResult = {
   failures: Record<string, string>;
 };
 
-export const DOCS_START = "<!-- bench:results:start -->";
-export const DOCS_END = "<!-- bench:results:end -->";
+/** The markers in docs/performance.md between which a run of each storage goes. */
+export function docsMarkers(storage: string): [string, string] {
+  const name = storage === "sqlite" ? "results" : storage;
+  return [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`];
+}
 
 function fmt(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "–";
@@ -129,11 +132,12 @@ export function writeResults(dir: string, name: string, run: RunResult, md: stri
   return [json, text];
 }
 
-/** Replaces what lies between the markers in `docsPath` with `md`. */
-export function updateDocs(docsPath: string, md: string): void {
+/** Replaces what lies between the storage's markers in `docsPath` with `md`. */
+export function updateDocs(docsPath: string, storage: string, md: string): void {
+  const [open, close] = docsMarkers(storage);
   const text = readFileSync(docsPath, "utf8");
-  const start = text.indexOf(DOCS_START);
-  const end = text.indexOf(DOCS_END);
-  if (start < 0 || end < start) throw new Error(`${docsPath} has no ${DOCS_START} … ${DOCS_END} markers`);
-  writeFileSync(docsPath, `${text.slice(0, start + DOCS_START.length)}\n\n${md}\n${text.slice(end)}`);
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`${docsPath} has no ${open} … ${close} markers`);
+  writeFileSync(docsPath, `${text.slice(0, start + open.length)}\n\n${md}\n${text.slice(end)}`);
 }
