@@ -85,7 +85,9 @@ export class RollbackRegistry {
  */
 export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined): Promise<boolean> {
   const log = (entries: LogInput[]) => a.track(a.host.store.appendLog(a.fence, entries, a.now()));
-  if (cause) await log([{ type: "ROLLBACK_START", data: { reason: "failure", error: cause } }]);
+  // A chain resumed by a replay (after a hibernated retry or a restart) has started already.
+  const resumed = [...a.journal.values()].some((r) => r.kind === "rollback");
+  if (cause && !resumed) await log([{ type: "ROLLBACK_START", data: { reason: "failure", error: cause } }]);
   const missing = [...a.journal.values()].filter(
     (r) => r.kind === "do" && r.hasRollback && !a.rollbacks.has(r.key),
   );
