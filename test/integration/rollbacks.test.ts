@@ -261,6 +261,38 @@ describe("rollbackConfig (29)", () => {
   });
 });
 
+describe("a failure chain that waits out a long retry delay", () => {
+  const rigs = stepsRigs();
+
+  it("hibernates, wakes, finishes the chain and logs ROLLBACK_START once", async () => {
+    const clock = new FakeClock();
+    const errors: unknown[] = [];
+    const rig = await rigs.open(
+      async (_event, step) => {
+        await step.do("a", async () => "a", {
+          rollback: async ({ error }) => {
+            errors.push(error?.message);
+            if (errors.length === 1) throw new Error("not yet");
+          },
+          rollbackConfig: { retries: { limit: 1, delay: "1 minute" } },
+        });
+        throw new NonRetryableError("boom");
+      },
+      { clock },
+    );
+    const instance = await rig.create();
+    await rig.waitForLog("ROLLBACK_ATTEMPT_FAILURE", 1);
+    await waitForStatus(instance, "waiting");
+    clock.advance(60_000);
+    await waitForStatus(instance, "errored");
+    const log = await rig.log();
+    expect(errors).toEqual(["boom", "boom"]);
+    expect(ofType(log, "ROLLBACK_START")).toHaveLength(1);
+    expect(keysOf(log, "ROLLBACK_STEP_SUCCESS")).toEqual(["rollback:do:1:a"]);
+    expect(types(log).slice(-2)).toEqual(["ROLLBACK_COMPLETE", "WORKFLOW_FAILURE"]);
+  });
+});
+
 describe("terminate({ rollback: true })", () => {
   const rigs = stepsRigs();
 
