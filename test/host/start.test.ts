@@ -41,6 +41,14 @@ describe("cairn start", () => {
       status: "complete",
       output: { releasedOnAttempt: 1, counted: 3 },
     });
+    expect((await getJson(url, "/globals/1")).body).toEqual({
+      userAgent: "string",
+      cacheMiss: true,
+      uuid: 36,
+      digest: 32,
+      clone: 2,
+      base64: "aGk=",
+    });
     const moduleEnv = await getJson(url, "/module-env/1");
     expect(moduleEnv.body).toEqual({ salutation: "Hi", atLoad: "Hi", same: true });
     expect(await waitForHttpStatus(url, "/greet/from-module-1", "complete")).toMatchObject({
