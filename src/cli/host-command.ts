@@ -20,6 +20,7 @@ export type HostCommandOptions = {
   grace: number;
   logFormat?: LogFormat;
   testScheduled?: boolean;
+  crons: boolean;
   debug?: boolean;
 };
 
@@ -68,6 +69,7 @@ export function addHostOptions(command: Command, graceSeconds: number): Command 
       logFormat,
     )
     .option("--test-scheduled", "serve /__scheduled?cron=… to run the scheduled handler by hand")
+    .option("--no-crons", "do not run triggers.crons here (extra processes sharing one database)")
     .option("--debug", "log debug messages");
 }
 
@@ -92,6 +94,7 @@ export async function runHost(
       envFile: options.envFile,
       vars: options.var,
       testScheduled: options.testScheduled ?? false,
+      crons: options.crons,
       graceMs: Math.round(options.grace * 1000),
       logger,
     });

@@ -41,6 +41,8 @@ export type HostOptions = {
   vars?: string[];
   /** Serve `/__scheduled?cron=…` to fire the scheduled handler by hand. */
   testScheduled?: boolean;
+  /** Run `triggers.crons` in this process (default true; off for extra processes on one database). */
+  crons?: boolean;
   /** How long shutdown waits for requests, waitUntil work and in-flight attempts. */
   graceMs: number;
   logger: Logger;
@@ -243,7 +245,8 @@ export class WorkerHost {
     });
     this.loaded = loaded;
     __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
-    this.crons = new CronTriggers(config.crons, (cron, time) => void this.dispatch.scheduled(cron, time));
+    const crons = this.options.crons === false ? [] : config.crons;
+    this.crons = new CronTriggers(crons, (cron, time) => void this.dispatch.scheduled(cron, time));
     for (const { cron, next } of this.crons.nextRuns()) this.log.info("cron trigger", { cron, next });
   }
 

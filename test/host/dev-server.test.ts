@@ -30,6 +30,10 @@ describe("cairn dev serving a jsonc + TypeScript project", () => {
     const next = await getJson(url, "/next-run");
     expect(next.body.next).toMatch(/T03:00:00\.000Z$/);
     expect(cairn.logs().find((l) => l.msg === "secrets loaded")?.names).toEqual(["SECRET_TOKEN"]);
+    expect(cairn.logs().find((l) => l.msg === "cron trigger")).toMatchObject({
+      cron: "0 3 * * *",
+      next: expect.stringMatching(/T03:00:00\.000Z$/),
+    });
   });
 
   it("runs a workflow that retries a step, sleeps and waits for an event sent over HTTP", async () => {
@@ -115,10 +119,11 @@ describe("cairn dev across a crash", () => {
     expect(outputs[2].afterHold).toEqual({ ranOn: "v1" });
   });
 
-  it("exits 0 on SIGTERM", async () => {
+  it("exits 0 on SIGTERM (and runs no crons with --no-crons)", async () => {
     const dir = copyFixture("orders-jsonc");
-    const cairn = CairnProcess.start(["dev", "--port", "0"], dir);
+    const cairn = CairnProcess.start(["dev", "--port", "0", "--no-crons"], dir);
     await cairn.ready();
+    expect(cairn.logs().filter((l) => l.msg === "cron trigger")).toEqual([]);
     expect(await cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
     expect(cairn.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(["shutting down", "stopped"]));
   });
