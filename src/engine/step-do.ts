@@ -232,7 +232,10 @@ function runAttempt(
         await persistStream(a, step.key, value, () => timedOut);
         if (!timedOut) finish({ ok: true, value: STREAM_STORED });
       } catch (error) {
-        if (!timedOut) finish({ ok: false, error });
+        if (timedOut) return;
+        // Like a timeout, a failed read leaves no partial chunks (they would count as state).
+        await a.host.store.discardStreamChunks(a.fence, step.key, a.now()).catch(() => {});
+        finish({ ok: false, error });
       }
     };
     try {
