@@ -302,6 +302,48 @@ describe("a timeout while a stream is stored (62)", () => {
   });
 });
 
+describe("a stream whose source fails", () => {
+  const rigs = stepsRigs();
+
+  it("fails the attempt like any error, is retried, and leaves no partial chunks", async () => {
+    let attempt = 0;
+    const rig = await rigs.open(async (_event, step) => {
+      const results: string[] = [];
+      for (const name of ["retried", "given up"]) {
+        try {
+          const blob = await step.do(name, { retries: { limit: 1, delay: 0 } }, async () => {
+            attempt += 1;
+            if (name === "retried" && attempt === 2) return streamOf([bytes("second try")]);
+            let pulls = 0;
+            return new ReadableStream({
+              pull(controller) {
+                pulls += 1;
+                // A chunk big enough to be written at once, then the source breaks.
+                if (pulls === 1) controller.enqueue(new Uint8Array(300 * 1024));
+                else controller.error(new Error("source broke"));
+              },
+            });
+          });
+          results.push(await step.do(`read ${name}`, async () => readText(blob)));
+        } catch (error) {
+          results.push((error as Error).message);
+        }
+      }
+      return results;
+    });
+    const instance = await rig.create();
+    expect((await waitForStatus(instance, ["complete", "errored"])).output).toEqual([
+      "second try",
+      "source broke",
+    ]);
+    expect(ofType(await rig.log(), "ATTEMPT_FAILURE")).toHaveLength(3);
+    expect(await storedChunks(rig, "do:1:given up")).toEqual([]);
+    const { seq } = (await rig.cairn.engine.store.getInstance(WORKFLOW, "i1"))!;
+    // What is left: the small stored values and the ten bytes of "second try".
+    expect(await rig.cairn.engine.store.stateBytes(seq)).toBeLessThan(1024);
+  });
+});
+
 describe("typed-array results (63–65)", () => {
   const rigs = stepsRigs();
 
