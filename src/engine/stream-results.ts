@@ -67,6 +67,7 @@ export async function persistStream(
   const flush = async () => {
     if (group.length === 0 || stop()) return;
     await a.chargeState(groupBytes);
+    if (stop()) return;
     const chunks = group;
     group = [];
     groupBytes = 0;
