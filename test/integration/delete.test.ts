@@ -1,7 +1,8 @@
 // `instance.delete()` and `binding.deleteBatch(ids)` (SPEC §1.7, §1.8, §6.2, A4, A13; Part C
 // items 76, 77): deletion wipes the instance with its journal, log, inbox and stream chunks
 // whatever its status, frees the id, and stops a running instance, also one that deletes itself
-// from inside a step. Batches are validated, and missing ids are reported per position.
+// from inside a step. Batches are validated, and missing ids are reported per position. Also the
+// other per-instance create options: `retention` and `locationHint` (accepted, ignored).
 
 import { FakeClock, type Workflow, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -226,7 +227,7 @@ describe("binding.deleteBatch(ids)", () => {
   });
 });
 
-describe("per-instance retention on create", () => {
+describe("create options: per-instance retention and locationHint", () => {
   const h = useLifecycleHarness();
 
   it("stores each instance's own retention, in create and createBatch, over the workflow's", async () => {
@@ -255,5 +256,13 @@ describe("per-instance retention on create", () => {
       cairn.env.DEL.createBatch([{ id: "x", retention: { errorRetention: "1 min" as never } }]),
       "instance.invalid_options",
     );
+  });
+
+  it("accepts a locationHint and ignores it", async () => {
+    const cairn = await h.open({ workflows: { DEL: { name: "deletable", class: Deletable } } });
+    const hinted = await cairn.env.DEL.create({ id: "hinted", locationHint: "weur" });
+    const [batched] = await cairn.env.DEL.createBatch([{ id: "batched", locationHint: "apac-ne" }]);
+    expect(await waitForStatus(hinted, "complete")).toEqual({ status: "complete", output: "done" });
+    expect(await waitForStatus(batched!, "complete")).toEqual({ status: "complete", output: "done" });
   });
 });

@@ -191,7 +191,7 @@ describe("restart({ from })", () => {
     expect(ofType(await rig.log(), "EVENT_SENT")).toHaveLength(1);
   });
 
-  it("restarts a terminated instance from a step", async () => {
+  it("restarts a terminated or a paused instance from a step", async () => {
     const c = counters();
     const rig = await rigs.open(async (_event, step) => {
       const a = await step.do("a", async () => c.next("a"));
@@ -203,7 +203,11 @@ describe("restart({ from })", () => {
     await instance.terminate();
     await instance.restart({ from: { name: "approval", type: "waitForEvent" } });
     await waitForStatus(instance, "waiting");
+    await instance.pause();
+    await waitForStatus(instance, "paused");
+    await instance.restart({ from: { name: "a" } });
+    await waitForStatus(instance, "waiting");
     await instance.sendEvent({ type: "approve", payload: "yes" });
-    expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: ["a1", "yes"] });
+    expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: ["a2", "yes"] });
   });
 });
