@@ -1,8 +1,8 @@
-// The storage's own ceiling, measured in the same run as the workloads so the ratios compare
-// like with like: durable single-row commits per second and rows per second at 100 rows per
-// transaction, with better-sqlite3 directly on a fresh file with Cairn's pragmas (WAL,
-// synchronous=FULL), or with `pg` directly on the bench's PostgreSQL server; for context, a raw append + fdatasync of a small row to a plain file; and
-// the same for Cairn's own step writes without the engine (lib/step-writes.ts).
+// The storage's own ceiling, measured in the same run so the ratios compare like with like:
+// durable single-row commits/s and rows/s at 100 rows per transaction, with better-sqlite3 on a
+// fresh file with Cairn's pragmas (WAL, synchronous=FULL) or with `pg` on the bench's server;
+// for context a raw append + fdatasync of a small row, and on SQLite Cairn's own step writes
+// without the engine (lib/step-writes.ts).
 
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
 // Opens Cairn the way every workload measures it: on a fresh SQLite file (WAL, synchronous=FULL)
-// in a new temporary folder, or a fresh PostgreSQL schema, through a watched store (see watched-store.ts), with errors that
-// reach no caller collected so that a workload fails loudly instead of hanging. Also the types a
-// workload file exports and a bounded wait.
+// in a new temporary folder or a fresh PostgreSQL schema, through a watched store, with errors
+// that reach no caller collected so that a workload fails loudly instead of hanging. Also the
+// types a workload file exports and a bounded wait.
 
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

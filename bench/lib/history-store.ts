@@ -1,9 +1,8 @@
-// Builds W6's store: many finished instances, shaped as the engine leaves a one-step run
-// (instance row, one journal record, seven log entries). Writing them through the engine would
-// take hours, so the rows are inserted directly before Cairn opens the store: the schema comes
-// from Cairn's own migrations; on SQLite, better-sqlite3 runs recursive-CTE inserts in large
-// transactions with synchronous=OFF (setup, not measured), checkpoints the WAL and syncs the file; on
-// PostgreSQL, `pg` runs generate_series inserts and ANALYZE.
+// Builds W6's store: many finished instances shaped as the engine leaves a one-step run (instance
+// row, one journal record, seven log entries), inserted directly before Cairn opens the store
+// (through the engine it would take hours). Cairn's migrations make the schema; SQLite gets
+// recursive-CTE inserts with synchronous=OFF, then a checkpoint and a sync of the file;
+// PostgreSQL gets generate_series inserts, ANALYZE and CHECKPOINT.
 
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import Database from "better-sqlite3";

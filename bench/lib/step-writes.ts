@@ -1,8 +1,7 @@
-// A second ceiling, between raw SQLite and the engine: the writes one `step.do` makes (its
-// "running" record and its "succeeded" record with their log entries), run by Cairn's own
-// SQLite transitions on Cairn's schema, in the writer's transaction shape (BEGIN IMMEDIATE, a
-// savepoint per operation, COMMIT), on one thread with no engine around it. The gap between
-// this and raw single-row commits is the schema's cost; the gap between this and W1/W3 is the
+// A ceiling between raw SQLite and the engine: the writes one `step.do` makes (its "running" and
+// "succeeded" records with their log entries) by Cairn's own SQLite transitions on Cairn's schema,
+// in the writer's transaction shape (BEGIN IMMEDIATE, a savepoint per operation, COMMIT), on one
+// thread with no engine. Its gap to raw commits is the schema's cost; its gap to W1/W3 is the
 // engine's and the thread hop's.
 
 import { encodeValue } from "../../src/engine/values.js";
