@@ -1,6 +1,6 @@
 // The client process of the scale-out tests: it never runs instances (runInstances: false); it
 // creates them in batches and then sends each one its event, in a shuffled order, a few at a
-// time, while the workers run them. A call that fails because PostgreSQL is away is retried
+// time (at a given pace), while the workers run them. A call that fails because PostgreSQL is away is retried
 // until it goes through (createBatch skips ids already created, so retrying it is safe).
 // Usage: node --import tsx --conditions=source client-process.ts '<ClientConfig as JSON>'
 
@@ -8,7 +8,8 @@ import { Cairn, WorkflowsError } from "cairn";
 import { eventFor, Mixed } from "./mixed-workflow.js";
 import type { FromChild, ToChild } from "./protocol.js";
 
-export type ClientConfig = { url: string; schema: string; count: number; seed: number };
+/** `paceMs`: pause of each of the 4 sending lanes between two events (0: as fast as it goes). */
+export type ClientConfig = { url: string; schema: string; count: number; seed: number; paceMs: number };
 
 const config = JSON.parse(process.argv[2] ?? "") as ClientConfig;
 const tell = (message: FromChild) => process.send?.(message);
@@ -66,6 +67,7 @@ const lane = async () => {
     const instance = await persist(() => cairn.env.MIXED.get(id));
     await persist(() => instance.sendEvent({ type: "go", payload: eventFor(id, n) }));
     sent += 1;
+    if (config.paceMs > 0) await new Promise((resolve) => setTimeout(resolve, config.paceMs));
     if (sent % 100 === 0 || sent === order.length) tell({ type: "sent", count: sent, retried });
   }
 };

@@ -38,6 +38,7 @@ export class ProcessHandle {
     this.exited = new Promise((resolve) => {
       this.child.on("exit", (code, signal) => {
         this.alive = false;
+        this.stderr += `\n[${name} exited with ${signal ?? `code ${code}`}]`;
         for (const wake of [...this.waiters]) wake();
         resolve({ code, signal });
       });

@@ -62,7 +62,7 @@ describe("scale-out on PostgreSQL", () => {
 
     const store = await PostgresStore.open({ connection: db.url, schema, poolSize: 2 });
     cleanups.push(() => store.close());
-    const clientConfig: ClientConfig = { url: db.url, schema, count: INSTANCES, seed: 20_261_122 };
+    const clientConfig: ClientConfig = { url: db.url, schema, count: INSTANCES, seed: 20_261_122, paceMs: 0 };
     const client = new ProcessHandle("client", "client-process.ts", [JSON.stringify(clientConfig)]);
     processes.push(client);
 

@@ -18,6 +18,22 @@ export interface Tx {
 
 const CONFLICT_RETRIES = 5;
 
+/**
+ * Checks a connection out of the pool with `onError` already listening. The callback form of
+ * `pool.connect` hands the connection over synchronously; with the promise form, an error that
+ * arrives in the same network read as the previous holder's last reply (a server shutting down)
+ * would be emitted before the new holder could listen, and crash the process.
+ */
+export function checkout(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) return reject(error ?? new Error("the pool gave no connection"));
+      client.on("error", onError);
+      resolve(client);
+    });
+  });
+}
+
 export class Database {
   readonly pool: pg.Pool;
   readonly channel: string;
@@ -77,10 +93,9 @@ export class Database {
   }
 
   private async once<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
     // A checked-out connection that dies emits "error"; the failing query reports it to us.
     const ignore = () => {};
-    client.on("error", ignore);
+    const client = await checkout(this.pool, ignore);
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");

@@ -6,6 +6,7 @@
 import type pg from "pg";
 import { WorkflowsError } from "../../errors.js";
 import type { Tables } from "./connection.js";
+import { checkout } from "./database.js";
 import { translateError } from "./errors.js";
 
 export type Migration = { version: number; name: string; sql: (t: Tables) => string };
@@ -125,11 +126,10 @@ export async function migrate(
   now: number,
   where: string,
 ): Promise<void> {
-  const client = await pool.connect().catch((error: unknown) => {
+  const ignore = () => {};
+  const client = await checkout(pool, ignore).catch((error: unknown) => {
     throw translateError(error, `connecting to ${where}`);
   });
-  const ignore = () => {};
-  client.on("error", ignore);
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");

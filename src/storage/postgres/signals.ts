@@ -7,6 +7,7 @@
 
 import type pg from "pg";
 import type { StoreSignal } from "../types.js";
+import { checkout } from "./database.js";
 
 /** The channel of one schema: deployments in other schemas of the database hear nothing of it. */
 export function channelOf(schema: string): string {
@@ -71,8 +72,12 @@ export class SignalListener {
 
   private async connect(): Promise<void> {
     let client: pg.PoolClient;
+    let early: Error | undefined;
+    let onError = (error: Error) => {
+      early ??= error;
+    };
     try {
-      client = await this.pool.connect();
+      client = await checkout(this.pool, (error) => onError(error));
     } catch {
       return this.again();
     }
@@ -100,8 +105,9 @@ export class SignalListener {
       if (decoded && decoded.origin !== this.origin) this.deliver(decoded.signal);
     };
     client.on("notification", onNote);
-    client.on("error", onLost);
+    onError = onLost;
     client.once("end", () => onLost());
+    if (early) return onLost(early);
     try {
       await client.query(`LISTEN "${this.channel}"`);
     } catch (error) {
