@@ -419,9 +419,13 @@ export class Engine implements ActivationHost, SchedulerHost {
     activation.start(() => new cls(ctx, this.env).run(event, step));
     this.emitChange(instance.workflow, instance.id);
     // A pause requested between the claim and now reaches the activation here.
-    void this.store.getInstance(instance.workflow, instance.id).then((r) => {
-      if (r?.status === "waitingForPause" && r.epoch === instance.epoch) activation.requestPause();
-    });
+    void this.store.getInstance(instance.workflow, instance.id).then(
+      (r) => {
+        if (r?.status === "waitingForPause" && r.epoch === instance.epoch) activation.requestPause();
+      },
+      // The store is unreachable: the activation's own writes fail and stop it.
+      () => {},
+    );
   }
 
   private track(a: Activation): void {
