@@ -172,8 +172,14 @@ export type TestDatabase = {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   const given = process.env.CAIRN_TEST_DATABASE_URL;
-  const server = given ? null : await startPostgresServer();
-  const url = given ?? server!.url;
+  if (given) return testDatabaseAt(given, null);
+  const server = await startPostgresServer();
+  return testDatabaseAt(server.url, server);
+}
+
+/** The same on a server that is already there; `owned` is stopped and removed by `close`. */
+export function testDatabaseAt(url: string, owned: PostgresServer | null): TestDatabase {
+  const server = owned;
   const admin = new pg.Pool({ connectionString: url, max: 2 });
   admin.on("error", () => {});
   const schemas: string[] = [];
