@@ -9,7 +9,15 @@ import {
   type WorkflowStep,
 } from "../src/index.js";
 import type { ListQuery } from "../src/storage/types.js";
-import { type BenchOptions, freshLocation, openBench, type Workload, within } from "./lib/harness.js";
+import {
+  type Bench,
+  type BenchOptions,
+  freshLocation,
+  openBench,
+  removeLocation,
+  type Workload,
+  within,
+} from "./lib/harness.js";
 import { BUILD_METHOD, buildHistory, HISTORY_WORKFLOW } from "./lib/history-store.js";
 import { nowMs, summarize } from "./lib/stats.js";
 
@@ -43,13 +51,17 @@ export const workload: Workload = {
     const count = options.quick ? Math.min(options.w6Instances, 20_000) : options.w6Instances;
     const location = freshLocation(options, "w6");
     const buildStart = nowMs();
-    await buildHistory(location, count, Date.now());
-    const buildMs = nowMs() - buildStart;
-    const bench = await openBench(
-      options,
-      { HISTORY: { name: HISTORY_WORKFLOW, class: OneStep } },
-      { location },
-    );
+    const workflows = { HISTORY: { name: HISTORY_WORKFLOW, class: OneStep } };
+    let bench: Bench<typeof workflows>;
+    let buildMs: number;
+    try {
+      await buildHistory(location, count, Date.now());
+      buildMs = nowMs() - buildStart;
+      bench = await openBench(options, workflows, { location });
+    } catch (error) {
+      await removeLocation(location).catch(() => {});
+      throw error;
+    }
     try {
       const { cairn, watch } = bench;
       const fileMb = (await bench.storeBytes()) / (1024 * 1024);

@@ -105,7 +105,7 @@ async function storeBytes(location: Location): Promise<number> {
   }
 }
 
-async function removeLocation(location: Location): Promise<void> {
+export async function removeLocation(location: Location): Promise<void> {
   if (location.kind === "sqlite") rmSync(location.dir, { recursive: true, force: true });
   else await dropSchema(location.url, location.schema);
 }
