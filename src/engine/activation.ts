@@ -109,6 +109,11 @@ export class Activation {
     }
   }
 
+  /** A pause was asked for and has not settled yet. */
+  get isPausing(): boolean {
+    return this.mode === "pausing";
+  }
+
   get isStopped(): boolean {
     return this.stopped;
   }

@@ -390,6 +390,8 @@ export class Engine implements ActivationHost, SchedulerHost {
         const activation = new Activation(this, instance, journal, def.stepLimit);
         this.track(activation);
         this.run(activation, def.class);
+        // A pause that arrived while the journal was loading was given to the placeholder.
+        if (placeholder.isPausing) activation.requestPause();
       },
       (error) => {
         this.report(error, `loading the journal of ${instance.workflow}/${instance.id}`);
@@ -418,14 +420,6 @@ export class Engine implements ActivationHost, SchedulerHost {
     const step = createWorkflowStep(activation);
     activation.start(() => new cls(ctx, this.env).run(event, step));
     this.emitChange(instance.workflow, instance.id);
-    // A pause requested between the claim and now reaches the activation here.
-    void this.store.getInstance(instance.workflow, instance.id).then(
-      (r) => {
-        if (r?.status === "waitingForPause" && r.epoch === instance.epoch) activation.requestPause();
-      },
-      // The store is unreachable: the activation's own writes fail and stop it.
-      () => {},
-    );
   }
 
   private track(a: Activation): void {

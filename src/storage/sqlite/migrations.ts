@@ -105,4 +105,39 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: "list index by (workflow, seq); log and inbox without AUTOINCREMENT bookkeeping",
+    sql: `
+      CREATE INDEX instances_by_workflow ON instances (workflow, seq);
+
+      CREATE TABLE log_next (
+        seq INTEGER PRIMARY KEY,
+        instance_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        step_key TEXT,
+        attempt INTEGER,
+        data TEXT
+      );
+      INSERT INTO log_next SELECT seq, instance_seq, at, type, step_key, attempt, data FROM log;
+      DROP TABLE log;
+      ALTER TABLE log_next RENAME TO log;
+      CREATE INDEX log_by_instance ON log (instance_seq, seq);
+
+      CREATE TABLE events_next (
+        seq INTEGER PRIMARY KEY,
+        instance_seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        sent_at INTEGER NOT NULL,
+        consumed_by TEXT,
+        consumed_at INTEGER
+      );
+      INSERT INTO events_next SELECT seq, instance_seq, type, payload, sent_at, consumed_by, consumed_at FROM events;
+      DROP TABLE events;
+      ALTER TABLE events_next RENAME TO events;
+      CREATE INDEX events_pending ON events (instance_seq, type, seq) WHERE consumed_by IS NULL;
+    `,
+  },
 ];

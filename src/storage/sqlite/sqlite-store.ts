@@ -44,6 +44,7 @@ export class SqliteStore implements Store {
   private readonly lock: ProcessLock;
   private readonly scratchDir: string | null;
   private readonly q: Record<string, Database.Statement>;
+  private readonly shapes = new Map<string, Database.Statement>();
 
   private constructor(
     reader: Database.Database,
@@ -115,10 +116,20 @@ export class SqliteStore implements Store {
       args.push(Number(query.cursor));
     }
     const sql = `SELECT * FROM instances WHERE ${where.join(" AND ")} ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT ?`;
-    const rows = this.reader.prepare(sql).all(...args, query.limit + 1) as InstanceRow[];
+    const rows = this.prepared(sql).all(...args, query.limit + 1) as InstanceRow[];
     const more = rows.length > query.limit;
     const items = rows.slice(0, query.limit).map(toInstance);
     return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+  }
+
+  /** Statements whose SQL varies with the query's shape, prepared once per shape. */
+  private prepared(sql: string): Database.Statement {
+    let stmt = this.shapes.get(sql);
+    if (!stmt) {
+      stmt = this.reader.prepare(sql);
+      this.shapes.set(sql, stmt);
+    }
+    return stmt;
   }
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {

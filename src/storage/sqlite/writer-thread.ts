@@ -19,30 +19,40 @@ function start(): void {
   let queue: WriterRequest[] = [];
   let scheduled = false;
 
+  // Transaction control prepared once: db.exec would compile the SQL on every commit.
+  const tx = {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+    savepoint: db.prepare("SAVEPOINT op"),
+    release: db.prepare("RELEASE op"),
+    undo: db.prepare("ROLLBACK TO op"),
+  };
+
   const flush = (): void => {
     scheduled = false;
     const batch = queue;
     queue = [];
     const replies: WriterReply[] = [];
     try {
-      db.exec("BEGIN IMMEDIATE");
+      tx.begin.run();
       for (const req of batch) {
-        db.exec("SAVEPOINT op");
+        tx.savepoint.run();
         try {
           const fn = transitions[req.op];
           if (typeof fn !== "function") throw new Error(`unknown store operation ${req.op}`);
           const result = fn.apply(transitions, req.args);
-          db.exec("RELEASE op");
+          tx.release.run();
           replies.push({ id: req.id, ok: true, result });
         } catch (error) {
-          db.exec("ROLLBACK TO op");
-          db.exec("RELEASE op");
+          tx.undo.run();
+          tx.release.run();
           replies.push({ id: req.id, ok: false, error: describe(error) });
         }
       }
-      db.exec("COMMIT");
+      tx.commit.run();
     } catch (error) {
-      if (db.inTransaction) db.exec("ROLLBACK");
+      if (db.inTransaction) tx.rollback.run();
       const failure = describe(error);
       replies.length = 0;
       for (const req of batch) replies.push({ id: req.id, ok: false, error: failure });
