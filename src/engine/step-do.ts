@@ -267,6 +267,12 @@ async function succeed(
     // A result that cannot be stored fails the step without retries (SPEC A10).
     return finalFailure(a, step, attempts, toErrorRecord(error), error);
   }
+  try {
+    // Stream chunks were charged as they were stored; a plain result is charged here.
+    if (!stream) await a.track(a.chargeState(bytes.byteLength));
+  } catch (error) {
+    return a.fatal(toErrorRecord(error));
+  }
   await a.commit(
     record(step, { status: "succeeded", attempts, value: bytes, endedAt: a.now(), event: null, stream }),
     [

@@ -435,10 +435,8 @@ describe("per-instance state limit (maxInstanceStateBytes)", () => {
     expect(s2.error?.message).toContain("(instance.state_limit_exceeded)");
   });
 
-  // Fails today: the limit is only checked when stream chunks are written, so plain step
-  // results alone can grow an instance past `maxInstanceStateBytes` ("most bytes one instance
-  // may hold in step results and stream chunks"). Reported to the engine's author.
-  it.fails("errors the instance when plain step results alone go over the limit", async () => {
+  // Plain step results count toward `maxInstanceStateBytes` too, not only stream chunks.
+  it("errors the instance when plain step results alone go over the limit", async () => {
     const cairn = await open();
     const plain = await cairn.env.HEAVY.create({ id: "plain", params: { plain: 5000, sizes: [] } });
     const status = await waitForStatus(plain, ["complete", "errored"]);
