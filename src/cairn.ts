@@ -10,7 +10,7 @@ import { openStore, type StorageOption, type StorageSettings } from "./storage/o
 
 export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> = EngineOptionsInput &
   StorageSettings & {
-    /** "sqlite:./data/cairn.db", a file path, ":memory:", or a Store. */
+    /** "sqlite:./data/cairn.db", a file path, ":memory:", "postgres://…", a pg Pool or config, or a Store. */
     storage: StorageOption;
     /** Workflows by binding name, as `[[workflows]]` entries in a wrangler config. */
     workflows: W;
