@@ -376,7 +376,11 @@ export class Engine implements ActivationHost, SchedulerHost {
     const instance = claim.instance;
     const def = this.definitionByName(instance.workflow);
     const previous = this.live.get(instance.seq);
-    if (previous) previous.abandon();
+    // Claimed again (its lease ran out while it still ran here): the old run gives up its slot now.
+    if (previous) {
+      this.untrack(previous);
+      previous.abandon();
+    }
     if (!def) {
       this.report(new Error(`claimed an instance of unknown workflow "${instance.workflow}"`), "scheduler");
       return;
