@@ -54,6 +54,14 @@ export function connect(target: PostgresTarget, options: { schema?: string; pool
   if (isPool(target)) {
     pool = target as unknown as pg.Pool;
     owned = false;
+    const max = (pool as { options?: { max?: number } }).options?.max;
+    // One connection stays in LISTEN; with fewer than two, no query could ever run.
+    if (typeof max === "number" && max < 2) {
+      throw new WorkflowsError(
+        "storage.invalid_url",
+        `the pg Pool needs max >= 2 (3 or more advised), got ${max}`,
+      );
+    }
   } else {
     let config: pg.PoolConfig;
     if (typeof target === "string") {
@@ -70,7 +78,9 @@ export function connect(target: PostgresTarget, options: { schema?: string; pool
     }
     pool = new pg.Pool({
       keepAlive: true,
-      connectionTimeoutMillis: 10_000,
+      // Bounds both a new connection and the wait for a free one; past it the call fails as
+      // unavailable and the instance is replayed, so it is kept well above a busy pool's waits.
+      connectionTimeoutMillis: 30_000,
       idleTimeoutMillis: 30_000,
       ...config,
       max: options.poolSize ?? config.max ?? DEFAULT_POOL_SIZE,
