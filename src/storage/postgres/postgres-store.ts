@@ -34,7 +34,7 @@ import { isConnectionError } from "./errors.js";
 import { FencedWrites } from "./fenced-writes.js";
 import { InstanceQueue } from "./instance-queue.js";
 import { migrate } from "./migrations.js";
-import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
+import { Reads } from "./reads.js";
 import { channelOf, encodeSignal, SignalListener } from "./signals.js";
 import type { PostgresTarget } from "./target.js";
 
@@ -63,7 +63,8 @@ export class PostgresStore implements Store {
   private readonly queue = new InstanceQueue();
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
-  private readonly q: Record<string, string>;
+  private readonly reads: Reads;
+  private readonly q: Record<"renew" | "release", string>;
   private readonly retries = new Set<() => void>();
   private closed = false;
 
@@ -77,19 +78,8 @@ export class PostgresStore implements Store {
     this.fenced = new FencedWrites(db, t, () => signal({ kind: "wake" }));
     this.control = new Control(db, t, signal);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
+    this.reads = new Reads(db, t);
     this.q = {
-      instance: `SELECT * FROM ${t.instances} WHERE workflow = $1 AND id = $2`,
-      counts: `SELECT status, count(*)::int AS n FROM ${t.instances} WHERE workflow = $1 GROUP BY status`,
-      nextWake: `SELECT least(
-          (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL),
-          (SELECT min(lease_expires_at) FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
-            AND (lease_owner IS NULL OR lease_owner <> $1))) AS t`,
-      journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
-      log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
-      list: `SELECT * FROM ${t.instances} WHERE workflow = $1`,
-      chunks: `SELECT bytes FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $2 ORDER BY idx`,
-      stateBytes: `SELECT coalesce((SELECT sum(octet_length(value)) FROM ${t.steps} WHERE instance_seq = $1), 0)
-        + coalesce((SELECT sum(octet_length(bytes)) FROM ${t.chunks} WHERE instance_seq = $1), 0) AS n`,
       // Renews the leases still held as given; reports each instance so that a lost control
       // signal (terminated, taken over, pause requested) still reaches its runner here.
       renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
@@ -138,54 +128,42 @@ export class PostgresStore implements Store {
 
   async getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined> {
     this.assertOpen();
-    const [row] = await this.db.read("reading an instance", this.q.instance!, [workflow, id]);
-    return row ? toInstance(row) : undefined;
+    return this.reads.getInstance(workflow, id);
   }
 
   async listInstances(query: ListQuery): Promise<ListPage> {
     this.assertOpen();
-    const desc = (query.order ?? "desc") === "desc";
-    const values: unknown[] = [query.workflow];
-    let sql = this.q.list!;
-    if (query.status) {
-      values.push(query.status);
-      sql += ` AND status = $${values.length}`;
-    }
-    if (query.cursor) {
-      values.push(Number(query.cursor));
-      sql += ` AND seq ${desc ? "<" : ">"} $${values.length}`;
-    }
-    values.push(query.limit + 1);
-    sql += ` ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT $${values.length}`;
-    const rows = await this.db.read("listing instances", sql, values);
-    const items = rows.slice(0, query.limit).map(toInstance);
-    const more = rows.length > query.limit;
-    return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+    return this.reads.listInstances(query);
   }
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
     this.assertOpen();
-    const out: Partial<Record<StoredStatus, number>> = {};
-    for (const r of await this.db.read("counting instances", this.q.counts!, [workflow])) {
-      out[r.status as StoredStatus] = num(r.n);
-    }
-    return out;
+    return this.reads.countByStatus(workflow);
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {
     this.assertOpen();
-    const [row] = await this.db.read("finding the next wake-up", this.q.nextWake!, [owner]);
-    return numOrNull(row?.t);
+    return this.reads.nextWakeAt(owner);
   }
 
   async loadJournal(seq: number): Promise<StepRecord[]> {
     this.assertOpen();
-    return (await this.db.read("loading a journal", this.q.journal!, [seq])).map(toStep);
+    return this.reads.loadJournal(seq);
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {
     this.assertOpen();
-    return (await this.db.read("reading a log", this.q.log!, [seq])).map(toLog);
+    return this.reads.readLog(seq);
+  }
+
+  async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
+    this.assertOpen();
+    return this.reads.loadStreamChunks(seq, key);
+  }
+
+  async stateBytes(seq: number): Promise<number> {
+    this.assertOpen();
+    return this.reads.stateBytes(seq);
   }
 
   // ---- claims and leases --------------------------------------------------------------------
@@ -198,7 +176,7 @@ export class PostgresStore implements Store {
   async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
     this.assertOpen();
     if (fences.length === 0) return;
-    const rows = await this.db.write("renewing leases", this.q.renew!, [
+    const rows = await this.db.write("renewing leases", this.q.renew, [
       fences.map((f) => f.seq),
       fences.map((f) => f.epoch),
       until,
@@ -227,7 +205,7 @@ export class PostgresStore implements Store {
             this.db.channel,
             encodeSignal(this.origin, { kind: "wake" }),
           ];
-          await this.db.write("releasing a lease", this.q.release!, values);
+          await this.db.write("releasing a lease", this.q.release, values);
           return;
         } catch (error) {
           if (this.closed || !isConnectionError(error)) throw error;
@@ -287,18 +265,6 @@ export class PostgresStore implements Store {
 
   discardStreamChunks(fence: Fence, key: string, now: number): Promise<void> {
     return this.inOrder(fence, () => this.fenced.discardStreamChunks(fence, key, now));
-  }
-
-  async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
-    this.assertOpen();
-    const rows = await this.db.read("loading stream chunks", this.q.chunks!, [seq, key]);
-    return rows.map((r) => r.bytes as Uint8Array);
-  }
-
-  async stateBytes(seq: number): Promise<number> {
-    this.assertOpen();
-    const [row] = await this.db.read("measuring instance state", this.q.stateBytes!, [seq]);
-    return num(row?.n ?? 0);
   }
 
   // ---- operations from any process ---------------------------------------------------------
