@@ -22,6 +22,12 @@ function logArrays(entries: LogInput[]): unknown[] {
   ];
 }
 
+/** SQL types of the values stepValues returns, in its order. */
+const STEP_TYPES = [
+  ...["text", "text", "text", "int", "text", "int", "bytea", "text", "text", "text", "text"],
+  ...["bigint", "bigint", "bigint", "boolean", "int", "boolean"],
+];
+
 const FINISH_LOG: Record<FinishResult["status"], LogType> = {
   complete: "WORKFLOW_SUCCESS",
   errored: "WORKFLOW_FAILURE",
@@ -48,24 +54,24 @@ export class FencedWrites {
       has_rollback = st.has_rollback OR excluded.has_rollback, stream = excluded.stream`;
     const columns = `instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
       event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream`;
-    // The record's columns (see stepValues) as parameters $3..$19, after the fence's two.
-    const typed = `$3::text, $4::text, $5::text, $6::int, $7::text, $8::int, $9::bytea, $10::text,
-      $11::text, $12::text, $13::text, $14::bigint, $15::bigint, $16::bigint, $17::boolean, $18::int,
-      $19::boolean`;
+    // The record's columns (see stepValues) as typed parameters from $first on.
+    const typed = (first: number) => STEP_TYPES.map((type, i) => `$${first + i}::${type}`).join(", ");
+    const afterStep = 3 + STEP_TYPES.length;
     const logFrom = (first: number) =>
       `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::int[], $${first + 3}::text[])
         WITH ORDINALITY AS e(type, step_key, attempt, data, ord)`;
     this.sql = {
       recordStep: `WITH f AS (${fenceShare}),
-        s AS (INSERT INTO ${t.steps} AS st (${columns}) SELECT f.seq, ${typed} FROM f ${upsertSet}),
+        s AS (INSERT INTO ${t.steps} AS st (${columns}) SELECT f.seq, ${typed(3)} FROM f ${upsertSet}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
-          SELECT f.seq, $20, e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(21)} ORDER BY e.ord)
+          SELECT f.seq, $${afterStep}, e.type, e.step_key, e.attempt, e.data
+          FROM f, ${logFrom(afterStep + 1)} ORDER BY e.ord)
         SELECT count(*)::int AS n FROM f`,
       appendLog: `WITH f AS (${fenceShare}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
           SELECT f.seq, $3, e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(4)} ORDER BY e.ord)
         SELECT count(*)::int AS n FROM f`,
-      upsertStep: `INSERT INTO ${t.steps} AS st (${columns}) VALUES ($1, ${typed.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 1}`)}) ${upsertSet}`,
+      upsertStep: `INSERT INTO ${t.steps} AS st (${columns}) VALUES ($1, ${typed(2)}) ${upsertSet}`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
         SELECT $1, $2, e.type, e.step_key, e.attempt, e.data FROM ${logFrom(3)} ORDER BY e.ord`,
       fenceShare,
