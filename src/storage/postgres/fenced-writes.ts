@@ -5,6 +5,7 @@
 // statement each, a single round trip.
 
 import { StaleLeaseError } from "../../errors.js";
+import { receivedEventRecord } from "../records.js";
 import type { EventRecord, Fence, FinishResult, LogInput, LogType, StepRecord } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Tx } from "./database.js";
@@ -143,19 +144,7 @@ export class FencedWrites {
         sentAt: num(row.sent_at),
       };
       await tx.query(this.sql.consume!, [event.seq, step.key, now]);
-      const record: StepRecord = {
-        key: step.key,
-        kind: "waitForEvent",
-        name: step.name,
-        count: step.count,
-        startedAt: step.startedAt,
-        config: null,
-        status: "succeeded",
-        attempts: 1,
-        value: event.payload,
-        endedAt: now,
-        event: { type: event.type, sentAt: event.sentAt },
-      };
+      const record = receivedEventRecord(step, event, now);
       await tx.query(this.sql.upsertStep!, [fence.seq, ...stepValues(record)]);
       await this.log(
         tx,

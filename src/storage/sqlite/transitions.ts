@@ -4,6 +4,7 @@
 
 import type Database from "better-sqlite3";
 import { StaleLeaseError } from "../../errors.js";
+import { receivedEventRecord } from "../records.js";
 import type {
   Claim,
   ClaimRequest,
@@ -264,19 +265,7 @@ export class SqliteTransitions {
       payload: row.payload as Uint8Array,
       sentAt: row.sent_at as number,
     };
-    const record: StepRecord = {
-      key: step.key,
-      kind: "waitForEvent",
-      name: step.name,
-      count: step.count,
-      startedAt: step.startedAt,
-      config: null,
-      status: "succeeded",
-      attempts: 1,
-      value: event.payload,
-      endedAt: now,
-      event: { type: event.type, sentAt: event.sentAt },
-    };
+    const record = receivedEventRecord(step, event, now);
     this.stmt.upsertStep!.run(fromStep(fence.seq, record));
     this.writeLog(fence.seq, [{ type: "WAIT_COMPLETE", stepKey: step.key, data: { type: step.type } }], now);
     return event;
