@@ -10,4 +10,5 @@ export type {
   WorkflowStepContext,
   WorkflowStepEvent,
 } from "./api/types.js";
+export { WorkerEntrypoint } from "./api/worker-entrypoint.js";
 export { WorkflowEntrypoint } from "./api/workflow-entrypoint.js";

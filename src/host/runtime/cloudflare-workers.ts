@@ -1,9 +1,7 @@
 // What a hosted Worker gets for `import … from "cloudflare:workers"`: Cairn's workflow classes
-// (from cairn/workers) plus the Worker-side names a starter uses: WorkerEntrypoint, the `env`
+// and WorkerEntrypoint (from cairn/workers) plus the Worker-side names a starter uses: the `env`
 // and `waitUntil` module exports, and DurableObject/RpcTarget base classes so that a module
 // defining them still loads (Durable Object bindings themselves stop start-up).
-
-import type { ExecutionContext } from "../../api/types.js";
 
 export * from "../../workers.js";
 
@@ -29,17 +27,6 @@ export function __cairnInstall(host: {
 }): void {
   env = host.env;
   pending = host.waitUntil;
-}
-
-/** Base class of a class-based Worker (`export default class extends WorkerEntrypoint`). */
-export abstract class WorkerEntrypoint<Env = unknown, Props = unknown> {
-  protected ctx: ExecutionContext & { props: Props };
-  protected env: Env;
-
-  constructor(ctx: ExecutionContext, env: Env) {
-    this.ctx = ctx as ExecutionContext & { props: Props };
-    this.env = env;
-  }
 }
 
 /** Present so that a module exporting a Durable Object class loads; Cairn provides no namespace for it. */
