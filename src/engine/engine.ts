@@ -174,7 +174,11 @@ export class Engine implements ActivationHost, SchedulerHost {
       seen.add(item.id);
       items.push(item);
     }
-    const results = await this.store.createInstances(items, this.clock.now());
+    const creating = this.store.createInstances(items, this.clock.now());
+    // A claim issued in the same tick shares the create's group commit (SQLite runs it after
+    // the create in one transaction); the kick below covers stores that run them apart.
+    this.scheduler.passNow();
+    const results = await creating;
     if (mode === "single" && !results[0]?.created) {
       throw new WorkflowsError(
         "instance.already_exists",
@@ -272,7 +276,10 @@ export class Engine implements ActivationHost, SchedulerHost {
     }
     const type = validateEventType(event.type);
     const payload = encodeValue(event.payload, `the payload of event "${type}"`, "event.payload_too_large");
-    const result = await this.store.sendEvent(workflow, id, { type, payload }, this.clock.now());
+    const sending = this.store.sendEvent(workflow, id, { type, payload }, this.clock.now());
+    // As in create: a hibernated waiter can be claimed in the commit that buffers its event.
+    if (!this.liveById.has(key(workflow, id))) this.scheduler.passNow();
+    const result = await sending;
     if (result.outcome === "not_found") throw notFound(workflow, id);
     if (result.outcome === "finished") {
       throw new WorkflowsError(

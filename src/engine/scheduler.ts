@@ -44,6 +44,12 @@ export class Scheduler {
     });
   }
 
+  /** Starts a pass in this tick, so that its claim can share a commit with a write just issued. */
+  passNow(): void {
+    if (this.stopped) return;
+    void this.pass();
+  }
+
   stop(): void {
     this.stopped = true;
     this.timer?.();
