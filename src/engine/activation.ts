@@ -54,7 +54,10 @@ export class Activation {
   private stopped = false;
   private drained: (() => void) | null = null;
   private startOrder = 0;
-  private stateBytes: number | null = null;
+  /** Bytes the instance held when this activation started, loaded on first need. */
+  private storedBytes: Promise<number> | null = null;
+  /** Bytes this activation has stored since. */
+  private chargedBytes = 0;
   private chainStarted = false;
   /** Replay-only mode: the run reached a step that has not finished, or settled. */
   private replaySettled = false;
@@ -98,12 +101,15 @@ export class Activation {
 
   /** Counts bytes about to be stored against the per-instance state limit. */
   async chargeState(bytes: number): Promise<void> {
-    this.stateBytes ??= await this.host.store.stateBytes(this.fence.seq);
-    this.stateBytes += bytes;
+    // Parallel steps share one load of what is already stored, then add to the same count.
+    this.storedBytes ??= this.host.store.stateBytes(this.fence.seq);
+    const stored = await this.storedBytes;
+    this.chargedBytes += bytes;
+    const total = stored + this.chargedBytes;
     const limit = this.host.maxInstanceStateBytes;
-    if (this.stateBytes > limit) {
+    if (total > limit) {
       throw new StreamResultError(
-        `The instance has exceeded the ${limit} bytes storage limit (it would hold ${this.stateBytes} bytes)`,
+        `The instance has exceeded the ${limit} bytes storage limit (it would hold ${total} bytes)`,
         "instance.state_limit_exceeded",
       );
     }

@@ -27,7 +27,12 @@ import { type Clock, SystemClock } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { Scheduler, type SchedulerHost } from "./scheduler.js";
 import { CronSchedules, scheduleFromId } from "./schedules.js";
-import { type EngineSettings, resolveSettings, type WorkflowDefinitionInput } from "./settings.js";
+import {
+  type EngineSettings,
+  resolveSettings,
+  type WorkflowDefinition,
+  type WorkflowDefinitionInput,
+} from "./settings.js";
 import { describeValue, validateAddressableId, validateEventType, validateInstanceId } from "./validate.js";
 import { decodeValue, encodeValue } from "./values.js";
 import { createWorkflowStep } from "./workflow-step.js";
@@ -54,6 +59,8 @@ export class Engine implements ActivationHost, SchedulerHost {
   readonly maxInstanceStateBytes: number;
   readonly changes = new EventEmitter();
   private readonly settings: EngineSettings;
+  /** Workflow definitions by workflow name (settings key them by binding). */
+  private readonly byName: Map<string, WorkflowDefinition>;
   private readonly scheduler: Scheduler;
   private readonly schedules: CronSchedules;
   private readonly live = new Map<number, Activation>();
@@ -71,6 +78,7 @@ export class Engine implements ActivationHost, SchedulerHost {
     this.store = store;
     this.clock = options.clock ?? new SystemClock();
     this.settings = options.settings;
+    this.byName = new Map([...options.settings.workflows.values()].map((def) => [def.name, def]));
     this.owner = options.settings.owner ?? `cairn-${process.pid}-${randomUUID().slice(0, 8)}`;
     // A single-process store cannot have a competing holder, so its leases never need to expire.
     this.leaseMs = store.capabilities.singleProcess ? Number.MAX_SAFE_INTEGER / 4 : options.settings.leaseMs;
@@ -133,10 +141,6 @@ export class Engine implements ActivationHost, SchedulerHost {
     else if (record.status === "running") active.cancelPause();
   }
 
-  definition(binding: string) {
-    return this.settings.workflows.get(binding);
-  }
-
   /**
    * Swaps workflow classes by binding (a dev reload). Instances that wake later run the new class;
    * live ones stop at their next step, let in-flight attempts finish, and are replayed on it.
@@ -149,9 +153,8 @@ export class Engine implements ActivationHost, SchedulerHost {
     for (const activation of [...this.live.values()]) void activation.drain();
   }
 
-  private definitionByName(workflow: string) {
-    for (const def of this.settings.workflows.values()) if (def.name === workflow) return def;
-    return undefined;
+  private definitionByName(workflow: string): WorkflowDefinition | undefined {
+    return this.byName.get(workflow);
   }
 
   // ---- binding operations -------------------------------------------------------------------
@@ -246,7 +249,6 @@ export class Engine implements ActivationHost, SchedulerHost {
     return this.store.readLog(record.seq);
   }
 
-  /** The instance's journal: one record per step key. */
   /**
    * The instance's journal: one record per step key, in start order. Results of steps with
    * `sensitive: "output"` read "[REDACTED]" unless `{ redact: false }` (SPEC §10.2).
