@@ -223,7 +223,7 @@ export type StoreCapabilities = {
 export interface Store {
   readonly capabilities: StoreCapabilities;
 
-  /** Creates instances. `skip` leaves existing ids out; `fail` reports them as not created. */
+  /** Creates instances; an id that already exists in the workflow is reported as not created. */
   createInstances(items: NewInstance[], now: number): Promise<CreateResult[]>;
   getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined>;
   listInstances(query: ListQuery): Promise<ListPage>;

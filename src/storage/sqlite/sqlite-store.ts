@@ -85,7 +85,7 @@ export class SqliteStore implements Store {
     const synchronous = options.synchronous ?? (memory ? "OFF" : "FULL");
     const lock = ProcessLock.acquire(path);
     try {
-      const writer = await SqliteWriter.start(path, synchronous, options.now ?? Date.now(), true);
+      const writer = await SqliteWriter.start(path, synchronous, options.now ?? Date.now());
       const reader = openConnection(path, synchronous);
       return new SqliteStore(reader, writer, lock, scratchDir);
     } catch (error) {

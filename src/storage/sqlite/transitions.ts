@@ -18,6 +18,7 @@ import type {
   StepRecord,
   StoredStatus,
 } from "../types.js";
+import { FINISHED_STATUSES } from "../types.js";
 import { encodeWaitTypes, fromStep, type InstanceRow, toInstance } from "./rows.js";
 
 type Db = Database.Database;
@@ -70,7 +71,8 @@ export class SqliteTransitions {
       ),
       renew: s("UPDATE instances SET lease_expires_at = ? WHERE seq = ? AND epoch = ? AND lease_owner = ?"),
       release: s(
-        "UPDATE instances SET lease_owner = NULL, lease_expires_at = ?, updated_at = ? WHERE seq = ? AND epoch = ?",
+        `UPDATE instances SET lease_owner = NULL, lease_expires_at = ?, updated_at = ?
+         WHERE seq = ? AND epoch = ? AND status IN ('running', 'waitingForPause')`,
       ),
       pendingEvent: s(
         "SELECT seq, type, payload, sent_at FROM events WHERE instance_seq = ? AND type = ? AND consumed_by IS NULL ORDER BY seq LIMIT 1",
@@ -108,10 +110,9 @@ export class SqliteTransitions {
            epoch = epoch + 1, wake_at = NULL, wait_types = NULL, paused_at = NULL, updated_at = ? WHERE seq = ?`,
       ),
       stepsFrom: s(
-        "SELECT key, kind, name, count, start_order FROM steps WHERE instance_seq = ? ORDER BY start_order",
+        "SELECT key, kind, name, count, start_order FROM steps WHERE instance_seq = ? ORDER BY start_order, key",
       ),
       deleteStep: s("DELETE FROM steps WHERE instance_seq = ? AND key = ?"),
-      deleteChunksOf: s("DELETE FROM stream_chunks WHERE instance_seq = ? AND step_key = ?"),
       unconsume: s(
         "UPDATE events SET consumed_by = NULL, consumed_at = NULL WHERE instance_seq = ? AND consumed_by = ?",
       ),
@@ -335,7 +336,7 @@ export class SqliteTransitions {
     const row = this.find(workflow, id);
     if (!row) return { outcome: "not_found" };
     const status = row.status as StoredStatus;
-    if (status === "complete" || status === "errored" || status === "terminated") {
+    if (FINISHED_STATUSES.includes(status)) {
       return { outcome: "finished", status };
     }
     const seq = row.seq as number;
@@ -391,7 +392,7 @@ export class SqliteTransitions {
     const row = this.find(workflow, id);
     if (!row) return { outcome: "not_found" };
     const status = row.status as StoredStatus;
-    if (status === "complete" || status === "errored" || status === "terminated") {
+    if (FINISHED_STATUSES.includes(status)) {
       return { outcome: "finished", status };
     }
     if (options?.rollback) {
@@ -433,7 +434,7 @@ export class SqliteTransitions {
     if (at < 0) return { outcome: "step_not_found", status: row.status as StoredStatus };
     for (const r of steps.slice(at)) {
       this.stmt.deleteStep!.run(seq, r.key);
-      this.stmt.deleteChunksOf!.run(seq, r.key);
+      this.stmt.discardChunks!.run(seq, r.key);
       this.stmt.unconsume!.run(seq, r.key);
     }
     this.stmt.restartKeep!.run(now, seq);

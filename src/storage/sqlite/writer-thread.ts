@@ -7,14 +7,15 @@ import { migrate, openConnection, type SqliteSynchronous } from "./connection.js
 import { SqliteTransitions } from "./transitions.js";
 import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
-const data = workerData as { path: string; synchronous: SqliteSynchronous; now: number; exclusive: boolean };
+const data = workerData as { path: string; synchronous: SqliteSynchronous; now: number };
 const port = parentPort!;
 
 function start(): void {
   const db = openConnection(data.path, data.synchronous);
   migrate(db, data.now);
   const transitions = new SqliteTransitions(db) as unknown as Record<string, (...args: unknown[]) => unknown>;
-  if (data.exclusive) (transitions as unknown as SqliteTransitions).releaseAllLeases();
+  // The process lock makes this store single-process: every lease in the file is a dead process's.
+  (transitions as unknown as SqliteTransitions).releaseAllLeases();
 
   let queue: WriterRequest[] = [];
   let scheduled = false;

@@ -41,6 +41,7 @@ export class SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
+  private exited = false;
 
   private constructor(worker: Worker) {
     this.worker = worker;
@@ -55,13 +56,15 @@ export class SqliteWriter {
       }
     });
     worker.on("error", (error) => this.failAll(error));
-    worker.on("exit", () =>
-      this.failAll(new WorkflowsError("engine.closed", "the SQLite writer thread exited")),
-    );
+    worker.on("exit", () => {
+      // A dead thread answers nothing more: later calls must fail at once, not wait forever.
+      this.exited = true;
+      this.failAll(new WorkflowsError("engine.closed", "the SQLite writer thread exited"));
+    });
   }
 
-  static async start(path: string, synchronous: SqliteSynchronous, now: number, exclusive: boolean) {
-    const worker = spawnWriter({ path, synchronous, now, exclusive });
+  static async start(path: string, synchronous: SqliteSynchronous, now: number) {
+    const worker = spawnWriter({ path, synchronous, now });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (msg: unknown) => {
         if (msg === "ready") {
@@ -84,7 +87,9 @@ export class SqliteWriter {
     op: K,
     args: Parameters<SqliteTransitions[K]>,
   ): Promise<ReturnType<SqliteTransitions[K]>> {
-    if (this.closed) return Promise.reject(new WorkflowsError("engine.closed", "the SQLite store is closed"));
+    if (this.closed || this.exited) {
+      return Promise.reject(new WorkflowsError("engine.closed", "the SQLite store is closed"));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -101,6 +106,7 @@ export class SqliteWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.exited) return;
     await new Promise<void>((resolve) => {
       this.worker.on("message", (msg) => {
         if (msg === "closed") resolve();
