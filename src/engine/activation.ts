@@ -115,11 +115,6 @@ export class Activation {
     }
   }
 
-  /** A pause was asked for and has not settled yet. */
-  get isPausing(): boolean {
-    return this.mode === "pausing";
-  }
-
   get isStopped(): boolean {
     return this.stopped;
   }
@@ -266,6 +261,24 @@ export class Activation {
     void this.stop("abandoned");
   }
 
+  /** Gives up an instance this activation cannot run: its lease is released so it is retried. */
+  release(): void {
+    void this.stop("failed");
+  }
+
+  /**
+   * Replaces this (placeholder) activation by `next`, which takes over a pause or drain asked of
+   * it meanwhile; this one stops without writing or telling the engine.
+   */
+  handOver(next: Activation): void {
+    this.stopped = true;
+    if (this.mode === "pausing") next.requestPause();
+    if (this.mode === "draining" && this.drained) {
+      const resolve = this.drained;
+      void next.drain().then(resolve);
+    }
+  }
+
   /**
    * Stops the activation at once (no step resumes after this), then performs its last write,
    * then tells the engine, so that whoever waits on the instance sees the written state.
@@ -313,7 +326,7 @@ export class Activation {
       // Terminated with rollback: once replay has gone as far as it can, run the chain.
       if (this.chainStarted || !this.replaySettled) return;
       this.chainStarted = true;
-      await runRollbacks(this, undefined);
+      await this.rollBack(undefined);
       return this.stop("finished", () => store.finish(this.fence, { status: "terminated" }, this.now()));
     }
     if (this.mode === "draining") {
@@ -348,6 +361,15 @@ export class Activation {
     );
   }
 
+  /** Runs the rollback chain; a store failure in it is reported, and the instance still settles. */
+  private async rollBack(cause: ErrorRecord | undefined): Promise<void> {
+    try {
+      await runRollbacks(this, cause);
+    } catch (error) {
+      this.host.report(error, `rollbacks of ${this.instance.workflow}/${this.instance.id}`);
+    }
+  }
+
   private settleReplay(): void {
     this.replaySettled = true;
     this.scheduleCheck();
@@ -361,7 +383,7 @@ export class Activation {
     const missing = [...this.journal.values()].some((r) => r.kind === "do" && r.hasRollback);
     if (this.rollbacks.size > 0 || missing) {
       this.chainStarted = true;
-      await runRollbacks(this, error);
+      await this.rollBack(error);
     }
     return this.fail(error);
   }

@@ -27,12 +27,7 @@ import { type Clock, SystemClock } from "./clock.js";
 import { parseDuration } from "./duration.js";
 import { Scheduler, type SchedulerHost } from "./scheduler.js";
 import { CronSchedules, scheduleFromId } from "./schedules.js";
-import {
-  type EngineSettings,
-  resolveSettings,
-  type WorkflowDefinition,
-  type WorkflowDefinitionInput,
-} from "./settings.js";
+import { type EngineSettings, resolveSettings, type WorkflowDefinition } from "./settings.js";
 import { describeValue, validateAddressableId, validateEventType, validateInstanceId } from "./validate.js";
 import { decodeValue, encodeValue } from "./values.js";
 import { createWorkflowStep } from "./workflow-step.js";
@@ -134,7 +129,13 @@ export class Engine implements ActivationHost, SchedulerHost {
   /** Brings a live activation in line with its stored state after a control operation elsewhere. */
   private async reconcile(active: Activation): Promise<void> {
     const { workflow, id } = active.instance;
-    const record = await this.store.getInstance(workflow, id).catch(() => undefined);
+    let record: InstanceRecord | undefined;
+    try {
+      record = await this.store.getInstance(workflow, id);
+    } catch (error) {
+      // A failed read says nothing about the instance; its own writes will tell if it was lost.
+      return this.report(error, `reading ${workflow}/${id} after a signal`);
+    }
     if (active.isStopped) return;
     if (!record || record.epoch !== active.fence.epoch) return active.abandon();
     if (record.status === "waitingForPause") active.requestPause();
@@ -264,7 +265,13 @@ export class Engine implements ActivationHost, SchedulerHost {
   async readStreamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
     const record = await this.get(workflow, id);
     const step = (await this.store.loadJournal(record.seq)).find((r) => r.key === stepKey);
-    if (step && isSensitive(step)) return new TextEncoder().encode(REDACTED);
+    if (step?.status !== "succeeded" || !step.stream) {
+      throw new WorkflowsError(
+        "instance.not_found",
+        `instance "${id}" has no finished stream step with key "${stepKey}"`,
+      );
+    }
+    if (isSensitive(step)) return new TextEncoder().encode(REDACTED);
     return Buffer.concat(await this.store.loadStreamChunks(record.seq, stepKey));
   }
 
@@ -392,8 +399,12 @@ export class Engine implements ActivationHost, SchedulerHost {
     }
     if (!def) {
       this.report(new Error(`claimed an instance of unknown workflow "${instance.workflow}"`), "scheduler");
+      void this.store
+        .releaseLease({ seq: instance.seq, epoch: instance.epoch }, this.clock.now())
+        .catch(() => {});
       return;
     }
+    // The placeholder holds the slot (and takes control signals) while the journal loads.
     const placeholder = new Activation(this, instance, [], def.stepLimit);
     this.track(placeholder);
     void this.store.loadJournal(instance.seq).then(
@@ -402,13 +413,12 @@ export class Engine implements ActivationHost, SchedulerHost {
         this.untrack(placeholder);
         const activation = new Activation(this, instance, journal, def.stepLimit);
         this.track(activation);
+        placeholder.handOver(activation);
         this.run(activation, def.class);
-        // A pause that arrived while the journal was loading was given to the placeholder.
-        if (placeholder.isPausing) activation.requestPause();
       },
       (error) => {
         this.report(error, `loading the journal of ${instance.workflow}/${instance.id}`);
-        placeholder.abandon();
+        placeholder.release();
       },
     );
   }
@@ -446,7 +456,8 @@ export class Engine implements ActivationHost, SchedulerHost {
     const { seq, workflow, id } = a.instance;
     if (this.live.get(seq) !== a) return false;
     this.live.delete(seq);
-    this.liveById.delete(key(workflow, id));
+    // The id may belong to a newer instance already (deleted and created again).
+    if (this.liveById.get(key(workflow, id)) === a) this.liveById.delete(key(workflow, id));
     this.runningByWorkflow.set(workflow, (this.runningByWorkflow.get(workflow) ?? 1) - 1);
     return true;
   }
@@ -576,5 +587,3 @@ function validateBatch(batch: unknown): void {
     );
   }
 }
-
-export type { WorkflowDefinitionInput as WorkflowDefinition };

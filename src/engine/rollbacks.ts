@@ -80,10 +80,11 @@ export class RollbackRegistry {
 }
 
 /**
- * Runs the chain. `cause` is the instance's failure (undefined on terminate). Resolves true when
- * every handler succeeded, false when one failed or a registered step could not be reached.
+ * Runs the chain. `cause` is the instance's failure (undefined on terminate). It ends with
+ * ROLLBACK_COMPLETE, or with ROLLBACK_FAILED when a handler failed or a registered step could not
+ * be reached.
  */
-export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined): Promise<boolean> {
+export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined): Promise<void> {
   const log = (entries: LogInput[]) => a.track(a.host.store.appendLog(a.fence, entries, a.now()));
   // A chain resumed by a replay (after a hibernated retry or a restart) has started already.
   const resumed = [...a.journal.values()].some((r) => r.kind === "rollback");
@@ -102,7 +103,7 @@ export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined
       })),
       { type: "ROLLBACK_FAILED" },
     ]);
-    return false;
+    return;
   }
   const causeError = cause ? fromErrorRecord(cause) : undefined;
   for (const entry of a.rollbacks.inReverseStartOrder()) {
@@ -111,7 +112,7 @@ export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined
     if (cached?.status === "succeeded") continue;
     if (cached?.status === "failed") {
       await log([{ type: "ROLLBACK_FAILED", stepKey: key }]);
-      return false;
+      return;
     }
     const step: RetriableStep = {
       key,
@@ -137,9 +138,8 @@ export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined
       await runRetriable(a, step, () => entry.options.rollback!({ ...input, output: output() }), cached);
     } catch {
       await log([{ type: "ROLLBACK_FAILED", stepKey: key }]);
-      return false;
+      return;
     }
   }
   await log([{ type: "ROLLBACK_COMPLETE" }]);
-  return true;
 }

@@ -101,7 +101,8 @@ export class CronSchedules {
       } catch (error) {
         this.host.report(error, `schedule "${expression}" of workflow "${def.name}"`);
       }
-      this.arm(def, expression, cron);
+      // From the fired time: a time that passed while the firing was written still fires.
+      this.arm(def, expression, cron, next);
     });
     this.timers.add(cancel);
   }

@@ -150,13 +150,16 @@ export async function runRetriable(
     // The process died during attempt `attempts`: it counts as a failed attempt (SPEC A12).
     wakeAt = await afterFailure(a, step, attempts, new WorkflowInternalError());
   }
+  if (step.streams && (cached?.status === "running" || cached?.status === "retrying")) {
+    // An attempt of an earlier process may have left part of a stream; in this process a failed
+    // or timed-out attempt discards its own chunks before the retry.
+    await a.track(a.host.store.discardStreamChunks(a.fence, step.key, a.now()));
+  }
   for (;;) {
     if (wakeAt !== null && wakeAt > a.now()) {
       await a.waitFor(wakeAt, null);
       await a.gate();
     }
-    if (step.streams && attempts > 0)
-      await a.track(a.host.store.discardStreamChunks(a.fence, step.key, a.now()));
     attempts += 1;
     const ctx: WorkflowStepContext = {
       step: { name: step.name, count: step.count },

@@ -62,6 +62,7 @@ export async function persistStream(
     );
   }
   const reader = stream.getReader();
+  let read = false;
   let group: Uint8Array[] = [];
   let groupBytes = 0;
   const flush = async () => {
@@ -90,7 +91,10 @@ export async function persistStream(
       if (groupBytes >= WRITE_GROUP_BYTES) await flush();
     }
     await flush();
+    read = true;
   } finally {
+    // Stopped early (timeout, bad chunk, limit): tell the producer, so it can free what it holds.
+    if (!read) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
 }
