@@ -1,7 +1,7 @@
 // The Workflow binding (`env.MY_WORKFLOW`) and the WorkflowInstance handle, exactly Cloudflare's
 // shape. Thin by design: each method validates its arguments' shape and calls the engine.
 
-import { type Engine, MAX_BATCH } from "../engine/engine.js";
+import { type Engine, MAX_BATCH, notFound } from "../engine/engine.js";
 import { describeValue } from "../engine/validate.js";
 import { WorkflowsError } from "../errors.js";
 import type {
@@ -51,12 +51,7 @@ export class WorkflowInstanceHandle implements WorkflowInstance {
 
   async delete(): Promise<void> {
     const [result] = await this.#engine.delete(this.#workflow, [this.id]);
-    if (result?.outcome !== "deleted") {
-      throw new WorkflowsError(
-        "instance.not_found",
-        `no instance "${this.id}" in workflow "${this.#workflow}"`,
-      );
-    }
+    if (result?.outcome !== "deleted") throw notFound(this.#workflow, this.id);
   }
 
   sendEvent(options: { type: string; payload: unknown }): Promise<void> {
@@ -107,8 +102,8 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
     for (const r of results) {
       if (r.outcome === "deleted") out.deleted.push({ id: r.id });
       else {
-        const message = `no instance "${r.id}" in workflow "${this.#workflow}"`;
-        out.errors.push({ id: r.id, code: "instance.not_found", message });
+        const { code, message } = notFound(this.#workflow, r.id);
+        out.errors.push({ id: r.id, code, message });
       }
     }
     return out;

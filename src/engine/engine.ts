@@ -552,7 +552,8 @@ function key(workflow: string, id: string): string {
   return `${workflow}\u0000${id}`;
 }
 
-function notFound(workflow: string, id: string): WorkflowsError {
+/** The error for an id that names no instance of `workflow`. */
+export function notFound(workflow: string, id: string): WorkflowsError {
   return new WorkflowsError("instance.not_found", `no instance "${id}" in workflow "${workflow}"`);
 }
 
