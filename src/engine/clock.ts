@@ -1,6 +1,8 @@
 // Time, injected: the engine reads `now` and arms timers only through a Clock, so tests can
 // replace real time with a FakeClock and move it forward deterministically.
 
+import { TimerQueue } from "./timer-queue.js";
+
 /** Cancels a timer; calling it twice is harmless. */
 export type CancelTimer = () => void;
 
@@ -11,28 +13,16 @@ export interface Clock {
   setTimer(at: number, callback: () => void): CancelTimer;
 }
 
-/** setTimeout cannot wait longer than 2^31-1 ms; longer timers re-arm in steps. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-
 /** Real time. Timers do not keep the process alive (the engine keeps it alive while it runs). */
 export class SystemClock implements Clock {
+  private readonly timers = new TimerQueue();
+
   now(): number {
     return Date.now();
   }
 
   setTimer(at: number, callback: () => void): CancelTimer {
-    let handle: NodeJS.Timeout | undefined;
-    const arm = () => {
-      const delay = at - Date.now();
-      if (delay > MAX_TIMEOUT_MS) {
-        handle = setTimeout(arm, MAX_TIMEOUT_MS);
-      } else {
-        handle = setTimeout(callback, Math.max(0, delay));
-      }
-      handle.unref();
-    };
-    arm();
-    return () => clearTimeout(handle);
+    return this.timers.add(at, callback);
   }
 }
 
