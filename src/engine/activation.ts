@@ -202,7 +202,10 @@ export class Activation {
       throw error;
     } finally {
       this.inflight -= 1;
-      this.scheduleCheck();
+      // Nothing to decide while running with no wait: a later wait, pause or drain schedules its own check.
+      if (this.inflight === 0 && (this.mode !== "running" || this.waits.size > 0 || this.replayOnly)) {
+        this.scheduleCheck();
+      }
     }
   }
 

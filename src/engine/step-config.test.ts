@@ -152,8 +152,11 @@ describe("planStep: merge and resolved config", () => {
     });
     expect(config.retries).toEqual({ limit: 2, delay: 1000 });
 
+    // Without a config the plan is shared, so it is frozen: nobody can change it for the others.
     const defaults = planStep("s", undefined);
-    defaults.resolved.retries.limit = 0;
+    expect(() => {
+      defaults.resolved.retries.limit = 0;
+    }).toThrow(TypeError);
     expect(planStep("s", undefined).resolved.retries.limit).toBe(5);
     expect(DEFAULT_RETRIES.limit).toBe(5);
   });

@@ -130,13 +130,32 @@ function resolve(retries: Retries, timeout: WorkflowTimeoutDuration, sensitive: 
 }
 
 /**
- * Validates a `step.do` config and merges it over the defaults. `resolved` is a fresh object each
- * call (safe to hand out as `ctx.config`), keeping the user's delay/timeout form and omitting
- * `retries.delay` when it is a function.
+ * Validates a `step.do` config and merges it over the defaults, keeping the user's delay/timeout
+ * form in `resolved` and omitting `retries.delay` when it is a function. `resolved` may be shared
+ * (the plan without a config is built once, frozen): hand out copies, never `resolved` itself.
  * @throws WorkflowsError `step.invalid_config` naming the step, the key and the value.
  * @example planStep("charge", { retries: { limit: 2, delay: "1 second" } }).delayMs // 1000
  */
 export function planStep(stepName: string, config: unknown): StepPlan {
+  if (config === undefined) {
+    // The common case: no config. The plan is shared; `resolved` is never mutated by the engine.
+    defaultPlan ??= deepFreeze(buildPlan(stepName, undefined));
+    return defaultPlan;
+  }
+  return buildPlan(stepName, config);
+}
+
+let defaultPlan: StepPlan | undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function buildPlan(stepName: string, config: unknown): StepPlan {
   const input = config === undefined ? {} : checkObject(stepName, "config", config, CONFIG_KEYS);
   const retries = checkRetries(stepName, input.retries);
   const { timeout, timeoutMs } = checkTimeout(stepName, input.timeout);

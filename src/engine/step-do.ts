@@ -161,11 +161,7 @@ export async function runRetriable(
       await a.gate();
     }
     attempts += 1;
-    const ctx: WorkflowStepContext = {
-      step: { name: step.name, count: step.count },
-      attempt: attempts,
-      config: structuredClone(step.plan.resolved),
-    };
+    const ctx = attemptContext(step, attempts);
     a.rollbacks.attempted(step.key, ctx);
     const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
     a.write(record(step, { status: "running", attempts }), [
@@ -177,6 +173,26 @@ export async function runRetriable(
     if (outcome.error instanceof StreamResultError) return a.fatal(toErrorRecord(outcome.error));
     wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
   }
+}
+
+/**
+ * The context an attempt's callback receives. `config` is the attempt's own copy of the resolved
+ * config, made the first time it is read: most callbacks never look at it.
+ */
+function attemptContext(step: RetriableStep, attempt: number): WorkflowStepContext {
+  const resolved = step.plan.resolved;
+  let config: WorkflowStepContext["config"] | undefined;
+  return {
+    step: { name: step.name, count: step.count },
+    attempt,
+    get config() {
+      config ??= structuredClone(resolved);
+      return config;
+    },
+    set config(value) {
+      config = value;
+    },
+  };
 }
 
 function record(step: RetriableStep, fields: Record<string, unknown>): StepRecord {

@@ -202,6 +202,43 @@ describe("changes to ctx.config", () => {
   });
 });
 
+describe("ctx.config of a step without a config", () => {
+  const rigs = stepsRigs();
+
+  it("is each attempt's own copy of the defaults: a change reaches no other attempt or step", async () => {
+    const clock = new FakeClock();
+    const seen: unknown[] = [];
+    const rig = await rigs.open(
+      async (_event, step) => {
+        await step.do("first", async (ctx) => {
+          seen.push(structuredClone(ctx.config));
+          ctx.config.retries.limit = 0;
+          ctx.config.timeout = "1 second";
+          if (ctx.attempt === 1) throw new Error("once");
+          return "ok";
+        });
+        return step.do("second", async (ctx) => {
+          seen.push(structuredClone(ctx.config));
+          ctx.config = { retries: { limit: 1, backoff: "constant" }, timeout: 5 };
+          return "ok";
+        });
+      },
+      { clock },
+    );
+    const instance = await rig.create();
+    await waitUntil(
+      async () => {
+        clock.advance(10_000);
+        return instance.status();
+      },
+      (s) => s.status === "complete",
+      { what: "the instance to complete after one retry" },
+    );
+    const defaults = { retries: { limit: 5, delay: 10000, backoff: "exponential" }, timeout: "10 minutes" };
+    expect(seen).toEqual([defaults, defaults, defaults]);
+  });
+});
+
 // Module-level, as a real workflow module's state would be: a replay must not bump them.
 const runs = { fetched: 0, failed: 0, refused: 0, after: 0 };
 
