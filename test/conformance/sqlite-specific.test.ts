@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WorkflowsError } from "../../src/errors.js";
 import { migrations } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
-import type { Fence, Store } from "../../src/storage/types.js";
+import type { Fence, StepRecord, Store } from "../../src/storage/types.js";
 import { tempDir } from "../helpers/temp-store.js";
 import { claim, create, mustGet, OWNER_A, OWNER_B, runningStep, start, T0, WF } from "./cases/support.js";
 
@@ -183,6 +183,103 @@ describe("sqlite store", () => {
     ]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((await store.loadJournal(fence.seq)).map((r) => r.key).sort()).toEqual(["do:a:1", "do:c:1"]);
+  });
+
+  it("folds a step's start and its result issued in the same tick into one write, keeping each entry's time", async () => {
+    const path = folder();
+    const store: Store = await open(path);
+    const { fence } = await start(store, "folded");
+    const running = runningStep("charge", T0);
+    const succeeded: StepRecord = {
+      ...running,
+      status: "succeeded",
+      value: new Uint8Array([1, 2, 3]),
+      endedAt: T0 + 7,
+      event: null,
+    };
+    resetWal(path);
+    const [a, b] = await Promise.allSettled([
+      store.recordStep(
+        fence,
+        running,
+        [
+          { type: "STEP_START", stepKey: running.key },
+          { type: "ATTEMPT_START", stepKey: running.key, attempt: 1 },
+        ],
+        T0,
+      ),
+      store.recordStep(
+        fence,
+        succeeded,
+        [
+          { type: "ATTEMPT_SUCCESS", stepKey: running.key, attempt: 1 },
+          { type: "STEP_SUCCESS", stepKey: running.key, attempt: 1, data: { note: "done" } },
+        ],
+        T0 + 7,
+      ),
+    ]);
+    expect([a.status, b.status]).toEqual(["fulfilled", "fulfilled"]);
+    expect(walCommits(path)).toBe(1);
+    const journal = await store.loadJournal(fence.seq);
+    expect(journal.map((r) => [r.key, r.status])).toEqual([[running.key, "succeeded"]]);
+
+    const steps = (await store.readLog(fence.seq)).filter((e) => e.stepKey === running.key);
+    expect(steps.map((e) => [e.type, e.at, e.attempt, e.data])).toEqual([
+      ["STEP_START", T0, null, null],
+      ["ATTEMPT_START", T0, 1, null],
+      ["ATTEMPT_SUCCESS", T0 + 7, 1, null],
+      ["STEP_SUCCESS", T0 + 7, 1, { note: "done" }],
+    ]);
+    // Entry seqs are distinct and ordered, after the entries written before.
+    const all = await store.readLog(fence.seq);
+    expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((x, y) => x - y));
+    expect(new Set(all.map((e) => e.seq)).size).toBe(all.length);
+
+    // The file holds them as one row; the log_entries view shows what readLog shows.
+    const db = new Database(path, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT count(*) AS n FROM log WHERE step_key = ?").get(running.key) as {
+        n: number;
+      };
+      expect(rows.n).toBe(1);
+      const view = db
+        .prepare(
+          "SELECT seq, at, type, step_key, attempt, data FROM log_entries WHERE instance_seq = ? ORDER BY seq",
+        )
+        .all(fence.seq) as {
+        seq: number;
+        at: number;
+        type: string;
+        step_key: string | null;
+        attempt: number | null;
+        data: string | null;
+      }[];
+      expect(
+        view.map((r) => ({
+          seq: r.seq,
+          at: r.at,
+          type: r.type,
+          stepKey: r.step_key,
+          attempt: r.attempt,
+          data: r.data ? JSON.parse(r.data) : null,
+        })),
+      ).toEqual(all);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("a refused write folded with another refuses both callers", async () => {
+    const store = await open(folder());
+    const { fence } = await start(store, "refused");
+    const stale: Fence = { seq: fence.seq, epoch: fence.epoch + 1 };
+    const results = await Promise.allSettled([
+      store.recordStep(stale, runningStep("x", T0), [{ type: "ATTEMPT_START", attempt: 1 }], T0),
+      store.recordStep(stale, { ...runningStep("x", T0), attempts: 2 }, [], T0),
+      store.recordStep(fence, runningStep("y", T0), [], T0),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "fulfilled"]);
+    expect((await store.loadJournal(fence.seq)).map((r) => r.key)).toEqual(["do:y:1"]);
   });
 
   it('":memory:" works and leaves no folder behind after close', async () => {

@@ -47,7 +47,7 @@ export function checkRollbacks(
       "SELECT key, kind, name, status, attempts, has_rollback, start_order FROM steps WHERE instance_seq = ?",
     );
     const logOf = db.prepare(
-      "SELECT seq, type, step_key, at FROM log WHERE instance_seq = ? AND type LIKE 'ROLLBACK%' ORDER BY seq",
+      "SELECT seq, type, step_key, at FROM log_entries WHERE instance_seq = ? AND type LIKE 'ROLLBACK%' ORDER BY seq",
     );
     const rbLines = lines.filter(isRollbackLine);
     for (const p of planned) {

@@ -39,12 +39,12 @@ export function checkStore(
       .all() as EventRow[];
     const crashed = db
       .prepare(
-        "SELECT count(*) AS n FROM log WHERE type = 'ATTEMPT_FAILURE' AND data LIKE '%WorkflowInternalError%'",
+        "SELECT count(*) AS n FROM log_entries WHERE type = 'ATTEMPT_FAILURE' AND data LIKE '%WorkflowInternalError%'",
       )
       .get() as { n: number };
     const outcomes = db
       .prepare(
-        `SELECT instance_seq, step_key, type, count(*) AS n FROM log
+        `SELECT instance_seq, step_key, type, count(*) AS n FROM log_entries
          WHERE type IN ('STEP_SUCCESS', 'STEP_FAILURE') GROUP BY instance_seq, step_key, type`,
       )
       .all() as OutcomeLogRow[];
@@ -66,7 +66,7 @@ export function readTimedOutAttempts(dbPath: string): Set<string> {
   try {
     const rows = db
       .prepare(
-        `SELECT i.id, l.step_key, l.attempt FROM log l JOIN instances i ON i.seq = l.instance_seq
+        `SELECT i.id, l.step_key, l.attempt FROM log_entries l JOIN instances i ON i.seq = l.instance_seq
          WHERE l.type = 'ATTEMPT_FAILURE' AND l.data LIKE '%WorkflowTimeoutError%'`,
       )
       .all() as { id: string; step_key: string; attempt: number }[];

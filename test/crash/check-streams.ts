@@ -93,7 +93,7 @@ export function checkStreams(dbPath: string, planned: PlannedInstance[]): Stream
     }
 
     const failures = db
-      .prepare("SELECT instance_seq, step_key, data FROM log WHERE type = 'ATTEMPT_FAILURE'")
+      .prepare("SELECT instance_seq, step_key, data FROM log_entries WHERE type = 'ATTEMPT_FAILURE'")
       .all() as FailureRow[];
     const ofStreams = failures.filter((f) => {
       const s = stepOf.get(`${f.instance_seq}/${f.step_key}`);

@@ -140,4 +140,45 @@ export const migrations: Migration[] = [
       CREATE INDEX events_pending ON events (instance_seq, type, seq) WHERE consumed_by IS NULL;
     `,
   },
+  {
+    version: 4,
+    name: "journal rows in write order under a key index; log_entries view over packed log rows",
+    sql: `
+      CREATE TABLE steps_next (
+        id INTEGER PRIMARY KEY,
+        instance_seq INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        value BLOB,
+        error TEXT,
+        config TEXT,
+        event TEXT,
+        event_type TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        wake_at INTEGER,
+        has_rollback INTEGER NOT NULL DEFAULT 0,
+        start_order INTEGER NOT NULL DEFAULT 0,
+        stream INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO steps_next (instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
+          event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream)
+        SELECT instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
+          event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream FROM steps;
+      DROP TABLE steps;
+      ALTER TABLE steps_next RENAME TO steps;
+      CREATE UNIQUE INDEX steps_by_key ON steps (instance_seq, key);
+
+      CREATE VIEW log_entries AS
+        SELECT seq, instance_seq, at, type, step_key, attempt, data FROM log WHERE type <> '*'
+        UNION ALL
+        SELECT l.seq + e.key, l.instance_seq, e.value ->> 1, e.value ->> 0, e.value ->> 2, e.value ->> 3,
+          CASE WHEN json_type(e.value, '$[4]') = 'null' THEN NULL ELSE e.value -> 4 END
+        FROM log l, json_each(l.data) e WHERE l.type = '*';
+    `,
+  },
 ];

@@ -161,38 +161,65 @@ export function toStep(row: StepRow): StepRecord {
 }
 
 /** The columns of a step row for an upsert, from a record. */
-export function fromStep(seq: number, record: StepRecord): StepRow {
-  const has = <K extends string>(k: K): k is K => k in record;
-  const r = record as Record<string, unknown>;
-  return {
-    instance_seq: seq,
-    key: record.key,
-    kind: record.kind,
-    name: record.name,
-    count: record.count,
-    status: record.status,
-    attempts: has("attempts") ? (r.attempts as number) : 0,
-    value: record.status === "succeeded" ? record.value : null,
-    error: record.status === "failed" || record.status === "retrying" ? JSON.stringify(record.error) : null,
-    config: record.config === null || record.config === undefined ? null : JSON.stringify(record.config),
-    event: record.status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
-    event_type: record.status === "waiting" ? record.eventType : null,
-    started_at: record.startedAt,
-    ended_at: record.status === "succeeded" || record.status === "failed" ? record.endedAt : null,
-    wake_at: record.status === "waiting" || record.status === "retrying" ? record.wakeAt : null,
-    has_rollback: record.hasRollback ? 1 : 0,
-    start_order: record.startOrder ?? 0,
-    stream: record.status === "succeeded" && record.stream ? 1 : 0,
-  };
+/**
+ * A journal record as the upsert's positional parameters, in the column order of
+ * `upsertStep` (positional binding is cheaper than named on the writer's hottest path).
+ */
+export function stepValues(seq: number, record: StepRecord): unknown[] {
+  const r = record as StepRecord & Record<string, unknown>;
+  const status = record.status;
+  return [
+    seq,
+    record.key,
+    record.kind,
+    record.name,
+    record.count,
+    status,
+    typeof r.attempts === "number" ? r.attempts : 0,
+    status === "succeeded" ? record.value : null,
+    status === "failed" || status === "retrying" ? JSON.stringify(record.error) : null,
+    record.config === null || record.config === undefined ? null : JSON.stringify(record.config),
+    status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
+    status === "waiting" ? record.eventType : null,
+    record.startedAt,
+    status === "succeeded" || status === "failed" ? record.endedAt : null,
+    status === "waiting" || status === "retrying" ? record.wakeAt : null,
+    record.hasRollback ? 1 : 0,
+    record.startOrder ?? 0,
+    status === "succeeded" && record.stream ? 1 : 0,
+  ];
 }
 
-export function toLog(row: LogRow): LogEntry {
-  return {
-    seq: row.seq,
-    at: row.at,
-    type: row.type as LogEntry["type"],
-    stepKey: row.step_key,
-    attempt: row.attempt,
-    data: row.data ? JSON.parse(row.data) : null,
-  };
+/**
+ * The `type` of a log row that holds several entries written by one transition (a step's
+ * start, attempt and result, folded into one row): its `data` is a JSON array of
+ * [type, at, stepKey, attempt, data], and the entries take the row's seq and the next ones.
+ */
+export const PACKED_LOG_TYPE = "*";
+
+export type PackedLogEntry = [string, number, string | null, number | null, Record<string, unknown> | null];
+
+/** A log row as its entries: one, or several for a packed row. */
+export function toLog(row: LogRow): LogEntry[] {
+  if (row.type !== PACKED_LOG_TYPE) {
+    return [
+      {
+        seq: row.seq,
+        at: row.at,
+        type: row.type as LogEntry["type"],
+        stepKey: row.step_key,
+        attempt: row.attempt,
+        data: row.data ? JSON.parse(row.data) : null,
+      },
+    ];
+  }
+  const packed = JSON.parse(row.data ?? "[]") as PackedLogEntry[];
+  return packed.map(([type, at, stepKey, attempt, data], i) => ({
+    seq: row.seq + i,
+    at,
+    type: type as LogEntry["type"],
+    stepKey,
+    attempt,
+    data,
+  }));
 }

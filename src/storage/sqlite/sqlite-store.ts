@@ -274,7 +274,7 @@ export class SqliteStore implements Store {
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {
-    return (this.q.log!.all(seq) as LogRow[]).map(toLog);
+    return (this.q.log!.all(seq) as LogRow[]).flatMap(toLog);
   }
 
   deleteExpired(now: number, limit: number): Promise<number> {

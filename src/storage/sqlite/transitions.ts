@@ -19,7 +19,14 @@ import type {
   StoredStatus,
 } from "../types.js";
 import { FINISHED_STATUSES } from "../types.js";
-import { encodeWaitTypes, fromStep, type InstanceRow, toInstance } from "./rows.js";
+import {
+  encodeWaitTypes,
+  type InstanceRow,
+  PACKED_LOG_TYPE,
+  type PackedLogEntry,
+  stepValues,
+  toInstance,
+} from "./rows.js";
 
 type Db = Database.Database;
 type Row = Record<string, unknown>;
@@ -27,9 +34,17 @@ type Row = Record<string, unknown>;
 export class SqliteTransitions {
   private readonly db: Db;
   private readonly stmt: Record<string, Database.Statement>;
+  /**
+   * The next log seq. Assigned here rather than by SQLite because a packed row takes one seq
+   * per entry; this thread is the file's only writer (the process lock), so a counter is safe,
+   * and a gap left by a rolled-back batch only skips numbers.
+   */
+  private nextLogSeq: number;
 
   constructor(db: Db) {
     this.db = db;
+    const last = db.prepare("SELECT max(seq) AS seq FROM log").get() as { seq: number | null };
+    this.nextLogSeq = (last.seq ?? 0) + 1;
     const s = (sql: string) => db.prepare(sql);
     this.stmt = {
       epoch: s("SELECT epoch FROM instances WHERE seq = ?"),
@@ -38,12 +53,13 @@ export class SqliteTransitions {
            success_retention_ms, error_retention_ms)
          VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
       ),
-      log: s("INSERT INTO log (instance_seq, at, type, step_key, attempt, data) VALUES (?, ?, ?, ?, ?, ?)"),
+      log: s(
+        "INSERT INTO log (seq, instance_seq, at, type, step_key, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
       upsertStep: s(
         `INSERT INTO steps (instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
            event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream)
-         VALUES (@instance_seq, @key, @kind, @name, @count, @status, @attempts, @value, @error, @config, @event,
-           @event_type, @started_at, @ended_at, @wake_at, @has_rollback, @start_order, @stream)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (instance_seq, key) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
            value = excluded.value, error = excluded.error, config = coalesce(steps.config, excluded.config),
            event = excluded.event, event_type = excluded.event_type, ended_at = excluded.ended_at,
@@ -160,17 +176,37 @@ export class SqliteTransitions {
     if (!row || row.epoch !== fence.epoch) throw new StaleLeaseError(String(fence.seq), fence.epoch);
   }
 
+  /** One row per entry, or one packed row for the several entries of one transition. */
   private writeLog(seq: number, entries: LogInput[], now: number): void {
-    for (const e of entries) {
+    if (entries.length === 0) return;
+    const first = entries[0]!;
+    if (entries.length === 1) {
+      const data = first.data ? JSON.stringify(first.data) : null;
       this.stmt.log!.run(
+        this.nextLogSeq++,
         seq,
-        now,
-        e.type,
-        e.stepKey ?? null,
-        e.attempt ?? null,
-        e.data ? JSON.stringify(e.data) : null,
+        first.at ?? now,
+        first.type,
+        first.stepKey ?? null,
+        first.attempt ?? null,
+        data,
       );
+      return;
     }
+    const packed = entries.map(
+      (e): PackedLogEntry => [e.type, e.at ?? now, e.stepKey ?? null, e.attempt ?? null, e.data ?? null],
+    );
+    const at = first.at ?? now;
+    this.stmt.log!.run(
+      this.nextLogSeq,
+      seq,
+      at,
+      PACKED_LOG_TYPE,
+      first.stepKey ?? null,
+      null,
+      JSON.stringify(packed),
+    );
+    this.nextLogSeq += entries.length;
   }
 
   createInstances(items: NewInstance[], now: number): CreateResult[] {
@@ -242,7 +278,7 @@ export class SqliteTransitions {
 
   recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): void {
     this.check(fence);
-    this.stmt.upsertStep!.run(fromStep(fence.seq, record));
+    this.stmt.upsertStep!.run(stepValues(fence.seq, record));
     this.writeLog(fence.seq, log, now);
   }
 
@@ -267,7 +303,7 @@ export class SqliteTransitions {
       sentAt: row.sent_at as number,
     };
     const record = receivedEventRecord(step, event, now);
-    this.stmt.upsertStep!.run(fromStep(fence.seq, record));
+    this.stmt.upsertStep!.run(stepValues(fence.seq, record));
     this.writeLog(fence.seq, [{ type: "WAIT_COMPLETE", stepKey: step.key, data: { type: step.type } }], now);
     return event;
   }

@@ -1,6 +1,8 @@
 // The SQLite writer thread: receives write transitions from the main thread and commits all
 // that arrived while the previous commit was syncing in one transaction (group commit). The
-// fsync happens here, so the main thread's event loop keeps running steps meanwhile.
+// fsync happens here, so the main thread's event loop keeps running steps meanwhile. A batch
+// runs without savepoints; if any transition fails, the batch is rolled back and run again with
+// a savepoint around each, so that only the failing transition is undone.
 
 import { parentPort, workerData } from "node:worker_threads";
 import { migrate, openConnection, type SqliteSynchronous } from "./connection.js";
@@ -30,19 +32,54 @@ function start(): void {
     undo: db.prepare("ROLLBACK TO op"),
   };
 
+  const apply = (req: WriterRequest): unknown => {
+    const fn = transitions[req.op];
+    if (typeof fn !== "function") throw new Error(`unknown store operation ${req.op}`);
+    return fn.apply(transitions, req.args);
+  };
+
+  /** The common case: every transition succeeds, one transaction, no savepoints. */
+  const tryWhole = (batch: WriterRequest[]): WriterReply[] | null => {
+    const replies: WriterReply[] = [];
+    tx.begin.run();
+    try {
+      for (const req of batch) replies.push({ id: req.id, ok: true, result: apply(req) });
+    } catch {
+      if (db.inTransaction) tx.rollback.run();
+      return null;
+    }
+    tx.commit.run();
+    return replies;
+  };
+
   const flush = (): void => {
     scheduled = false;
     const batch = queue;
     queue = [];
+    try {
+      const replies = tryWhole(batch);
+      if (replies) {
+        port.postMessage(replies);
+        return;
+      }
+    } catch (error) {
+      if (db.inTransaction) tx.rollback.run();
+      const failure = describe(error);
+      port.postMessage(batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure })));
+      return;
+    }
+    flushOneByOne(batch);
+  };
+
+  /** Runs each transition in its own savepoint: a failure undoes that transition only. */
+  const flushOneByOne = (batch: WriterRequest[]): void => {
     const replies: WriterReply[] = [];
     try {
       tx.begin.run();
       for (const req of batch) {
         tx.savepoint.run();
         try {
-          const fn = transitions[req.op];
-          if (typeof fn !== "function") throw new Error(`unknown store operation ${req.op}`);
-          const result = fn.apply(transitions, req.args);
+          const result = apply(req);
           tx.release.run();
           replies.push({ id: req.id, ok: true, result });
         } catch (error) {
@@ -61,7 +98,7 @@ function start(): void {
     port.postMessage(replies);
   };
 
-  port.on("message", (msg: WriterRequest | "close") => {
+  port.on("message", (msg: WriterRequest[] | "close") => {
     if (msg === "close") {
       if (queue.length > 0) flush();
       db.close();
@@ -69,7 +106,7 @@ function start(): void {
       port.close();
       return;
     }
-    queue.push(msg);
+    for (const req of msg) queue.push(req);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);

@@ -1,11 +1,15 @@
 // Main-thread side of the SQLite writer: posts transitions to the writer thread and settles
-// each caller's promise when the group commit that carried it is durable.
+// each caller's promise when the group commit that carried it is durable. Calls made in one
+// turn of the event loop travel in one message, and a step record still waiting to be posted is
+// replaced by a later record of the same step (an attempt's start by its result), so a fast
+// step costs the writer one journal write instead of two.
 
 import { Worker } from "node:worker_threads";
 import { StaleLeaseError, WorkflowsError } from "../../errors.js";
+import type { LogInput } from "../types.js";
 import type { SqliteSynchronous } from "./connection.js";
 import type { SqliteTransitions } from "./transitions.js";
-import type { WriterError, WriterReply } from "./writer-protocol.js";
+import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
 /** The public methods of SqliteTransitions: the operations the writer thread runs. */
 type TransitionName = {
@@ -25,6 +29,15 @@ function spawnWriter(workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
+/** How many replies are settled per turn of the event loop (see pump). */
+const REPLY_SLICE = 128;
+
+/** Which step a recordStep call writes: instance, lease epoch and step key. */
+function stepSlot(args: unknown[]): string {
+  const [fence, record] = args as [{ seq: number; epoch: number }, { key: string }];
+  return `${fence.seq}:${fence.epoch}:${record.key}`;
+}
+
 function toError(e: WriterError): Error {
   if (e.code === "storage.stale_lease") {
     const err = new StaleLeaseError("?", 0);
@@ -39,6 +52,16 @@ function toError(e: WriterError): Error {
 export class SqliteWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
+  /** Requests not posted yet; posted together at the end of this turn of the event loop. */
+  private unsent: WriterRequest[] = [];
+  /** Unsent recordStep requests by instance, lease epoch and step key. */
+  private unsentSteps = new Map<string, WriterRequest>();
+  /** Callers whose record was merged into another request: settled with that request's reply. */
+  private readonly followers = new Map<number, number[]>();
+  /** Replies received and not yet settled. */
+  private replies: WriterReply[] = [];
+  private repliesFrom = 0;
+  private pumpScheduled = false;
   private nextId = 1;
   private closed = false;
   private exited = false;
@@ -47,13 +70,8 @@ export class SqliteWriter {
     this.worker = worker;
     worker.on("message", (msg: WriterReply[] | "closed") => {
       if (!Array.isArray(msg)) return;
-      for (const reply of msg) {
-        const p = this.pending.get(reply.id);
-        if (!p) continue;
-        this.pending.delete(reply.id);
-        if (reply.ok) p.resolve(reply.result);
-        else p.reject(toError(reply.error));
-      }
+      for (const reply of msg) this.replies.push(reply);
+      this.schedulePump();
     });
     worker.on("error", (error) => this.failAll(error));
     worker.on("exit", () => {
@@ -93,13 +111,95 @@ export class SqliteWriter {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, op, args });
+      if (op === "recordStep" && this.mergeStep(id, args as unknown[])) return;
+      const request: WriterRequest = { id, op, args };
+      this.unsent.push(request);
+      if (op === "recordStep") this.unsentSteps.set(stepSlot(args as unknown[]), request);
+      this.schedulePump();
     });
+  }
+
+  /**
+   * Folds a step record into an unsent record of the same step under the same lease: the later
+   * record replaces the earlier (an upsert of the same row in the same transaction), and the log
+   * keeps both calls' entries, each with its own time. Both callers settle with the one reply.
+   */
+  private mergeStep(id: number, args: unknown[]): boolean {
+    const earlier = this.unsentSteps.get(stepSlot(args));
+    if (!earlier) return false;
+    (globalThis as any).__merges = ((globalThis as any).__merges ?? 0) + 1;
+    const [fence, record, log, now] = args as [unknown, unknown, LogInput[], number];
+    const [, , earlierLog, earlierNow] = earlier.args as [unknown, unknown, LogInput[], number];
+    // The log arrays are the caller's fresh arrays, not shared: stamped and joined in place (the
+    // later entries keep the merged request's `now`).
+    for (const e of earlierLog) e.at ??= earlierNow;
+    for (const e of log) earlierLog.push(e);
+    earlier.args = [fence, record, earlierLog, now];
+    const merged = this.followers.get(earlier.id);
+    if (merged) merged.push(id);
+    else this.followers.set(earlier.id, [id]);
+    return true;
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(this.pump);
+  }
+
+  /**
+   * One turn of the event loop's exchange with the writer thread: post what callers queued since
+   * the last turn, then settle the next slice of replies. The callers settled now queue their next
+   * writes in the microtasks that follow, and the next turn posts them before settling more: the
+   * writer thread commits early writes while the event loop still runs later callers, instead of
+   * the two taking turns.
+   */
+  private readonly pump = (): void => {
+    this.pumpScheduled = false;
+    this.post();
+    const end = Math.min(this.replies.length, this.repliesFrom + REPLY_SLICE);
+    for (let i = this.repliesFrom; i < end; i++) {
+      const reply = this.replies[i]!;
+      this.settle(reply.id, reply);
+      const merged = this.followers.get(reply.id);
+      if (merged) {
+        this.followers.delete(reply.id);
+        for (const id of merged) this.settle(id, reply);
+      }
+    }
+    if (end < this.replies.length) {
+      this.repliesFrom = end;
+      this.schedulePump();
+    } else {
+      this.replies = [];
+      this.repliesFrom = 0;
+    }
+  };
+
+  private post(): void {
+    if (this.unsent.length === 0) return;
+    const batch = this.unsent;
+    this.unsent = [];
+    this.unsentSteps.clear();
+    this.worker.postMessage(batch);
+  }
+
+  private settle(id: number, reply: WriterReply): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    if (reply.ok) p.resolve(reply.result);
+    else p.reject(toError(reply.error));
   }
 
   private failAll(error: Error): void {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    this.followers.clear();
+    this.replies = [];
+    this.repliesFrom = 0;
+    this.unsent = [];
+    this.unsentSteps.clear();
   }
 
   /** Commits what is queued, then stops the thread. */
@@ -112,6 +212,7 @@ export class SqliteWriter {
         if (msg === "closed") resolve();
       });
       this.worker.once("exit", () => resolve());
+      this.post();
       this.worker.postMessage("close");
     });
     await this.worker.terminate();
