@@ -62,6 +62,7 @@ export class SqliteWriter {
   private replies: WriterReply[] = [];
   private repliesFrom = 0;
   private pumpScheduled = false;
+  private postScheduled = false;
   private nextId = 1;
   private closed = false;
   private exited = false;
@@ -71,7 +72,8 @@ export class SqliteWriter {
     worker.on("message", (msg: WriterReply[] | "closed") => {
       if (!Array.isArray(msg)) return;
       for (const reply of msg) this.replies.push(reply);
-      this.schedulePump();
+      // The first slice settles at once (a lone instance's next step starts without another turn).
+      if (!this.pumpScheduled) this.pump();
     });
     worker.on("error", (error) => this.failAll(error));
     worker.on("exit", () => {
@@ -115,7 +117,12 @@ export class SqliteWriter {
       const request: WriterRequest = { id, op, args };
       this.unsent.push(request);
       if (op === "recordStep") this.unsentSteps.set(stepSlot(args as unknown[]), request);
-      this.schedulePump();
+      if (!this.postScheduled) {
+        this.postScheduled = true;
+        // A tick queued now runs once the current cascade of promise callbacks has drained: the
+        // writes one turn of the event loop makes go together, and go before the next turn.
+        process.nextTick(this.post);
+      }
     });
   }
 
@@ -148,15 +155,13 @@ export class SqliteWriter {
   }
 
   /**
-   * One turn of the event loop's exchange with the writer thread: post what callers queued since
-   * the last turn, then settle the next slice of replies. The callers settled now queue their next
-   * writes in the microtasks that follow, and the next turn posts them before settling more: the
-   * writer thread commits early writes while the event loop still runs later callers, instead of
-   * the two taking turns.
+   * Settles the next slice of replies. The callers settled now queue their next writes in the
+   * promise callbacks that follow, and those are posted (see post) before the next slice is
+   * settled in a later turn: the writer thread commits early writes while the event loop still
+   * runs later callers, instead of the two taking turns.
    */
   private readonly pump = (): void => {
     this.pumpScheduled = false;
-    this.post();
     const end = Math.min(this.replies.length, this.repliesFrom + REPLY_SLICE);
     for (let i = this.repliesFrom; i < end; i++) {
       const reply = this.replies[i]!;
@@ -176,13 +181,15 @@ export class SqliteWriter {
     }
   };
 
-  private post(): void {
+  /** Posts the calls made since the last post, in one message. */
+  private readonly post = (): void => {
+    this.postScheduled = false;
     if (this.unsent.length === 0) return;
     const batch = this.unsent;
     this.unsent = [];
     this.unsentSteps.clear();
     this.worker.postMessage(batch);
-  }
+  };
 
   private settle(id: number, reply: WriterReply): void {
     const p = this.pending.get(id);
