@@ -56,6 +56,8 @@ export class Activation {
   private startOrder = 0;
   /** Bytes the instance held when this activation started, loaded on first need. */
   private storedBytes: Promise<number> | null = null;
+  /** The stored bytes once loaded. */
+  private storedKnown: number | null = null;
   /** Bytes this activation has stored since. */
   private chargedBytes = 0;
   private chainStarted = false;
@@ -99,11 +101,21 @@ export class Activation {
     return never();
   }
 
-  /** Counts bytes about to be stored against the per-instance state limit. */
-  async chargeState(bytes: number): Promise<void> {
+  /**
+   * Counts bytes about to be stored against the per-instance state limit. Returns undefined when
+   * it could decide at once (the stored bytes are already known), else a promise.
+   */
+  chargeState(bytes: number): Promise<void> | undefined {
+    if (this.storedKnown !== null) return this.chargeKnown(this.storedKnown, bytes);
     // Parallel steps share one load of what is already stored, then add to the same count.
-    this.storedBytes ??= this.host.store.stateBytes(this.fence.seq);
-    const stored = await this.storedBytes;
+    this.storedBytes ??= this.host.store.stateBytes(this.fence.seq).then((stored) => {
+      this.storedKnown = stored;
+      return stored;
+    });
+    return this.storedBytes.then((stored) => this.chargeKnown(stored, bytes));
+  }
+
+  private chargeKnown(stored: number, bytes: number): undefined {
     this.chargedBytes += bytes;
     const total = stored + this.chargedBytes;
     const limit = this.host.maxInstanceStateBytes;
@@ -113,6 +125,12 @@ export class Activation {
         "instance.state_limit_exceeded",
       );
     }
+    return undefined;
+  }
+
+  /** Whether `gate()` would make a step wait (a pause or a drain in progress, or stopped). */
+  get gated(): boolean {
+    return this.stopped || this.mode !== "running";
   }
 
   get isStopped(): boolean {

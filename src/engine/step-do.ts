@@ -100,7 +100,7 @@ export async function runStepDo(
     // Rolling back after terminate: replay stops at the first step that has not finished.
     return a.frontier();
   }
-  await a.gate();
+  if (a.gated) await a.gate();
   if (!cached) step.startOrder = a.nextStartOrder();
   if (rollback && !cached) a.rollbacks.register(step, rollback, undefined);
   return runRetriable(a, step, callback, cached);
@@ -288,7 +288,10 @@ async function succeed(
   }
   try {
     // Stream chunks were charged as they were stored; a plain result is charged here.
-    if (!stream) await a.track(a.chargeState(bytes.byteLength));
+    if (!stream) {
+      const loading = a.chargeState(bytes.byteLength);
+      if (loading) await a.track(loading);
+    }
   } catch (error) {
     return a.fatal(toErrorRecord(error));
   }

@@ -5,6 +5,7 @@ import type {
   ErrorRecord,
   InstanceRecord,
   LogEntry,
+  LogInput,
   StepRecord,
   StoredStatus,
   TriggerSource,
@@ -160,12 +161,11 @@ export function toStep(row: StepRow): StepRecord {
   }
 }
 
-/** The columns of a step row for an upsert, from a record. */
 /**
  * A journal record as the upsert's positional parameters, in the column order of
  * `upsertStep` (positional binding is cheaper than named on the writer's hottest path).
  */
-export function stepValues(seq: number, record: StepRecord): unknown[] {
+export function stepValues(seq: number, record: StepRecord): StepValues {
   const r = record as StepRecord & Record<string, unknown>;
   const status = record.status;
   return [
@@ -178,7 +178,7 @@ export function stepValues(seq: number, record: StepRecord): unknown[] {
     typeof r.attempts === "number" ? r.attempts : 0,
     status === "succeeded" ? record.value : null,
     status === "failed" || status === "retrying" ? JSON.stringify(record.error) : null,
-    record.config === null || record.config === undefined ? null : JSON.stringify(record.config),
+    configJson(record.config),
     status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
     status === "waiting" ? record.eventType : null,
     record.startedAt,
@@ -190,6 +190,44 @@ export function stepValues(seq: number, record: StepRecord): unknown[] {
   ];
 }
 
+/** A step row as the upsert's positional parameters (index 1 is the step key). */
+export type StepValues = unknown[];
+
+/** JSON of step configs already written: a step's records share one config object. */
+const configTexts = new WeakMap<object, string>();
+
+function configJson(config: unknown): string | null {
+  if (config === null || config === undefined) return null;
+  if (typeof config !== "object") return JSON.stringify(config);
+  let text = configTexts.get(config);
+  if (text === undefined) {
+    text = JSON.stringify(config);
+    // Only a frozen config cannot change after its JSON was taken.
+    if (Object.isFrozen(config)) configTexts.set(config, text);
+  }
+  return text;
+}
+
+/**
+ * Log entries as a flat array, five values each: type, time (null: the call's `now`), step
+ * key, attempt, and the detail as JSON text. Cheaper to send to the writer thread than objects.
+ */
+export type FlatLog = (string | number | null)[];
+
+export function flattenLog(entries: LogInput[]): FlatLog {
+  const flat: FlatLog = [];
+  for (const e of entries) {
+    flat.push(
+      e.type,
+      e.at ?? null,
+      e.stepKey ?? null,
+      e.attempt ?? null,
+      e.data ? JSON.stringify(e.data) : null,
+    );
+  }
+  return flat;
+}
+
 /**
  * The `type` of a log row that holds several entries written by one transition (a step's
  * start, attempt and result, folded into one row): its `data` is a JSON array of
@@ -198,6 +236,19 @@ export function stepValues(seq: number, record: StepRecord): unknown[] {
 export const PACKED_LOG_TYPE = "*";
 
 export type PackedLogEntry = [string, number, string | null, number | null, Record<string, unknown> | null];
+
+/** The `data` text of a packed row holding the flat entries (a missing time is `now`). */
+export function packedLogData(flat: FlatLog, now: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < flat.length; i += 5) {
+    const at = flat[i + 1] ?? now;
+    const key = flat[i + 2];
+    parts.push(
+      `[${JSON.stringify(flat[i])},${at},${key === null ? "null" : JSON.stringify(key)},${flat[i + 3] ?? "null"},${flat[i + 4] ?? "null"}]`,
+    );
+  }
+  return `[${parts.join(",")}]`;
+}
 
 /** A log row as its entries: one, or several for a packed row. */
 export function toLog(row: LogRow): LogEntry[] {

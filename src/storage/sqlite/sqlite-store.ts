@@ -26,7 +26,16 @@ import type {
 } from "../types.js";
 import { openConnection, type SqliteSynchronous } from "./connection.js";
 import { ProcessLock } from "./process-lock.js";
-import { type InstanceRow, type LogRow, type StepRow, toInstance, toLog, toStep } from "./rows.js";
+import {
+  flattenLog,
+  type InstanceRow,
+  type LogRow,
+  type StepRow,
+  stepValues,
+  toInstance,
+  toLog,
+  toStep,
+} from "./rows.js";
 import { SqliteWriter } from "./writer.js";
 
 export type SqliteStoreOptions = {
@@ -164,7 +173,14 @@ export class SqliteStore implements Store {
   }
 
   recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
-    return this.writer.call("recordStep", [fence, record, log, now]);
+    // Flattened here: arrays of plain values cross to the writer thread faster than objects.
+    return this.writer.call("recordStepRow", [
+      fence.seq,
+      fence.epoch,
+      stepValues(fence.seq, record),
+      flattenLog(log),
+      now,
+    ]);
   }
 
   appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {

@@ -21,9 +21,12 @@ import type {
 import { FINISHED_STATUSES } from "../types.js";
 import {
   encodeWaitTypes,
+  type FlatLog,
+  flattenLog,
   type InstanceRow,
   PACKED_LOG_TYPE,
-  type PackedLogEntry,
+  packedLogData,
+  type StepValues,
   stepValues,
   toInstance,
 } from "./rows.js";
@@ -176,37 +179,21 @@ export class SqliteTransitions {
     if (!row || row.epoch !== fence.epoch) throw new StaleLeaseError(String(fence.seq), fence.epoch);
   }
 
-  /** One row per entry, or one packed row for the several entries of one transition. */
   private writeLog(seq: number, entries: LogInput[], now: number): void {
-    if (entries.length === 0) return;
-    const first = entries[0]!;
-    if (entries.length === 1) {
-      const data = first.data ? JSON.stringify(first.data) : null;
-      this.stmt.log!.run(
-        this.nextLogSeq++,
-        seq,
-        first.at ?? now,
-        first.type,
-        first.stepKey ?? null,
-        first.attempt ?? null,
-        data,
-      );
+    if (entries.length > 0) this.writeFlatLog(seq, flattenLog(entries), now);
+  }
+
+  /** One row per entry, or one packed row for the several entries of one transition. */
+  private writeFlatLog(seq: number, flat: FlatLog, now: number): void {
+    if (flat.length === 0) return;
+    if (flat.length === 5) {
+      const [type, at, stepKey, attempt, data] = flat;
+      this.stmt.log!.run(this.nextLogSeq++, seq, at ?? now, type, stepKey, attempt, data);
       return;
     }
-    const packed = entries.map(
-      (e): PackedLogEntry => [e.type, e.at ?? now, e.stepKey ?? null, e.attempt ?? null, e.data ?? null],
-    );
-    const at = first.at ?? now;
-    this.stmt.log!.run(
-      this.nextLogSeq,
-      seq,
-      at,
-      PACKED_LOG_TYPE,
-      first.stepKey ?? null,
-      null,
-      JSON.stringify(packed),
-    );
-    this.nextLogSeq += entries.length;
+    const at = flat[1] ?? now;
+    this.stmt.log!.run(this.nextLogSeq, seq, at, PACKED_LOG_TYPE, flat[2], null, packedLogData(flat, now));
+    this.nextLogSeq += flat.length / 5;
   }
 
   createInstances(items: NewInstance[], now: number): CreateResult[] {
@@ -277,9 +264,14 @@ export class SqliteTransitions {
   }
 
   recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): void {
-    this.check(fence);
-    this.stmt.upsertStep!.run(stepValues(fence.seq, record));
-    this.writeLog(fence.seq, log, now);
+    this.recordStepRow(fence.seq, fence.epoch, stepValues(fence.seq, record), flattenLog(log), now);
+  }
+
+  /** recordStep with the record and log already flat, as the main thread sends them. */
+  recordStepRow(seq: number, epoch: number, values: StepValues, log: FlatLog, now: number): void {
+    this.check({ seq, epoch });
+    this.stmt.upsertStep!.run(values);
+    this.writeFlatLog(seq, log, now);
   }
 
   appendLog(fence: Fence, log: LogInput[], now: number): void {

@@ -6,7 +6,6 @@
 
 import { Worker } from "node:worker_threads";
 import { StaleLeaseError, WorkflowsError } from "../../errors.js";
-import type { LogInput } from "../types.js";
 import type { SqliteSynchronous } from "./connection.js";
 import type { SqliteTransitions } from "./transitions.js";
 import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
@@ -32,10 +31,12 @@ function spawnWriter(workerData: unknown): Worker {
 /** How many replies are settled per turn of the event loop (see pump). */
 const REPLY_SLICE = 128;
 
-/** Which step a recordStep call writes: instance, lease epoch and step key. */
+type RecordStepRowArgs = Parameters<SqliteTransitions["recordStepRow"]>;
+
+/** Which step a recordStepRow call writes: instance, lease epoch and step key. */
 function stepSlot(args: unknown[]): string {
-  const [fence, record] = args as [{ seq: number; epoch: number }, { key: string }];
-  return `${fence.seq}:${fence.epoch}:${record.key}`;
+  const [seq, epoch, values] = args as RecordStepRowArgs;
+  return `${seq}:${epoch}:${values[1] as string}`;
 }
 
 function toError(e: WriterError): Error {
@@ -54,7 +55,7 @@ export class SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   /** Requests not posted yet; posted together at the end of this turn of the event loop. */
   private unsent: WriterRequest[] = [];
-  /** Unsent recordStep requests by instance, lease epoch and step key. */
+  /** Unsent recordStepRow requests by instance, lease epoch and step key. */
   private unsentSteps = new Map<string, WriterRequest>();
   /** Callers whose record was merged into another request: settled with that request's reply. */
   private readonly followers = new Map<number, number[]>();
@@ -113,10 +114,10 @@ export class SqliteWriter {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (op === "recordStep" && this.mergeStep(id, args as unknown[])) return;
+      if (op === "recordStepRow" && this.mergeStep(id, args as unknown[])) return;
       const request: WriterRequest = { id, op, args };
       this.unsent.push(request);
-      if (op === "recordStep") this.unsentSteps.set(stepSlot(args as unknown[]), request);
+      if (op === "recordStepRow") this.unsentSteps.set(stepSlot(args as unknown[]), request);
       if (!this.postScheduled) {
         this.postScheduled = true;
         // A tick queued now runs once the current cascade of promise callbacks has drained: the
@@ -134,14 +135,13 @@ export class SqliteWriter {
   private mergeStep(id: number, args: unknown[]): boolean {
     const earlier = this.unsentSteps.get(stepSlot(args));
     if (!earlier) return false;
-    (globalThis as any).__merges = ((globalThis as any).__merges ?? 0) + 1;
-    const [fence, record, log, now] = args as [unknown, unknown, LogInput[], number];
-    const [, , earlierLog, earlierNow] = earlier.args as [unknown, unknown, LogInput[], number];
-    // The log arrays are the caller's fresh arrays, not shared: stamped and joined in place (the
-    // later entries keep the merged request's `now`).
-    for (const e of earlierLog) e.at ??= earlierNow;
-    for (const e of log) earlierLog.push(e);
-    earlier.args = [fence, record, earlierLog, now];
+    const [seq, epoch, values, log, now] = args as RecordStepRowArgs;
+    const [, , , earlierLog, earlierNow] = earlier.args as RecordStepRowArgs;
+    // The flat logs are the caller's fresh arrays, not shared: the earlier entries get their own
+    // time, the later ones keep the merged request's `now`.
+    for (let i = 1; i < earlierLog.length; i += 5) earlierLog[i] ??= earlierNow;
+    for (const v of log) earlierLog.push(v);
+    earlier.args = [seq, epoch, values, earlierLog, now];
     const merged = this.followers.get(earlier.id);
     if (merged) merged.push(id);
     else this.followers.set(earlier.id, [id]);
