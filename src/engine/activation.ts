@@ -71,7 +71,15 @@ export class Activation {
    */
   readonly replayOnly: boolean;
 
-  constructor(host: ActivationHost, instance: InstanceRecord, journal: StepRecord[], stepLimit: number) {
+  /** `storedBytes`: the instance's stored step state, when the caller knows it (0 for a fresh one). */
+  constructor(
+    host: ActivationHost,
+    instance: InstanceRecord,
+    journal: StepRecord[],
+    stepLimit: number,
+    storedBytes?: number,
+  ) {
+    if (storedBytes !== undefined) this.storedKnown = storedBytes;
     this.host = host;
     this.instance = instance;
     this.fence = { seq: instance.seq, epoch: instance.epoch };

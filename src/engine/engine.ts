@@ -404,6 +404,13 @@ export class Engine implements ActivationHost, SchedulerHost {
         .catch(() => {});
       return;
     }
+    if (claim.fresh) {
+      // Never started: nothing to load (no journal, no stored state).
+      const activation = new Activation(this, instance, [], def.stepLimit, 0);
+      this.track(activation);
+      this.run(activation, def.class);
+      return;
+    }
     // The placeholder holds the slot (and takes control signals) while the journal loads.
     const placeholder = new Activation(this, instance, [], def.stepLimit);
     this.track(placeholder);

@@ -182,6 +182,12 @@ export type Claim = {
   instance: InstanceRecord & { status: "running" };
   /** True when the instance was waking (timer, event, expired lease), false when newly started. */
   waking: boolean;
+  /**
+   * True when the instance had never started before this claim (created, or restarted from the
+   * top): its journal is empty and it stores no step state, so the runner need not read them.
+   * A store that does not know leaves it unset, and the runner reads them.
+   */
+  fresh?: boolean;
 };
 
 export type ListQuery = {

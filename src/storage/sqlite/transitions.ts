@@ -77,7 +77,7 @@ export class SqliteTransitions {
            AND lease_expires_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
       ),
       queued: s(
-        "SELECT seq, workflow FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?",
+        "SELECT seq, workflow, started_at FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?",
       ),
       take: s(
         `UPDATE instances SET status = 'running', started_at = coalesce(started_at, @now), lease_owner = @owner,
@@ -220,10 +220,10 @@ export class SqliteTransitions {
     let total = req.total;
     const slots = { ...req.slots };
     const until = req.now + req.leaseMs;
-    const take = (seq: number, waking: boolean) => {
+    const take = (seq: number, waking: boolean, fresh = false) => {
       const row = this.stmt.take!.get({ now: req.now, owner: req.owner, until, seq }) as InstanceRow;
       if (!waking) this.writeLog(seq, [{ type: "WORKFLOW_START" }], req.now);
-      claims.push({ instance: toInstance(row) as Claim["instance"], waking });
+      claims.push({ instance: toInstance(row) as Claim["instance"], waking, fresh });
       total -= 1;
       slots[row.workflow] = (slots[row.workflow] ?? 0) - 1;
     };
@@ -247,7 +247,9 @@ export class SqliteTransitions {
       }
       rows.sort((a, b) => (a[key] as number) - (b[key] as number) || (a.seq as number) - (b.seq as number));
       for (const r of rows) {
-        if (total > 0 && (slots[r.workflow as string] ?? 0) > 0) take(r.seq as number, waking);
+        // Never started (created, or restarted from the top): no journal and no stored state yet.
+        const fresh = !waking && r.started_at === null;
+        if (total > 0 && (slots[r.workflow as string] ?? 0) > 0) take(r.seq as number, waking, fresh);
       }
     };
     takeInOrder((w, n) => this.stmt.dueWaiting!.all(req.now, w, n) as Row[], "wake_at", true);
