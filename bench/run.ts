@@ -3,7 +3,7 @@
 // bench/results/<date>-<storage>.json and .md (with -quick or -partial for smaller runs).
 // Never part of `npm test`. See docs/performance.md for what each figure means.
 
-import { fork } from "node:child_process";
+import { fork, spawnSync } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type RunArgs, runSuffix, USAGE } from "./lib/args.js";
@@ -21,12 +21,26 @@ const PROFILES = fileURLToPath(new URL("./profiles/", import.meta.url));
 /** A workload that takes longer than this is stopped and reported as failed. */
 const CHILD_LIMIT_MS = 60 * 60_000;
 
-/** Runs one workload in a fresh Node process (same loader flags, plus --expose-gc for W5). */
+const COMPILED_HOOKS = fileURLToPath(new URL("./lib/use-compiled.mjs", import.meta.url));
+
+/** Builds dist/ with the project's build (tsc), so that the workloads run what ships. */
+function build(): void {
+  const t = nowMs();
+  const result = spawnSync("npm", ["run", "build", "--silent"], { stdio: "inherit" });
+  if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status}); try --source`);
+  console.log(`built dist/ in ${round((nowMs() - t) / 1000)} s`);
+}
+
+/**
+ * Runs one workload in a fresh Node process (same loader flags, plus --expose-gc for W5, plus
+ * the hooks that swap src/ for dist/ unless --source).
+ */
 function runChild(id: string, options: BenchOptions, cpuProf: boolean): Promise<WorkloadResult> {
   const profile = cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${PROFILES}${id}`] : [];
+  const compiled = options.code === "compiled" ? ["--import", COMPILED_HOOKS] : [];
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [id, JSON.stringify(options)], {
-      execArgv: [...process.execArgv, "--expose-gc", ...profile],
+      execArgv: [...process.execArgv, ...compiled, "--expose-gc", ...profile],
       stdio: "inherit",
     });
     let reply: ChildReply | undefined;
@@ -74,7 +88,9 @@ async function main(args: RunArgs): Promise<number> {
     quick: args.quick,
     w5Instances: args.w5Instances,
     w6Instances: args.w6Instances,
+    code: args.code,
   };
+  if (args.code === "compiled") build();
   const results: Record<string, WorkloadResult> = {};
   const failures: Record<string, string> = {};
   let server: BenchServer | null = null;

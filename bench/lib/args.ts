@@ -1,11 +1,16 @@
 // The runner's command line: which workloads (--only), smaller counts (--quick, --w5-instances,
-// --w6-instances), the storage (--storage), whether to refresh docs/performance.md, and
-// whether to profile each workload's process (--cpu-prof).
+// --w6-instances), the storage (--storage), whether to refresh docs/performance.md, whether to
+// profile each workload's process (--cpu-prof), and which code runs (--source).
 
 import type { BenchOptions, StorageKind } from "./harness.js";
 import { ORDER } from "./registry.js";
 
-export type RunArgs = BenchOptions & { only: string[]; writeDocs: boolean; cpuProf: boolean; help: boolean };
+export type RunArgs = BenchOptions & {
+  only: string[];
+  writeDocs: boolean;
+  cpuProf: boolean;
+  help: boolean;
+};
 
 export const USAGE = `npm run bench -- [options]
   --only W1,W3        run only these (ids: ${ORDER.join(", ")}; the ceiling always runs)
@@ -15,6 +20,7 @@ export const USAGE = `npm run bench -- [options]
   --storage KIND      sqlite (default) or postgres
   --write-docs        put this run's tables into docs/performance.md
   --cpu-prof          write a V8 CPU profile of each workload's process to bench/profiles/
+  --source            run Cairn from src/ through tsx instead of building and running dist/
   --help              this text`;
 
 export const DEFAULT_W5 = 100_000;
@@ -36,6 +42,7 @@ export function parseArgs(argv: string[]): RunArgs {
     writeDocs: false,
     cpuProf: false,
     help: false,
+    code: "compiled",
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
@@ -72,6 +79,9 @@ export function parseArgs(argv: string[]): RunArgs {
         break;
       case "--cpu-prof":
         args.cpuProf = true;
+        break;
+      case "--source":
+        args.code = "source";
         break;
       case "--help":
       case "-h":

@@ -23,6 +23,8 @@ export type BenchOptions = {
   w5Instances: number;
   /** W6: how many finished instances in the store (default 1,000,000). */
   w6Instances: number;
+  /** Which Cairn runs: the build in dist/ (tsc's output, what ships) or src/ through tsx. */
+  code: "compiled" | "source";
 };
 
 /** A workload's figures: numbers by metric name, plus notes on how they were taken. */

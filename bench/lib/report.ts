@@ -59,7 +59,7 @@ export function markdown(run: RunResult): string {
       ? `smaller run (${counts})`
       : "full run";
   out.push(
-    `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, took ${fmt(run.durationMs / 1000)} s.`,
+    `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, ${o.code === "source" ? "Cairn from src/ through tsx (--source)" : "Cairn compiled (dist/, as shipped)"}, took ${fmt(run.durationMs / 1000)} s.`,
     "",
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB memory, Node ${m.node}, SQLite ${m.sqlite}, ${m.kernel}; temporary files on ${m.tempFilesystem}. Load average ${m.loadAverageAtStart.join(" / ")} at the start, ${(m.loadAverageAtEnd ?? []).join(" / ")} at the end (1/5/15 min).`,
     "",
