@@ -289,7 +289,7 @@ describe("sqlite store", () => {
     await store.recordStep(fence, runningStep("a", T0), [], T0);
 
     // Restarted from a step: it ran before and keeps journal rows, so it is not fresh.
-    const target = { kind: "do", name: "a", count: 1 };
+    const target = { kind: "do" as const, name: "a", count: 1 };
     expect((await store.restartFrom(WF, "once", target, T0 + 1)).outcome).toBe("restarted");
     const [again] = await claim(store, T0 + 2, { slots: { [WF]: 10 } });
     expect(again?.fresh).toBe(false);
