@@ -150,7 +150,7 @@ function start(): void {
 }
 
 /** How long the thread keeps watching for the next write after a commit (see commitAndWatch). */
-const WATCH_MS = 0.2;
+const WATCH_MS = 0.5;
 
 function describe(error: unknown): WriterError {
   const e = error as { name?: string; message?: string; code?: string };
