@@ -95,7 +95,7 @@ async function sqliteCeiling(single: number, transactions: number) {
       notes: [
         `better-sqlite3 on fresh files with journal_mode=WAL, synchronous=FULL: ${single} single-row commits; ${transactions} transactions of 100 rows (rows of ~110 bytes)`,
         `raw baseline: ${single} × (fs.writeSync of a 101-byte row + fs.fdatasyncSync) on a plain file`,
-        `Cairn's step writes (two journal upserts and four log entries per step, by Cairn's own SQLite transitions in the writer's transaction shape, one thread, no engine): ${single} steps one per commit; ${transactions / 2} commits of 100 steps`,
+        `Cairn's step writes (per step: one journal upsert, its attempt start folded in, and one packed row of four log entries, by Cairn's own SQLite transitions in the writer's transaction shape, one thread, no engine): ${single} steps one per commit; ${transactions / 2} commits of 100 steps`,
       ],
     };
   } finally {

@@ -7,9 +7,9 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../sr
 import { type BenchOptions, openBench, stepValue, type Workload, within } from "./lib/harness.js";
 import { nowMs, perSecond } from "./lib/stats.js";
 
-const STEPS = 10;
+export const STEPS = 10;
 
-class FanOut extends WorkflowEntrypoint {
+export class FanOut extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     let last: unknown;
     for (let i = 0; i < STEPS; i++) last = await step.do(`step ${i}`, async () => stepValue(i));

@@ -120,12 +120,19 @@ export async function removeLocation(location: Location): Promise<void> {
 export async function openBench<W extends Record<string, WorkflowDefinitionInput>>(
   options: BenchOptions,
   workflows: W,
-  settings: { record?: boolean; engine?: EngineOptionsInput; location?: Location; name?: string } = {},
+  settings: {
+    record?: boolean;
+    engine?: EngineOptionsInput;
+    location?: Location;
+    name?: string;
+    /** W1-engine only: answer every recordStep at once without writing it (not durable). */
+    skipStepWrites?: boolean;
+  } = {},
 ): Promise<Bench<W>> {
   const location = settings.location ?? freshLocation(options, settings.name ?? "w");
   const watch = new StoreWatch(settings.record ?? true);
   const errors: string[] = [];
-  const store = watchStore(await openStoreAt(location), watch);
+  const store = watchStore(await openStoreAt(location), watch, settings.skipStepWrites ?? false);
   const cairn = await Cairn.open({
     storage: store,
     workflows,

@@ -131,6 +131,7 @@ export type Ratio = {
   label: string;
   workload: string;
   metric: string;
+  /** A metric of the ceiling run, or the id of a bound workload whose same metric is the limit. */
   ceiling: string;
   /** "rate": engine ÷ ceiling (1 = at the disk's limit); "latency": engine ÷ one commit. */
   kind: "rate" | "latency";
@@ -149,6 +150,13 @@ export const RATIOS: Ratio[] = [
     workload: "W1",
     metric: "stepsPerSecond",
     ceiling: "cairnStepsPerSecondAt100PerTransaction",
+    kind: "rate",
+  },
+  {
+    label: "W1 steps/s ÷ the engine alone (W1-engine: step records not written)",
+    workload: "W1",
+    metric: "stepsPerSecond",
+    ceiling: "W1-engine",
     kind: "rate",
   },
   {

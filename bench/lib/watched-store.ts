@@ -93,7 +93,8 @@ export class StoreWatch {
 }
 
 /** A Store that forwards every call to `inner` and reports to `watch`. */
-export function watchStore(inner: Store, watch: StoreWatch): Store {
+/** `skipStepWrites`: answer recordStep at once without writing (the W1-engine bound only). */
+export function watchStore(inner: Store, watch: StoreWatch, skipStepWrites = false): Store {
   const wrappers = new Map<string, (...args: unknown[]) => unknown>();
   return new Proxy(inner, {
     get(target, prop, receiver) {
@@ -103,6 +104,7 @@ export function watchStore(inner: Store, watch: StoreWatch): Store {
       if (cached) return cached;
       const wrapper = (...args: unknown[]) => {
         watch.ops[prop] = (watch.ops[prop] ?? 0) + 1;
+        if (skipStepWrites && prop === "recordStep") return Promise.resolve();
         const result = value.apply(target, args);
         if (prop === "finish") {
           const fence = args[0] as Fence;
