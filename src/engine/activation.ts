@@ -56,6 +56,9 @@ export class Activation {
   private startOrder = 0;
   /** Bytes the instance held when this activation started, loaded on first need. */
   private storedBytes: Promise<number> | null = null;
+  /** Attempt starts not written yet, by step key (see writeStart). */
+  private readonly pendingStarts = new Map<string, { record: StepRecord; log: LogInput[]; at: number }>();
+  private startsScheduled = false;
   /** The stored bytes once loaded. */
   private storedKnown: number | null = null;
   /** Bytes this activation has stored since. */
@@ -195,17 +198,56 @@ export class Activation {
     return this.gatePromise;
   }
 
-  /** Writes a journal record without waiting for its commit (attempt starts, sleep starts). */
+  /** Writes a journal record without waiting for its commit (sleep starts, retry waits). */
   write(record: StepRecord, log: LogInput[]): void {
     this.journal.set(record.key, record);
     if (this.stopped) return;
-    this.host.store.recordStep(this.fence, record, log, this.now()).catch((e) => this.storeFailed(e));
+    const entries = this.foldStart(record.key, log);
+    this.host.store.recordStep(this.fence, record, entries, this.now()).catch((e) => this.storeFailed(e));
+  }
+
+  /**
+   * Writes an attempt's start at the end of this turn of the event loop, unless a later record
+   * of the same step comes first: a callback that finishes within the turn (most do) then costs
+   * one journal write, its result, carrying the start's log entries with their own time. The
+   * start need not be durable before the callback runs (DESIGN: losing it only repeats an
+   * attempt number), and a crash before the turn ends loses nothing the callback could rely on.
+   */
+  writeStart(record: StepRecord, log: LogInput[]): void {
+    this.journal.set(record.key, record);
+    if (this.stopped) return;
+    this.pendingStarts.set(record.key, { record, log, at: this.now() });
+    if (!this.startsScheduled) {
+      this.startsScheduled = true;
+      process.nextTick(this.flushStarts);
+    }
+  }
+
+  /** Writes the attempt starts no later record replaced (see writeStart). */
+  flushStarts = (): void => {
+    this.startsScheduled = false;
+    if (this.pendingStarts.size === 0) return;
+    const starts = [...this.pendingStarts.values()];
+    this.pendingStarts.clear();
+    if (this.stopped) return;
+    for (const { record, log, at } of starts) {
+      this.host.store.recordStep(this.fence, record, log, at).catch((e) => this.storeFailed(e));
+    }
+  };
+
+  /** The log of a record of step `key`, after the entries of its unwritten start (if any). */
+  private foldStart(key: string, log: LogInput[]): LogInput[] {
+    const start = this.pendingStarts.get(key);
+    if (!start) return log;
+    this.pendingStarts.delete(key);
+    return [...start.log.map((e) => (e.at === undefined ? { ...e, at: start.at } : e)), ...log];
   }
 
   /** Writes a journal record and resolves once it is durable; never settles if the lease is lost. */
   async commit(record: StepRecord, log: LogInput[]): Promise<void> {
     this.journal.set(record.key, record);
-    await this.track(this.host.store.recordStep(this.fence, record, log, this.now()));
+    const entries = this.foldStart(record.key, log);
+    await this.track(this.host.store.recordStep(this.fence, record, entries, this.now()));
   }
 
   /** Counts `work` as in flight: no hibernation or pause settles until it is done. */
@@ -314,6 +356,8 @@ export class Activation {
    */
   private async stop(reason: EndReason, lastWrite?: () => Promise<void>): Promise<void> {
     if (this.stopped) return;
+    // Attempt starts still waiting go before the last write, in the order they were made.
+    if (lastWrite) this.flushStarts();
     this.stopped = true;
     for (const wait of this.waits) wait.cancel?.();
     this.waits.clear();

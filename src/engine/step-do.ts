@@ -164,7 +164,7 @@ export async function runRetriable(
     const ctx = attemptContext(step, attempts);
     a.rollbacks.attempted(step.key, ctx);
     const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
-    a.write(record(step, { status: "running", attempts }), [
+    a.writeStart(record(step, { status: "running", attempts }), [
       ...log,
       { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts },
     ]);

@@ -138,7 +138,7 @@ export type LogInput = {
   attempt?: number | null;
   /** Small JSON detail: an error, a retry delay, a wake time, an event type. */
   data?: Record<string, unknown> | null;
-  /** When it happened if not at the call's `now`: set by a store that folds calls into one, never by the engine. */
+  /** When it happened, if not at the call's `now` (an attempt's start folded into its result). */
   at?: number;
 };
 

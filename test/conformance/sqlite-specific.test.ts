@@ -185,10 +185,10 @@ describe("sqlite store", () => {
     expect((await store.loadJournal(fence.seq)).map((r) => r.key).sort()).toEqual(["do:a:1", "do:c:1"]);
   });
 
-  it("folds a step's start and its result issued in the same tick into one write, keeping each entry's time", async () => {
+  it("keeps the several log entries of one write in one packed row, shown entry by entry by log_entries", async () => {
     const path = folder();
     const store: Store = await open(path);
-    const { fence } = await start(store, "folded");
+    const { fence } = await start(store, "packed");
     const running = runningStep("charge", T0);
     const succeeded: StepRecord = {
       ...running,
@@ -197,33 +197,19 @@ describe("sqlite store", () => {
       endedAt: T0 + 7,
       event: null,
     };
-    resetWal(path);
-    const [a, b] = await Promise.allSettled([
-      store.recordStep(
-        fence,
-        running,
-        [
-          { type: "STEP_START", stepKey: running.key },
-          { type: "ATTEMPT_START", stepKey: running.key, attempt: 1 },
-        ],
-        T0,
-      ),
-      store.recordStep(
-        fence,
-        succeeded,
-        [
-          { type: "ATTEMPT_SUCCESS", stepKey: running.key, attempt: 1 },
-          { type: "STEP_SUCCESS", stepKey: running.key, attempt: 1, data: { note: "done" } },
-        ],
-        T0 + 7,
-      ),
-    ]);
-    expect([a.status, b.status]).toEqual(["fulfilled", "fulfilled"]);
-    expect(walCommits(path)).toBe(1);
-    const journal = await store.loadJournal(fence.seq);
-    expect(journal.map((r) => [r.key, r.status])).toEqual([[running.key, "succeeded"]]);
-
-    const steps = (await store.readLog(fence.seq)).filter((e) => e.stepKey === running.key);
+    await store.recordStep(
+      fence,
+      succeeded,
+      [
+        { type: "STEP_START", stepKey: running.key, at: T0 },
+        { type: "ATTEMPT_START", stepKey: running.key, attempt: 1, at: T0 },
+        { type: "ATTEMPT_SUCCESS", stepKey: running.key, attempt: 1 },
+        { type: "STEP_SUCCESS", stepKey: running.key, attempt: 1, data: { note: "done" } },
+      ],
+      T0 + 7,
+    );
+    const all = await store.readLog(fence.seq);
+    const steps = all.filter((e) => e.stepKey === running.key);
     expect(steps.map((e) => [e.type, e.at, e.attempt, e.data])).toEqual([
       ["STEP_START", T0, null, null],
       ["ATTEMPT_START", T0, 1, null],
@@ -231,29 +217,28 @@ describe("sqlite store", () => {
       ["STEP_SUCCESS", T0 + 7, 1, { note: "done" }],
     ]);
     // Entry seqs are distinct and ordered, after the entries written before.
-    const all = await store.readLog(fence.seq);
     expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((x, y) => x - y));
     expect(new Set(all.map((e) => e.seq)).size).toBe(all.length);
 
-    // The file holds them as one row; the log_entries view shows what readLog shows.
     const db = new Database(path, { readonly: true });
     try {
       const rows = db.prepare("SELECT count(*) AS n FROM log WHERE step_key = ?").get(running.key) as {
         n: number;
       };
       expect(rows.n).toBe(1);
-      const view = db
-        .prepare(
-          "SELECT seq, at, type, step_key, attempt, data FROM log_entries WHERE instance_seq = ? ORDER BY seq",
-        )
-        .all(fence.seq) as {
+      type ViewRow = {
         seq: number;
         at: number;
         type: string;
         step_key: string | null;
         attempt: number | null;
         data: string | null;
-      }[];
+      };
+      const view = db
+        .prepare(
+          "SELECT seq, at, type, step_key, attempt, data FROM log_entries WHERE instance_seq = ? ORDER BY seq",
+        )
+        .all(fence.seq) as ViewRow[];
       expect(
         view.map((r) => ({
           seq: r.seq,
@@ -267,19 +252,6 @@ describe("sqlite store", () => {
     } finally {
       db.close();
     }
-  });
-
-  it("a refused write folded with another refuses both callers", async () => {
-    const store = await open(folder());
-    const { fence } = await start(store, "refused");
-    const stale: Fence = { seq: fence.seq, epoch: fence.epoch + 1 };
-    const results = await Promise.allSettled([
-      store.recordStep(stale, runningStep("x", T0), [{ type: "ATTEMPT_START", attempt: 1 }], T0),
-      store.recordStep(stale, { ...runningStep("x", T0), attempts: 2 }, [], T0),
-      store.recordStep(fence, runningStep("y", T0), [], T0),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "fulfilled"]);
-    expect((await store.loadJournal(fence.seq)).map((r) => r.key)).toEqual(["do:y:1"]);
   });
 
   it("marks a claim fresh only when the instance never started: no journal to read", async () => {

@@ -16,6 +16,7 @@ type StepRef = { key: string; name: string; count: number; startedAt: number; ty
 /** Log entries as the four parallel arrays the statements unnest. */
 function logArrays(entries: LogInput[]): unknown[] {
   return [
+    entries.map((e) => e.at ?? null),
     entries.map((e) => e.type),
     entries.map((e) => e.stepKey ?? null),
     entries.map((e) => e.attempt ?? null),
@@ -59,22 +60,24 @@ export class FencedWrites {
     const typed = (first: number) => STEP_TYPES.map((type, i) => `$${first + i}::${type}`).join(", ");
     const afterStep = 3 + STEP_TYPES.length;
     const logFrom = (first: number) =>
-      `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::int[], $${first + 3}::text[])
-        WITH ORDINALITY AS e(type, step_key, attempt, data, ord)`;
+      `unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::int[],
+          $${first + 4}::text[])
+        WITH ORDINALITY AS e(at, type, step_key, attempt, data, ord)`;
     this.sql = {
       recordStep: `WITH f AS (${fenceShare}),
         s AS (INSERT INTO ${t.steps} AS st (${columns}) SELECT f.seq, ${typed(3)} FROM f ${upsertSet}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
-          SELECT f.seq, $${afterStep}, e.type, e.step_key, e.attempt, e.data
+          SELECT f.seq, coalesce(e.at, $${afterStep}), e.type, e.step_key, e.attempt, e.data
           FROM f, ${logFrom(afterStep + 1)} ORDER BY e.ord)
         SELECT count(*)::int AS n FROM f`,
       appendLog: `WITH f AS (${fenceShare}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
-          SELECT f.seq, $3, e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(4)} ORDER BY e.ord)
+          SELECT f.seq, coalesce(e.at, $3), e.type, e.step_key, e.attempt, e.data FROM f, ${logFrom(4)}
+          ORDER BY e.ord)
         SELECT count(*)::int AS n FROM f`,
       upsertStep: `INSERT INTO ${t.steps} AS st (${columns}) VALUES ($1, ${typed(2)}) ${upsertSet}`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
-        SELECT $1, $2, e.type, e.step_key, e.attempt, e.data FROM ${logFrom(3)} ORDER BY e.ord`,
+        SELECT $1, coalesce(e.at, $2), e.type, e.step_key, e.attempt, e.data FROM ${logFrom(3)} ORDER BY e.ord`,
       fenceShare,
       fenceUpdate: `SELECT status FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR UPDATE`,
       pendingEvent: `SELECT seq, type, payload, sent_at FROM ${t.events}

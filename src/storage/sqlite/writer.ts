@@ -1,8 +1,6 @@
 // Main-thread side of the SQLite writer: posts transitions to the writer thread and settles
 // each caller's promise when the group commit that carried it is durable. Calls made in one
-// turn of the event loop travel in one message, and a step record still waiting to be posted is
-// replaced by a later record of the same step (an attempt's start by its result), so a fast
-// step costs the writer one journal write instead of two.
+// turn of the event loop travel in one message.
 
 import { Worker } from "node:worker_threads";
 import { StaleLeaseError, WorkflowsError } from "../../errors.js";
@@ -31,14 +29,6 @@ function spawnWriter(workerData: unknown): Worker {
 /** How many replies are settled per turn of the event loop (see pump). */
 const REPLY_SLICE = 128;
 
-type RecordStepRowArgs = Parameters<SqliteTransitions["recordStepRow"]>;
-
-/** Which step a recordStepRow call writes: instance, lease epoch and step key. */
-function stepSlot(args: unknown[]): string {
-  const [seq, epoch, values] = args as RecordStepRowArgs;
-  return `${seq}:${epoch}:${values[1] as string}`;
-}
-
 function toError(e: WriterError): Error {
   if (e.code === "storage.stale_lease") {
     const err = new StaleLeaseError("?", 0);
@@ -55,10 +45,6 @@ export class SqliteWriter {
   private readonly pending = new Map<number, Pending>();
   /** Requests not posted yet; posted together at the end of this turn of the event loop. */
   private unsent: WriterRequest[] = [];
-  /** Unsent recordStepRow requests by instance, lease epoch and step key. */
-  private unsentSteps = new Map<string, WriterRequest>();
-  /** Callers whose record was merged into another request: settled with that request's reply. */
-  private readonly followers = new Map<number, number[]>();
   /** Replies received and not yet settled. */
   private replies: WriterReply[] = [];
   private repliesFrom = 0;
@@ -114,10 +100,7 @@ export class SqliteWriter {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (op === "recordStepRow" && this.mergeStep(id, args as unknown[])) return;
-      const request: WriterRequest = { id, op, args };
-      this.unsent.push(request);
-      if (op === "recordStepRow") this.unsentSteps.set(stepSlot(args as unknown[]), request);
+      this.unsent.push({ id, op, args });
       if (!this.postScheduled) {
         this.postScheduled = true;
         // A tick queued now runs once the current cascade of promise callbacks has drained: the
@@ -125,27 +108,6 @@ export class SqliteWriter {
         process.nextTick(this.post);
       }
     });
-  }
-
-  /**
-   * Folds a step record into an unsent record of the same step under the same lease: the later
-   * record replaces the earlier (an upsert of the same row in the same transaction), and the log
-   * keeps both calls' entries, each with its own time. Both callers settle with the one reply.
-   */
-  private mergeStep(id: number, args: unknown[]): boolean {
-    const earlier = this.unsentSteps.get(stepSlot(args));
-    if (!earlier) return false;
-    const [seq, epoch, values, log, now] = args as RecordStepRowArgs;
-    const [, , , earlierLog, earlierNow] = earlier.args as RecordStepRowArgs;
-    // The flat logs are the caller's fresh arrays, not shared: the earlier entries get their own
-    // time, the later ones keep the merged request's `now`.
-    for (let i = 1; i < earlierLog.length; i += 5) earlierLog[i] ??= earlierNow;
-    for (const v of log) earlierLog.push(v);
-    earlier.args = [seq, epoch, values, earlierLog, now];
-    const merged = this.followers.get(earlier.id);
-    if (merged) merged.push(id);
-    else this.followers.set(earlier.id, [id]);
-    return true;
   }
 
   private schedulePump(): void {
@@ -166,11 +128,6 @@ export class SqliteWriter {
     for (let i = this.repliesFrom; i < end; i++) {
       const reply = this.replies[i]!;
       this.settle(reply.id, reply);
-      const merged = this.followers.get(reply.id);
-      if (merged) {
-        this.followers.delete(reply.id);
-        for (const id of merged) this.settle(id, reply);
-      }
     }
     if (end < this.replies.length) {
       this.repliesFrom = end;
@@ -187,7 +144,6 @@ export class SqliteWriter {
     if (this.unsent.length === 0) return;
     const batch = this.unsent;
     this.unsent = [];
-    this.unsentSteps.clear();
     this.worker.postMessage(batch);
   };
 
@@ -202,11 +158,9 @@ export class SqliteWriter {
   private failAll(error: Error): void {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
-    this.followers.clear();
     this.replies = [];
     this.repliesFrom = 0;
     this.unsent = [];
-    this.unsentSteps.clear();
   }
 
   /** Commits what is queued, then stops the thread. */

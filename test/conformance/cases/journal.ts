@@ -210,6 +210,38 @@ export function journalCases(test: StoreCase): void {
     expect(log[1]!.seq).toBeGreaterThan(log[0]!.seq);
   });
 
+  test("a log entry with its own time keeps it; the others take the call's now", async (store) => {
+    const { fence } = await start(store, "j");
+    const record: StepRecord = {
+      ...runningStep("pay", T0),
+      status: "succeeded",
+      attempts: 1,
+      value: bytes("ok"),
+      endedAt: T0 + 9,
+      event: null,
+    };
+    await store.recordStep(
+      fence,
+      record,
+      [
+        { type: "STEP_START", stepKey: "do:pay:1", at: T0 + 1 },
+        { type: "ATTEMPT_START", stepKey: "do:pay:1", attempt: 1, at: T0 + 1 },
+        { type: "ATTEMPT_SUCCESS", stepKey: "do:pay:1", attempt: 1 },
+        { type: "STEP_SUCCESS", stepKey: "do:pay:1", attempt: 1, data: { ok: true } },
+      ],
+      T0 + 9,
+    );
+    await store.appendLog(fence, [{ type: "SLEEP_START", stepKey: "sleep:s:1", at: T0 + 10 }], T0 + 11);
+    const log = (await store.readLog(fence.seq)).filter((e) => e.stepKey !== null);
+    expect(log.map((e) => [e.type, e.at, e.attempt, e.data])).toEqual([
+      ["STEP_START", T0 + 1, null, null],
+      ["ATTEMPT_START", T0 + 1, 1, null],
+      ["ATTEMPT_SUCCESS", T0 + 9, 1, null],
+      ["STEP_SUCCESS", T0 + 9, 1, { ok: true }],
+      ["SLEEP_START", T0 + 10, null, null],
+    ]);
+  });
+
   test("appendLog appends after what is there, in order", async (store) => {
     const { fence } = await start(store, "j");
     await store.appendLog(
