@@ -19,6 +19,7 @@ export const workload: Workload = {
     );
     try {
       const { cairn, watch } = bench;
+      const loop = performance.eventLoopUtilization();
       const start = nowMs();
       for (let b = 0; b < instances / 100; b++) {
         const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1e-${b * 100 + i}` }));
@@ -31,15 +32,17 @@ export const workload: Workload = {
       );
       if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
       const totalMs = end - start;
+      const busy = performance.eventLoopUtilization(loop).utilization * 100;
       return {
         metrics: {
           instances,
           steps: instances * STEPS,
           totalMs,
           stepsPerSecond: perSecond(instances * STEPS, totalMs),
+          eventLoopBusyPercent: busy,
         },
         notes: [
-          `W1's ${instances} instances × ${STEPS} steps with every recordStep answered at once and not written (a bound, not durable)`,
+          `W1's ${instances} instances × ${STEPS} steps with every recordStep answered at once and not written (a bound, not durable); the event loop was busy ${Math.round(busy)} % of the time`,
         ],
         ops: { ...watch.ops },
       };

@@ -25,6 +25,7 @@ export const workload: Workload = {
     const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } });
     try {
       const { cairn, watch } = bench;
+      const loop = performance.eventLoopUtilization();
       const start = nowMs();
       for (let b = 0; b < instances / 100; b++) {
         const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
@@ -39,6 +40,7 @@ export const workload: Workload = {
       );
       if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
       const totalMs = end - start;
+      const busy = performance.eventLoopUtilization(loop).utilization * 100;
       return {
         metrics: {
           instances,
@@ -46,9 +48,10 @@ export const workload: Workload = {
           totalMs,
           createMs: created - start,
           stepsPerSecond: perSecond(instances * STEPS, totalMs),
+          eventLoopBusyPercent: busy,
         },
         notes: [
-          `${instances} instances × ${STEPS} steps; time from the first createBatch to the last durable finish`,
+          `${instances} instances × ${STEPS} steps; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
         ],
         ops: { ...watch.ops },
       };

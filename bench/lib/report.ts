@@ -100,7 +100,7 @@ export function markdown(run: RunResult): string {
     const bound = run.results["W1-engine"]?.metrics;
     if (bound) {
       out.push(
-        `| The engine alone: W1 with step records answered at once, not written (W1-engine) | ${fmt(bound.stepsPerSecond)} steps/s |`,
+        `| The engine alone: W1 with step records answered at once, not written (W1-engine) | ${fmt(bound.stepsPerSecond)} steps/s (event loop busy ${fmt(bound.eventLoopBusyPercent)} %) |`,
       );
     }
     const ratios = RATIOS.filter(

@@ -23,6 +23,7 @@ export const ROWS: Row[] = [
     peer: "≈4,000 steps/s",
   },
   { workload: "W1", label: "fan-out: first create → last complete", metric: "totalMs", unit: "ms" },
+  { workload: "W1", label: "fan-out: event loop busy meanwhile", metric: "eventLoopBusyPercent", unit: "%" },
   {
     workload: "W2",
     label: "create → complete p50",
