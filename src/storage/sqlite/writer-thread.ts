@@ -133,7 +133,10 @@ function start(): void {
     for (;;) {
       let open = takeWaiting();
       if (queue.length > 0) flush();
-      if (!open) return close();
+      if (!open) {
+        close();
+        return;
+      }
       const until = performance.now() + WATCH_MS;
       while (open && queue.length === 0 && performance.now() < until) open = takeWaiting();
       if (open && queue.length === 0) return;
@@ -142,7 +145,10 @@ function start(): void {
 
   port.on("message", (msg: WriterRequest[] | "close") => {
     if (closing) return;
-    if (msg === "close") return close();
+    if (msg === "close") {
+      close();
+      return;
+    }
     for (const req of msg) queue.push(req);
     commitAndWatch();
   });
