@@ -92,14 +92,21 @@ export class FencedWrites {
           wait_types = CASE WHEN status = 'waitingForPause' THEN NULL ELSE $4::text[] END,
           lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
         WHERE seq = $1 RETURNING status`,
-      settlePause: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, lease_owner = NULL,
-          lease_expires_at = NULL, updated_at = $2
-        WHERE seq = $1 AND status = 'waitingForPause'`,
-      finish: `UPDATE ${t.instances} SET status = $3, output = $4, error = $5, ended_at = $2,
-          expires_at = $2 + CASE WHEN $3 = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
-          lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL,
-          rollback_pending = false, updated_at = $2
-        WHERE seq = $1`,
+      // One statement each (one round trip): the epoch is checked by the UPDATE itself, and the
+      // log entry is written from what the UPDATE returns. `n` is 0 when the fence is stale.
+      settlePause: `WITH f AS (SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2),
+        u AS (UPDATE ${t.instances} SET status = 'paused', paused_at = $3, lease_owner = NULL,
+            lease_expires_at = NULL, updated_at = $3
+          WHERE seq = $1 AND epoch = $2 AND status = 'waitingForPause' RETURNING seq),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type) SELECT u.seq, $3, 'WORKFLOW_PAUSED' FROM u)
+        SELECT count(*)::int AS n FROM f`,
+      finish: `WITH u AS (UPDATE ${t.instances} SET status = $4, output = $5, error = $6, ended_at = $3,
+            expires_at = $3 + CASE WHEN $4 = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
+            lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL,
+            rollback_pending = false, updated_at = $3
+          WHERE seq = $1 AND epoch = $2 RETURNING seq),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, data) SELECT u.seq, $3, $7, $8 FROM u)
+        SELECT count(*)::int AS n FROM u`,
       appendChunks: `WITH f AS (${fenceShare}),
         last AS (SELECT coalesce(max(idx), -1) AS idx FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $3),
         ins AS (INSERT INTO ${t.chunks} (instance_seq, step_key, idx, bytes)
@@ -175,32 +182,27 @@ export class FencedWrites {
     });
   }
 
-  settlePause(fence: Fence, now: number): Promise<void> {
-    return this.db.tx("settling a pause", async (tx) => {
-      await this.check(tx, fence, "update");
-      const changed = await tx.query(`${this.sql.settlePause!} RETURNING 1`, [fence.seq, now]);
-      if (changed.length > 0) await this.log(tx, fence.seq, [{ type: "WORKFLOW_PAUSED" }], now);
-    });
+  async settlePause(fence: Fence, now: number): Promise<void> {
+    const [row] = await this.db.write("settling a pause", this.sql.settlePause!, [
+      fence.seq,
+      fence.epoch,
+      now,
+    ]);
+    if (row?.n !== 1) throw stale(fence);
   }
 
-  finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
-    return this.db.tx("finishing an instance", async (tx) => {
-      await this.check(tx, fence, "update");
-      await tx.query(this.sql.finish!, [
-        fence.seq,
-        now,
-        result.status,
-        result.status === "complete" ? toBuffer(result.output) : null,
-        result.status === "errored" ? JSON.stringify(result.error) : null,
-      ]);
-      const type = FINISH_LOG[result.status];
-      await this.log(
-        tx,
-        fence.seq,
-        [{ type, data: result.status === "errored" ? { error: result.error } : null }],
-        now,
-      );
-    });
+  async finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
+    const [row] = await this.db.write("finishing an instance", this.sql.finish!, [
+      fence.seq,
+      fence.epoch,
+      now,
+      result.status,
+      result.status === "complete" ? toBuffer(result.output) : null,
+      result.status === "errored" ? JSON.stringify(result.error) : null,
+      FINISH_LOG[result.status],
+      result.status === "errored" ? JSON.stringify({ error: result.error }) : null,
+    ]);
+    if (row?.n !== 1) throw stale(fence);
   }
 
   async appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], _now: number): Promise<void> {
