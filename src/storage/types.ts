@@ -185,7 +185,7 @@ export type Claim = {
   /**
    * True when the instance had never started before this claim (created, or restarted from the
    * top): its journal is empty and it stores no step state, so the runner need not read them.
-   * A store that does not know leaves it unset, and the runner reads them.
+   * Unset means unknown: the runner reads them.
    */
   fresh?: boolean;
 };

@@ -254,25 +254,6 @@ describe("sqlite store", () => {
     }
   });
 
-  it("marks a claim fresh only when the instance never started: no journal to read", async () => {
-    const store = await open(folder());
-    const { claim: first, fence } = await start(store, "once");
-    expect(first.fresh).toBe(true);
-    await store.recordStep(fence, runningStep("a", T0), [], T0);
-
-    // Restarted from a step: it ran before and keeps journal rows, so it is not fresh.
-    const target = { kind: "do" as const, name: "a", count: 1 };
-    expect((await store.restartFrom(WF, "once", target, T0 + 1)).outcome).toBe("restarted");
-    const [again] = await claim(store, T0 + 2, { slots: { [WF]: 10 } });
-    expect(again?.fresh).toBe(false);
-
-    // Restarted from the top: everything is wiped, so it is fresh again.
-    expect((await store.restart(WF, "once", T0 + 3)).outcome).toBe("restarted");
-    const [third] = await claim(store, T0 + 4, { slots: { [WF]: 10 } });
-    expect(third?.fresh).toBe(true);
-    expect(await store.loadJournal(fence.seq)).toEqual([]);
-  });
-
   it('":memory:" works and leaves no folder behind after close', async () => {
     // The store keeps its throwaway file under os.tmpdir(); point that at an empty folder to watch it.
     const watched = mkdtempSync(join(tmpdir(), "cairn-memory-"));

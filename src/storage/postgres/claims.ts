@@ -8,7 +8,7 @@ import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
 import { num, toInstance } from "./rows.js";
 
-type Candidate = { seq: number; workflow: string; order: number };
+type Candidate = { seq: number; workflow: string; order: number; fresh: boolean };
 
 export class Claims {
   private readonly db: Database;
@@ -18,18 +18,21 @@ export class Claims {
     this.db = db;
     // Per workflow, its first `n` candidates, locked; workflows without slots are not asked.
     const perWorkflow = (where: string, orderBy: string, sortKey: string) => `
-      SELECT c.seq, c.workflow, c.sort_key
+      SELECT c.seq, c.workflow, c.sort_key, c.fresh
       FROM unnest($1::text[], $2::int[]) AS w(name, n)
       CROSS JOIN LATERAL (
-        SELECT seq, workflow, ${sortKey} AS sort_key FROM ${t.instances}
+        SELECT seq, workflow, ${sortKey} AS sort_key, started_at IS NULL AS fresh FROM ${t.instances}
         WHERE workflow = w.name AND ${where}
         ORDER BY ${orderBy} LIMIT w.n FOR UPDATE SKIP LOCKED
       ) AS c`;
     this.sql = {
       // Leases of any owner, this one included: a lease this process let expire (its renewal
       // failed while the database was away) is taken again, and the engine drops the old runner.
+      // Only running orphans of the workflows asked for (others would fill the window and starve
+      // them); a pause in progress settles whatever its workflow.
       orphans: `SELECT seq, workflow, status FROM ${t.instances}
-        WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= $1
+        WHERE lease_expires_at <= $1
+          AND (status = 'waitingForPause' OR (status = 'running' AND workflow = ANY($3::text[])))
         ORDER BY lease_expires_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
       pauseOrphans: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, lease_owner = NULL,
           lease_expires_at = NULL, epoch = epoch + 1, updated_at = $2
@@ -53,15 +56,17 @@ export class Claims {
   private async run(tx: Tx, req: ClaimRequest): Promise<Claim[]> {
     let total = req.total;
     const slots = { ...req.slots };
-    const chosen: { seq: number; waking: boolean }[] = [];
+    const chosen: { seq: number; waking: boolean; fresh: boolean }[] = [];
     const pick = (c: Candidate, waking: boolean) => {
       if (total <= 0 || (slots[c.workflow] ?? 0) <= 0) return;
-      chosen.push({ seq: c.seq, waking });
+      // Never started (created, or restarted from the top): no journal and no stored state yet.
+      chosen.push({ seq: c.seq, waking, fresh: !waking && c.fresh });
       total -= 1;
       slots[c.workflow] = (slots[c.workflow] ?? 0) - 1;
     };
 
-    const orphans = await tx.query(this.sql.orphans, [req.now, Math.max(total, 1) * 4 + 16]);
+    const asked = Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0);
+    const orphans = await tx.query(this.sql.orphans, [req.now, Math.max(total, 1) * 4 + 16, asked]);
     const paused = orphans.filter((o) => o.status === "waitingForPause").map((o) => num(o.seq));
     if (paused.length > 0) {
       await tx.query(this.sql.pauseOrphans, [paused, req.now]);
@@ -93,10 +98,16 @@ export class Claims {
     return chosen.map((c) => ({
       instance: toInstance(bySeq.get(c.seq)!) as Claim["instance"],
       waking: c.waking,
+      fresh: c.fresh,
     }));
   }
 }
 
 function candidate(row: Row): Candidate {
-  return { seq: num(row.seq), workflow: row.workflow as string, order: num(row.sort_key ?? 0) };
+  return {
+    seq: num(row.seq),
+    workflow: row.workflow as string,
+    order: num(row.sort_key ?? 0),
+    fresh: row.fresh === true,
+  };
 }

@@ -72,9 +72,12 @@ export class SqliteTransitions {
       dueWaiting: s(
         "SELECT seq, workflow, wake_at FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
       ),
+      // Only running orphans of the workflows asked for (others would fill the window and starve
+      // them); a pause in progress settles whatever its workflow.
       expiredLeases: s(
-        `SELECT seq, workflow, status FROM instances WHERE status IN ('running', 'waitingForPause')
-           AND lease_expires_at <= ? AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
+        `SELECT seq, workflow, status FROM instances WHERE lease_expires_at <= ?
+           AND (status = 'waitingForPause' OR (status = 'running' AND workflow IN (SELECT value FROM json_each(?))))
+           AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
       ),
       queued: s(
         "SELECT seq, workflow, started_at FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?",
@@ -228,7 +231,13 @@ export class SqliteTransitions {
       slots[row.workflow] = (slots[row.workflow] ?? 0) - 1;
     };
     // Instances whose holder died: a pause in progress settles as paused (nothing runs it now).
-    const orphans = this.stmt.expiredLeases!.all(req.now, req.owner, Math.max(total, 1) * 4 + 16) as Row[];
+    const asked = JSON.stringify(Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0));
+    const orphans = this.stmt.expiredLeases!.all(
+      req.now,
+      asked,
+      req.owner,
+      Math.max(total, 1) * 4 + 16,
+    ) as Row[];
     for (const o of orphans) {
       if (o.status === "waitingForPause") {
         this.stmt.pauseOrphan!.run(req.now, req.now, o.seq);

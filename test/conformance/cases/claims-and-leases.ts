@@ -11,6 +11,7 @@ import {
   fenceOf,
   hibernate,
   mustGet,
+  newInstance,
   OTHER_WF,
   OWNER_A,
   OWNER_B,
@@ -137,6 +138,43 @@ export function claimCases(test: StoreCase): void {
     expect(instance.epoch).toBeGreaterThan(first.instance.epoch);
     expect(instance).toMatchObject({ leaseOwner: OWNER_B, leaseExpiresAt: T0 + 3_001, status: "running" });
     await expectStale(store.appendLog(fence, [{ type: "STEP_START" }], T0 + 1_002));
+  });
+
+  test("expired leases of workflows not asked for do not hide those of the ones asked for", async (store) => {
+    // Forty orphans of another workflow expire first; the window of orphans a claim looks at
+    // must not fill up with them while this workflow's orphan waits behind.
+    await store.createInstances(
+      Array.from({ length: 40 }, (_, i) => newInstance(`other-${i}`, { workflow: OTHER_WF })),
+      T0,
+    );
+    const others = await claim(store, T0, {
+      owner: OWNER_A,
+      leaseMs: 1_000,
+      slots: { [OTHER_WF]: 40 },
+      total: 40,
+    });
+    expect(others).toHaveLength(40);
+    await start(store, "mine", T0 + 1, { owner: OWNER_A, leaseMs: 5_000 });
+    const taken = await claim(store, T0 + 10_000, { owner: OWNER_B, slots: { [WF]: 1 }, total: 1 });
+    expect(taken.map((c) => [c.instance.id, c.waking])).toEqual([["mine", true]]);
+  });
+
+  test("marks a claim fresh only when the instance never started: no journal to read", async (store) => {
+    const { claim: first, fence } = await start(store, "once");
+    expect(first.fresh).toBe(true);
+    await store.recordStep(fence, runningStep("a", T0), [], T0);
+
+    // Restarted from a step: it ran before and keeps journal rows, so it is not fresh.
+    const target = { kind: "do" as const, name: "a", count: 1 };
+    expect((await store.restartFrom(WF, "once", target, T0 + 1)).outcome).toBe("restarted");
+    const [again] = await claim(store, T0 + 2, { slots: { [WF]: 10 } });
+    expect(again?.fresh).toBe(false);
+
+    // Restarted from the top: everything is wiped, so it is fresh again.
+    expect((await store.restart(WF, "once", T0 + 3)).outcome).toBe("restarted");
+    const [third] = await claim(store, T0 + 4, { slots: { [WF]: 10 } });
+    expect(third?.fresh).toBe(true);
+    expect(await store.loadJournal(fence.seq)).toEqual([]);
   });
 
   test("a waitingForPause instance whose lease expired becomes paused instead of being claimed", async (store) => {
