@@ -5,7 +5,6 @@
 // statement each, a single round trip.
 
 import { StaleLeaseError } from "../../errors.js";
-import { receivedEventRecord } from "../records.js";
 import type { EventRecord, Fence, FinishResult, LogInput, LogType, StepRecord } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Tx } from "./database.js";
@@ -80,9 +79,21 @@ export class FencedWrites {
         SELECT $1, coalesce(e.at, $2), e.type, e.step_key, e.attempt, e.data FROM ${logFrom(3)} ORDER BY e.ord`,
       fenceShare,
       fenceUpdate: `SELECT status FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR UPDATE`,
-      pendingEvent: `SELECT seq, type, payload, sent_at FROM ${t.events}
-        WHERE instance_seq = $1 AND type = $2 AND consumed_by IS NULL ORDER BY seq LIMIT 1 FOR UPDATE`,
-      consume: `UPDATE ${t.events} SET consumed_by = $2, consumed_at = $3 WHERE seq = $1`,
+      // One statement (one round trip): fence, the oldest pending event of the type (locked),
+      // its consumption, the step's record (as receivedEventRecord builds it) and the log entry.
+      consumeEvent: `WITH f AS (${fenceShare}),
+        e AS (SELECT ev.seq, ev.type, ev.payload, ev.sent_at FROM ${t.events} ev JOIN f ON ev.instance_seq = f.seq
+          WHERE ev.type = $3 AND ev.consumed_by IS NULL ORDER BY ev.seq LIMIT 1 FOR UPDATE OF ev),
+        c AS (UPDATE ${t.events} SET consumed_by = $4, consumed_at = $5 FROM e WHERE ${t.events}.seq = e.seq),
+        s AS (INSERT INTO ${t.steps} AS st (${columns})
+          SELECT f.seq, $4, 'waitForEvent', $6, $7::int, 'succeeded', 1, e.payload, NULL, NULL,
+            json_build_object('type', e.type, 'sentAt', e.sent_at)::text, NULL, $8::bigint, $5::bigint, NULL,
+            false, 0, false
+          FROM f, e ${upsertSet}),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, data) SELECT f.seq, $5, 'WAIT_COMPLETE', $4, $9
+          FROM f, e)
+        SELECT (SELECT count(*) FROM f)::int AS n, e.seq, e.type, e.payload, e.sent_at
+        FROM (SELECT 1) AS one LEFT JOIN e ON true`,
       anyPendingOf: `SELECT 1 FROM ${t.events}
         WHERE instance_seq = $1 AND consumed_by IS NULL AND type = ANY($2::text[]) LIMIT 1`,
       suspend: `UPDATE ${t.instances} SET
@@ -142,28 +153,26 @@ export class FencedWrites {
     await tx.query(this.sql.log!, [seq, now, ...logArrays(entries)]);
   }
 
-  consumeEvent(fence: Fence, step: StepRef, now: number): Promise<EventRecord | undefined> {
-    return this.db.tx("consuming an event", async (tx) => {
-      await this.check(tx, fence, "share");
-      const [row] = await tx.query(this.sql.pendingEvent!, [fence.seq, step.type]);
-      if (!row) return undefined;
-      const event: EventRecord = {
-        seq: num(row.seq),
-        type: row.type as string,
-        payload: row.payload as Uint8Array,
-        sentAt: num(row.sent_at),
-      };
-      await tx.query(this.sql.consume!, [event.seq, step.key, now]);
-      const record = receivedEventRecord(step, event, now);
-      await tx.query(this.sql.upsertStep!, [fence.seq, ...stepValues(record)]);
-      await this.log(
-        tx,
-        fence.seq,
-        [{ type: "WAIT_COMPLETE", stepKey: step.key, data: { type: step.type } }],
-        now,
-      );
-      return event;
-    });
+  async consumeEvent(fence: Fence, step: StepRef, now: number): Promise<EventRecord | undefined> {
+    const [row] = await this.db.write("consuming an event", this.sql.consumeEvent!, [
+      fence.seq,
+      fence.epoch,
+      step.type,
+      step.key,
+      now,
+      step.name,
+      step.count,
+      step.startedAt,
+      JSON.stringify({ type: step.type }),
+    ]);
+    if (row?.n !== 1) throw stale(fence);
+    if (row.seq === null || row.seq === undefined) return undefined;
+    return {
+      seq: num(row.seq),
+      type: row.type as string,
+      payload: row.payload as Uint8Array,
+      sentAt: num(row.sent_at),
+    };
   }
 
   suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
