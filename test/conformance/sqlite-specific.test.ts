@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WorkflowsError } from "../../src/errors.js";
 import { migrations } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
+import { EXPIRED_LEASES_SQL } from "../../src/storage/sqlite/transitions.js";
 import type { Fence, StepRecord, Store } from "../../src/storage/types.js";
 import { tempDir } from "../helpers/temp-store.js";
 import { claim, create, mustGet, OWNER_A, OWNER_B, runningStep, start, T0, WF } from "./cases/support.js";
@@ -249,6 +250,22 @@ describe("sqlite store", () => {
           data: r.data ? JSON.parse(r.data) : null,
         })),
       ).toEqual(all);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("looks for expired leases through the lease index, not a scan of every instance", async () => {
+    const path = folder();
+    await (await open(path)).close();
+    const db = new Database(path, { readonly: true });
+    try {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${EXPIRED_LEASES_SQL}`).all(0, "[]", "me", 10) as {
+        detail: string;
+      }[];
+      const details = plan.map((p) => p.detail).join("; ");
+      expect(details).toContain("USING INDEX instances_leased");
+      expect(details).not.toMatch(/SCAN instances\b/);
     } finally {
       db.close();
     }

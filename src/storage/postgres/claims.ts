@@ -31,8 +31,8 @@ export class Claims {
       // Only running orphans of the workflows asked for (others would fill the window and starve
       // them); a pause in progress settles whatever its workflow.
       orphans: `SELECT seq, workflow, status FROM ${t.instances}
-        WHERE lease_expires_at <= $1
-          AND (status = 'waitingForPause' OR (status = 'running' AND workflow = ANY($3::text[])))
+        WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= $1
+          AND (status = 'waitingForPause' OR workflow = ANY($3::text[]))
         ORDER BY lease_expires_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
       pauseOrphans: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, lease_owner = NULL,
           lease_expires_at = NULL, epoch = epoch + 1, updated_at = $2

@@ -32,6 +32,17 @@ import {
 } from "./rows.js";
 
 type Db = Database.Database;
+
+/**
+ * Running orphans of the workflows asked for (others would fill the window and starve them); a
+ * pause in progress settles whatever its workflow. The status term stays as written so that the
+ * partial index instances_leased serves the query (a test checks the plan).
+ */
+export const EXPIRED_LEASES_SQL = `SELECT seq, workflow, status FROM instances WHERE status IN ('running', 'waitingForPause')
+           AND lease_expires_at <= ?
+           AND (status = 'waitingForPause' OR workflow IN (SELECT value FROM json_each(?)))
+           AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`;
+
 type Row = Record<string, unknown>;
 
 export class SqliteTransitions {
@@ -72,13 +83,7 @@ export class SqliteTransitions {
       dueWaiting: s(
         "SELECT seq, workflow, wake_at FROM instances WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?",
       ),
-      // Only running orphans of the workflows asked for (others would fill the window and starve
-      // them); a pause in progress settles whatever its workflow.
-      expiredLeases: s(
-        `SELECT seq, workflow, status FROM instances WHERE lease_expires_at <= ?
-           AND (status = 'waitingForPause' OR (status = 'running' AND workflow IN (SELECT value FROM json_each(?))))
-           AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`,
-      ),
+      expiredLeases: s(EXPIRED_LEASES_SQL),
       queued: s(
         "SELECT seq, workflow, started_at FROM instances WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?",
       ),
