@@ -139,11 +139,6 @@ export class Activation {
     return undefined;
   }
 
-  /** Whether `gate()` would make a step wait (a pause or a drain in progress, or stopped). */
-  get gated(): boolean {
-    return this.stopped || this.mode !== "running";
-  }
-
   get isStopped(): boolean {
     return this.stopped;
   }
@@ -203,6 +198,7 @@ export class Activation {
     this.journal.set(record.key, record);
     if (this.stopped) return;
     const entries = this.foldStart(record.key, log);
+    this.flushStarts();
     this.host.store.recordStep(this.fence, record, entries, this.now()).catch((e) => this.storeFailed(e));
   }
 
@@ -211,7 +207,7 @@ export class Activation {
    * of the same step comes first: a callback that finishes within the turn (most do) then costs
    * one journal write, its result, carrying the start's log entries with their own time. The
    * start need not be durable before the callback runs (DESIGN: losing it only repeats an
-   * attempt number), and a crash before the turn ends loses nothing the callback could rely on.
+   * attempt number); any other write of the instance sends it first (see flushStarts).
    */
   writeStart(record: StepRecord, log: LogInput[]): void {
     this.journal.set(record.key, record);
@@ -223,7 +219,11 @@ export class Activation {
     }
   }
 
-  /** Writes the attempt starts no later record replaced (see writeStart). */
+  /**
+   * Writes the attempt starts no later record replaced (see writeStart). Called at the end of the
+   * turn, and before any other write of the instance, so that the store receives the writes in
+   * the order they were made (a start before its stream chunks, before a sibling's result).
+   */
   flushStarts = (): void => {
     this.startsScheduled = false;
     if (this.pendingStarts.size === 0) return;
@@ -247,6 +247,7 @@ export class Activation {
   async commit(record: StepRecord, log: LogInput[]): Promise<void> {
     this.journal.set(record.key, record);
     const entries = this.foldStart(record.key, log);
+    this.flushStarts();
     await this.track(this.host.store.recordStep(this.fence, record, entries, this.now()));
   }
 

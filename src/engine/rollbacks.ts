@@ -85,7 +85,10 @@ export class RollbackRegistry {
  * be reached.
  */
 export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined): Promise<void> {
-  const log = (entries: LogInput[]) => a.track(a.host.store.appendLog(a.fence, entries, a.now()));
+  const log = (entries: LogInput[]) => {
+    a.flushStarts();
+    return a.track(a.host.store.appendLog(a.fence, entries, a.now()));
+  };
   // A chain resumed by a replay (after a hibernated retry or a restart) has started already.
   const resumed = [...a.journal.values()].some((r) => r.kind === "rollback");
   if (cause && !resumed) await log([{ type: "ROLLBACK_START", data: { reason: "failure", error: cause } }]);

@@ -100,7 +100,8 @@ export async function runStepDo(
     // Rolling back after terminate: replay stops at the first step that has not finished.
     return a.frontier();
   }
-  if (a.gated) await a.gate();
+  // Always a turn of the microtask queue: the callback never runs inside the step.do call itself.
+  await a.gate();
   if (!cached) step.startOrder = a.nextStartOrder();
   if (rollback && !cached) a.rollbacks.register(step, rollback, undefined);
   return runRetriable(a, step, callback, cached);
@@ -153,6 +154,7 @@ export async function runRetriable(
   if (step.streams && (cached?.status === "running" || cached?.status === "retrying")) {
     // An attempt of an earlier process may have left part of a stream; in this process a failed
     // or timed-out attempt discards its own chunks before the retry.
+    a.flushStarts();
     await a.track(a.host.store.discardStreamChunks(a.fence, step.key, a.now()));
   }
   for (;;) {
@@ -238,6 +240,7 @@ function runAttempt(
       };
       if (!persisting) return finish(outcome);
       // The partial chunks of a stream being stored are discarded (queued after its last write).
+      a.flushStarts();
       void a.host.store
         .discardStreamChunks(a.fence, step.key, a.now())
         .catch(() => {})
@@ -253,6 +256,7 @@ function runAttempt(
       } catch (error) {
         if (timedOut) return;
         // Like a timeout, a failed read leaves no partial chunks (they would count as state).
+        a.flushStarts();
         await a.host.store.discardStreamChunks(a.fence, step.key, a.now()).catch(() => {});
         finish({ ok: false, error });
       }

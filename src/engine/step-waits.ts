@@ -131,6 +131,7 @@ async function waitForEventLoop<T>(
   }
   for (;;) {
     const step = { key, name, count, startedAt, type };
+    a.flushStarts();
     const event = await a.track(a.host.store.consumeEvent(a.fence, step, a.now()));
     if (event) {
       const record = {

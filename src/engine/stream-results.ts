@@ -72,6 +72,7 @@ export async function persistStream(
     const chunks = group;
     group = [];
     groupBytes = 0;
+    a.flushStarts(); // the attempt's start goes before its chunks
     await a.host.store.appendStreamChunks(a.fence, key, chunks, a.now());
   };
   try {

@@ -255,6 +255,29 @@ describe("sqlite store", () => {
     }
   });
 
+  it("gives log entries written after a reopen seqs past every entry of a packed row", async () => {
+    const path = folder();
+    const first = await open(path);
+    const { fence } = await start(first, "reopened");
+    await first.recordStep(
+      fence,
+      runningStep("a", T0),
+      [
+        { type: "STEP_START", stepKey: "do:a:1" },
+        { type: "ATTEMPT_START", stepKey: "do:a:1", attempt: 1 },
+      ],
+      T0,
+    );
+    await first.close();
+    const second = await open(path);
+    await second.appendLog({ seq: fence.seq, epoch: fence.epoch }, [{ type: "WORKFLOW_PAUSED" }], T0 + 1);
+    const log = await second.readLog(fence.seq);
+    const seqs = log.map((e) => e.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+    expect(log.map((e) => e.type).slice(-3)).toEqual(["STEP_START", "ATTEMPT_START", "WORKFLOW_PAUSED"]);
+  });
+
   it("looks for expired leases through the lease index, not a scan of every instance", async () => {
     const path = folder();
     await (await open(path)).close();

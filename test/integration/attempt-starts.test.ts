@@ -10,7 +10,7 @@ import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Fence, LogInput, StepRecord, Store } from "../../src/storage/types.js";
 import { tempDir } from "../helpers/temp-store.js";
 
-type Call = { key: string; status: string; log: LogInput[]; now: number };
+type Call = { op: string; key: string; status: string; log: LogInput[]; now: number };
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -26,9 +26,21 @@ async function openRecorded(run: (step: WorkflowStep) => Promise<unknown>, clock
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
+      if (prop === "appendStreamChunks") {
+        return (fence: Fence, key: string, chunks: Uint8Array[], now: number) => {
+          calls.push({ op: "appendStreamChunks", key, status: "", log: [], now });
+          return target.appendStreamChunks(fence, key, chunks, now);
+        };
+      }
       if (prop !== "recordStep") return typeof value === "function" ? value.bind(target) : value;
       return (fence: Fence, record: StepRecord, log: LogInput[], now: number) => {
-        calls.push({ key: record.key, status: record.status, log: structuredClone(log), now });
+        calls.push({
+          op: "recordStep",
+          key: record.key,
+          status: record.status,
+          log: structuredClone(log),
+          now,
+        });
         return target.recordStep(fence, record, log, now);
       };
     },
@@ -125,5 +137,52 @@ describe("attempt starts", () => {
       "ATTEMPT_FAILURE",
       "STEP_FAILURE",
     ]);
+  });
+
+  it("go before the stream chunks of their attempt", async () => {
+    const clock = new FakeClock();
+    const { cairn, calls } = await openRecorded(async (step) => {
+      await step.do(
+        "stream",
+        async () =>
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new Uint8Array([1, 2, 3]));
+              controller.close();
+            },
+          }),
+      );
+      return "stored";
+    }, clock);
+    const instance = await cairn.env.FLOW.create({ id: "d" });
+    await waitForStatus(instance, "complete");
+    const ops = calls.filter((c) => c.key === "do:1:stream").map((c) => `${c.op}:${c.status}`);
+    expect(ops[0]).toBe("recordStep:running");
+    expect(ops).toContain("appendStreamChunks:");
+    expect(ops.at(-1)).toBe("recordStep:succeeded");
+  });
+
+  it("of a step still running go before the results of steps that finished after it started", async () => {
+    const clock = new FakeClock();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { cairn } = await openRecorded(async (step) => {
+      const slow = step.do("slow", async () => {
+        await gate;
+        return 1;
+      });
+      const fast = step.do("fast", async () => {
+        release();
+        return 2;
+      });
+      return Promise.all([slow, fast]);
+    }, clock);
+    const instance = await cairn.env.FLOW.create({ id: "e" });
+    await waitForStatus(instance, "complete");
+    const log = (await cairn.engine.readLog("flow", "e")).map((e) => `${e.type} ${e.stepKey}`);
+    expect(log.indexOf("STEP_START do:1:slow")).toBeLessThan(log.indexOf("STEP_SUCCESS do:1:fast"));
+    expect(log.indexOf("STEP_START do:1:slow")).toBeLessThan(log.indexOf("STEP_START do:1:fast"));
   });
 });

@@ -105,7 +105,7 @@ export class FencedWrites {
         WHERE seq = $1 RETURNING status`,
       // One statement each (one round trip): the epoch is checked by the UPDATE itself, and the
       // log entry is written from what the UPDATE returns. `n` is 0 when the fence is stale.
-      settlePause: `WITH f AS (SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2),
+      settlePause: `WITH f AS (SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR UPDATE),
         u AS (UPDATE ${t.instances} SET status = 'paused', paused_at = $3, lease_owner = NULL,
             lease_expires_at = NULL, updated_at = $3
           WHERE seq = $1 AND epoch = $2 AND status = 'waitingForPause' RETURNING seq),

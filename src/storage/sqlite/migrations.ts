@@ -176,8 +176,9 @@ export const migrations: Migration[] = [
       CREATE VIEW log_entries AS
         SELECT seq, instance_seq, at, type, step_key, attempt, data FROM log WHERE type <> '*'
         UNION ALL
-        SELECT l.seq + e.key, l.instance_seq, e.value ->> 1, e.value ->> 0, e.value ->> 2, e.value ->> 3,
-          CASE WHEN json_type(e.value, '$[4]') = 'null' THEN NULL ELSE e.value -> 4 END
+        SELECT l.seq + e.key, l.instance_seq, json_extract(e.value, '$[1]'), json_extract(e.value, '$[0]'),
+          json_extract(e.value, '$[2]'), json_extract(e.value, '$[3]'),
+          CASE WHEN json_type(e.value, '$[4]') = 'object' THEN json(json_extract(e.value, '$[4]')) END
         FROM log l, json_each(l.data) e WHERE l.type = '*';
     `,
   },

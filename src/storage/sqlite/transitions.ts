@@ -57,8 +57,15 @@ export class SqliteTransitions {
 
   constructor(db: Db) {
     this.db = db;
-    const last = db.prepare("SELECT max(seq) AS seq FROM log").get() as { seq: number | null };
-    this.nextLogSeq = (last.seq ?? 0) + 1;
+    // After the last row, and after every entry of it if it is a packed row (its entries took
+    // the seqs that follow its own).
+    const last = db
+      .prepare(
+        `SELECT seq + CASE WHEN type = '${PACKED_LOG_TYPE}' THEN json_array_length(data) - 1 ELSE 0 END AS seq
+         FROM log ORDER BY seq DESC LIMIT 1`,
+      )
+      .get() as { seq: number } | undefined;
+    this.nextLogSeq = (last?.seq ?? 0) + 1;
     const s = (sql: string) => db.prepare(sql);
     this.stmt = {
       epoch: s("SELECT epoch FROM instances WHERE seq = ?"),

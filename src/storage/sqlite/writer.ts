@@ -156,6 +156,8 @@ export class SqliteWriter {
   }
 
   private failAll(error: Error): void {
+    // Replies already received are answers: their writes committed (or failed on their own).
+    while (this.replies.length > this.repliesFrom) this.pump();
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
     this.replies = [];
