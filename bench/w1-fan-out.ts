@@ -7,9 +7,9 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../sr
 import { type BenchOptions, openBench, stepValue, type Workload, within } from "./lib/harness.js";
 import { nowMs, perSecond } from "./lib/stats.js";
 
-export const STEPS = 10;
+const STEPS = 10;
 
-export class FanOut extends WorkflowEntrypoint {
+class FanOut extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     let last: unknown;
     for (let i = 0; i < STEPS; i++) last = await step.do(`step ${i}`, async () => stepValue(i));
@@ -17,46 +17,52 @@ export class FanOut extends WorkflowEntrypoint {
   }
 }
 
+/**
+ * Runs W1's fan-out and measures it. `skipStepWrites` answers every step record at once without
+ * writing it (the W1-engine bound).
+ */
+export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) {
+  const instances = options.quick ? 200 : 1000;
+  const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } }, { skipStepWrites });
+  try {
+    const { cairn, watch } = bench;
+    const loop = performance.eventLoopUtilization();
+    const start = nowMs();
+    for (let b = 0; b < instances / 100; b++) {
+      const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
+      await cairn.env.FAN_OUT.createBatch(batch);
+    }
+    const created = nowMs();
+    const end = await within(
+      watch.whenCount("finished", instances),
+      300_000,
+      `${instances} instances to complete`,
+      () => `${watch.finished} finished`,
+    );
+    if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
+    const totalMs = end - start;
+    const busy = performance.eventLoopUtilization(loop).utilization * 100;
+    return {
+      metrics: {
+        instances,
+        steps: instances * STEPS,
+        totalMs,
+        createMs: created - start,
+        stepsPerSecond: perSecond(instances * STEPS, totalMs),
+        eventLoopBusyPercent: busy,
+      },
+      notes: [
+        `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
+      ],
+      ops: { ...watch.ops },
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
 export const workload: Workload = {
   id: "W1",
   title: "fan-out",
-  async run(options: BenchOptions) {
-    const instances = options.quick ? 200 : 1000;
-    const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } });
-    try {
-      const { cairn, watch } = bench;
-      const loop = performance.eventLoopUtilization();
-      const start = nowMs();
-      for (let b = 0; b < instances / 100; b++) {
-        const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
-        await cairn.env.FAN_OUT.createBatch(batch);
-      }
-      const created = nowMs();
-      const end = await within(
-        watch.whenCount("finished", instances),
-        300_000,
-        `${instances} instances to complete`,
-        () => `${watch.finished} finished`,
-      );
-      if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
-      const totalMs = end - start;
-      const busy = performance.eventLoopUtilization(loop).utilization * 100;
-      return {
-        metrics: {
-          instances,
-          steps: instances * STEPS,
-          totalMs,
-          createMs: created - start,
-          stepsPerSecond: perSecond(instances * STEPS, totalMs),
-          eventLoopBusyPercent: busy,
-        },
-        notes: [
-          `${instances} instances × ${STEPS} steps; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
-        ],
-        ops: { ...watch.ops },
-      };
-    } finally {
-      await bench.close();
-    }
-  },
+  run: (options: BenchOptions) => runFanOut(options, false),
 };
