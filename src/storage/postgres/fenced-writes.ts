@@ -1,8 +1,8 @@
 // The runner's writes on PostgreSQL, each fenced by the lease epoch: the instance row is locked
 // (FOR SHARE for journal writes, FOR UPDATE when the row changes) and its epoch compared in the
 // same transaction, so a write racing a takeover or a terminate either lands before it or is
-// refused with StaleLeaseError. The two hot writes (a journal record, log entries) are one
-// statement each, a single round trip.
+// refused with StaleLeaseError. The hot writes are one statement each, a single round trip, and
+// the step records of many instances written in one turn share one statement.
 
 import { StaleLeaseError } from "../../errors.js";
 import type { EventRecord, Fence, FinishResult, LogInput, LogType, StepRecord } from "../types.js";
@@ -29,6 +29,24 @@ const STEP_TYPES = [
   ...["bigint", "bigint", "bigint", "boolean", "int", "boolean"],
 ];
 
+/** The steps columns stepValues fills, in its order (after instance_seq). */
+const STEP_COLUMNS = [
+  ...["key", "kind", "name", "count", "status", "attempts", "value", "error", "config", "event"],
+  ...["event_type", "started_at", "ended_at", "wake_at", "has_rollback", "start_order", "stream"],
+];
+
+/** The step columns as typed array parameters from $first on. */
+const arrays = (first: number) => STEP_TYPES.map((type, i) => `$${first + i}::${type}[]`).join(", ");
+
+type PendingStep = {
+  fence: Fence;
+  record: StepRecord;
+  log: LogInput[];
+  now: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+};
+
 const FINISH_LOG: Record<FinishResult["status"], LogType> = {
   complete: "WORKFLOW_SUCCESS",
   errored: "WORKFLOW_FAILURE",
@@ -43,6 +61,7 @@ export class FencedWrites {
   private readonly db: Database;
   private readonly sql: Record<string, string>;
   private readonly wakeSignal: () => string;
+  private pendingSteps: PendingStep[] = [];
 
   constructor(db: Database, t: Tables, wakeSignal: () => string) {
     this.db = db;
@@ -118,6 +137,24 @@ export class FencedWrites {
           WHERE seq = $1 AND epoch = $2 RETURNING seq),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, data) SELECT u.seq, $3, $7, $8 FROM u)
         SELECT count(*)::int AS n FROM u`,
+      // Many instances' step records in one statement (see recordStep): one record per instance
+      // at most (InstanceQueue keeps one write of an instance in flight), each fenced on its own;
+      // the result lists the records whose fence held.
+      recordSteps: `WITH i AS (
+          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], ${arrays(4)})
+            WITH ORDINALITY AS i(seq, epoch, now, ${STEP_COLUMNS.join(", ")}, ord)),
+        f AS (SELECT i.ord, i.seq FROM i JOIN ${t.instances} t ON t.seq = i.seq AND t.epoch = i.epoch
+          FOR SHARE OF t),
+        s AS (INSERT INTO ${t.steps} AS st (${columns})
+          SELECT i.seq, ${STEP_COLUMNS.map((c) => `i.${c}`).join(", ")} FROM i JOIN f ON f.ord = i.ord ${upsertSet}),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
+          SELECT i.seq, coalesce(e.at, i.now), e.type, e.step_key, e.attempt, e.data
+          FROM unnest($${4 + STEP_TYPES.length}::bigint[], $${5 + STEP_TYPES.length}::bigint[],
+              $${6 + STEP_TYPES.length}::text[], $${7 + STEP_TYPES.length}::text[], $${8 + STEP_TYPES.length}::int[],
+              $${9 + STEP_TYPES.length}::text[])
+            WITH ORDINALITY AS e(rec, at, type, step_key, attempt, data, ord)
+          JOIN f ON f.ord = e.rec JOIN i ON i.ord = e.rec ORDER BY e.ord)
+        SELECT ord FROM f`,
       appendChunks: `WITH f AS (${fenceShare}),
         last AS (SELECT coalesce(max(idx), -1) AS idx FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $3),
         ins AS (INSERT INTO ${t.chunks} (instance_seq, step_key, idx, bytes)
@@ -129,7 +166,46 @@ export class FencedWrites {
     };
   }
 
-  async recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
+  /**
+   * Records a step. The records of many instances written in the same turn of the event loop go
+   * to the server in one statement (one round trip and one commit for all of them), so that a
+   * busy process does not pay a commit per step.
+   */
+  recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingSteps.push({ fence, record, log, now, resolve, reject });
+      if (this.pendingSteps.length === 1) process.nextTick(() => void this.flushSteps());
+    });
+  }
+
+  private async flushSteps(): Promise<void> {
+    const batch = this.pendingSteps;
+    this.pendingSteps = [];
+    if (batch.length === 1) {
+      const { fence, record, log, now, resolve, reject } = batch[0]!;
+      return this.recordOne(fence, record, log, now).then(resolve, reject);
+    }
+    try {
+      const records = batch.map((p) => stepValues(p.record));
+      const columns = STEP_TYPES.map((_, c) => records.map((r) => r[c]));
+      const entries = batch.flatMap((p, i) => p.log.map((e) => ({ rec: i + 1, e })));
+      const values = [
+        batch.map((p) => p.fence.seq),
+        batch.map((p) => p.fence.epoch),
+        batch.map((p) => p.now),
+        ...columns,
+        entries.map((x) => x.rec),
+        ...logArrays(entries.map((x) => x.e)),
+      ];
+      const rows = await this.db.write("recording steps", this.sql.recordSteps!, values);
+      const fenced = new Set(rows.map((r) => num(r.ord)));
+      batch.forEach((p, i) => (fenced.has(i + 1) ? p.resolve() : p.reject(stale(p.fence))));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  }
+
+  private async recordOne(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, ...stepValues(record), now, ...logArrays(log)];
     const [row] = await this.db.write("recording a step", this.sql.recordStep!, values);
     if (row?.n !== 1) throw stale(fence);

@@ -242,6 +242,54 @@ export function journalCases(test: StoreCase): void {
     ]);
   });
 
+  test("step records of many instances written at once each land, or are refused, on their own fence", async (store) => {
+    const fences = [];
+    for (let i = 0; i < 5; i++) fences.push((await start(store, `many-${i}`, T0, { leaseMs: 60_000 })).fence);
+    const stale = { seq: fences[2]!.seq, epoch: fences[2]!.epoch + 1 };
+    const writes = fences.map((fence, i) =>
+      store.recordStep(
+        i === 2 ? stale : fence,
+        {
+          ...runningStep(`s${i}`, T0 + i),
+          status: "succeeded",
+          attempts: 1,
+          value: bytes(`v${i}`),
+          endedAt: T0 + 10,
+          event: null,
+        },
+        [
+          { type: "STEP_START", stepKey: `do:s${i}:1`, at: T0 + i },
+          { type: "STEP_SUCCESS", stepKey: `do:s${i}:1`, attempt: 1 },
+        ],
+        T0 + 10,
+      ),
+    );
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    for (let i = 0; i < 5; i++) {
+      const journal = await store.loadJournal(fences[i]!.seq);
+      const log = (await store.readLog(fences[i]!.seq)).filter((e) => e.stepKey !== null);
+      if (i === 2) {
+        expect(journal).toEqual([]);
+        expect(log).toEqual([]);
+        continue;
+      }
+      expect(journal.map((r) => [r.key, r.status, text((r as { value: Uint8Array }).value)])).toEqual([
+        [`do:s${i}:1`, "succeeded", `v${i}`],
+      ]);
+      expect(log.map((e) => [e.type, e.at])).toEqual([
+        ["STEP_START", T0 + i],
+        ["STEP_SUCCESS", T0 + 10],
+      ]);
+    }
+  });
+
   test("appendLog appends after what is there, in order", async (store) => {
     const { fence } = await start(store, "j");
     await store.appendLog(
