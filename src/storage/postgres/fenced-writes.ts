@@ -199,7 +199,10 @@ export class FencedWrites {
       ];
       const rows = await this.db.write("recording steps", this.sql.recordSteps!, values);
       const fenced = new Set(rows.map((r) => num(r.ord)));
-      batch.forEach((p, i) => (fenced.has(i + 1) ? p.resolve() : p.reject(stale(p.fence))));
+      for (const [i, p] of batch.entries()) {
+        if (fenced.has(i + 1)) p.resolve();
+        else p.reject(stale(p.fence));
+      }
     } catch (error) {
       for (const p of batch) p.reject(error);
     }
