@@ -2,7 +2,7 @@
 // on the file, idempotent migrations, leases released at open, group commit on the writer
 // thread (counted from the commit frames in the WAL file, not from timing) and ":memory:".
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -276,6 +276,18 @@ describe("sqlite store", () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
     expect(log.map((e) => e.type).slice(-3)).toEqual(["STEP_START", "ATTEMPT_START", "WORKFLOW_PAUSED"]);
+  });
+
+  it("keeps the WAL file near 1 MB by checkpointing every 256 pages", async () => {
+    const path = folder();
+    const store = await open(path);
+    const { fence } = await start(store, "wal");
+    // Each awaited write is a commit of its own, a few pages each: well past 1,000 pages in all.
+    for (let i = 0; i < 600; i++) await store.recordStep(fence, runningStep(`w${i}`, T0), [], T0);
+    const wal = statSync(`${path}-wal`).size;
+    // SQLite's default (1,000 pages) would let it reach about 4 MB.
+    expect(wal).toBeLessThan(1.5 * 1024 * 1024);
+    expect(wal).toBeGreaterThan(0);
   });
 
   it("looks for expired leases through the lease index, not a scan of every instance", async () => {
