@@ -2,6 +2,7 @@
 // driver returns bigint columns as strings (and a caller's Pool may parse them otherwise), so
 // every number goes through `num`; bytea comes back as a Buffer, which is a Uint8Array.
 
+import { stepColumns } from "../records.js";
 import type {
   ErrorRecord,
   InstanceRecord,
@@ -122,26 +123,10 @@ export function toStep(row: Row): StepRecord {
 
 /** The parameters of the step upsert after the instance's seq, in the column order of fenced-writes.ts. */
 export function stepValues(record: StepRecord): unknown[] {
-  const r = record as Record<string, unknown>;
-  return [
-    record.key,
-    record.kind,
-    record.name,
-    record.count,
-    record.status,
-    "attempts" in record ? (r.attempts as number) : 0,
-    record.status === "succeeded" ? toBuffer(record.value) : null,
-    record.status === "failed" || record.status === "retrying" ? JSON.stringify(record.error) : null,
-    record.config === null || record.config === undefined ? null : JSON.stringify(record.config),
-    record.status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
-    record.status === "waiting" ? record.eventType : null,
-    record.startedAt,
-    record.status === "succeeded" || record.status === "failed" ? record.endedAt : null,
-    record.status === "waiting" || record.status === "retrying" ? record.wakeAt : null,
-    record.hasRollback === true,
-    record.startOrder ?? 0,
-    record.status === "succeeded" && record.stream === true,
-  ];
+  const c: unknown[] = stepColumns(record);
+  const value = c[6] as Uint8Array | null;
+  c[6] = value === null ? null : toBuffer(value);
+  return c;
 }
 
 export function toLog(row: Row): LogEntry {

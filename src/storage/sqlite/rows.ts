@@ -1,6 +1,7 @@
 // Converts SQLite rows to the contract's records and back. Used by the read side on the main
 // thread and by the writer thread, so both speak the same shapes.
 
+import { stepColumns } from "../records.js";
 import type {
   ErrorRecord,
   InstanceRecord,
@@ -162,51 +163,18 @@ export function toStep(row: StepRow): StepRecord {
 }
 
 /**
- * A journal record as the upsert's positional parameters, in the column order of
- * `upsertStep` (positional binding is cheaper than named on the writer's hottest path).
+ * A journal record as the upsert's positional parameters, in the column order of `upsertStep`
+ * (positional binding is cheaper than named on the writer's hottest path); flags as 0/1.
  */
 export function stepValues(seq: number, record: StepRecord): StepValues {
-  const r = record as StepRecord & Record<string, unknown>;
-  const status = record.status;
-  return [
-    seq,
-    record.key,
-    record.kind,
-    record.name,
-    record.count,
-    status,
-    typeof r.attempts === "number" ? r.attempts : 0,
-    status === "succeeded" ? record.value : null,
-    status === "failed" || status === "retrying" ? JSON.stringify(record.error) : null,
-    configJson(record.config),
-    status === "succeeded" && record.event ? JSON.stringify(record.event) : null,
-    status === "waiting" ? record.eventType : null,
-    record.startedAt,
-    status === "succeeded" || status === "failed" ? record.endedAt : null,
-    status === "waiting" || status === "retrying" ? record.wakeAt : null,
-    record.hasRollback ? 1 : 0,
-    record.startOrder ?? 0,
-    status === "succeeded" && record.stream ? 1 : 0,
-  ];
+  const c: unknown[] = stepColumns(record);
+  c[14] = c[14] ? 1 : 0;
+  c[16] = c[16] ? 1 : 0;
+  return [seq, ...c];
 }
 
 /** A step row as the upsert's positional parameters (index 1 is the step key). */
 export type StepValues = unknown[];
-
-/** JSON of step configs already written: a step's records share one config object. */
-const configTexts = new WeakMap<object, string>();
-
-function configJson(config: unknown): string | null {
-  if (config === null || config === undefined) return null;
-  if (typeof config !== "object") return JSON.stringify(config);
-  let text = configTexts.get(config);
-  if (text === undefined) {
-    text = JSON.stringify(config);
-    // Only a frozen config cannot change after its JSON was taken.
-    if (Object.isFrozen(config)) configTexts.set(config, text);
-  }
-  return text;
-}
 
 /**
  * Log entries as a flat array, five values each: type, time (null: the call's `now`), step
