@@ -1,0 +1,49 @@
+// Import rules for src/: no cycles (type imports count, since they tie files together just the
+// same) and the layers point one way. Run by `npm run lint` through `npm run deps`.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-cycles",
+      severity: "error",
+      comment: "A cycle ties its files into one unit; cut it by moving the shared piece down a layer.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "api-is-vocabulary-only",
+      severity: "error",
+      comment: "api/ holds Cloudflare's vocabulary (types, WorkflowEntrypoint, NonRetryableError) and imports nothing of Cairn.",
+      from: { path: "^src/api/" },
+      to: { path: "^src/", pathNot: "^src/api/" },
+    },
+    {
+      name: "storage-below-engine",
+      severity: "error",
+      comment: "storage/ knows nothing above it: only the error classes and its own files.",
+      from: { path: "^src/storage/" },
+      to: { path: "^src/", pathNot: ["^src/storage/", "^src/errors\\.ts$"] },
+    },
+    {
+      name: "engine-below-its-clients",
+      severity: "error",
+      comment: "engine/ uses storage's contract and api/'s vocabulary, never the layers that use it.",
+      from: { path: "^src/engine/" },
+      to: { path: "^src/(host|cli|server|testing|bindings)/|^src/cairn\\.ts$|^src/index\\.ts$" },
+    },
+    {
+      name: "engine-through-the-contract",
+      severity: "error",
+      comment: "engine/ reaches storage only through storage/types.ts (and the shared records), never an adapter.",
+      from: { path: "^src/engine/" },
+      to: { path: "^src/storage/(sqlite|postgres)/" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "\\.test\\.ts$" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
