@@ -13,7 +13,8 @@ module.exports = {
     {
       name: "api-is-vocabulary-only",
       severity: "error",
-      comment: "api/ holds Cloudflare's vocabulary (types, WorkflowEntrypoint, NonRetryableError) and imports nothing of Cairn.",
+      comment:
+        "api/ holds Cloudflare's vocabulary (types, WorkflowEntrypoint, NonRetryableError) and imports nothing of Cairn.",
       from: { path: "^src/api/" },
       to: { path: "^src/", pathNot: "^src/api/" },
     },
@@ -34,7 +35,8 @@ module.exports = {
     {
       name: "engine-through-the-contract",
       severity: "error",
-      comment: "engine/ reaches storage only through storage/types.ts (and the shared records), never an adapter.",
+      comment:
+        "engine/ reaches storage only through storage/types.ts (and the shared records), never an adapter.",
       from: { path: "^src/engine/" },
       to: { path: "^src/storage/(sqlite|postgres)/" },
     },
