@@ -21,6 +21,7 @@ export type ErrorCode =
   | "event.payload_too_large"
   | "event.invalid"
   | "batch.invalid"
+  | "query.invalid"
   | "step.invalid_name"
   | "step.invalid_config"
   | "step.limit_exceeded"

@@ -190,18 +190,43 @@ export type Claim = {
   fresh?: boolean;
 };
 
-export type ListQuery = {
+/** Which instances of a workflow a list or a count covers; every field narrows it. */
+export type InstanceFilter = {
   workflow: string;
   status?: StoredStatus | undefined;
+  /** Created at or after this time (ms). */
+  createdFrom?: number | undefined;
+  /** Created at or before this time (ms). */
+  createdTo?: number | undefined;
+  /** Ids that start with this text. */
+  idPrefix?: string | undefined;
+};
+
+/** A page of instances, newest first unless `order` says otherwise (by creation time, then seq). */
+export type ListQuery = InstanceFilter & {
   /** Page size, 1..1000. */
   limit: number;
-  /** Opaque cursor from a previous page. */
+  /** Opaque cursor from a previous page (`nextCursor`). */
   cursor?: string | undefined;
+  /** Instances to skip before the page (numbered pages); ignored with a cursor. */
+  offset?: number | undefined;
   /** Newest first (default) or oldest first. */
   order?: "desc" | "asc";
 };
 
 export type ListPage = { items: InstanceRecord[]; nextCursor: string | null };
+
+/** An instance whose row changed at or after a given time (for change-feed catch-up). */
+export type ChangedInstance = { workflow: string; id: string; status: StoredStatus; updatedAt: number };
+
+/**
+ * How long a store remembers deletions for `deletedSince`: a change-feed consumer that comes back
+ * later than this must reload instead of catching up.
+ */
+export const DELETIONS_KEPT_MS = 24 * 3_600_000;
+
+/** An instance deleted (by a caller or by retention) at `deletedAt`. */
+export type DeletedInstance = { workflow: string; id: string; deletedAt: number };
 
 export type ControlResult<T extends string> = { outcome: T; status: StoredStatus } | { outcome: "not_found" };
 
@@ -235,7 +260,17 @@ export interface Store {
   createInstances(items: NewInstance[], now: number): Promise<CreateResult[]>;
   getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined>;
   listInstances(query: ListQuery): Promise<ListPage>;
+  /** How many instances match the filter. */
+  countInstances(filter: InstanceFilter): Promise<number>;
+  /** Instances of `workflow` by status (statuses with none are left out). */
   countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>>;
+  /**
+   * Instances whose row changed at or after `since`, plus every running one (its steps may have
+   * moved on without a row change), oldest change first, at most `limit`.
+   */
+  changedSince(since: number, limit: number): Promise<ChangedInstance[]>;
+  /** Instances deleted at or after `since`, oldest first, at most `limit`. */
+  deletedSince(since: number, limit: number): Promise<DeletedInstance[]>;
 
   /** Claims waking instances first, then queued ones oldest first, within the slots. */
   claim(request: ClaimRequest): Promise<Claim[]>;

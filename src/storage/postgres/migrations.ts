@@ -110,6 +110,26 @@ export const migrations: Migration[] = [
       CREATE INDEX log_by_instance ON ${t.log} (instance_seq, seq);
     `,
   },
+  {
+    version: 2,
+    name: "lists by creation time, change-feed catch-up by update time, deletions remembered",
+    // Counts by status are counted from instances_by_status, not kept in a table: a counts row
+    // per (workflow, status) would be updated by every transition of every process, and those
+    // row locks would serialise concurrent commits.
+    sql: (t) => `
+      DROP INDEX ${t.schema}.instances_by_status;
+      CREATE INDEX instances_by_status ON ${t.instances} (workflow, status, created_at, seq);
+      CREATE INDEX instances_by_created ON ${t.instances} (workflow, created_at, seq);
+      CREATE INDEX instances_by_update ON ${t.instances} (updated_at);
+      CREATE TABLE ${t.schema}.deleted_instances (
+        seq bigint PRIMARY KEY,
+        workflow text NOT NULL,
+        id text NOT NULL,
+        deleted_at bigint NOT NULL
+      );
+      CREATE INDEX deleted_instances_by_time ON ${t.schema}.deleted_instances (deleted_at);
+    `,
+  },
 ];
 
 /** Namespace of Cairn's advisory locks (the first key); the second is a hash of the schema. */

@@ -7,13 +7,16 @@
 import { randomUUID } from "node:crypto";
 import { EngineClosedError } from "../../errors.js";
 import type {
+  ChangedInstance,
   Claim,
   ClaimRequest,
   ControlResult,
   CreateResult,
+  DeletedInstance,
   EventRecord,
   Fence,
   FinishResult,
+  InstanceFilter,
   InstanceRecord,
   ListPage,
   ListQuery,
@@ -136,9 +139,24 @@ export class PostgresStore implements Store {
     return this.reads.listInstances(query);
   }
 
+  async countInstances(filter: InstanceFilter): Promise<number> {
+    this.assertOpen();
+    return this.reads.countInstances(filter);
+  }
+
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
     this.assertOpen();
     return this.reads.countByStatus(workflow);
+  }
+
+  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
+    this.assertOpen();
+    return this.reads.changedSince(since, limit);
+  }
+
+  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
+    this.assertOpen();
+    return this.reads.deletedSince(since, limit);
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {

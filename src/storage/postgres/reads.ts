@@ -2,7 +2,18 @@
 // chunks, and the next time something becomes claimable. Plain statements on the pool, retried
 // once by Database.read when a pooled connection turned out to be dead.
 
-import type { InstanceRecord, ListPage, ListQuery, LogEntry, StepRecord, StoredStatus } from "../types.js";
+import { decodeListCursor, encodeListCursor, filterTerms, prefixBounds } from "../list-query.js";
+import type {
+  ChangedInstance,
+  DeletedInstance,
+  InstanceFilter,
+  InstanceRecord,
+  ListPage,
+  ListQuery,
+  LogEntry,
+  StepRecord,
+  StoredStatus,
+} from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database } from "./database.js";
 import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
@@ -10,12 +21,24 @@ import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
 export class Reads {
   private readonly db: Database;
   private readonly sql: Record<
-    "instance" | "counts" | "nextWake" | "journal" | "log" | "list" | "chunks" | "stateBytes",
+    | "instance"
+    | "counts"
+    | "nextWake"
+    | "journal"
+    | "log"
+    | "list"
+    | "changed"
+    | "deleted"
+    | "chunks"
+    | "stateBytes",
     string
   >;
 
+  private readonly tables: Tables;
+
   constructor(db: Database, t: Tables) {
     this.db = db;
+    this.tables = t;
     this.sql = {
       instance: `SELECT * FROM ${t.instances} WHERE workflow = $1 AND id = $2`,
       counts: `SELECT status, count(*)::int AS n FROM ${t.instances} WHERE workflow = $1 GROUP BY status`,
@@ -26,7 +49,13 @@ export class Reads {
             AND (lease_owner IS NULL OR lease_owner <> $1))) AS t`,
       journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
       log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
-      list: `SELECT * FROM ${t.instances} WHERE workflow = $1`,
+      list: `SELECT * FROM ${t.instances}`,
+      changed: `SELECT workflow, id, status, updated_at FROM ${t.instances} WHERE updated_at >= $1
+        UNION
+        SELECT workflow, id, status, updated_at FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
+        ORDER BY updated_at LIMIT $2`,
+      deleted: `SELECT workflow, id, deleted_at FROM ${t.schema}.deleted_instances WHERE deleted_at >= $1
+        ORDER BY deleted_at, seq LIMIT $2`,
       chunks: `SELECT bytes FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $2 ORDER BY idx`,
       stateBytes: `SELECT coalesce((SELECT sum(octet_length(value)) FROM ${t.steps} WHERE instance_seq = $1), 0)
         + coalesce((SELECT sum(octet_length(bytes)) FROM ${t.chunks} WHERE instance_seq = $1), 0) AS n`,
@@ -38,25 +67,34 @@ export class Reads {
     return row ? toInstance(row) : undefined;
   }
 
-  /** Pages by `seq` (the cursor), so instances created between pages never shift a page. */
+  /** Pages by (created_at, seq) (the cursor), so instances created between pages never shift a page. */
   async listInstances(query: ListQuery): Promise<ListPage> {
     const desc = (query.order ?? "desc") === "desc";
-    const values: unknown[] = [query.workflow];
-    let sql = this.sql.list;
-    if (query.status) {
-      values.push(query.status);
-      sql += ` AND status = $${values.length}`;
+    const { where, values } = whereOf(query);
+    const cursor = query.cursor ? decodeListCursor(query.cursor) : null;
+    if (cursor) {
+      values.push(cursor.createdAt, cursor.seq);
+      where.push(`(created_at, seq) ${desc ? "<" : ">"} ($${values.length - 1}, $${values.length})`);
     }
-    if (query.cursor) {
-      values.push(Number(query.cursor));
-      sql += ` AND seq ${desc ? "<" : ">"} $${values.length}`;
-    }
-    values.push(query.limit + 1);
-    sql += ` ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT $${values.length}`;
+    const dir = desc ? "DESC" : "ASC";
+    values.push(query.limit + 1, cursor ? 0 : Math.max(0, query.offset ?? 0));
+    const sql = `${this.sql.list} WHERE ${where.join(" AND ")} ORDER BY created_at ${dir}, seq ${dir}
+      LIMIT $${values.length - 1} OFFSET $${values.length}`;
     const rows = await this.db.read("listing instances", sql, values);
-    const items = rows.slice(0, query.limit).map(toInstance);
-    const more = rows.length > query.limit;
-    return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toInstance),
+      nextCursor:
+        rows.length > query.limit && last ? encodeListCursor(num(last.created_at), num(last.seq)) : null,
+    };
+  }
+
+  async countInstances(filter: InstanceFilter): Promise<number> {
+    const { where, values } = whereOf(filter);
+    const sql = `SELECT count(*)::bigint AS n FROM ${this.tables.instances} WHERE ${where.join(" AND ")}`;
+    const [row] = await this.db.read("counting instances", sql, values);
+    return num(row?.n ?? 0);
   }
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
@@ -65,6 +103,25 @@ export class Reads {
       out[r.status as StoredStatus] = num(r.n);
     }
     return out;
+  }
+
+  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
+    const rows = await this.db.read("reading changed instances", this.sql.changed, [since, limit]);
+    return rows.map((r) => ({
+      workflow: r.workflow as string,
+      id: r.id as string,
+      status: r.status as StoredStatus,
+      updatedAt: num(r.updated_at),
+    }));
+  }
+
+  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
+    const rows = await this.db.read("reading deleted instances", this.sql.deleted, [since, limit]);
+    return rows.map((r) => ({
+      workflow: r.workflow as string,
+      id: r.id as string,
+      deletedAt: num(r.deleted_at),
+    }));
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {
@@ -89,4 +146,22 @@ export class Reads {
     const [row] = await this.db.read("measuring instance state", this.sql.stateBytes, [seq]);
     return num(row?.n ?? 0);
   }
+}
+
+/** The filter as SQL terms with numbered parameters. */
+function whereOf(filter: InstanceFilter): { where: string[]; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const term of filterTerms(filter)) {
+    if (term.kind === "prefix") {
+      // Compared in the C collation, so that the bounds are the binary order of the ids.
+      const [low, high] = prefixBounds(term.value);
+      values.push(low, high);
+      where.push(`id COLLATE "C" >= $${values.length - 1}`, `id COLLATE "C" < $${values.length}`);
+    } else {
+      values.push(term.value);
+      where.push(`${term.column} ${term.op} $${values.length}`);
+    }
+  }
+  return { where, values };
 }

@@ -182,4 +182,45 @@ export const migrations: Migration[] = [
         FROM log l, json_each(l.data) e WHERE l.type = '*';
     `,
   },
+  {
+    version: 5,
+    name: "lists by creation time, counts by status kept by triggers, deletions remembered for change feeds",
+    sql: `
+      DROP INDEX instances_by_workflow;
+      DROP INDEX instances_by_status;
+      CREATE INDEX instances_by_created ON instances (workflow, created_at, seq);
+      CREATE INDEX instances_by_status ON instances (workflow, status, created_at, seq);
+      CREATE INDEX instances_by_update ON instances (updated_at);
+
+      CREATE TABLE instance_counts (
+        workflow TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (workflow, status)
+      ) WITHOUT ROWID;
+      INSERT INTO instance_counts (workflow, status, n)
+        SELECT workflow, status, count(*) FROM instances GROUP BY workflow, status;
+      CREATE TRIGGER instances_counted_on_insert AFTER INSERT ON instances BEGIN
+        INSERT INTO instance_counts (workflow, status, n) VALUES (new.workflow, new.status, 1)
+          ON CONFLICT (workflow, status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER instances_counted_on_status AFTER UPDATE OF status ON instances
+        WHEN old.status <> new.status BEGIN
+        UPDATE instance_counts SET n = n - 1 WHERE workflow = old.workflow AND status = old.status;
+        INSERT INTO instance_counts (workflow, status, n) VALUES (new.workflow, new.status, 1)
+          ON CONFLICT (workflow, status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER instances_counted_on_delete AFTER DELETE ON instances BEGIN
+        UPDATE instance_counts SET n = n - 1 WHERE workflow = old.workflow AND status = old.status;
+      END;
+
+      CREATE TABLE deleted_instances (
+        seq INTEGER PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        id TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL
+      );
+      CREATE INDEX deleted_instances_by_time ON deleted_instances (deleted_at);
+    `,
+  },
 ];

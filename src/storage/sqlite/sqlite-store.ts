@@ -6,13 +6,16 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type Database from "better-sqlite3";
 import type {
+  ChangedInstance,
   Claim,
   ClaimRequest,
   ControlResult,
   CreateResult,
+  DeletedInstance,
   EventRecord,
   Fence,
   FinishResult,
+  InstanceFilter,
   InstanceRecord,
   ListPage,
   ListQuery,
@@ -25,6 +28,7 @@ import type {
   StoredStatus,
 } from "../types.js";
 import { openConnection, type SqliteSynchronous } from "./connection.js";
+import { SqliteInstanceReads } from "./instance-reads.js";
 import { ProcessLock } from "./process-lock.js";
 import {
   flattenLog,
@@ -53,7 +57,7 @@ export class SqliteStore implements Store {
   private readonly lock: ProcessLock;
   private readonly scratchDir: string | null;
   private readonly q: Record<string, Database.Statement>;
-  private readonly shapes = new Map<string, Database.Statement>();
+  private readonly lists: SqliteInstanceReads;
 
   private constructor(
     reader: Database.Database,
@@ -65,10 +69,10 @@ export class SqliteStore implements Store {
     this.writer = writer;
     this.lock = lock;
     this.scratchDir = scratchDir;
+    this.lists = new SqliteInstanceReads(reader);
     const s = (sql: string) => reader.prepare(sql);
     this.q = {
       instance: s("SELECT * FROM instances WHERE workflow = ? AND id = ?"),
-      counts: s("SELECT status, count(*) AS n FROM instances WHERE workflow = ? GROUP BY status"),
       nextWake: s("SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL"),
       nextLease: s(
         `SELECT min(lease_expires_at) AS t FROM instances WHERE status IN ('running', 'waitingForPause')
@@ -113,39 +117,23 @@ export class SqliteStore implements Store {
   }
 
   async listInstances(query: ListQuery): Promise<ListPage> {
-    const desc = (query.order ?? "desc") === "desc";
-    const where = ["workflow = ?"];
-    const args: unknown[] = [query.workflow];
-    if (query.status) {
-      where.push("status = ?");
-      args.push(query.status);
-    }
-    if (query.cursor) {
-      where.push(desc ? "seq < ?" : "seq > ?");
-      args.push(Number(query.cursor));
-    }
-    const sql = `SELECT * FROM instances WHERE ${where.join(" AND ")} ORDER BY seq ${desc ? "DESC" : "ASC"} LIMIT ?`;
-    const rows = this.prepared(sql).all(...args, query.limit + 1) as InstanceRow[];
-    const more = rows.length > query.limit;
-    const items = rows.slice(0, query.limit).map(toInstance);
-    return { items, nextCursor: more ? String(items[items.length - 1]!.seq) : null };
+    return this.lists.listInstances(query);
   }
 
-  /** Statements whose SQL varies with the query's shape, prepared once per shape. */
-  private prepared(sql: string): Database.Statement {
-    let stmt = this.shapes.get(sql);
-    if (!stmt) {
-      stmt = this.reader.prepare(sql);
-      this.shapes.set(sql, stmt);
-    }
-    return stmt;
+  async countInstances(filter: InstanceFilter): Promise<number> {
+    return this.lists.countInstances(filter);
   }
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
-    const out: Partial<Record<StoredStatus, number>> = {};
-    for (const r of this.q.counts!.all(workflow) as { status: StoredStatus; n: number }[])
-      out[r.status] = r.n;
-    return out;
+    return this.lists.countByStatus(workflow);
+  }
+
+  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
+    return this.lists.changedSince(since, limit);
+  }
+
+  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
+    return this.lists.deletedSince(since, limit);
   }
 
   claim(request: ClaimRequest): Promise<Claim[]> {
