@@ -3,9 +3,11 @@
 
 import { WorkflowBinding } from "./api/binding.js";
 import type { Workflow } from "./api/types.js";
+import { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
 import { Engine } from "./engine/engine.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
+import { Inspector } from "./inspect/inspector.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
 
 export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> = EngineOptionsInput &
@@ -30,11 +32,15 @@ export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
  */
 export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   readonly env: CairnEnv<W, E>;
+  /** @internal The engine; Cairn's own tests reach into it. Read and watch through `inspect`. */
   readonly engine: Engine;
+  /** Reads workflows, instances, steps and logs, and watches changes. */
+  readonly inspect: Inspector;
 
-  private constructor(engine: Engine, env: CairnEnv<W, E>) {
+  private constructor(engine: Engine, env: CairnEnv<W, E>, inspect: Inspector) {
     this.engine = engine;
     this.env = env;
+    this.inspect = inspect;
   }
 
   static async open<W extends Record<string, WorkflowDefinitionInput>, E = {}>(
@@ -46,8 +52,18 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     const engine = new Engine(store, { ...(options.clock ? { clock: options.clock } : {}), settings });
     const env = { ...(options.env ?? {}) } as Record<string, unknown>;
     for (const def of settings.workflows.values()) env[def.binding] = new WorkflowBinding(engine, def.name);
+    const inspect = new Inspector({
+      store,
+      clock: engine.clock,
+      changes: new ChangeHub(),
+      workflows: [...settings.workflows.values()].map((def) => ({
+        name: def.name,
+        binding: def.binding,
+        className: def.class?.name ?? null,
+      })),
+    });
     engine.start(env);
-    return new Cairn(engine, env as CairnEnv<W, E>);
+    return new Cairn(engine, env as CairnEnv<W, E>, inspect);
   }
 
   /** Stops taking work, lets in-flight attempts finish, and closes storage. */

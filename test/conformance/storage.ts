@@ -11,6 +11,7 @@ import { eventCases } from "./cases/events.js";
 import { instanceCases } from "./cases/instances.js";
 import { journalCases } from "./cases/journal.js";
 import { listingCases } from "./cases/listing.js";
+import { listingFilterCases } from "./cases/listing-filters.js";
 import { retentionCases } from "./cases/retention.js";
 import type { StoreCase } from "./cases/support.js";
 import { workersApiCases } from "./cases/workers-api.js";
@@ -29,6 +30,7 @@ const groups: [string, (test: StoreCase) => void][] = [
   ["events", eventCases],
   ["control", controlCases],
   ["listing", listingCases],
+  ["listing filters", listingFilterCases],
   ["retention", retentionCases],
   ["workers api", workersApiCases],
 ];

@@ -1,0 +1,163 @@
+// `cairn.inspect`: the one read and watch surface for everything that operates Cairn from
+// outside (the HTTP API, the CLI, the dashboard, test helpers, metrics). It reads the store
+// directly, never the engine's live state, so a process that runs no instances sees the same.
+
+import type { ChangeHub } from "../engine/changes.js";
+import type { Clock } from "../engine/clock.js";
+import { validateAddressableId } from "../engine/validate.js";
+import { decodeValue } from "../engine/values.js";
+import { WorkflowsError } from "../errors.js";
+import type { InstanceRecord, LogEntry, Store } from "../storage/types.js";
+import { listQuery } from "./list-options.js";
+import { isSensitive, REDACTED, rollbackState, stepViews } from "./step-views.js";
+import type {
+  InstanceDetail,
+  InstancePage,
+  InstanceSummary,
+  ListInstancesOptions,
+  Watch,
+  WatchedChange,
+  WatchOptions,
+  WorkflowSummary,
+} from "./types.js";
+import { watchChanges } from "./watch.js";
+
+/** A workflow as the inspector knows it: its name, binding and class name (if any). */
+export type InspectedWorkflow = { name: string; binding: string; className: string | null };
+
+export type InspectorOptions = {
+  store: Store;
+  clock: Clock;
+  changes: ChangeHub;
+  workflows: InspectedWorkflow[];
+};
+
+/**
+ * Reads workflows, instances, steps and logs, and watches changes.
+ * @example
+ * const page = await cairn.inspect.instances("orders", { status: "errored", limit: 10 });
+ * const detail = await cairn.inspect.instance("orders", page.instances[0].id);
+ * const watch = cairn.inspect.watch((change) => console.log(change), { workflow: "orders" });
+ */
+export class Inspector {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #changes: ChangeHub;
+  readonly #workflows: Map<string, InspectedWorkflow>;
+
+  constructor(options: InspectorOptions) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#changes = options.changes;
+    this.#workflows = new Map(options.workflows.map((w) => [w.name, w]));
+  }
+
+  /** Every workflow this Cairn declares, with counts by status. */
+  async workflows(): Promise<WorkflowSummary[]> {
+    return Promise.all([...this.#workflows.keys()].map((name) => this.workflow(name)));
+  }
+
+  /** One workflow with counts by status; `workflow.not_found` for a name this Cairn does not declare. */
+  async workflow(name: string): Promise<WorkflowSummary> {
+    const def = this.#definition(name);
+    const counts = await this.#store.countByStatus(name);
+    const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    return { ...def, counts, total };
+  }
+
+  /** A page of a workflow's instances, newest first, with the filter's total and counts by status. */
+  async instances(workflow: string, options: ListInstancesOptions = {}): Promise<InstancePage> {
+    this.#definition(workflow);
+    const query = listQuery(workflow, options);
+    const [page, total, counts] = await Promise.all([
+      this.#store.listInstances(query),
+      this.#store.countInstances(query),
+      this.#store.countByStatus(workflow),
+    ]);
+    return { instances: page.items.map(summary), nextCursor: page.nextCursor, total, counts };
+  }
+
+  /** One instance in full: params, status, output or error, and its steps with their attempts. */
+  async instance(workflow: string, id: string): Promise<InstanceDetail> {
+    const record = await this.#record(workflow, id);
+    const [journal, log] = await Promise.all([
+      this.#store.loadJournal(record.seq),
+      this.#store.readLog(record.seq),
+    ]);
+    const detail: InstanceDetail = {
+      ...summary(record),
+      params: decodeValue(record.params),
+      rollback: rollbackState(record, log),
+      steps: stepViews(record, journal, log),
+    };
+    if (record.status === "complete") detail.output = decodeValue(record.output);
+    if (record.status === "errored") detail.error = { ...record.error };
+    if (record.status === "waiting") {
+      detail.wakeAt = record.wakeAt;
+      detail.waitingFor = [...record.waitTypes];
+    }
+    if (record.status === "paused") detail.pausedAt = record.pausedAt;
+    return detail;
+  }
+
+  /** The instance's event log, oldest first (what a timeline shows). */
+  async log(workflow: string, id: string): Promise<LogEntry[]> {
+    const record = await this.#record(workflow, id);
+    return this.#store.readLog(record.seq);
+  }
+
+  /** The bytes of a finished stream step's result ("[REDACTED]" when sensitive). */
+  async streamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
+    const record = await this.#record(workflow, id);
+    const step = (await this.#store.loadJournal(record.seq)).find((r) => r.key === stepKey);
+    if (step?.status !== "succeeded" || !step.stream) {
+      throw new WorkflowsError(
+        "instance.not_found",
+        `instance "${id}" of workflow "${workflow}" has no finished stream step with key "${stepKey}"`,
+      );
+    }
+    if (isSensitive(step)) return new TextEncoder().encode(REDACTED);
+    return Buffer.concat(await this.#store.loadStreamChunks(record.seq, stepKey));
+  }
+
+  /**
+   * Calls `listener` for every change (created, status, step, deleted), optionally of one workflow
+   * or instance. With `since` (a change's `cursor`), the changes since then come first.
+   */
+  watch(listener: (change: WatchedChange) => void, options: WatchOptions = {}): Watch {
+    if (options.workflow !== undefined) this.#definition(options.workflow);
+    return watchChanges({ store: this.#store, clock: this.#clock, hub: this.#changes }, listener, options);
+  }
+
+  #definition(name: string): InspectedWorkflow {
+    const def = this.#workflows.get(name);
+    if (!def) {
+      const known = [...this.#workflows.keys()].map((n) => `"${n}"`).join(", ") || "none";
+      throw new WorkflowsError("workflow.not_found", `no workflow named "${name}" (declared: ${known})`);
+    }
+    return def;
+  }
+
+  async #record(workflow: string, id: string): Promise<InstanceRecord> {
+    this.#definition(workflow);
+    validateAddressableId(id);
+    const record = await this.#store.getInstance(workflow, id);
+    if (!record) {
+      throw new WorkflowsError("instance.not_found", `no instance "${id}" in workflow "${workflow}"`);
+    }
+    return record;
+  }
+}
+
+function summary(record: InstanceRecord): InstanceSummary {
+  return {
+    workflow: record.workflow,
+    id: record.id,
+    status: record.status,
+    trigger: record.trigger,
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    endedAt: "endedAt" in record ? record.endedAt : null,
+    updatedAt: record.updatedAt,
+  };
+}
