@@ -14,6 +14,7 @@ export const MODULES: Record<string, string> = {
   W5: "./w5-idle.js",
   W6: "./w6-history.js",
   W7: "./w7-event-round-trip.js",
+  W8: "./w8-inspect.js",
 };
 
 export const ORDER = Object.keys(MODULES);

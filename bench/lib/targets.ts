@@ -125,6 +125,46 @@ export const ROWS: Row[] = [
     target: { op: "<=", value: 1 },
   },
   { workload: "W7", label: "event round trip p99", metric: "p99Ms", unit: "ms" },
+  {
+    workload: "W8",
+    label: "inspect: first page of 25 with counts p50",
+    metric: "firstPageP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 20 },
+  },
+  {
+    workload: "W8",
+    label: "inspect: first page, status=errored, p50",
+    metric: "erroredFirstPageP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 20 },
+  },
+  {
+    workload: "W8",
+    label: "inspect: next pages by cursor p50",
+    metric: "nextPageP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 20 },
+  },
+  {
+    workload: "W8",
+    label: "inspect: one instance with 100 steps p50",
+    metric: "instanceP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 5 },
+  },
+  {
+    workload: "W8",
+    label: "inspect: ceiling, store reads of a first page p50",
+    metric: "storeFirstPageP50Ms",
+    unit: "ms",
+  },
+  {
+    workload: "W8",
+    label: "inspect: ceiling, store reads of one instance p50",
+    metric: "storeInstanceP50Ms",
+    unit: "ms",
+  },
 ];
 
 /** Engine figures set beside the storage's ceiling: engine metric, ceiling metric, how to compare. */
