@@ -1,6 +1,6 @@
-// The figures the report puts in its main table, each with the target issue 6 sets for SQLite
-// with synchronous=FULL on this machine, and where the issue gives one, the best peer it
-// measured here. One place to change when the targets change.
+// The figures the report puts in its main table, each with the project's performance target for
+// SQLite with synchronous=FULL on this machine (set in issue 6 of the project's tracker), and,
+// where there is one, the best peer measured here. One place to change when the targets change.
 
 export type Target = { op: ">=" | "<="; value: number };
 

@@ -57,7 +57,7 @@ export function checkRollbacks(
       const steps = stepsOf.all(row.seq) as StepRow[];
       const log = logOf.all(row.seq) as LogRow[];
       if (p.binding !== "UNDOER") {
-        // SPEC Part C 41: a workflow that succeeds runs no rollback.
+        // A workflow that succeeds runs no rollback: handlers are only for a failure or terminate({ rollback }).
         if (own.length > 0) report.violations.push(`${p.id} ran rollback handlers: ${own[0]!.step}`);
         if (log.length > 0) report.violations.push(`${p.id} logged ${log[0]!.type}`);
         if (steps.some((s) => s.kind === "rollback")) report.violations.push(`${p.id} has rollback records`);

@@ -16,7 +16,7 @@ type OutcomeLogRow = { instance_seq: number; step_key: string; type: string; n: 
 
 export type StoreReport = {
   violations: string[];
-  /** Attempts recorded as failed because the process died during them (SPEC A12). */
+  /** Attempts recorded as failed because the process died during them. */
   crashedAttempts: number;
   events: number;
 };

@@ -3,7 +3,8 @@
 // workflow reads every result back and puts a digest of the bytes in its output. Its first step
 // (a small stream) stalls on some attempts until its timeout fires, then keeps producing: the
 // engine must stop storing that attempt (a late chunk would corrupt the retry's stream). Its second step registers
-// a rollback handler that must never run, since the workflow succeeds (SPEC Part C 41).
+// a rollback handler that must never run, since the workflow succeeds
+// (a success never rolls back).
 
 import { setTimeout as delay } from "node:timers/promises";
 import {

@@ -9,7 +9,7 @@ import type { Effects } from "./effects.js";
 export type CrashEnv = { EFFECTS: Effects };
 export type Seeded = { seed: number };
 
-/** A crash mid-attempt counts as a failed attempt (SPEC A12), so plain steps get room and short delays. */
+/** A crash mid-attempt counts as a failed attempt, so plain steps get room and short delays. */
 export const PLAIN: WorkflowStepConfig = { retries: { limit: 50, delay: 5, backoff: "constant" } };
 export const FLAKY: WorkflowStepConfig = { retries: { limit: 10, delay: 5, backoff: "constant" } };
 

@@ -101,7 +101,7 @@ export class Sleeper extends WorkflowEntrypoint<CrashEnv, Seeded> {
     let sleptEnough = true;
     let before = await track("w0", () => Date.now());
     for (let n = 1; n <= NAPS; n++) {
-      // Same name each time: the keys are sleep:1:nap, sleep:2:nap, … (SPEC A6).
+      // Same name each time: the keys are sleep:1:nap, sleep:2:nap, … (the duration is not in the key).
       await step.sleep("nap", NAP_MS);
       const prev = acc;
       const [after, next] = await track(`w${n}`, () => [Date.now(), mix(prev, n)] as const);

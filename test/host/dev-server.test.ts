@@ -1,7 +1,9 @@
 // End-to-end: `cairn dev` on a project shaped like Cloudflare's workflows starter (wrangler.jsonc,
 // TypeScript entry importing an npm package, vars, .dev.vars, a cron trigger). Drives it over
 // HTTP; kills it with SIGKILL mid-run and starts it again; stops it with SIGTERM.
-// SPEC Part C: 94, 96, 97, 99 (through cairn dev); A3 (waiting), A12 (crash during an attempt).
+// Covers what a user checks through `wrangler dev`: create with or without an id, events, an
+// instance created just before a redirect, state across restarts; sleeping instances report
+// `waiting`, and an attempt cut short by a crash counts as failed.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "./helpers/cairn-process.js";
@@ -99,7 +101,8 @@ describe("cairn dev across a crash", () => {
 
     const second = CairnProcess.start(["dev", "--port", "0"], dir);
     url = await second.ready();
-    // The attempt cut short by the kill is counted as failed and retried (SPEC A12): the step runs again.
+    // The attempt cut short by the kill is counted as failed and retried (a step that kills the
+    // process every time must end errored, not loop): the step runs again.
     await waitUntilHeld(url, "in-flight");
     await fetch(`${url}/release/in-flight`);
     for (const id of ["sleeper", "retried", "in-flight"]) {

@@ -1,7 +1,7 @@
 // End-to-end: `cairn start --storage postgres://…` on a real PostgreSQL (CAIRN_TEST_DATABASE_URL,
 // or a throwaway server). The project runs on the shared store, and a graceful SIGTERM hands the
 // in-flight instance back (lease released) so that the next process finishes it at once.
-// SPEC Part C: 99 (state across restarts) on PostgreSQL.
+// State survives a restart of the process on PostgreSQL too.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 // End-to-end: `cairn start` on a wrangler.toml project with two workflows, a JavaScript entry and
 // a class-based default export (WorkerEntrypoint), with --storage, --var and JSON logs. SIGTERM
 // stops taking work, lets the in-flight attempt finish, and exits 0.
-// SPEC Part C: 94 (create, separate instances), 99 (state across restarts).
+// Instances created over HTTP run separately, and their state survives a restart of the process.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,6 @@
 // The Workflow binding (`env.X.create`, `createBatch`, `get`) against a real SQLite file:
-// ids, params, the event handed to `run`, duplicate ids (SPEC A4) and the validation codes
-// (A18). SPEC Part C items 70, 71, 72, 73, 75, 78 and 94.
+// ids, params, the event handed to `run`, duplicate ids (an id is taken while its instance is
+// kept, as in production) and the validation codes.
 
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus } from "cairn/testing";
@@ -27,7 +27,7 @@ describe("binding: create, createBatch, get", () => {
   const h = useLifecycleHarness();
   const open = () => h.open({ workflows: { ECHO: { name: "echo", class: Echo } } });
 
-  it("create with id and params runs an instance with that id and payload (70, 71, 94)", async () => {
+  it("create with id and params runs an instance with that id and payload", async () => {
     const cairn = await open();
     const before = Date.now();
     const instance = await cairn.env.ECHO.create({ id: "order-42", params: { amount: 3, tags: ["a"] } });
@@ -44,7 +44,7 @@ describe("binding: create, createBatch, get", () => {
     expect(at).toBeLessThanOrEqual(Date.now());
   });
 
-  it("create() without options generates a UUID and passes {} as the payload (72, 94)", async () => {
+  it("create() without options generates a UUID and passes {} as the payload", async () => {
     const cairn = await open();
     const instance = await cairn.env.ECHO.create();
     expect(instance.id).toMatch(UUID);
@@ -55,7 +55,7 @@ describe("binding: create, createBatch, get", () => {
     expect(other.id).not.toBe(instance.id);
   });
 
-  it("rejects invalid ids with instance.invalid_id, including 101 characters (73)", async () => {
+  it("rejects invalid ids with instance.invalid_id, including 101 characters", async () => {
     const cairn = await open();
     for (const id of ["", "-leading-dash", "has space", "dot.ted", "bang!", "new\nline", "a".repeat(101)]) {
       await expectCode(cairn.env.ECHO.create({ id }), "instance.invalid_id");
@@ -74,7 +74,7 @@ describe("binding: create, createBatch, get", () => {
     await expectCode(cairn.env.ECHO.get("too-big"), "instance.not_found");
   });
 
-  it("get returns a handle for an existing id and throws instance.not_found otherwise (75, 94)", async () => {
+  it("get returns a handle for an existing id and throws instance.not_found otherwise", async () => {
     const cairn = await open();
     await cairn.env.ECHO.create({ id: "known", params: { x: 1 } });
     const handle = await cairn.env.ECHO.get("known");
@@ -84,7 +84,7 @@ describe("binding: create, createBatch, get", () => {
     await expectCode(cairn.env.ECHO.get("bad id!"), "instance.invalid_id");
   });
 
-  it("create with an existing id throws instance.already_exists, also once finished (A4)", async () => {
+  it("create with an existing id throws instance.already_exists, also once finished, so an id never runs twice", async () => {
     const cairn = await open();
     const first = await cairn.env.ECHO.create({ id: "dup", params: { run: 1 } });
     await expectCode(cairn.env.ECHO.create({ id: "dup", params: { run: 2 } }), "instance.already_exists");
@@ -94,7 +94,7 @@ describe("binding: create, createBatch, get", () => {
     expect((await first.status()).output).toMatchObject({ payload: { run: 1 } });
   });
 
-  it("createBatch creates separate instances that run independently (78, 94)", async () => {
+  it("createBatch creates separate instances that run independently", async () => {
     const cairn = await open();
     const batch = await cairn.env.ECHO.createBatch([
       { id: "b-1", params: { n: 1 } },
@@ -111,7 +111,7 @@ describe("binding: create, createBatch, get", () => {
     ]);
   });
 
-  it("createBatch rejects an empty batch and more than 100 with batch.invalid (78)", async () => {
+  it("createBatch rejects an empty batch and more than 100 with batch.invalid", async () => {
     const cairn = await open();
     await expectCode(cairn.env.ECHO.createBatch([]), "batch.invalid");
     const tooMany = Array.from({ length: 101 }, (_, i) => ({ id: `many-${i}` }));
@@ -122,7 +122,7 @@ describe("binding: create, createBatch, get", () => {
     expect(hundred).toHaveLength(100);
   });
 
-  it("createBatch skips ids that already exist and leaves them out of its result (A4, 78)", async () => {
+  it("createBatch skips ids that already exist and leaves them out of its result, so a retried batch is safe", async () => {
     const cairn = await open();
     const existing = await cairn.env.ECHO.create({ id: "taken", params: { who: "first" } });
     await waitForStatus(existing, "complete");

@@ -1,6 +1,7 @@
-// Concurrency caps (SPEC A14): at most `maxRunning` instances run at once per engine and at most
-// `concurrency` per workflow; the rest stay `queued` and start oldest first as slots free, and
-// an instance waking from a sleep goes before queued ones. Sleeping instances hold no slot (A3).
+// Concurrency caps: at most `maxRunning` instances run at once per engine and at most `concurrency`
+// per workflow; the rest stay `queued` and start oldest first as slots free, and an instance waking
+// from a sleep goes before queued ones (work already started goes first, as in production).
+// Sleeping instances hold no slot, so a long sleep never starves the queue.
 
 import { FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus } from "cairn/testing";
@@ -89,7 +90,7 @@ describe("concurrency", () => {
     for (const i of [...limited, ...free]) await waitForStatus(i, "complete");
   });
 
-  it("lets a sleeping instance give up its slot and wake before queued instances (A3, A14)", async () => {
+  it("lets a sleeping instance give up its slot and wake before queued instances", async () => {
     const clock = new FakeClock();
     const cairn = await h.open({
       workflows: {

@@ -1,8 +1,8 @@
-// `instance.delete()` and `binding.deleteBatch(ids)` (SPEC §1.7, §1.8, §6.2, A4, A13; Part C
-// items 76, 77): deletion wipes the instance with its journal, log, inbox and stream chunks
-// whatever its status, frees the id, and stops a running instance, also one that deletes itself
-// from inside a step. Batches are validated, and missing ids are reported per position. Also the
-// other per-instance create options: `retention` and `locationHint` (accepted, ignored).
+// `instance.delete()` and `binding.deleteBatch(ids)`: deletion wipes the instance with its journal,
+// log, inbox and stream chunks whatever its status, frees the id at once (as the end of its
+// retention would), and stops a running instance, also one that deletes itself from inside a step.
+// Batches are validated, and missing ids are reported per position. Also the other per-instance
+// create options: `retention` and `locationHint` (accepted, ignored).
 
 import { FakeClock, type Workflow, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -63,7 +63,7 @@ describe("instance.delete()", () => {
       ...options,
     });
 
-  it("wipes a finished instance with its journal, log and stream chunks, and frees its id (76)", async () => {
+  it("wipes a finished instance with its journal, log and stream chunks, and frees its id", async () => {
     const cairn = await open();
     const instance = await cairn.env.DEL.create({ id: "done", params: { stream: true } });
     await waitForStatus(instance, "complete");
@@ -101,7 +101,7 @@ describe("instance.delete()", () => {
     await waitForStatus(second, "complete");
   });
 
-  it("stops a running instance: its slot is freed, its step's result is not recorded, no later step runs (76)", async () => {
+  it("stops a running instance: its slot is freed, its step's result is not recorded, no later step runs", async () => {
     const cairn = await open({ maxRunning: 1 });
     const instance = await cairn.env.DEL.create({ id: "busy", params: { block: true } });
     await gates.get("busy").reached();
@@ -123,7 +123,7 @@ describe("instance.delete()", () => {
     expect(reports).toEqual([]);
   });
 
-  it("stops an instance that deletes itself from inside its own step (76)", async () => {
+  it("stops an instance that deletes itself from inside its own step", async () => {
     const cairn = await open();
     await cairn.env.DEL.create({ id: "self", params: { selfDelete: true } });
     await waitUntil(
@@ -170,7 +170,7 @@ describe("binding.deleteBatch(ids)", () => {
   const h = useLifecycleHarness();
   const open = () => h.open({ workflows: { DEL: { name: "deletable", class: Deletable } } });
 
-  it("deletes each id once, reports one result per position and missing ids as errors (77)", async () => {
+  it("deletes each id once, reports one result per position and missing ids as errors", async () => {
     const cairn = await open();
     for (const id of ["a", "b", "c"]) await waitForStatus(await cairn.env.DEL.create({ id }), "complete");
     const result = await cairn.env.DEL.deleteBatch(["a", "missing", "b", "a"]);
@@ -184,7 +184,7 @@ describe("binding.deleteBatch(ids)", () => {
     expect(await (await cairn.env.DEL.get("c")).status()).toEqual({ status: "complete", output: "done" });
   });
 
-  it("accepts cron-generated ids and reports each missing one, duplicates included (76, 77)", async () => {
+  it("accepts cron-generated ids and reports each missing one, duplicates included", async () => {
     const cairn = await open();
     const cronId = "*/30 * * * *-1786001400000";
     const result = await cairn.env.DEL.deleteBatch([cronId, "0 0 * * MON#2-1786001400000", cronId]);
@@ -209,7 +209,7 @@ describe("binding.deleteBatch(ids)", () => {
     ["undefined", undefined],
     ["an empty array", []],
     ["101 ids", Array.from({ length: 101 }, (_, i) => `id-${i}`)],
-  ])("rejects %s with batch.invalid (77)", async (_label, batch) => {
+  ])("rejects %s with batch.invalid", async (_label, batch) => {
     const cairn = await open();
     await expectCode(cairn.env.DEL.deleteBatch(batch as never), "batch.invalid");
   });
@@ -219,7 +219,7 @@ describe("binding.deleteBatch(ids)", () => {
     ["a question mark", "*/30 * * * ?-1"],
     ["a number", 42],
     ["272 characters", "a".repeat(272)],
-  ])("rejects an id with %s with instance.invalid_id and deletes nothing (76, 77)", async (_label, bad) => {
+  ])("rejects an id with %s with instance.invalid_id and deletes nothing", async (_label, bad) => {
     const cairn = await open();
     await waitForStatus(await cairn.env.DEL.create({ id: "keep" }), "complete");
     await expectCode(cairn.env.DEL.deleteBatch(["keep", bad as never]), "instance.invalid_id");

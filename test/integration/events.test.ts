@@ -1,7 +1,8 @@
 // `sendEvent` and `waitForEvent` end to end through the binding: delivery to a live or a
 // hibernated instance, across a close and re-open of the store, FIFO buffering per type, timed-out
-// waits that must not swallow later events, the 24-hour default timeout and the rules of SPEC A16.
-// SPEC Part C items 7, 8, 9, 85 and 96 (events part).
+// waits that must not swallow later events, and the 24-hour default timeout. `sendEvent` is
+// accepted until the instance finishes (the event is buffered per type until a wait takes it) and
+// throws `instance.not_running` afterwards, when no wait could ever take it.
 
 import { FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -25,7 +26,7 @@ class Approval extends WorkflowEntrypoint {
   }
 }
 
-/** A wait that runs beside a step still in flight, so the activation stays live (item 7). */
+/** A wait that runs beside a step still in flight, so the activation stays live. */
 class LiveWait extends WorkflowEntrypoint {
   async run(event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const [got] = await Promise.all([
@@ -46,7 +47,7 @@ class Ticks extends WorkflowEntrypoint<unknown, { gated: boolean }> {
   }
 }
 
-/** Three waits for "ping"; the second has a short timeout and its failure is caught (item 9). */
+/** Three waits for "ping"; the second has a short timeout and its failure is caught. */
 class PingPing extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const first = await step.waitForEvent<string>("first", { type: "ping", timeout: "1 hour" });
@@ -80,7 +81,7 @@ const workflows = {
 describe("events", () => {
   const h = useLifecycleHarness();
 
-  it("delivers an event to a wait while the activation is live (7, 96)", async () => {
+  it("delivers an event to a wait while the activation is live", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.LIVE.create({ id: "live-1" });
     await gates.get("live-1").reached();
@@ -92,7 +93,7 @@ describe("events", () => {
     expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: "hello" });
   });
 
-  it("wakes a hibernated instance that holds no memory (8, 85)", async () => {
+  it("wakes a hibernated instance that holds no memory", async () => {
     const cairn = await h.open({ workflows, maxRunning: 3 });
     const instance = await cairn.env.APPROVAL.create({ id: "sleepy" });
     expect(await waitForStatus(instance, "waiting")).toEqual({ status: "waiting" });
@@ -115,7 +116,7 @@ describe("events", () => {
     ).toBe(1);
   });
 
-  it("delivers an event sent after closing and re-opening Cairn on the same file (8)", async () => {
+  it("delivers an event sent after closing and re-opening Cairn on the same file", async () => {
     const first = await h.open({ workflows });
     const instance = await first.env.APPROVAL.create({ id: "across" });
     await waitForStatus(instance, "waiting");
@@ -146,7 +147,7 @@ describe("events", () => {
     expect(await waitForStatus(again, "complete")).toMatchObject({ output: { payload: { by: "carol" } } });
   });
 
-  it("delivers several sequential events of one type in FIFO order (85)", async () => {
+  it("delivers several sequential events of one type in FIFO order", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.TICKS.create({ params: { gated: false } });
     await waitForStatus(instance, "waiting");
@@ -154,7 +155,7 @@ describe("events", () => {
     expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: [1, 2, 3] });
   });
 
-  it("buffers events sent before the wait and hands them out oldest first (85, A16)", async () => {
+  it("buffers events sent before the wait and hands them out oldest first", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.TICKS.create({ id: "early", params: { gated: true } });
     await gates.get("early").reached();
@@ -170,7 +171,7 @@ describe("events", () => {
     expect(countOf(log, "EVENT_SENT")).toBe(5);
   });
 
-  it("a timed-out wait does not swallow a later event of its type (9)", async () => {
+  it("a timed-out wait does not swallow a later event of its type", async () => {
     const clock = new FakeClock();
     const cairn = await h.open({ workflows, clock });
     const instance = await cairn.env.PING.create({ id: "ping" });
@@ -222,7 +223,7 @@ describe("events", () => {
     expect(countOf(log, "WAIT_TIMED_OUT")).toBe(1);
   });
 
-  it("accepts events while queued, running, waiting and paused (A16)", async () => {
+  it("accepts events while queued, running, waiting and paused, for a later wait to take", async () => {
     const cairn = await h.open({ workflows, maxRunning: 1 });
     const running = await cairn.env.GATED.create({ id: "running" });
     await gates.get("running").reached();
@@ -248,7 +249,7 @@ describe("events", () => {
     expect(await waitForStatus(waiting, "complete")).toMatchObject({ output: { payload: { by: "w" } } });
   });
 
-  it("rejects events for finished instances with instance.not_running (A16)", async () => {
+  it("rejects events for finished instances with instance.not_running, since no wait could take them", async () => {
     const cairn = await h.open({ workflows });
     const done = await cairn.env.APPROVAL.create({ id: "done" });
     await waitForStatus(done, "waiting");
@@ -262,7 +263,7 @@ describe("events", () => {
     await expectCode(ended.sendEvent({ type: "approve", payload: null }), "instance.not_running");
   });
 
-  it("rejects bad event types with workflow.invalid_event_type and huge payloads (A16, A18)", async () => {
+  it("rejects bad event types with workflow.invalid_event_type and huge payloads", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.APPROVAL.create({ id: "picky" });
     await waitForStatus(instance, "waiting");

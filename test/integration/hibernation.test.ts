@@ -1,6 +1,7 @@
 // Hibernation and re-opening: a sleeping or waiting instance is only a row on disk (no live
 // activation, no slot), and closing and re-opening Cairn on the same file keeps each instance's
-// status, output, error and event log, then carries on from there (SPEC A3; Part C item 10).
+// status, output, error and event log, then carries on from there. Sleeping instances report
+// `waiting` and hold no memory, so idle instances cost nothing but their rows.
 
 import {
   FakeClock,
@@ -53,7 +54,7 @@ const workflows = {
 describe("hibernation and re-opening", () => {
   const h = useLifecycleHarness();
 
-  it("keeps no live activation for sleeping instances, so they hold no slot (A3)", async () => {
+  it("keeps no live activation for sleeping instances, so they hold no slot", async () => {
     const clock = new FakeClock();
     const cairn = await h.open({ workflows, clock, maxRunning: 2 });
     const nappers = [];
@@ -71,7 +72,7 @@ describe("hibernation and re-opening", () => {
     }
   });
 
-  it("re-opens a sleeping instance with its status and log intact, then wakes it (10)", async () => {
+  it("re-opens a sleeping instance with its status and log intact, then wakes it", async () => {
     const clock = new FakeClock();
     const first = await h.open({ workflows, clock });
     const instance = await first.env.NAPPER.create({ id: "reopen-sleep" });
@@ -121,7 +122,7 @@ describe("hibernation and re-opening", () => {
     expect(countOf(log, "WORKFLOW_START")).toBe(1);
   });
 
-  it("re-opens finished instances with their output, error and log (10)", async () => {
+  it("re-opens finished instances with their output, error and log", async () => {
     const first = await h.open({ workflows });
     const ok = await first.env.SETTLED.create({ id: "ok", params: { fail: false } });
     const bad = await first.env.SETTLED.create({ id: "bad", params: { fail: true } });
@@ -146,7 +147,7 @@ describe("hibernation and re-opening", () => {
     expect(await second.engine.readLog("settled", "bad")).toEqual(logs.bad);
   });
 
-  it("re-opens an instance that was running as running and finishes it, log kept (10, A12)", async () => {
+  it("re-opens an instance that was running as running and finishes it, log kept, its cut-short attempt counted as failed", async () => {
     const first = await h.open({ workflows, shutdownGraceMs: 0 });
     await first.env.INFLIGHT.create({ id: "interrupted" });
     await gates.get("interrupted").reached();

@@ -1,7 +1,7 @@
 // Pause and resume: a pause lets in-flight steps finish and blocks new ones, takes effect at once
 // during sleeps and waits, shifts timers by the paused time, survives a process that died while
-// pausing, and `resume` on an instance that is not paused is a no-op (SPEC A5).
-// SPEC Part C items 21, 22, 23, 24, 25, 26 and 86 (pause/resume part).
+// pausing, and `resume` on an instance that is not paused is a no-op (Cloudflare's docs; see the
+// `resume` row of docs/cloudflare-compatibility.md).
 
 import { FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -14,7 +14,7 @@ const MINUTE = 60_000;
 /** Gated steps must not time out while a test moves a FakeClock by hours. */
 const PATIENT = { timeout: "30 days" } as const;
 
-/** "a" blocks on a gate, "b" follows (item 21). */
+/** "a" blocks on a gate, "b" follows. */
 class OneInFlight extends WorkflowEntrypoint {
   async run(event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const id = event.instanceId;
@@ -30,7 +30,7 @@ class OneInFlight extends WorkflowEntrypoint {
   }
 }
 
-/** "a" and "b" run side by side, "c" follows (item 22). */
+/** "a" and "b" run side by side, "c" follows. */
 class TwoInFlight extends WorkflowEntrypoint {
   async run(event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const id = event.instanceId;
@@ -50,7 +50,7 @@ class TwoInFlight extends WorkflowEntrypoint {
   }
 }
 
-/** "a" runs throughout; "b" finishes first, then "c" is asked for while a pause is pending (item 23). */
+/** "a" runs throughout; "b" finishes first, then "c" is asked for while a pause is pending. */
 class BlockedByPause extends WorkflowEntrypoint {
   async run(event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const id = event.instanceId;
@@ -71,7 +71,7 @@ class BlockedByPause extends WorkflowEntrypoint {
   }
 }
 
-/** A step, a one-hour sleep, a step (item 24 and the timer shift). */
+/** A step, a one-hour sleep, a step: a pause during the sleep, and the timer shift. */
 class Napper extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     await step.do("before", async () => "before");
@@ -81,14 +81,14 @@ class Napper extends WorkflowEntrypoint {
   }
 }
 
-/** Waits for "go" (item 25). */
+/** Waits for "go". */
 class Waiter extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     return (await step.waitForEvent<string>("go", { type: "go" })).payload;
   }
 }
 
-/** One gated step that may be retried at once (item 26: an attempt lost with its process). */
+/** One gated step that may be retried at once (its attempt is lost with its process). */
 class Retryable extends WorkflowEntrypoint {
   async run(event: WorkflowEvent<unknown>, step: WorkflowStep) {
     const id = event.instanceId;
@@ -111,7 +111,7 @@ const workflows = {
 describe("pause and resume", () => {
   const h = useLifecycleHarness();
 
-  it("waits for the in-flight step, then pauses before the next one (21, 86)", async () => {
+  it("waits for the in-flight step, then pauses before the next one", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.ONE.create({ id: "p21" });
     await gates.get("p21:a").reached();
@@ -130,7 +130,7 @@ describe("pause and resume", () => {
     expect(gates.marks("p21:b")).toBe(1);
   });
 
-  it("waits for every concurrent in-flight step before pausing (22)", async () => {
+  it("waits for every concurrent in-flight step before pausing", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.TWO.create({ id: "p22" });
     await gates.get("p22:a").reached();
@@ -153,7 +153,7 @@ describe("pause and resume", () => {
     });
   });
 
-  it("resume while the pause is pending cancels it and unblocks the waiting step (23, 86, A5)", async () => {
+  it("resume while the pause is pending cancels it and unblocks the waiting step", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.BLOCKED.create({ id: "p23" });
     await gates.get("p23:a").reached();
@@ -184,7 +184,7 @@ describe("pause and resume", () => {
     expect(log).not.toContain("WORKFLOW_PAUSED");
   });
 
-  it("pauses at once during a sleep and honours the remaining time after resume (24)", async () => {
+  it("pauses at once during a sleep and honours the remaining time after resume", async () => {
     const clock = new FakeClock();
     const start = clock.now();
     const cairn = await h.open({ workflows, clock });
@@ -218,7 +218,7 @@ describe("pause and resume", () => {
     expect(countOf(log, "SLEEP_COMPLETE")).toBe(1);
   });
 
-  it("pauses at once during waitForEvent; an event sent after resume is delivered (25, 86)", async () => {
+  it("pauses at once during waitForEvent; an event sent after resume is delivered", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.WAITER.create({ id: "p25" });
     await waitForStatus(instance, "waiting");
@@ -230,7 +230,7 @@ describe("pause and resume", () => {
     expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: "after resume" });
   });
 
-  it("keeps an event sent while paused and delivers it on resume (25, A16)", async () => {
+  it("keeps an event sent while paused and delivers it on resume", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.WAITER.create({ id: "p25b" });
     await waitForStatus(instance, "waiting");
@@ -241,7 +241,7 @@ describe("pause and resume", () => {
     expect(await waitForStatus(instance, "complete")).toEqual({ status: "complete", output: "while paused" });
   });
 
-  it("settles as paused an instance left in waitingForPause by a process that died (26)", async () => {
+  it("settles as paused an instance left in waitingForPause by a process that died", async () => {
     const first = await h.open({ workflows, shutdownGraceMs: 0 });
     const instance = await first.env.RETRYABLE.create({ id: "p26" });
     await gates.get("p26:work").reached();
@@ -258,7 +258,7 @@ describe("pause and resume", () => {
     gates.get("p26:work").open();
     await again.resume();
     expect(await waitForStatus(again, "complete")).toEqual({ status: "complete", output: "next" });
-    // The attempt lost with the first process counts as failed (SPEC A12).
+    // The attempt lost with the first process counts as failed, as after any crash.
     const failures = (await second.engine.readLog("retryable", "p26")).filter(
       (e) => e.type === "ATTEMPT_FAILURE",
     );
@@ -290,7 +290,7 @@ describe("pause and resume", () => {
     expect(await waitForStatus(queued, "complete")).toEqual({ status: "complete", output: ["a", "b"] });
   });
 
-  it("resume on an instance that is not paused is a no-op (A5)", async () => {
+  it("resume on an instance that is not paused is a no-op, as Cloudflare's docs say", async () => {
     const cairn = await h.open({ workflows, maxRunning: 1 });
     const running = await cairn.env.ONE.create({ id: "running" });
     await gates.get("running:a").reached();

@@ -1,7 +1,7 @@
-// `instance.restart({ from: { name, count?, type? } })` (SPEC §6.2, §1.8; Part C items 18–20):
-// steps started before the target keep their cached results, the target and every step started
-// after it run again, an event taken by an erased wait is delivered again, and a target that is
-// not in the journal throws `instance.cannot_restart` without touching the instance.
+// `instance.restart({ from: { name, count?, type? } })`: steps started before the target keep their
+// cached results, the target and every step started after it run again, an event taken by an erased
+// wait is delivered again, and a target that is not in the journal throws `instance.cannot_restart`
+// without touching the instance.
 
 import { NonRetryableError, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -26,7 +26,7 @@ const restarted = (log: LogEntry[]) => ofType(log, "WORKFLOW_RESTARTED").map((e)
 describe("restart({ from })", () => {
   const rigs = stepsRigs();
 
-  it("keeps the results of earlier steps and runs the target and later ones again (18)", async () => {
+  it("keeps the results of earlier steps and runs the target and later ones again", async () => {
     const c = counters();
     const rig = await rigs.open(async (_event, step) => [
       await step.do("a", async () => c.next("a")),
@@ -59,7 +59,7 @@ describe("restart({ from })", () => {
     });
   });
 
-  it('defaults to type "do" and count 1: a sleep of the same name is not the target (19)', async () => {
+  it('defaults to type "do" and count 1: a sleep of the same name is not the target', async () => {
     const c = counters();
     const rig = await rigs.open(async (_event, step) => {
       const a = await step.do("a", async () => c.next("a"));
@@ -92,7 +92,7 @@ describe("restart({ from })", () => {
     ]);
   });
 
-  it("throws instance.cannot_restart for a step not in the journal and changes nothing (20)", async () => {
+  it("throws instance.cannot_restart for a step not in the journal and changes nothing", async () => {
     const c = counters();
     const rig = await rigs.open(async (_event, step) => step.do("a", async () => c.next("a")));
     const instance = await rig.create();

@@ -1,7 +1,7 @@
-// Retention (SPEC A13): a finished instance is deleted with its journal and log once its
-// retention passes, and not before; its id can then be created again. Retention is set per
-// engine, per workflow and per instance (`create({ retention })`), separately for success
-// and for errors (terminated instances count as errors). A FakeClock drives the sweeps.
+// Retention: a finished instance is deleted with its journal and log once its retention passes, and
+// not before; its id can then be created again. Retention is set per engine, per workflow and per
+// instance (`create({ retention })`), separately for success and for errors (terminated instances
+// count as errors). A FakeClock drives the sweeps.
 
 import {
   FakeClock,

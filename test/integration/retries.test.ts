@@ -1,5 +1,5 @@
-// Retries of `step.do` as a workflow author sees them (SPEC A1, A2, A8, A12, 2.2–2.6; Part C 1, 2,
-// 4, 5, 6, 43, 44, 95): which errors are retried, how often, how long Cairn waits between
+// Retries of `step.do` as a workflow author sees them: which errors are retried, how often
+// (`retries.limit` counts retries after the first attempt), how long Cairn waits between
 // attempts (the log's ATTEMPT_FAILURE retryDelayMs), per-attempt timeouts, dynamic delay
 // functions, and attempts cut short by a crash. Delays are tiny or run on a FakeClock.
 
@@ -13,7 +13,7 @@ const never = () => new Promise<never>(() => {});
 describe("step.do retries", () => {
   const shared = sharedStepsRig();
 
-  it("attempts a step that throws NonRetryableError once and keeps its name and message (C1, C2, A8)", async () => {
+  it("attempts a step that throws NonRetryableError once and keeps its name and message", async () => {
     let calls = 0;
     let after = 0;
     const { status, log } = await shared.run(async (_event, step) => {
@@ -34,7 +34,7 @@ describe("step.do retries", () => {
     expect(ofType(log, "WORKFLOW_FAILURE").map((e) => e.data)).toEqual([{ error }]);
   });
 
-  it("retries a generic Error, even with an empty message, limit + 1 times in all (C95, A2)", async () => {
+  it("retries a generic Error, even with an empty message, limit + 1 times in all", async () => {
     const attempts: number[] = [];
     const { status, log } = await shared.run(async (_event, step) =>
       step.do("flaky", { retries: { limit: 2, delay: 1, backoff: "constant" } }, async (ctx) => {
@@ -47,7 +47,7 @@ describe("step.do retries", () => {
     expect(ofType(log, "ATTEMPT_START")).toHaveLength(3);
   });
 
-  it("does not retry a NonRetryableError with an empty message (C95)", async () => {
+  it("does not retry a NonRetryableError with an empty message", async () => {
     let calls = 0;
     const { status } = await shared.run(async (_event, step) =>
       step.do("strict", { retries: { limit: 3, delay: 1 } }, async () => {
@@ -59,7 +59,7 @@ describe("step.do retries", () => {
     expect(calls).toBe(1);
   });
 
-  it("makes exactly one attempt with limit 0 (A2)", async () => {
+  it("makes exactly one attempt with limit 0: the limit counts retries, not attempts", async () => {
     let calls = 0;
     const { status, log } = await shared.run(async (_event, step) =>
       step.do("once", { retries: { limit: 0, delay: 1 } }, async () => {
@@ -72,7 +72,7 @@ describe("step.do retries", () => {
     expect(retryDelays(log)).toEqual([]);
   });
 
-  it("counts ctx.attempt up per retry and rejects with the last attempt's error (C43)", async () => {
+  it("counts ctx.attempt up per retry and rejects with the last attempt's error", async () => {
     const attempts: number[] = [];
     const { status, log } = await shared.run(async (_event, step) =>
       step.do("flaky", { retries: { limit: 2, delay: 1 } }, async (ctx) => {
@@ -108,7 +108,7 @@ describe("step.do retries", () => {
 describe("step.do retry delays on a FakeClock", () => {
   const rigs = stepsRigs();
 
-  it('does not start the next attempt before a "1 second" delay has passed, and does after (C44)', async () => {
+  it('does not start the next attempt before a "1 second" delay has passed, and does after', async () => {
     const clock = new FakeClock();
     const attempts: number[] = [];
     const rig = await rigs.open(
@@ -134,7 +134,7 @@ describe("step.do retry delays on a FakeClock", () => {
     expect(attempts).toEqual([1, 2]);
   });
 
-  it("hibernates through a long retry delay as `waiting`, then wakes and retries (A3)", async () => {
+  it("hibernates through a long retry delay as `waiting`, then wakes and retries", async () => {
     const clock = new FakeClock();
     const attempts: number[] = [];
     const rig = await rigs.open(
@@ -220,7 +220,7 @@ describe("step.do retry delays on a FakeClock", () => {
 describe("dynamic retry delays", () => {
   const shared = sharedStepsRig();
 
-  it("uses the delay function's value as the retry delay (C4)", async () => {
+  it("uses the delay function's value as the retry delay", async () => {
     const seen: { attempt: number; message: string }[] = [];
     const { status, log } = await shared.run(async (_event, step) =>
       step.do(
@@ -245,7 +245,7 @@ describe("dynamic retry delays", () => {
     expect(seen).toEqual([{ attempt: 1, message: "try again" }]);
   });
 
-  it("fails the step after one attempt when the delay function throws (C5)", async () => {
+  it("fails the step after one attempt when the delay function throws", async () => {
     let calls = 0;
     const { status, log } = await shared.run(async (_event, step) =>
       step.do(
@@ -273,7 +273,7 @@ describe("dynamic retry delays", () => {
     expect(ofType(log, "ATTEMPT_START")).toHaveLength(1);
   });
 
-  it("leaves `delay` out of ctx.config.retries for a function but shows a static one (C6)", async () => {
+  it("leaves `delay` out of ctx.config.retries for a function but shows a static one", async () => {
     const configs: Record<string, unknown> = {};
     const { status } = await shared.run(async (_event, step) => {
       await step.do("dynamic", { retries: { limit: 1, delay: () => 5 } }, async (ctx) => {
@@ -290,7 +290,7 @@ describe("dynamic retry delays", () => {
   });
 });
 
-describe("attempts cut short by a crash (A12)", () => {
+describe("attempts cut short by a crash, which count as failed attempts", () => {
   const rigs = stepsRigs();
 
   it("records the lost attempt as a WorkflowInternalError failure and retries it after a restart", async () => {

@@ -1,8 +1,9 @@
-// Rollback handlers (SPEC §10.2, A17; Part C items 27–41): on failure and on
+// Rollback handlers (no compatibility flag needed): on failure and on
 // `terminate({ rollback: true })` the handlers of started steps run in reverse start order as
 // retriable steps with their own config, the chain stops at the first that fails, and a new
-// process rebuilds the handlers by replaying the journal. Also item 93 (delay functions), as
-// rollback handlers retry through the same loop as `step.do`.
+// process rebuilds the handlers by replaying the journal. Delay functions are tested here too
+// (sync, async, throwing, never settling), as rollback handlers retry through the same loop as
+// `step.do`.
 
 import { FakeClock, NonRetryableError, type WorkflowStepContext } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -37,7 +38,7 @@ const errorOf = (entry: LogEntry | undefined) =>
 describe("rollbacks on failure", () => {
   const shared = sharedStepsRig();
 
-  it("runs the handlers in reverse start order, before the instance errors (27)", async () => {
+  it("runs the handlers in reverse start order, before the instance errors", async () => {
     const { calls, handler } = recorder();
     const { status, log } = await shared.run(async (_event, step) => {
       for (const name of ["a", "b", "c"]) {
@@ -64,7 +65,7 @@ describe("rollbacks on failure", () => {
     expect(t.indexOf("ROLLBACK_COMPLETE")).toBeLessThan(t.indexOf("WORKFLOW_FAILURE"));
   });
 
-  it("rolls parallel steps back in reverse start order, not in reverse finish order (28)", async () => {
+  it("rolls parallel steps back in reverse start order, not in reverse finish order", async () => {
     const { calls, handler } = recorder();
     const { status } = await shared.run(async (_event, step) => {
       // Started a, b, c; finished c, b, a: reverse finish order would be a, b, c.
@@ -93,7 +94,7 @@ describe("rollbacks on failure", () => {
     expect(calls.map((c) => c.step)).toEqual(["c", "b", "a"]);
   });
 
-  it("gives the handler the step's context, the error and the output (30)", async () => {
+  it("gives the handler the step's context, the error and the output", async () => {
     const contexts: WorkflowStepContext[] = [];
     const seen: unknown[] = [];
     const { status } = await shared.run(async (_event, step) => {
@@ -131,7 +132,7 @@ describe("rollbacks on failure", () => {
     ]);
   });
 
-  it("rolls back a failed step that registered a handler, with no output and its own error (31)", async () => {
+  it("rolls back a failed step that registered a handler, with no output and its own error", async () => {
     const { calls, handler } = recorder();
     const { status, log } = await shared.run(async (_event, step) => {
       await step.do("reserve", async () => "reserved", { rollback: handler("reserve") });
@@ -152,7 +153,7 @@ describe("rollbacks on failure", () => {
     expect(keysOf(log, "ROLLBACK_STEP_SUCCESS")).toEqual(["rollback:do:1:charge", "rollback:do:1:reserve"]);
   });
 
-  it("rolls back only the steps that registered a handler (32)", async () => {
+  it("rolls back only the steps that registered a handler", async () => {
     const { calls, handler } = recorder();
     const { log } = await shared.run(async (_event, step) => {
       await step.do("a", async () => "a", { rollback: handler("a") });
@@ -165,7 +166,7 @@ describe("rollbacks on failure", () => {
     expect(keysOf(log, "ROLLBACK_STEP_START")).toEqual(["rollback:do:1:d", "rollback:do:1:a"]);
   });
 
-  it("stops the chain at the first handler that fails: ROLLBACK_FAILED, no ROLLBACK_COMPLETE (33)", async () => {
+  it("stops the chain at the first handler that fails: ROLLBACK_FAILED, no ROLLBACK_COMPLETE", async () => {
     const { calls, handler } = recorder();
     const { status, log } = await shared.run(async (_event, step) => {
       await step.do("a", async () => "a", { rollback: handler("a") });
@@ -192,7 +193,7 @@ describe("rollbacks on failure", () => {
     expect(types(log).at(-1)).toBe("WORKFLOW_FAILURE");
   });
 
-  it("runs no rollback when the workflow succeeds (41)", async () => {
+  it("runs no rollback when the workflow succeeds", async () => {
     const { calls, handler } = recorder();
     const { status, log } = await shared.run(async (_event, step) => {
       await step.do("a", async () => "a", { rollback: handler("a") });
@@ -218,7 +219,7 @@ describe("rollbacks on failure", () => {
   });
 });
 
-describe("rollbackConfig (29)", () => {
+describe("rollbackConfig", () => {
   const rigs = stepsRigs();
 
   it("retries a handler with its own retries and timeout, not the step's", async () => {
@@ -314,7 +315,7 @@ describe("terminate({ rollback: true })", () => {
     };
   }
 
-  it("runs the handlers, then ROLLBACK_COMPLETE, and ends terminated (34)", async () => {
+  it("runs the handlers, then ROLLBACK_COMPLETE, and ends terminated", async () => {
     const { calls, handler } = recorder();
     const rig = await rigs.open(sagaThenWait(handler, []));
     const instance = await rig.create();
@@ -337,7 +338,7 @@ describe("terminate({ rollback: true })", () => {
     });
   });
 
-  it("rebuilds the handlers by replaying cached steps in a new process (35)", async () => {
+  it("rebuilds the handlers by replaying cached steps in a new process", async () => {
     const { calls, handler } = recorder();
     const ran: string[] = [];
     const rig = await rigs.open(sagaThenWait(handler, ran));
@@ -355,7 +356,7 @@ describe("terminate({ rollback: true })", () => {
     expect(ofType(await rig.log(), "ROLLBACK_COMPLETE")).toHaveLength(1);
   });
 
-  it("rolls back a step that started but never finished before the process stopped (36)", async () => {
+  it("rolls back a step that started but never finished before the process stopped", async () => {
     const { calls, handler } = recorder();
     let started = 0;
     const rig = await rigs.open(
@@ -393,7 +394,7 @@ describe("terminate({ rollback: true })", () => {
     ]);
   });
 
-  it("fails the rollback when replay no longer reaches a step with a handler (37)", async () => {
+  it("fails the rollback when replay no longer reaches a step with a handler", async () => {
     const { calls, handler } = recorder();
     let reachA = true;
     const rig = await rigs.open(async (_event, step) => {
@@ -418,7 +419,7 @@ describe("terminate({ rollback: true })", () => {
     expect(types(log)).not.toContain("ROLLBACK_COMPLETE");
   });
 
-  it("replays cached failed steps to rebuild their handlers; ctx.config keeps no delay function (38, 39)", async () => {
+  it("replays cached failed steps to rebuild their handlers; ctx.config keeps no delay function", async () => {
     const contexts: WorkflowStepContext[] = [];
     const seen: unknown[] = [];
     let delayCalls = 0;
@@ -464,7 +465,7 @@ describe("terminate({ rollback: true })", () => {
     expect(JSON.stringify(contexts[0])).not.toMatch(/dynamic|delay/);
   });
 
-  it("works while the instance is paused (40)", async () => {
+  it("works while the instance is paused", async () => {
     const { calls, handler } = recorder();
     const rig = await rigs.open(sagaThenWait(handler, []));
     const instance = await rig.create();
@@ -581,7 +582,7 @@ describe("terminate({ rollback: true })", () => {
   });
 });
 
-describe("delay functions (93)", () => {
+describe("delay functions", () => {
   const rigs = stepsRigs();
 
   /** A step that always fails, retried per `delay`; returns the rig and the delay function's call count. */

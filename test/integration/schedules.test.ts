@@ -1,8 +1,8 @@
-// Cron `schedules` of a workflow definition (SPEC §1.2, §1.9, §10.2, A17): on a FakeClock, an
+// Cron `schedules` of a workflow definition (no compatibility flag needed): on a FakeClock, an
 // instance is created at each matching time with `event.schedule` and the id
 // "<cron>-<scheduledTime>"; the first start does not fire for past times; firings missed while
-// Cairn was closed are created once at the next open, not once per missed minute; an invalid
-// cron expression makes `Cairn.open` throw `workflow.invalid_definition`.
+// Cairn was closed are created once at the next open, not once per missed minute; an invalid cron
+// expression makes `Cairn.open` throw `workflow.invalid_definition`.
 
 import {
   type Cairn,

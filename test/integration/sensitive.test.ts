@@ -1,8 +1,8 @@
-// `sensitive: "output"` (SPEC §1.5, §10.2; Part C items 66–69): the step's real result flows to
-// the workflow, to later steps, to replays and to rollback handlers, while every reader for
-// people and tools (`engine.readJournal`, `engine.readStreamResult`, the event log) sees
-// "[REDACTED]". Errors are not redacted. Item 67's `waitForStepResult` maps to `readJournal`
-// until Cairn has introspection helpers.
+// `sensitive: "output"`: the step's real result flows to the workflow, to later steps, to
+// replays and to rollback handlers, while every reader for people and tools
+// (`engine.readJournal`, `engine.readStreamResult`, the event log) sees "[REDACTED]". Errors are
+// not redacted. Cloudflare checks the redaction through `waitForStepResult`; here `readJournal`
+// stands in for it until Cairn has introspection helpers.
 
 import { deserialize } from "node:v8";
 import { NonRetryableError } from "cairn";
@@ -42,7 +42,7 @@ describe("sensitive outputs", () => {
     return { rig, engine: rig.cairn.engine, status, log: await rig.log() };
   }
 
-  it("passes the real value on and shows [REDACTED] in the journal, also after a re-open (66, 67)", async () => {
+  it("passes the real value on and shows [REDACTED] in the journal, also after a re-open", async () => {
     const rig = await rigs.open(async (_event, step) => {
       const secret = await step.do("token", { sensitive: "output" }, async () => ({ token: SECRET }));
       await step.waitForEvent("go", { type: "go", timeout: "1 hour" });
@@ -75,7 +75,7 @@ describe("sensitive outputs", () => {
     expect(JSON.stringify(await rig.log())).not.toContain(SECRET);
   });
 
-  it("does not redact errors of sensitive steps (68)", async () => {
+  it("does not redact errors of sensitive steps", async () => {
     const { engine, status, log } = await run(async (_event, step) =>
       step.do("token", { sensitive: "output", retries: { limit: 1, delay: 0 } }, async (ctx) => {
         if (ctx.attempt === 1) throw new Error("first failure: token endpoint down");
@@ -97,7 +97,7 @@ describe("sensitive outputs", () => {
     });
   });
 
-  it("redacts a sensitive stream result, whose bytes still reach the next step (69)", async () => {
+  it("redacts a sensitive stream result, whose bytes still reach the next step", async () => {
     const { engine, status } = await run(async (_event, step) => {
       const secret = await step.do("secret blob", { sensitive: "output" }, async () => streamOf(SECRET));
       const open = await step.do("open blob", async () => streamOf("public bytes"));

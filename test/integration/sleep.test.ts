@@ -1,6 +1,7 @@
 // Sleeps on a FakeClock: a long sleep (and a long retry delay) reports `waiting` and ends only
 // once the clock passes its wake time; the sleep's key is its name and occurrence, not its
-// duration (SPEC A6); `sleepUntil` a past time completes at once (A7).
+// duration, so editing a duration in code does not redo a finished sleep; `sleepUntil` a past
+// time completes at once, so a replay that runs late does not fail the workflow.
 
 import {
   FakeClock,
@@ -24,7 +25,7 @@ class HourNap extends WorkflowEntrypoint {
   }
 }
 
-/** The sleep's duration comes from code that a test changes between two opens (A6). */
+/** The sleep's duration comes from code that a test changes between two opens. */
 let napDuration: WorkflowSleepDuration = "1 hour";
 class Tunable extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
@@ -73,7 +74,7 @@ const workflows = {
 describe("sleep", () => {
   const h = useLifecycleHarness();
 
-  it("reports `waiting` during a long sleep and ends only after the clock passes it (A3)", async () => {
+  it("reports `waiting` during a long sleep and ends only after the clock passes it", async () => {
     const clock = new FakeClock();
     const start = clock.now();
     const cairn = await h.open({ workflows, clock });
@@ -94,7 +95,7 @@ describe("sleep", () => {
     expect(log.find((e) => e.type === "SLEEP_COMPLETE")?.at).toBe(start + HOUR);
   });
 
-  it("does not redo a finished sleep after its duration changed in code (A6)", async () => {
+  it("does not redo a finished sleep after its duration changed in code: the key is name and occurrence", async () => {
     napDuration = "1 hour";
     const clock = new FakeClock();
     const first = await h.open({ workflows, clock });
@@ -113,7 +114,7 @@ describe("sleep", () => {
     expect(countOf(await logTypes(second, "tunable", "tuned"), "SLEEP_START")).toBe(1);
   });
 
-  it("keeps the wake time of a sleep in progress when the duration changes in code (A6)", async () => {
+  it("keeps the wake time of a sleep in progress when the duration changes in code", async () => {
     napDuration = "1 hour";
     const clock = new FakeClock();
     const first = await h.open({ workflows, clock });
@@ -131,7 +132,7 @@ describe("sleep", () => {
     expect(countOf(log, "SLEEP_COMPLETE")).toBe(1);
   });
 
-  it("completes sleepUntil a past time at once, given a Date or a number (A7)", async () => {
+  it("completes sleepUntil a past time at once, given a Date or a number, so a late replay does not fail", async () => {
     const clock = new FakeClock();
     const cairn = await h.open({ workflows, clock });
     const past = clock.now() - 5 * MINUTE;
@@ -175,7 +176,7 @@ describe("sleep", () => {
     expect(journal.filter((r) => r.kind === "sleep").map((r) => r.count)).toEqual([1, 2]);
   });
 
-  it("reports `waiting` during a long retry delay too (A3)", async () => {
+  it("reports `waiting` during a long retry delay too", async () => {
     const clock = new FakeClock();
     const cairn = await h.open({ workflows, clock, maxRunning: 1 });
     const instance = await cairn.env.RETRY.create({ id: "retry" });

@@ -1,7 +1,7 @@
-// What a `step.do` callback sees and how steps compose (SPEC A1, A8, 1.5, 1.6, 2.6, 4.7; Part C 3,
-// 42, 46–50): the step context and its resolved config, caught failures, parallel steps with
-// Promise.all and Promise.race, and replay after Cairn is re-opened on the same file, where
-// finished steps (succeeded or failed) return their cached outcome without running again.
+// What a `step.do` callback sees and how steps compose: the step context and its resolved config,
+// caught failures, parallel steps with Promise.all and Promise.race, and replay after Cairn is
+// re-opened on the same file, where finished steps (succeeded or failed) return their cached
+// outcome without running again.
 
 import { NonRetryableError, type WorkflowStepContext } from "cairn";
 import { FakeClock, waitForStatus, waitUntil } from "cairn/testing";
@@ -11,7 +11,7 @@ import { deferred, ofType, sharedStepsRig, stepsRigs } from "../helpers/steps-ha
 describe("the step context", () => {
   const shared = sharedStepsRig();
 
-  it("gives attempt 1 and { name, count } on a first successful attempt (C42, C46)", async () => {
+  it("gives attempt 1 and { name, count } on a first successful attempt", async () => {
     let seen: WorkflowStepContext | undefined;
     const { status } = await shared.run(async (_event, step) =>
       step.do("greet", async (ctx) => {
@@ -24,7 +24,7 @@ describe("the step context", () => {
     expect(seen?.step).toEqual({ name: "greet", count: 1 });
   });
 
-  it("counts repeated names 1, 2 and starts a different name at 1 (C47)", async () => {
+  it("counts repeated names 1, 2 and starts a different name at 1", async () => {
     const steps: { name: string; count: number }[] = [];
     const { status } = await shared.run(async (_event, step) => {
       for (const name of ["fetch", "fetch", "store"]) {
@@ -41,7 +41,7 @@ describe("the step context", () => {
     ]);
   });
 
-  it("shows Cairn's defaults, with a 10 s delay, when no config is given (C48, A1)", async () => {
+  it("shows Cairn's defaults when no config is given, with Cloudflare's production delay of 10 s", async () => {
     let config: unknown;
     const { status } = await shared.run(async (_event, step) =>
       step.do("plain", async (ctx) => {
@@ -55,7 +55,7 @@ describe("the step context", () => {
     });
   });
 
-  it("merges a partial config over the defaults, field by field (C49)", async () => {
+  it("merges a partial config over the defaults, field by field", async () => {
     const configs: unknown[] = [];
     const { status } = await shared.run(async (_event, step) => {
       await step.do("retries only", { retries: { limit: 2, delay: "5 seconds" } }, async (ctx) => {
@@ -96,7 +96,7 @@ describe("step results and failures", () => {
     });
   });
 
-  it("lets the workflow go on after catching a failed step, logging one failed attempt (C3)", async () => {
+  it("lets the workflow go on after catching a failed step, logging one failed attempt", async () => {
     const { status, log } = await shared.run(async (_event, step) => {
       let caught: { name: string; message: string } | undefined;
       try {
@@ -173,7 +173,7 @@ describe("parallel steps", () => {
 describe("changes to ctx.config", () => {
   const rigs = stepsRigs();
 
-  it("ignores changes the callback makes to ctx.config, even across a replay (C50)", async () => {
+  it("ignores changes the callback makes to ctx.config, even across a replay", async () => {
     const clock = new FakeClock();
     const attempts: number[] = [];
     const rig = await rigs.open(
@@ -258,7 +258,7 @@ describe("replay after re-opening the file", () => {
     Object.assign(runs, { fetched: 0, failed: 0, refused: 0, after: 0 });
   });
 
-  it("does not run a cached succeeded or failed step again, NonRetryableError included (A8)", async () => {
+  it("does not run a cached succeeded or failed step again, NonRetryableError included", async () => {
     const rig = await rigs.open(async (_event, step) => {
       const fetched = await step.do("fetch", async () => {
         runs.fetched += 1;

@@ -1,6 +1,6 @@
-// The per-instance step limit (SPEC A11, A18; Part C 13, 14, 15): only `step.do` calls count,
-// exactly `limits.steps` of them succeed, one more errors the instance with
-// `step.limit_exceeded`, the default is 10,000, and replayed steps are not counted twice.
+// The per-instance step limit: only `step.do` calls count, exactly `limits.steps` of them succeed,
+// one more errors the instance with `step.limit_exceeded`, the default is 10,000, and replayed
+// steps are not counted twice.
 
 import { waitForStatus } from "cairn/testing";
 import { describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ function steps(n: number, step: { do: (name: string, cb: () => Promise<number>) 
 describe("the step limit", () => {
   const rigs = stepsRigs();
 
-  it("errors the instance on the step past the limit, which never runs (C13)", async () => {
+  it("errors the instance on the step past the limit, which never runs", async () => {
     const ran: string[] = [];
     const rig = await rigs.open(
       async (_event, step) => {
@@ -32,7 +32,7 @@ describe("the step limit", () => {
     expect(ofType(await rig.log(), "STEP_SUCCESS")).toHaveLength(3);
   });
 
-  it("lets exactly `limits.steps` steps succeed (C14)", async () => {
+  it("lets exactly `limits.steps` steps succeed", async () => {
     const rig = await rigs.open(async (_event, step) => Promise.all(steps(3, step)), { stepLimit: 3 });
     expect(await waitForStatus(await rig.create(), "complete")).toEqual({
       status: "complete",
@@ -40,7 +40,7 @@ describe("the step limit", () => {
     });
   });
 
-  it("defaults to 10,000 steps (C15)", async () => {
+  it("defaults to 10,000 steps", async () => {
     const rig = await rigs.open(async (event, step) => {
       const results = await Promise.all(steps((event.payload as { n: number }).n, step));
       return results.length;
@@ -53,7 +53,7 @@ describe("the step limit", () => {
     expect(error?.message).toContain("10000 steps");
   });
 
-  it("does not count sleeps and waits for events (A11)", async () => {
+  it("does not count sleeps and waits for events", async () => {
     const rig = await rigs.open(
       async (_event, step) => {
         await step.do("first", async () => 1);

@@ -1,6 +1,7 @@
-// Bad step names, bad step configs and over-long sleeps, as a running workflow meets them (SPEC
-// A9, A18, 1.4, 1.5, 2.7; Part C 90, 91 end to end): the instance ends `errored` with a message
-// that carries the stable code and names the offending value, and the step's callback never runs.
+// Bad step names, bad step configs and over-long sleeps, as a running workflow meets them end to
+// end: the instance ends `errored` with a message that carries the stable code and names the
+// offending value, and the step's callback never runs. An unknown duration unit is an error, not
+// 1 ms as in the local engine.
 // Valid edge cases next to each rule run to completion.
 
 import { type WorkflowStep, type WorkflowStepConfig, WorkflowsError } from "cairn";
@@ -88,7 +89,7 @@ describe("step configs", () => {
     ["limit 10,000", { retries: { limit: 10_000, delay: 1 } }],
     ["a delay function", { retries: { limit: 1, delay: () => 1 } }],
     ["decimals and plural units", { retries: { limit: 1, delay: "0.5 seconds" }, timeout: "2.5 minutes" }],
-    // Cloudflare's types leave out "ms"; Cairn's parser takes it (A9).
+    // Cloudflare's types leave out "ms"; Cairn's parser takes it, as Cloudflare's engine does.
     ['a "ms" delay and numeric timeout', { retries: { limit: 1, delay: "5 ms" as never }, timeout: 60_000 }],
     ['sensitive: "output"', { sensitive: "output" }],
   ])("accepts %s", async (_what, config) => {

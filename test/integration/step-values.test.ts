@@ -1,7 +1,7 @@
-// Step results as stored values (SPEC A10, A18; Part C 11, 12): structured-clone types come back
-// intact when a step is replayed from the journal after Cairn re-opens the file; binary results
-// of a few hundred KB are fine; a result that cannot be stored, or is over 1 MiB, fails the step
-// at once (no retry) with a stable error code.
+// Step results as stored values: structured-clone types come back intact when a step is replayed
+// from the journal after Cairn re-opens the file; binary results of a few hundred KB are fine; a
+// result that cannot be stored, or is over 1 MiB, fails the step at once (no retry) with a stable
+// error code.
 
 import { waitForStatus } from "cairn/testing";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -23,14 +23,14 @@ function sameBytes(actual: unknown, expected: Uint8Array): boolean {
 describe("binary step results", () => {
   const rigs = stepsRigs();
 
-  it("stores a 200 KB Uint8Array result (C11)", async () => {
+  it("stores a 200 KB Uint8Array result", async () => {
     const rig = await rigs.open(async (_event, step) => step.do("bytes", async () => pattern(KB200)));
     const { output } = await waitForStatus(await rig.create(), "complete");
     expect(output).toBeInstanceOf(Uint8Array);
     expect(sameBytes(output, pattern(KB200))).toBe(true);
   });
 
-  it("stores an object holding a 200 KB Uint8Array (C12)", async () => {
+  it("stores an object holding a 200 KB Uint8Array", async () => {
     const rig = await rigs.open(async (_event, step) =>
       step.do("wrapped bytes", async () => ({ name: "blob", data: pattern(KB200) })),
     );
@@ -113,7 +113,7 @@ describe("structured-clone results across a replay", () => {
       hasNothing: true,
       bytes: [1, 2, 255],
       error: "kept",
-      // A10: class instances keep their fields but not their prototype.
+      // Structured clone: class instances keep their fields but not their prototype.
       pointIsPlain: true,
       point: { x: 1, y: 2 },
       bare: "undefined",

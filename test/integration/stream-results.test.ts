@@ -1,8 +1,9 @@
-// `ReadableStream<Uint8Array>` and typed-array step results (SPEC §1.4, §10.2, A10; Part C items
-// 51–58, 62–65): a stream is stored in chunks and every later reader gets a fresh stream over the
-// same bytes, in this process and after a re-open; streams that cannot be stored faithfully fail
-// the instance; a timed-out attempt leaves no partial chunks; restarts erase chunks; stream bytes
-// count toward `maxInstanceStateBytes`. Items 59–61 need introspection helpers Cairn lacks yet.
+// `ReadableStream<Uint8Array>` and typed-array step results: a stream is stored in chunks and
+// every later reader gets a fresh stream over the same bytes, in this process and after a
+// re-open; streams that cannot be stored faithfully fail the instance; a timed-out attempt leaves
+// no partial chunks; restarts erase chunks; stream bytes count toward `maxInstanceStateBytes`.
+// Reading stream results through introspection helpers, and their text previews in logs, wait
+// for those helpers.
 
 import { FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
@@ -45,7 +46,7 @@ async function storedChunks(rig: StepsRig, key: string): Promise<Uint8Array[]> {
 describe("stream results", () => {
   const rigs = stepsRigs();
 
-  it("stores a stream and replays the same bytes without running the step again, also after a re-open (51, 57)", async () => {
+  it("stores a stream and replays the same bytes without running the step again, also after a re-open", async () => {
     let ran = 0;
     const rig = await rigs.open(async (_event, step) => {
       const blob = await step.do("blob", async () => {
@@ -96,7 +97,7 @@ describe("stream results", () => {
     expect((await waitForStatus(await rig.create(), "complete")).output).toBe(48 * 64 * 1024);
   });
 
-  it("stores an empty stream, which replays as an empty stream (52)", async () => {
+  it("stores an empty stream, which replays as an empty stream", async () => {
     const rig = await rigs.open(async (_event, step) => {
       const blob = await step.do("empty", async () => streamOf([]));
       await step.waitForEvent("go", { type: "go", timeout: "1 hour" });
@@ -111,7 +112,7 @@ describe("stream results", () => {
     expect(await rig.cairn.engine.readStreamResult(WORKFLOW, "i1", "do:1:empty")).toHaveLength(0);
   });
 
-  it("normalises typed-array chunks to Uint8Array with the same bytes (58)", async () => {
+  it("normalises typed-array chunks to Uint8Array with the same bytes", async () => {
     const source = [
       new Uint16Array([1, 258]),
       new Int8Array([-1, 2]),
@@ -167,7 +168,7 @@ describe("stream results", () => {
     expect((await storedChunks(rig, "do:1:view")).map((c) => c.byteLength)).toEqual([5]);
   });
 
-  it("erases stored chunks on restart and restart from the stream step, and keeps them for a later target (56)", async () => {
+  it("erases stored chunks on restart and restart from the stream step, and keeps them for a later target", async () => {
     const runs: string[] = ["first", "second", "third", "fourth"];
     let next = 0;
     const rig = await rigs.open(async (_event, step) => {
@@ -187,12 +188,12 @@ describe("stream results", () => {
   });
 });
 
-describe("streams that cannot be stored fail the instance (53–55)", () => {
+describe("streams that cannot be stored fail the instance", () => {
   const rigs = stepsRigs("all");
 
   const cases: [string, () => ReadableStream<any> | Promise<ReadableStream<any>>, string][] = [
     [
-      "a locked stream (53)",
+      "a locked stream",
       () => {
         const s = streamOf([bytes("x")]);
         s.getReader();
@@ -223,10 +224,10 @@ describe("streams that cannot be stored fail the instance (53–55)", () => {
         }),
       "BYOB",
     ],
-    ["a stream of strings (54)", () => streamOf([bytes("ok"), "text"]), "yielded a string chunk"],
-    ["a stream of objects (54)", () => streamOf([{ a: 1 }]), "yielded a Object chunk"],
+    ["a stream of strings", () => streamOf([bytes("ok"), "text"]), "yielded a string chunk"],
+    ["a stream of objects", () => streamOf([{ a: 1 }]), "yielded a Object chunk"],
     [
-      "a chunk over 16 MiB (55)",
+      "a chunk over 16 MiB",
       () => streamOf([new Uint8Array(16 * 1024 * 1024 + 1)]),
       "the limit is 16777216 bytes",
     ],
@@ -256,7 +257,7 @@ describe("streams that cannot be stored fail the instance (53–55)", () => {
   });
 });
 
-describe("a timeout while a stream is stored (62)", () => {
+describe("a timeout while a stream is stored", () => {
   const rigs = stepsRigs();
 
   it("fails the attempt, discards its partial chunks, and the retry stores only its own", async () => {
@@ -347,10 +348,10 @@ describe("a stream whose source fails", () => {
   });
 });
 
-describe("typed-array results (63–65)", () => {
+describe("typed-array results", () => {
   const rigs = stepsRigs();
 
-  it("stores a view's bytes, not its whole backing buffer, also inside objects (63, 65)", async () => {
+  it("stores a view's bytes, not its whole backing buffer, also inside objects", async () => {
     // 600 KB views of 2 MB buffers: stored whole, each result would be over the 1 MiB limit.
     const view = () => new Uint8Array(new ArrayBuffer(2 * 1024 * 1024), 1024, 600 * 1024).fill(3);
     const rig = await rigs.open(async (_event, step) => {
@@ -370,7 +371,7 @@ describe("typed-array results (63–65)", () => {
     }
   });
 
-  it("returns the original Uint8Array on the live path and keeps typed-array constructors on replay (64)", async () => {
+  it("returns the original Uint8Array on the live path and keeps typed-array constructors on replay", async () => {
     const original = new Uint8Array([1, 2, 3]);
     const seen: unknown[] = [];
     const rig = await rigs.open(async (_event, step) => {

@@ -1,7 +1,6 @@
 // Terminate and restart through the binding: terminate stops an instance in any non-finished
 // state and throws on a finished one; restart erases the journal, log and inbox and runs the
 // instance again from the top with its original params, from every state.
-// SPEC Part C items 16, 17, 84 and 86 (terminate/restart part).
 
 import { NonRetryableError, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus } from "cairn/testing";
@@ -59,7 +58,7 @@ async function expectFreshRun(cairn: Parameters<typeof logTypes>[0], id: string)
 describe("terminate", () => {
   const h = useLifecycleHarness();
 
-  it("stops a running instance at once; its in-flight step records nothing (84, 86)", async () => {
+  it("stops a running instance at once; its in-flight step records nothing", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.RESTARTABLE.create({ id: "t-running" });
     await gates.get("t-running").reached();
@@ -77,7 +76,7 @@ describe("terminate", () => {
     expect(await instance.status()).toEqual({ status: "terminated" });
   });
 
-  it("terminates waiting, queued and paused instances (84)", async () => {
+  it("terminates waiting, queued and paused instances", async () => {
     const cairn = await h.open({ workflows, maxRunning: 1 });
     const waiting = await cairn.env.WAITER.create({ id: "t-waiting" });
     await waitForStatus(waiting, "waiting");
@@ -107,7 +106,7 @@ describe("terminate", () => {
     expect(await paused.status()).toEqual({ status: "terminated" });
   });
 
-  it("throws instance.cannot_terminate on complete, errored and terminated instances (16)", async () => {
+  it("throws instance.cannot_terminate on complete, errored and terminated instances", async () => {
     const cairn = await h.open({ workflows });
     gates.get("t-complete").open();
     const complete = await cairn.env.RESTARTABLE.create({ id: "t-complete" });
@@ -129,7 +128,7 @@ describe("terminate", () => {
 describe("restart", () => {
   const h = useLifecycleHarness();
 
-  it("re-runs a complete instance from the top with the same params (17, 86)", async () => {
+  it("re-runs a complete instance from the top with the same params", async () => {
     const cairn = await h.open({ workflows });
     gates.get("r-complete").open();
     const instance = await cairn.env.RESTARTABLE.create({ id: "r-complete", params: { tag: "same" } });
@@ -145,7 +144,7 @@ describe("restart", () => {
     await expectFreshRun(cairn, "r-complete");
   });
 
-  it("re-runs an errored instance (17)", async () => {
+  it("re-runs an errored instance", async () => {
     const cairn = await h.open({ workflows });
     gates.get("r-errored").open();
     const instance = await cairn.env.RESTARTABLE.create({ id: "r-errored", params: { failOnce: true } });
@@ -158,7 +157,7 @@ describe("restart", () => {
     await expectFreshRun(cairn, "r-errored");
   });
 
-  it("re-runs a terminated instance (17)", async () => {
+  it("re-runs a terminated instance", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.RESTARTABLE.create({ id: "r-terminated" });
     await gates.get("r-terminated").reached();
@@ -169,7 +168,7 @@ describe("restart", () => {
     await expectFreshRun(cairn, "r-terminated");
   });
 
-  it("re-runs a running instance, dropping its in-flight attempt (17, 86)", async () => {
+  it("re-runs a running instance, dropping its in-flight attempt", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.RESTARTABLE.create({ id: "r-running" });
     await gates.get("r-running").reached();
@@ -183,7 +182,7 @@ describe("restart", () => {
     expect(journal.find((r) => r.name === "a")).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
-  it("re-runs a paused instance (17)", async () => {
+  it("re-runs a paused instance", async () => {
     const cairn = await h.open({ workflows });
     const instance = await cairn.env.RESTARTABLE.create({ id: "r-paused" });
     await gates.get("r-paused").reached();

@@ -12,7 +12,7 @@ import { expectedOutput, FLAKY_FAILURES, isFlaky, STEPS } from "./mixed-workflow
 
 export type RunReport = {
   violations: string[];
-  /** Attempts recorded as failed because their process died during them (SPEC A12). */
+  /** Attempts recorded as failed because their process died during them. */
   crashedAttempts: number;
   /** Step callbacks started, per worker. */
   startsByWorker: Map<number, number>;

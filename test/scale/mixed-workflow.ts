@@ -12,7 +12,7 @@ export type MixedEnv = { EFFECTS: EffectsLog };
 export type MixedParams = { n: number };
 export type GoEvent = { token: string; value: number };
 
-/** A crash mid-attempt counts as a failed attempt (SPEC A12): plain steps get room for kills. */
+/** A crash mid-attempt counts as a failed attempt: plain steps get room for kills. */
 const PLAIN: WorkflowStepConfig = { retries: { limit: 20, delay: 10, backoff: "constant" } };
 /** Flaky steps fail their first attempts; 300 ms delays hibernate (workers use hibernateAfterMs 200). */
 const FLAKY: WorkflowStepConfig = { retries: { limit: 20, delay: 300, backoff: "constant" } };

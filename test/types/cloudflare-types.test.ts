@@ -1,4 +1,4 @@
-// Proves SPEC §1's promise that workflow code written for Cloudflare type-checks against Cairn
+// Proves the promise that workflow code written for Cloudflare type-checks against Cairn
 // unchanged (and that the check can fail), then runs that same code on Cairn.
 
 import { execFileSync } from "node:child_process";
