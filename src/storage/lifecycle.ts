@@ -245,3 +245,8 @@ export function statusesWhere<O extends string>(
 ): StoredStatus[] {
   return STORED_STATUSES.filter((status) => decide(status).outcome === outcome);
 }
+
+/** What a control method returns for a decision: its outcome and the status after it. */
+export function controlResult<O extends string>(d: Decision<O>): { outcome: O; status: StoredStatus } {
+  return { outcome: d.outcome, status: d.status };
+}

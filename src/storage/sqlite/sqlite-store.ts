@@ -177,7 +177,7 @@ export class SqliteStore implements Store {
     return this.writer.call("recordStepRow", [
       fence.seq,
       fence.epoch,
-      stepValues(fence.seq, record),
+      stepValues(record),
       flattenLog(log),
       now,
     ]);

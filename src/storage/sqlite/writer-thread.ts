@@ -18,9 +18,11 @@ function start(): void {
   // syncs slower than one that overwrites it, and a small WAL starts over sooner.
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   migrate(db, data.now);
-  const transitions = new SqliteTransitions(db) as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const transitions = new SqliteTransitions(db);
   // The process lock makes this store single-process: every lease in the file is a dead process's.
-  (transitions as unknown as SqliteTransitions).releaseAllLeases();
+  transitions.releaseAllLeases();
+  // Requests name a method of SqliteTransitions (writer.ts types them; see TransitionName there).
+  const operations = transitions as unknown as Record<string, (...args: unknown[]) => unknown>;
 
   let queue: WriterRequest[] = [];
 
@@ -35,9 +37,9 @@ function start(): void {
   };
 
   const apply = (req: WriterRequest): unknown => {
-    const fn = transitions[req.op];
-    if (typeof fn !== "function") throw new Error(`unknown store operation ${req.op}`);
-    return fn.apply(transitions, req.args);
+    const operation = operations[req.op];
+    if (typeof operation !== "function") throw new Error(`unknown store operation ${req.op}`);
+    return operation.apply(transitions, req.args);
   };
 
   /** The common case: every transition succeeds, one transaction, no savepoints. */
