@@ -4,7 +4,7 @@
 // log entries to write and the signals a shared store sends. Adapters only carry the decision out
 // with their own statements, so a rule fixed here is fixed for SQLite and PostgreSQL alike.
 
-import type { FinishResult, LogInput, LogType, StepKind, StoredStatus } from "./types.js";
+import type { FinishResult, LogInput, LogType, StepKind, StoredStatus, StoreSignal } from "./types.js";
 import { FINISHED_STATUSES } from "./types.js";
 
 /** Every status a store keeps, for tables and tests that go through all of them. */
@@ -249,4 +249,20 @@ export function statusesWhere<O extends string>(
 /** What a control method returns for a decision: its outcome and the status after it. */
 export function controlResult<O extends string>(d: Decision<O>): { outcome: O; status: StoredStatus } {
   return { outcome: d.outcome, status: d.status };
+}
+
+/**
+ * The StoreSignals a decision's signal kinds stand for. `control` and `event` are about an
+ * instance (workflow, id), which must be given; `type` is the event type an `event` carries.
+ */
+export function storeSignals(
+  kinds: readonly SignalKind[],
+  instance?: { workflow: string; id: string; type?: string },
+): StoreSignal[] {
+  return kinds.map((kind): StoreSignal => {
+    if (kind === "wake") return { kind };
+    if (!instance) throw new Error(`a ${kind} signal names its instance`);
+    if (kind === "control") return { kind, workflow: instance.workflow, id: instance.id };
+    return { kind, workflow: instance.workflow, id: instance.id, type: instance.type ?? "" };
+  });
 }

@@ -75,7 +75,7 @@ export class PostgresStore implements Store {
     const t = tables(schema);
     const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
     this.claims = new Claims(db, t);
-    this.fenced = new FencedWrites(db, t, () => signal({ kind: "wake" }));
+    this.fenced = new FencedWrites(db, t, signal);
     this.control = new Control(db, t, signal);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
