@@ -27,6 +27,7 @@ class LogBatch {
   }
 }
 
+/** Claims runnable instances for one process, in one transaction per claim. */
 export class Claims {
   private readonly db: Database;
   private readonly sql;

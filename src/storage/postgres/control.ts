@@ -36,6 +36,7 @@ import { num, toBuffer } from "./rows.js";
 /** What control operations read of an instance (locked) before deciding. */
 type InstanceHead = { seq: number; status: StoredStatus; waitTypes: string[]; pausedAt: number | null };
 
+/** Operations by (workflow, id) that any process may perform. */
 export class Control {
   private readonly db: Database;
   private readonly signal: (s: StoreSignal) => string;

@@ -56,6 +56,7 @@ function stale(fence: Fence): StaleLeaseError {
   return new StaleLeaseError(String(fence.seq), fence.epoch);
 }
 
+/** The runner's writes, each refused with StaleLeaseError when its fence is stale. */
 export class FencedWrites {
   private readonly db: Database;
   private readonly sql;

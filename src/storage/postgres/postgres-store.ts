@@ -38,6 +38,7 @@ import { Reads } from "./reads.js";
 import { channelOf, encodeSignal, SignalListener } from "./signals.js";
 import type { PostgresTarget } from "./target.js";
 
+/** How to open a PostgreSQL store. */
 export type PostgresStoreOptions = {
   /** A `postgres://` URL (`?schema=` allowed), a `pg` config object, or a `pg` Pool you own. */
   connection: PostgresTarget;
@@ -51,6 +52,11 @@ export type PostgresStoreOptions = {
 
 const RELEASE_RETRY_MS = 500;
 
+/**
+ * The Store on PostgreSQL, for many processes sharing one database.
+ * @example
+ * const store = await PostgresStore.open({ connection: "postgres://localhost/cairn" });
+ */
 export class PostgresStore implements Store {
   readonly capabilities = { singleProcess: false };
   readonly schema: string;

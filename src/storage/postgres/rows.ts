@@ -13,10 +13,12 @@ import {
 import type { InstanceRecord, LogEntry, StepRecord } from "../types.js";
 import type { Row } from "./database.js";
 
+/** A number column as a number, whether the driver gave a number or a bigint string. */
 export function num(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
 }
 
+/** num() for a nullable column. */
 export function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : num(value);
 }

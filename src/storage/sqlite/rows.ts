@@ -12,6 +12,7 @@ import {
 } from "../records.js";
 import type { InstanceRecord, LogEntry, LogInput, StepRecord } from "../types.js";
 
+/** An instances row as better-sqlite3 returns it. */
 export type InstanceRow = {
   seq: number;
   workflow: string;
@@ -37,6 +38,7 @@ export type InstanceRow = {
   rollback_pending: number;
 };
 
+/** A steps row as better-sqlite3 returns it. */
 export type StepRow = {
   instance_seq: number;
   key: string;
@@ -58,6 +60,7 @@ export type StepRow = {
   stream: number;
 };
 
+/** A log row as better-sqlite3 returns it (a packed row holds several entries). */
 export type LogRow = {
   seq: number;
   at: number;
@@ -150,11 +153,15 @@ export type FlatLog = (string | number | null)[];
 
 /** Values per entry in a FlatLog. */
 export const LOG_STRIDE = 5;
-/** Offsets of an entry's values in a FlatLog. */
+/** Offset of an entry's type in a FlatLog. */
 export const LOG_TYPE = 0;
+/** Offset of an entry's time (null: the call's `now`). */
 export const LOG_AT = 1;
+/** Offset of an entry's step key. */
 export const LOG_STEP_KEY = 2;
+/** Offset of an entry's attempt. */
 export const LOG_ATTEMPT = 3;
+/** Offset of an entry's detail, as JSON text. */
 export const LOG_DATA = 4;
 
 /** Log entries as a FlatLog. */
@@ -173,6 +180,7 @@ export function flattenLog(entries: LogInput[]): FlatLog {
  */
 export const PACKED_LOG_TYPE = "*";
 
+/** One entry inside a packed row's `data`. */
 export type PackedLogEntry = [
   type: string,
   at: number,
