@@ -133,7 +133,7 @@ export class Control {
   }
 
   /** Locks the instance row and reads what a decision needs. */
-  private async find(tx: Tx, workflow: string, id: string): Promise<InstanceHead | undefined> {
+  private async lockInstance(tx: Tx, workflow: string, id: string): Promise<InstanceHead | undefined> {
     const [row] = await tx.query(this.sql.lock, [workflow, id]);
     if (!row) return undefined;
     return {
@@ -168,7 +168,7 @@ export class Control {
     now: number,
   ): Promise<ControlResult<"sent" | "finished">> {
     return this.db.tx("sending an event", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideSendEvent(row.status, event.type, row.waitTypes.includes(event.type));
       if (d.outcome === "sent") {
@@ -187,7 +187,7 @@ export class Control {
     now: number,
   ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
     return this.db.tx("pausing an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decidePause(row.status);
       if (d.outcome === "paused") await tx.query(this.sql.pauseNow, [row.seq, now, d.status]);
@@ -200,7 +200,7 @@ export class Control {
   /** Queues a paused instance again (timers shifted by the paused time), or calls off a pending pause. */
   resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
     return this.db.tx("resuming an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const pausedFor = pausedForMs(row.pausedAt, now);
       const d = decideResume(row.status, pausedFor);
@@ -223,7 +223,7 @@ export class Control {
     options?: { rollback?: boolean },
   ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
     return this.db.tx("terminating an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideTerminate(row.status, options?.rollback === true);
       if (d.outcome === "rolling_back")
@@ -237,7 +237,7 @@ export class Control {
   /** Erases journal, inbox and log and queues the instance again. */
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
     return this.db.tx("restarting an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideRestart(row.status);
       await this.wipe(tx, [row.seq]);
@@ -255,7 +255,7 @@ export class Control {
     now: number,
   ): Promise<ControlResult<"restarted" | "step_not_found">> {
     return this.db.tx("restarting an instance from a step", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const steps = await tx.query(this.sql.stepsInOrder, [row.seq]);
       const at = steps.findIndex(

@@ -52,7 +52,7 @@ type PendingStep = {
   reject: (error: unknown) => void;
 };
 
-function stale(fence: Fence): StaleLeaseError {
+function staleLease(fence: Fence): StaleLeaseError {
   return new StaleLeaseError(String(fence.seq), fence.epoch);
 }
 
@@ -206,7 +206,7 @@ export class FencedWrites {
       const fenced = new Set(rows.map((r) => num(r.ord)));
       for (const [i, p] of batch.entries()) {
         if (fenced.has(i + 1)) p.resolve();
-        else p.reject(stale(p.fence));
+        else p.reject(staleLease(p.fence));
       }
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -216,20 +216,20 @@ export class FencedWrites {
   private async recordOne(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, ...stepValues(record), now, ...logArrays(log)];
     const [row] = await this.db.write("recording a step", this.sql.recordStep, values);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, now, ...logArrays(log)];
     const [row] = await this.db.write("appending to the log", this.sql.appendLog, values);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   /** Locks the instance row; throws StaleLeaseError unless `fence` holds its epoch. Returns its status. */
   private async assertFence(tx: Tx, fence: Fence, mode: "share" | "update"): Promise<StoredStatus> {
     const sql = mode === "share" ? this.sql.fenceShare : this.sql.fenceUpdate;
     const [row] = await tx.query(sql, [fence.seq, fence.epoch]);
-    if (!row) throw stale(fence);
+    if (!row) throw staleLease(fence);
     return row.status as StoredStatus;
   }
 
@@ -252,7 +252,7 @@ export class FencedWrites {
       entry.type,
       logDataText(entry),
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
     if (row.seq === null || row.seq === undefined) return undefined;
     return {
       seq: num(row.seq),
@@ -286,7 +286,7 @@ export class FencedWrites {
       fence.epoch,
       now,
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   /** Ends the instance with `result` and sets its expiry; one statement. */
@@ -303,13 +303,13 @@ export class FencedWrites {
       d.log.map((e) => e.type),
       d.log.map(logDataText),
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], _now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, key, chunks.map(toBuffer)];
     const [row] = await this.db.write("storing stream chunks", this.sql.appendChunks, values);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async discardStreamChunks(fence: Fence, key: string, _now: number): Promise<void> {
@@ -318,6 +318,6 @@ export class FencedWrites {
       fence.epoch,
       key,
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 }

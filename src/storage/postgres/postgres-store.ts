@@ -70,8 +70,9 @@ export class PostgresStore implements Store {
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
   private readonly reads: Reads;
-  private readonly q: Record<"renew" | "release", string>;
-  private readonly retries = new Set<() => void>();
+  private readonly sql: Record<"renew" | "release", string>;
+  /** Wake-ups of the delays retries are waiting out, called at close so that they end at once. */
+  private readonly retryDelays = new Set<() => void>();
   private closed = false;
 
   private constructor(db: Database, owned: boolean, schema: string) {
@@ -85,7 +86,7 @@ export class PostgresStore implements Store {
     this.control = new Control(db, t, signal);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
-    this.q = {
+    this.sql = {
       // Renews the leases still held as given; reports each instance so that a lost control
       // signal (terminated, taken over, pause requested) still reaches its runner here.
       renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
@@ -182,7 +183,7 @@ export class PostgresStore implements Store {
   async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
     this.assertOpen();
     if (fences.length === 0) return;
-    const rows = await this.db.write("renewing leases", this.q.renew, [
+    const rows = await this.db.write("renewing leases", this.sql.renew, [
       fences.map((f) => f.seq),
       fences.map((f) => f.epoch),
       until,
@@ -211,27 +212,27 @@ export class PostgresStore implements Store {
             this.db.channel,
             encodeSignal(this.origin, { kind: "wake" }),
           ];
-          await this.db.write("releasing a lease", this.q.release, values);
+          await this.db.write("releasing a lease", this.sql.release, values);
           return;
         } catch (error) {
           if (this.closed || !isConnectionError(error)) throw error;
         }
-        await this.pause(RELEASE_RETRY_MS);
+        await this.delay(RELEASE_RETRY_MS);
         if (this.closed) throw new EngineClosedError();
       }
     });
   }
 
   /** Waits `ms`, or less if the store closes meanwhile. */
-  private pause(ms: number): Promise<void> {
+  private delay(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.retries.delete(done);
+        this.retryDelays.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.retries.add(done);
+      this.retryDelays.add(done);
     });
   }
 
@@ -382,7 +383,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wakeUp of [...this.retries]) wakeUp();
+    for (const wakeUp of [...this.retryDelays]) wakeUp();
     await this.listener.stop();
     await this.queue.idle();
     if (this.owned) await this.db.pool.end();

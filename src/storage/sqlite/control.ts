@@ -78,7 +78,7 @@ export class SqliteControl {
     this.stmt.mark.pluck();
   }
 
-  private find(workflow: string, id: string): InstanceHead | undefined {
+  private findInstance(workflow: string, id: string): InstanceHead | undefined {
     return this.stmt.byId.get(workflow, id) as InstanceHead | undefined;
   }
 
@@ -111,7 +111,7 @@ export class SqliteControl {
     event: { type: string; payload: Uint8Array },
     now: number,
   ): ControlResult<"sent" | "finished"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const awaited = row.wait_types?.includes(`,${event.type},`) === true;
     const d = decideSendEvent(row.status, event.type, awaited);
@@ -125,7 +125,7 @@ export class SqliteControl {
 
   /** Pauses a queued or waiting instance now; asks a running one's runner to pause. */
   requestPause(workflow: string, id: string, now: number): ControlResult<"paused" | "pausing" | "noop"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const d = decidePause(row.status);
     if (d.outcome === "paused") this.stmt.pauseNow.run(d.status, now, now, row.seq);
@@ -136,7 +136,7 @@ export class SqliteControl {
 
   /** Queues a paused instance again (timers shifted by the paused time), or calls off a pending pause. */
   resume(workflow: string, id: string, now: number): ControlResult<"resumed" | "unpaused" | "noop"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const pausedFor = pausedForMs(row.paused_at, now);
     const d = decideResume(row.status, pausedFor);
@@ -157,7 +157,7 @@ export class SqliteControl {
     now: number,
     options?: { rollback?: boolean },
   ): ControlResult<"terminated" | "finished" | "rolling_back"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const d = decideTerminate(row.status, options?.rollback === true);
     if (d.outcome === "rolling_back") this.stmt.terminateWithRollback.run(d.status, now, row.seq);
@@ -168,7 +168,7 @@ export class SqliteControl {
 
   /** Erases journal, inbox and log and queues the instance again. */
   restart(workflow: string, id: string, now: number): ControlResult<"restarted"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const d = decideRestart(row.status);
     this.retention.eraseHistory(row.seq);
@@ -184,7 +184,7 @@ export class SqliteControl {
     target: { kind: StepKind; name: string; count: number },
     now: number,
   ): ControlResult<"restarted" | "step_not_found"> {
-    const row = this.find(workflow, id);
+    const row = this.findInstance(workflow, id);
     if (!row) return { outcome: "not_found" };
     const steps = this.stmt.stepsInOrder.all(row.seq) as StepHead[];
     const at = steps.findIndex(
@@ -206,7 +206,7 @@ export class SqliteControl {
   /** Deletes instances with everything they recorded, whatever their status. */
   deleteInstances(workflow: string, ids: string[]): { id: string; outcome: "deleted" | "not_found" }[] {
     return ids.map((id) => {
-      const row = this.find(workflow, id);
+      const row = this.findInstance(workflow, id);
       if (!row) return { id, outcome: "not_found" as const };
       this.retention.deleteInstance(row.seq);
       return { id, outcome: "deleted" as const };
