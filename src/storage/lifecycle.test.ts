@@ -20,6 +20,7 @@ import {
   pausedForMs,
   STORED_STATUSES,
   statusesWhere,
+  storeSignals,
 } from "./lifecycle.js";
 import type { StoredStatus } from "./types.js";
 
@@ -35,6 +36,20 @@ function table(decide: (status: StoredStatus) => Decision<string>): Record<Store
 }
 
 describe("lifecycle decisions", () => {
+  it("STORED_STATUSES lists every stored status once", () => {
+    const every: Record<StoredStatus, true> = {
+      queued: true,
+      running: true,
+      waiting: true,
+      waitingForPause: true,
+      paused: true,
+      complete: true,
+      errored: true,
+      terminated: true,
+    };
+    expect([...STORED_STATUSES].sort()).toEqual(Object.keys(every).sort());
+  });
+
   it("pause: queued and waiting pause at once, running is asked to, others are unchanged", () => {
     expect(table(decidePause)).toEqual({
       queued: ["paused", "paused", ["WORKFLOW_PAUSED"], ["control"]],
@@ -173,12 +188,43 @@ describe("lifecycle decisions", () => {
     }
   });
 
-  it("claims: a queued instance starts, others wake; an orphaned pause settles as paused", () => {
-    expect(summary(decideTake("queued"))).toEqual(["started", "running", ["WORKFLOW_START"], []]);
-    expect(summary(decideTake("waiting"))).toEqual(["woken", "running", [], []]);
-    expect(summary(decideTake("running"))).toEqual(["woken", "running", [], []]);
-    expect(summary(decideOrphan("waitingForPause"))).toEqual(["paused", "paused", ["WORKFLOW_PAUSED"], []]);
-    expect(summary(decideOrphan("running"))).toEqual(["taken", "running", [], []]);
+  it("claims: a queued instance starts, any other claimable one wakes", () => {
+    const woken: Row = ["woken", "running", [], []];
+    expect(table(decideTake)).toEqual({
+      queued: ["started", "running", ["WORKFLOW_START"], []],
+      running: woken,
+      waiting: woken,
+      waitingForPause: woken,
+      paused: woken,
+      complete: woken,
+      errored: woken,
+      terminated: woken,
+    });
+  });
+
+  it("orphans: a pause in progress settles as paused, anything else is taken over", () => {
+    const taken: Row = ["taken", "running", [], []];
+    expect(table(decideOrphan)).toEqual({
+      queued: taken,
+      running: taken,
+      waiting: taken,
+      waitingForPause: ["paused", "paused", ["WORKFLOW_PAUSED"], []],
+      paused: taken,
+      complete: taken,
+      errored: taken,
+      terminated: taken,
+    });
+  });
+
+  it("storeSignals: the kinds become signals about the instance", () => {
+    const instance = { workflow: "w", id: "i", type: "e" };
+    expect(storeSignals(["wake", "control", "event"], instance)).toEqual([
+      { kind: "wake" },
+      { kind: "control", workflow: "w", id: "i" },
+      { kind: "event", workflow: "w", id: "i", type: "e" },
+    ]);
+    expect(storeSignals(["wake"])).toEqual([{ kind: "wake" }]);
+    expect(() => storeSignals(["control"])).toThrow();
   });
 
   it("create and delete: queued and logged; deleted silently with a control signal", () => {
