@@ -78,7 +78,9 @@ export class FencedWrites {
     const afterStep = 3 + STEP_TYPES.length;
     // A pause settles the same way from every status it settles from (the first stands for all).
     const settlesFrom = statusesWhere(decideSettlePause, "paused");
-    const settled = decideSettlePause(settlesFrom[0] ?? "waitingForPause");
+    const [settlesFromFirst] = settlesFrom;
+    if (!settlesFromFirst) throw new Error("lifecycle.ts settles a pause from no status");
+    const settled = decideSettlePause(settlesFromFirst);
     const logFrom = (first: number) =>
       `unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::int[],
           $${first + 4}::text[])
@@ -186,9 +188,9 @@ export class FencedWrites {
   private async flushSteps(): Promise<void> {
     const batch = this.pendingSteps;
     this.pendingSteps = [];
-    if (batch.length === 1) {
-      const { fence, record, log, now, resolve, reject } = batch[0]!;
-      return this.recordOne(fence, record, log, now).then(resolve, reject);
+    const [only] = batch;
+    if (only && batch.length === 1) {
+      return this.recordOne(only.fence, only.record, only.log, only.now).then(only.resolve, only.reject);
     }
     try {
       const records = batch.map((p) => stepValues(p.record));

@@ -1,5 +1,6 @@
-// Converts SQLite rows to the contract's records and back. Used by the read side on the main
-// thread and by the writer thread, so both speak the same shapes.
+// Maps SQLite's driver types (0/1 flags, ",a,b," wait types, packed log rows) to the shared row
+// mapping in records.ts, both ways. Used by the read side on the main thread and by the writer
+// thread, so both speak the same shapes; the flat log is how a step's entries cross threads.
 
 import {
   type ColumnEncoding,
