@@ -1,5 +1,5 @@
 // The transitions any process may perform on any instance, by (workflow, id): create, send an
-// event, pause, resume, terminate, restart, and the retention sweep. Each locks the instance row
+// event, pause, resume, terminate, restart, and cron schedule marks. Each locks the instance row
 // FOR UPDATE, so it is ordered with the runner's fenced writes and with claims, asks lifecycle.ts
 // what to do from the status it read, and queues the signals (NOTIFY) the decision names, sent
 // when the transaction commits.
@@ -8,7 +8,6 @@ import {
   controlResult,
   type Decision,
   decideCreate,
-  decideDelete,
   decidePause,
   decideRestart,
   decideRestartFrom,
@@ -31,6 +30,7 @@ import type {
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
 import { logRows, sqlLiteral } from "./lifecycle-sql.js";
+import type { Retention } from "./retention.js";
 import { num, toBuffer } from "./rows.js";
 
 /** What control operations read of an instance (locked) before deciding. */
@@ -40,11 +40,13 @@ type InstanceHead = { seq: number; status: StoredStatus; waitTypes: string[]; pa
 export class Control {
   private readonly db: Database;
   private readonly signal: (s: StoreSignal) => string;
+  private readonly retention: Retention;
   private readonly sql;
 
-  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string) {
+  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string, retention: Retention) {
     this.db = db;
     this.signal = signal;
+    this.retention = retention;
     // Creating is one statement: its status and log entries are built in from the decision.
     const created = decideCreate();
     this.sql = {
@@ -80,10 +82,6 @@ export class Control {
       terminateWithRollback: `UPDATE ${t.instances} SET status = $3, rollback_pending = true,
           lease_owner = NULL, lease_expires_at = 0, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           paused_at = NULL, updated_at = $2 WHERE seq = $1`,
-      wipeSteps: `DELETE FROM ${t.steps} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeEvents: `DELETE FROM ${t.events} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeLog: `DELETE FROM ${t.log} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = ANY($1::bigint[])`,
       stepsInOrder: `SELECT key, kind, name, count FROM ${t.steps} WHERE instance_seq = $1 ORDER BY start_order, key`,
       dropSteps: `DELETE FROM ${t.steps} WHERE instance_seq = $1 AND key = ANY($2::text[])`,
       dropChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = ANY($2::text[])`,
@@ -97,14 +95,10 @@ export class Control {
       restartKeepingStart: `UPDATE ${t.instances} SET status = $3, output = NULL, error = NULL, ended_at = NULL,
           wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
           epoch = epoch + 1, expires_at = NULL, rollback_pending = false, updated_at = $2 WHERE seq = $1`,
-      lockMany: `SELECT seq, id FROM ${t.instances} WHERE workflow = $1 AND id = ANY($2::text[]) FOR UPDATE`,
       mark: `SELECT scheduled_time FROM ${t.marks} WHERE workflow = $1 AND cron = $2`,
       advanceMark: `INSERT INTO ${t.marks} AS m (workflow, cron, scheduled_time) VALUES ($1, $2, $3)
         ON CONFLICT (workflow, cron) DO UPDATE SET scheduled_time = excluded.scheduled_time
         WHERE m.scheduled_time < excluded.scheduled_time RETURNING 1`,
-      expired: `SELECT seq FROM ${t.instances} WHERE expires_at <= $1 ORDER BY expires_at, seq LIMIT $2
-        FOR UPDATE SKIP LOCKED`,
-      deleteInstances: `DELETE FROM ${t.instances} WHERE seq = ANY($1::bigint[])`,
     };
   }
 
@@ -240,7 +234,7 @@ export class Control {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideRestart(row.status);
-      await this.wipe(tx, [row.seq]);
+      await this.retention.eraseHistory(tx, [row.seq]);
       await tx.query(this.sql.restart, [row.seq, now, d.status]);
       await this.apply(tx, row.seq, d, { workflow, id }, now);
       return controlResult(d);
@@ -274,33 +268,6 @@ export class Control {
     });
   }
 
-  /** Deletes instances with everything they recorded, whatever their status. */
-  deleteInstances(
-    workflow: string,
-    ids: string[],
-    _now: number,
-  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
-    return this.db.tx("deleting instances", async (tx) => {
-      const rows = await tx.query(this.sql.lockMany, [workflow, ids]);
-      const found = new Map<string, number>(rows.map((r) => [r.id as string, num(r.seq)]));
-      if (found.size > 0) {
-        const seqs = [...found.values()];
-        await this.wipe(tx, seqs);
-        await tx.query(this.sql.deleteInstances, [seqs]);
-        // A runner of a deleted instance elsewhere finds it gone and stops.
-        const d = decideDelete();
-        for (const deleted of found.keys()) {
-          for (const signal of storeSignals(d.signals, { workflow, id: deleted }))
-            tx.notify(this.signal(signal));
-        }
-      }
-      return ids.map((id) => ({
-        id,
-        outcome: found.has(id) ? ("deleted" as const) : ("not_found" as const),
-      }));
-    });
-  }
-
   /** Moves the cron mark forward and creates the scheduled instance in the same transaction. */
   advanceSchedule(
     workflow: string,
@@ -321,24 +288,6 @@ export class Control {
   async scheduleMark(workflow: string, cron: string): Promise<number | null> {
     const [row] = await this.db.read("reading a cron schedule mark", this.sql.mark, [workflow, cron]);
     return row ? num(row.scheduled_time) : null;
-  }
-
-  private async wipe(tx: Tx, seqs: number[]): Promise<void> {
-    await tx.query(this.sql.wipeChunks, [seqs]);
-    await tx.query(this.sql.wipeSteps, [seqs]);
-    await tx.query(this.sql.wipeEvents, [seqs]);
-    await tx.query(this.sql.wipeLog, [seqs]);
-  }
-
-  /** Deletes up to `limit` expired instances; processes sweeping at once skip each other's rows. */
-  deleteExpired(now: number, limit: number): Promise<number> {
-    return this.db.tx("deleting expired instances", async (tx) => {
-      const seqs = (await tx.query(this.sql.expired, [now, limit])).map((r) => num(r.seq));
-      if (seqs.length === 0) return 0;
-      await this.wipe(tx, seqs);
-      await tx.query(this.sql.deleteInstances, [seqs]);
-      return seqs.length;
-    });
   }
 }
 

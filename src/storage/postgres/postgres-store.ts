@@ -35,6 +35,7 @@ import { FencedWrites } from "./fenced-writes.js";
 import { InstanceQueue } from "./instance-queue.js";
 import { migrate } from "./migrations.js";
 import { Reads } from "./reads.js";
+import { Retention } from "./retention.js";
 import { channelOf, encodeSignal, SignalListener } from "./signals.js";
 import type { PostgresTarget } from "./target.js";
 
@@ -66,6 +67,7 @@ export class PostgresStore implements Store {
   private readonly claims: Claims;
   private readonly fenced: FencedWrites;
   private readonly control: Control;
+  private readonly retention: Retention;
   private readonly queue = new InstanceQueue();
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
@@ -83,7 +85,8 @@ export class PostgresStore implements Store {
     const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
     this.claims = new Claims(db, t);
     this.fenced = new FencedWrites(db, t, signal);
-    this.control = new Control(db, t, signal);
+    this.retention = new Retention(db, t, signal);
+    this.control = new Control(db, t, signal, this.retention);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
     this.sql = {
@@ -337,10 +340,10 @@ export class PostgresStore implements Store {
   async deleteInstances(
     workflow: string,
     ids: string[],
-    now: number,
+    _now: number,
   ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
     this.assertOpen();
-    return this.control.deleteInstances(workflow, ids, now);
+    return this.retention.deleteInstances(workflow, ids);
   }
 
   async advanceSchedule(
@@ -361,7 +364,7 @@ export class PostgresStore implements Store {
 
   async deleteExpired(now: number, limit: number): Promise<number> {
     this.assertOpen();
-    return this.control.deleteExpired(now, limit);
+    return this.retention.deleteExpired(now, limit);
   }
 
   // ---- signals and shutdown ----------------------------------------------------------------
