@@ -9,6 +9,7 @@ import {
   decideFinish,
   decideOrphan,
   decidePause,
+  decideRenewal,
   decideRestart,
   decideRestartFrom,
   decideResume,
@@ -214,6 +215,17 @@ describe("lifecycle decisions", () => {
       errored: taken,
       terminated: taken,
     });
+  });
+
+  it("renewal: a lost lease or a pause requested tells the runner to look again", () => {
+    expect(table((s) => decideRenewal(s, false))).toEqual(
+      Object.fromEntries(STORED_STATUSES.map((s) => [s, ["lost", s, [], ["control"]]])),
+    );
+    expect(table((s) => decideRenewal(s, true))).toEqual(
+      Object.fromEntries(
+        STORED_STATUSES.map((s) => [s, ["renewed", s, [], s === "waitingForPause" ? ["control"] : []]]),
+      ),
+    );
   });
 
   it("storeSignals: the kinds become signals about the instance", () => {

@@ -231,6 +231,16 @@ export function decideOrphan(status: StoredStatus): Decision<"paused" | "taken">
 }
 
 /**
+ * A runner renewed its lease (`held`: the lease was still its own). A lease lost meanwhile
+ * (terminated, taken over, restarted) or a pause requested tells its runner to look at the
+ * instance again: a shared store delivers that `control` signal here even if its NOTIFY was lost.
+ */
+export function decideRenewal(status: StoredStatus, held: boolean): Decision<"renewed" | "lost"> {
+  if (!held) return decision("lost", status, [], ["control"]);
+  return decision("renewed", status, [], status === "waitingForPause" ? ["control"] : NO_SIGNALS);
+}
+
+/**
  * An instance deleted, whatever its status: nothing is logged (its log goes with it), and a
  * runner of it in another process is told so that it stops.
  */

@@ -1,11 +1,11 @@
-// Claiming work on PostgreSQL: in one transaction, expired leases first (a pause in progress whose
-// runner died settles as paused), then due waiting instances, then queued ones oldest first,
-// within the caller's per-workflow and total slots. Candidates are locked FOR UPDATE SKIP LOCKED,
-// so processes claiming at the same moment take disjoint sets and never wait for each other.
+// Claiming work and holding it on PostgreSQL. A claim runs in one transaction: expired leases
+// first (a pause in progress whose runner died settles as paused), then due waiting instances,
+// then queued ones oldest first, within the caller's slots. Candidates are locked FOR UPDATE SKIP
+// LOCKED, so processes claiming at once take disjoint sets. Lease renewal and release live here too.
 
-import { decideOrphan, decideTake } from "../lifecycle.js";
+import { decideOrphan, decideRenewal, decideTake, storeSignals } from "../lifecycle.js";
 import { logDataText } from "../records.js";
-import type { Claim, ClaimRequest, LogInput, StoredStatus } from "../types.js";
+import type { Claim, ClaimRequest, Fence, LogInput, StoredStatus, StoreSignal } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
 import { num, toInstance } from "./rows.js";
@@ -61,6 +61,15 @@ export class Claims {
           lease_owner = $3, lease_expires_at = $4, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           updated_at = $2
         WHERE seq = ANY($1::bigint[]) RETURNING *`,
+      // Renews the leases still held as given, and reports every instance asked about.
+      renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
+        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
+          WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
+        SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
+        FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
+      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
+          WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
+        SELECT pg_notify($4, $5) FROM u`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT u.seq, $2, u.type, u.data FROM unnest($1::bigint[], $3::text[], $4::text[])
           WITH ORDINALITY AS u(seq, type, data, ord)
@@ -129,6 +138,29 @@ export class Claims {
         ? [{ instance: toInstance(row) as Claim["instance"], waking: c.waking, fresh: c.fresh }]
         : [];
     });
+  }
+
+  /**
+   * Renews the leases `owner` still holds as given; returns the signals their runners must get
+   * (see decideRenewal), about every instance asked about.
+   */
+  async renewLeases(owner: string, fences: Fence[], until: number): Promise<StoreSignal[]> {
+    const rows = await this.db.write("renewing leases", this.sql.renew, [
+      fences.map((f) => f.seq),
+      fences.map((f) => f.epoch),
+      until,
+      owner,
+    ]);
+    return rows.flatMap((r) => {
+      const d = decideRenewal(r.status as StoredStatus, r.renewed === true);
+      return storeSignals(d.signals, { workflow: r.workflow as string, id: r.id as string });
+    });
+  }
+
+  /** Drops a lease without changing status and sends `wakePayload`: the instance is claimable at once. */
+  async releaseLease(fence: Fence, now: number, wakePayload: string): Promise<void> {
+    const values = [fence.seq, fence.epoch, now, this.db.channel, wakePayload];
+    await this.db.write("releasing a lease", this.sql.release, values);
   }
 
   private async writeLog(tx: Tx, log: LogBatch, now: number): Promise<void> {

@@ -72,7 +72,6 @@ export class PostgresStore implements Store {
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
   private readonly reads: Reads;
-  private readonly sql: Record<"renew" | "release", string>;
   /** Wake-ups of the delays retries are waiting out, called at close so that they end at once. */
   private readonly retryDelays = new Set<() => void>();
   private closed = false;
@@ -89,18 +88,6 @@ export class PostgresStore implements Store {
     this.control = new Control(db, t, signal, this.retention);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
-    this.sql = {
-      // Renews the leases still held as given; reports each instance so that a lost control
-      // signal (terminated, taken over, pause requested) still reaches its runner here.
-      renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
-        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
-          WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
-        SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
-        FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
-      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
-          WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
-        SELECT pg_notify($4, $5) FROM u`,
-    };
   }
 
   /** Connects, applies migrations (safely, whatever else starts at the same time) and opens. */
@@ -186,17 +173,8 @@ export class PostgresStore implements Store {
   async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
     this.assertOpen();
     if (fences.length === 0) return;
-    const rows = await this.db.write("renewing leases", this.sql.renew, [
-      fences.map((f) => f.seq),
-      fences.map((f) => f.epoch),
-      until,
-      owner,
-    ]);
-    for (const r of rows) {
-      if (!r.renewed || r.status === "waitingForPause") {
-        this.deliver({ kind: "control", workflow: r.workflow, id: r.id });
-      }
-    }
+    // A lost control signal (terminated, taken over, pause requested) still reaches the runner here.
+    for (const signal of await this.claims.renewLeases(owner, fences, until)) this.deliver(signal);
   }
 
   /**
@@ -208,14 +186,7 @@ export class PostgresStore implements Store {
     return this.inOrder(fence, async () => {
       for (;;) {
         try {
-          const values = [
-            fence.seq,
-            fence.epoch,
-            now,
-            this.db.channel,
-            encodeSignal(this.origin, { kind: "wake" }),
-          ];
-          await this.db.write("releasing a lease", this.sql.release, values);
+          await this.claims.releaseLease(fence, now, encodeSignal(this.origin, { kind: "wake" }));
           return;
         } catch (error) {
           if (this.closed || !isConnectionError(error)) throw error;
