@@ -1,8 +1,8 @@
-// The instance lifecycle, decided once for every adapter: for each request (pause, resume,
-// terminate, restart, send an event, finish, settle a pause, suspend, an orphan found by a claim,
-// delete) and the instance's current status, what the caller is told, the status it ends in, the
-// log entries to write and the signals a shared store sends. Adapters only carry the decision out
-// with their own statements, so a rule fixed here is fixed for SQLite and PostgreSQL alike.
+// The instance lifecycle, decided once for every adapter: for each request (create, pause, resume,
+// terminate, restart, send an event, finish, settle a pause, suspend, a claim, an orphan, a lease
+// renewal, delete) and the instance's current status: what the caller is told, the status it ends
+// in, the log entries to write and the signals a shared store sends. Adapters only carry decisions
+// out with their own statements, so a rule fixed here is fixed for SQLite and PostgreSQL alike.
 
 import type { FinishResult, LogInput, LogType, StepKind, StoredStatus, StoreSignal } from "./types.js";
 import { FINISHED_STATUSES } from "./types.js";
