@@ -239,7 +239,7 @@ export class FencedWrites {
     await tx.query(this.sql.log, [seq, now, ...logArrays(entries)]);
   }
 
-  /** Takes the oldest buffered event of the step's type and records the step as received, in one statement. */
+  /** Takes the oldest buffered event of the step's type and records the step as received; one statement. */
   async consumeEvent(fence: Fence, step: StepRef, now: number): Promise<EventRecord | undefined> {
     const entry = receivedEventLog(step);
     const [row] = await this.db.write("consuming an event", this.sql.consumeEvent, [
