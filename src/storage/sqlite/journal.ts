@@ -59,10 +59,12 @@ export class SqliteJournal {
     });
   }
 
-  /** Throws StaleLeaseError unless `fence` holds the instance's current epoch. */
-  assertFence(fence: Fence): void {
-    if (this.epochOf.get(fence.seq) !== fence.epoch)
-      throw new StaleLeaseError(String(fence.seq), fence.epoch);
+  /**
+   * Throws StaleLeaseError unless `epoch` is instance `seq`'s current epoch. Takes the fence's
+   * two numbers rather than a Fence so that the per-step path builds no object for it.
+   */
+  private assertFence(seq: number, epoch: number): void {
+    if (this.epochOf.get(seq) !== epoch) throw new StaleLeaseError(String(seq), epoch);
   }
 
   /** assertFence(), returning the instance's status for a lifecycle decision. */
@@ -79,20 +81,20 @@ export class SqliteJournal {
 
   /** recordStep with the record and log already flat, as the main thread sends them. */
   recordStepRow(seq: number, epoch: number, values: StepValues, log: FlatLog, now: number): void {
-    if (this.epochOf.get(seq) !== epoch) throw new StaleLeaseError(String(seq), epoch);
+    this.assertFence(seq, epoch);
     this.stmt.upsertStep.run(seq, values);
     this.log.writeFlat(seq, log, now);
   }
 
   /** Appends log entries only. */
   appendLog(fence: Fence, log: LogInput[], now: number): void {
-    this.assertFence(fence);
+    this.assertFence(fence.seq, fence.epoch);
     this.log.write(fence.seq, log, now);
   }
 
   /** Takes the oldest buffered event of the step's type and records the step as received. */
   consumeEvent(fence: Fence, step: EventStep, now: number): EventRecord | undefined {
-    this.assertFence(fence);
+    this.assertFence(fence.seq, fence.epoch);
     const row = this.stmt.pendingEvent.get(fence.seq, step.type) as EventRow | undefined;
     if (!row) return undefined;
     this.stmt.consume.run(step.key, now, row.seq);
@@ -132,7 +134,7 @@ export class SqliteJournal {
 
   /** Ends the instance with `result` and sets its expiry. */
   finish(fence: Fence, result: FinishResult, now: number): void {
-    this.assertFence(fence);
+    this.assertFence(fence.seq, fence.epoch);
     const d = decideFinish(result);
     this.stmt.finish.run({
       seq: fence.seq,
@@ -147,13 +149,13 @@ export class SqliteJournal {
 
   /** Appends chunks of step `key`'s stream result after those already stored. */
   appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[]): void {
-    this.assertFence(fence);
+    this.assertFence(fence.seq, fence.epoch);
     for (const chunk of chunks) this.stmt.appendChunk.run(fence.seq, key, fence.seq, key, chunk);
   }
 
   /** Deletes step `key`'s stored chunks. */
   discardStreamChunks(fence: Fence, key: string): void {
-    this.assertFence(fence);
+    this.assertFence(fence.seq, fence.epoch);
     this.stmt.discardChunks.run(fence.seq, key);
   }
 }
