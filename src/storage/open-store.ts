@@ -9,8 +9,10 @@ import type { SqliteSynchronous } from "./sqlite/connection.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import type { Store } from "./types.js";
 
+/** What the `storage` option accepts: a URL or path, a Store, or a `pg` Pool or config object. */
 export type StorageOption = string | Store | Exclude<PostgresTarget, string>;
 
+/** Settings openStore passes on to the adapter it opens. */
 export type StorageSettings = {
   /** SQLite durability: FULL (default) survives power loss, NORMAL survives process crashes. */
   sqliteSynchronous?: SqliteSynchronous;
@@ -50,6 +52,11 @@ async function openPostgres(target: PostgresTarget, settings: StorageSettings, n
   });
 }
 
+/**
+ * Opens the Store the `storage` option names (or returns it, if it is one).
+ * @example
+ * const store = await openStore("sqlite:./cairn.db", {}, Date.now());
+ */
 export async function openStore(
   storage: StorageOption,
   settings: StorageSettings,

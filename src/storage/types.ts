@@ -27,8 +27,10 @@ export type StoredStatus =
   | "errored"
   | "terminated";
 
+/** The statuses no runner changes again (only restart and delete act on them). */
 export const FINISHED_STATUSES: readonly StoredStatus[] = ["complete", "errored", "terminated"];
 
+/** What created an instance. */
 export type TriggerSource = "api" | "binding" | "cron" | "event" | "unknown";
 
 /** Identifies the lease a runner holds; every journal write carries it. */
@@ -132,6 +134,7 @@ export type LogType =
   | "ROLLBACK_COMPLETE"
   | "ROLLBACK_FAILED";
 
+/** A log entry to write; the store assigns its seq. */
 export type LogInput = {
   type: LogType;
   stepKey?: string | null;
@@ -142,6 +145,7 @@ export type LogInput = {
   at?: number;
 };
 
+/** A log entry as stored, in order by `seq` within its instance. */
 export type LogEntry = {
   seq: number;
   at: number;
@@ -151,6 +155,7 @@ export type LogEntry = {
   data: Record<string, unknown> | null;
 };
 
+/** An instance to create. */
 export type NewInstance = {
   workflow: string;
   id: string;
@@ -160,11 +165,13 @@ export type NewInstance = {
   errorRetentionMs: number;
 };
 
+/** How a run ended: its output, its error, or terminated (after rollbacks). */
 export type FinishResult =
   | { status: "complete"; output: Uint8Array }
   | { status: "errored"; error: ErrorRecord }
   | { status: "terminated" };
 
+/** Whether an instance was created, and its seq if it was. */
 export type CreateResult = { id: string; created: true; seq: number } | { id: string; created: false };
 
 /** What the scheduler may claim in one call. */
@@ -178,6 +185,7 @@ export type ClaimRequest = {
   total: number;
 };
 
+/** An instance a claim took, now running under the claimer's lease. */
 export type Claim = {
   instance: InstanceRecord & { status: "running" };
   /** True when the instance was waking (timer, event, expired lease), false when newly started. */
@@ -214,6 +222,7 @@ export type ListQuery = InstanceFilter & {
   order?: "desc" | "asc";
 };
 
+/** One page of instances and the cursor of the next, if any. */
 export type ListPage = { items: InstanceRecord[]; nextCursor: string | null };
 
 /** An instance whose row changed at or after a given time (for change-feed catch-up). */
@@ -228,8 +237,10 @@ export const DELETIONS_KEPT_MS = 24 * 3_600_000;
 /** An instance deleted (by a caller or by retention) at `deletedAt`. */
 export type DeletedInstance = { workflow: string; id: string; deletedAt: number };
 
+/** What a control operation did (`outcome`) and the status after it, or that there is no such instance. */
 export type ControlResult<T extends string> = { outcome: T; status: StoredStatus } | { outcome: "not_found" };
 
+/** An event in an instance's inbox. */
 export type EventRecord = { seq: number; type: string; payload: Uint8Array; sentAt: number };
 
 /**

@@ -1,7 +1,7 @@
 // The storage conformance suite: every Store adapter calls `describeStorage` from its own test
-// file and must pass the same cases (DESIGN "Storage contract", STYLE §6). Each case gets a
-// fresh store from `open` and is written against src/storage/types.ts only. An adapter that
-// cannot do something skips the named cases with a reason, and the suite checks the names exist.
+// file and must pass the same cases, so the engine relies on the contract, not on one adapter.
+// Each case gets a fresh store from `open` and is written against src/storage/types.ts only. An
+// adapter that cannot do something skips the named cases with a reason; the suite checks the names.
 
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/storage/types.js";

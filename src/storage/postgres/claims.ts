@@ -1,27 +1,45 @@
-// Claiming work on PostgreSQL: in one transaction, expired leases first (a pause in progress whose
-// runner died settles as paused), then due waiting instances, then queued ones oldest first,
-// within the caller's per-workflow and total slots. Candidates are locked FOR UPDATE SKIP LOCKED,
-// so processes claiming at the same moment take disjoint sets and never wait for each other.
+// Claiming work and holding it on PostgreSQL. A claim runs in one transaction: expired leases
+// first (a pause in progress whose runner died settles as paused), then due waiting instances,
+// then queued ones oldest first, within the caller's slots. Candidates are locked FOR UPDATE SKIP
+// LOCKED, so processes claiming at once take disjoint sets. Lease renewal and release live here too.
 
-import type { Claim, ClaimRequest } from "../types.js";
+import { decideOrphan, decideRenewal, decideTake, storeSignals } from "../lifecycle.js";
+import { logDataText } from "../records.js";
+import type { Claim, ClaimRequest, Fence, LogInput, StoredStatus, StoreSignal } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
 import { num, toInstance } from "./rows.js";
 
-type Candidate = { seq: number; workflow: string; order: number; fresh: boolean };
+type Candidate = { seq: number; workflow: string; status: StoredStatus; order: number; fresh: boolean };
 
+/** Log entries of several instances, as the parallel arrays the log statement unnests. */
+class LogBatch {
+  readonly seqs: number[] = [];
+  readonly types: string[] = [];
+  readonly data: (string | null)[] = [];
+
+  add(seq: number, entries: LogInput[]): void {
+    for (const e of entries) {
+      this.seqs.push(seq);
+      this.types.push(e.type);
+      this.data.push(logDataText(e));
+    }
+  }
+}
+
+/** Claims runnable instances for one process, in one transaction per claim. */
 export class Claims {
   private readonly db: Database;
-  private readonly sql: Record<"orphans" | "pauseOrphans" | "waking" | "queued" | "take" | "log", string>;
+  private readonly sql;
 
   constructor(db: Database, t: Tables) {
     this.db = db;
     // Per workflow, its first `n` candidates, locked; workflows without slots are not asked.
     const perWorkflow = (where: string, orderBy: string, sortKey: string) => `
-      SELECT c.seq, c.workflow, c.sort_key, c.fresh
+      SELECT c.seq, c.workflow, c.status, c.sort_key, c.fresh
       FROM unnest($1::text[], $2::int[]) AS w(name, n)
       CROSS JOIN LATERAL (
-        SELECT seq, workflow, ${sortKey} AS sort_key, started_at IS NULL AS fresh FROM ${t.instances}
+        SELECT seq, workflow, status, ${sortKey} AS sort_key, started_at IS NULL AS fresh FROM ${t.instances}
         WHERE workflow = w.name AND ${where}
         ORDER BY ${orderBy} LIMIT w.n FOR UPDATE SKIP LOCKED
       ) AS c`;
@@ -34,17 +52,27 @@ export class Claims {
         WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= $1
           AND (status = 'waitingForPause' OR workflow = ANY($3::text[]))
         ORDER BY lease_expires_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      pauseOrphans: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, lease_owner = NULL,
+      pauseOrphans: `UPDATE ${t.instances} SET status = $3, paused_at = $2, lease_owner = NULL,
           lease_expires_at = NULL, epoch = epoch + 1, updated_at = $2
         WHERE seq = ANY($1::bigint[])`,
       waking: perWorkflow("status = 'waiting' AND wake_at <= $3", "wake_at, seq", "wake_at"),
       queued: perWorkflow("status = 'queued'", "seq", "seq"),
-      take: `UPDATE ${t.instances} SET status = 'running', started_at = coalesce(started_at, $2),
+      take: `UPDATE ${t.instances} SET status = $5, started_at = coalesce(started_at, $2),
           lease_owner = $3, lease_expires_at = $4, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           updated_at = $2
         WHERE seq = ANY($1::bigint[]) RETURNING *`,
-      log: `INSERT INTO ${t.log} (instance_seq, at, type)
-        SELECT u.seq, $2, u.type FROM unnest($1::bigint[], $3::text[]) WITH ORDINALITY AS u(seq, type, ord)
+      // Renews the leases still held as given, and reports every instance asked about.
+      renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
+        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
+          WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
+        SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
+        FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
+      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
+          WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
+        SELECT pg_notify($4, $5) FROM u`,
+      log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
+        SELECT u.seq, $2, u.type, u.data FROM unnest($1::bigint[], $3::text[], $4::text[])
+          WITH ORDINALITY AS u(seq, type, data, ord)
         ORDER BY u.ord`,
     };
   }
@@ -57,49 +85,86 @@ export class Claims {
     let total = req.total;
     const slots = { ...req.slots };
     const chosen: { seq: number; waking: boolean; fresh: boolean }[] = [];
-    const pick = (c: Candidate, waking: boolean) => {
+    const log = new LogBatch();
+    const pick = (c: Candidate) => {
       if (total <= 0 || (slots[c.workflow] ?? 0) <= 0) return;
+      const d = decideTake(c.status);
+      const waking = d.outcome === "woken";
       // Never started (created, or restarted from the top): no journal and no stored state yet.
       chosen.push({ seq: c.seq, waking, fresh: !waking && c.fresh });
+      log.add(c.seq, d.log);
       total -= 1;
       slots[c.workflow] = (slots[c.workflow] ?? 0) - 1;
     };
 
     const asked = Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0);
-    const orphans = await tx.query(this.sql.orphans, [req.now, Math.max(total, 1) * 4 + 16, asked]);
-    const paused = orphans.filter((o) => o.status === "waitingForPause").map((o) => num(o.seq));
-    if (paused.length > 0) {
-      await tx.query(this.sql.pauseOrphans, [paused, req.now]);
-      await tx.query(this.sql.log, [paused, req.now, paused.map(() => "WORKFLOW_PAUSED")]);
+    const orphans = (await tx.query(this.sql.orphans, [req.now, Math.max(total, 1) * 4 + 16, asked])).map(
+      candidate,
+    );
+    // Orphans whose decision is to pause: one statement for all of them (they decide alike).
+    const paused = orphans.filter((o) => decideOrphan(o.status).outcome === "paused");
+    const [first] = paused;
+    if (first) {
+      const d = decideOrphan(first.status);
+      const pausedLog = new LogBatch();
+      for (const o of paused) pausedLog.add(o.seq, d.log);
+      await tx.query(this.sql.pauseOrphans, [paused.map((o) => o.seq), req.now, d.status]);
+      if (pausedLog.seqs.length > 0) await this.writeLog(tx, pausedLog, req.now);
     }
-    for (const o of orphans) if (o.status === "running") pick(candidate(o), true);
+    for (const o of orphans) if (decideOrphan(o.status).outcome === "taken") pick(o);
 
     // Each workflow's first candidates, merged so that the total cap goes to the earliest due
     // (then the oldest queued) across workflows, not to whichever workflow is listed first.
-    const inOrder = async (sql: string, extra: unknown[], waking: boolean) => {
+    const inOrder = async (sql: string, extra: unknown[]) => {
       const names = Object.keys(slots).filter((w) => Math.min(slots[w] ?? 0, total) > 0);
       if (names.length === 0) return;
       const limits = names.map((w) => Math.min(slots[w] ?? 0, total));
       const rows = (await tx.query(sql, [names, limits, ...extra])).map(candidate);
       rows.sort((a, b) => a.order - b.order || a.seq - b.seq);
-      for (const c of rows) pick(c, waking);
+      for (const c of rows) pick(c);
     };
-    await inOrder(this.sql.waking, [req.now], true);
-    await inOrder(this.sql.queued, [], false);
+    await inOrder(this.sql.waking, [req.now]);
+    await inOrder(this.sql.queued, []);
     if (chosen.length === 0) return [];
 
     const seqs = chosen.map((c) => c.seq);
-    const taken = await tx.query(this.sql.take, [seqs, req.now, req.owner, req.now + req.leaseMs]);
+    const running = decideTake("queued").status;
+    const taken = await tx.query(this.sql.take, [seqs, req.now, req.owner, req.now + req.leaseMs, running]);
     const bySeq = new Map<number, Row>(taken.map((r) => [num(r.seq), r]));
-    const started = chosen.filter((c) => !c.waking).map((c) => c.seq);
-    if (started.length > 0) {
-      await tx.query(this.sql.log, [started, req.now, started.map(() => "WORKFLOW_START")]);
-    }
-    return chosen.map((c) => ({
-      instance: toInstance(bySeq.get(c.seq)!) as Claim["instance"],
-      waking: c.waking,
-      fresh: c.fresh,
-    }));
+    if (log.seqs.length > 0) await this.writeLog(tx, log, req.now);
+    return chosen.flatMap((c) => {
+      const row = bySeq.get(c.seq);
+      return row
+        ? [{ instance: toInstance(row) as Claim["instance"], waking: c.waking, fresh: c.fresh }]
+        : [];
+    });
+  }
+
+  /**
+   * Renews the leases `owner` still holds as given; returns the signals their runners must get
+   * (see decideRenewal), about every instance asked about.
+   */
+  async renewLeases(owner: string, fences: Fence[], until: number): Promise<StoreSignal[]> {
+    const rows = await this.db.write("renewing leases", this.sql.renew, [
+      fences.map((f) => f.seq),
+      fences.map((f) => f.epoch),
+      until,
+      owner,
+    ]);
+    return rows.flatMap((r) => {
+      const d = decideRenewal(r.status as StoredStatus, r.renewed === true);
+      return storeSignals(d.signals, { workflow: r.workflow as string, id: r.id as string });
+    });
+  }
+
+  /** Drops a lease without changing status and sends `wakePayload`: the instance is claimable at once. */
+  async releaseLease(fence: Fence, now: number, wakePayload: string): Promise<void> {
+    const values = [fence.seq, fence.epoch, now, this.db.channel, wakePayload];
+    await this.db.write("releasing a lease", this.sql.release, values);
+  }
+
+  private async writeLog(tx: Tx, log: LogBatch, now: number): Promise<void> {
+    await tx.query(this.sql.log, [log.seqs, now, log.types, log.data]);
   }
 }
 
@@ -107,6 +172,7 @@ function candidate(row: Row): Candidate {
   return {
     seq: num(row.seq),
     workflow: row.workflow as string,
+    status: row.status as StoredStatus,
     order: num(row.sort_key ?? 0),
     fresh: row.fresh === true,
   };

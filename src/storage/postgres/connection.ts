@@ -6,11 +6,14 @@ import pg from "pg";
 import { WorkflowsError } from "../../errors.js";
 import { isPool, type PostgresConfig, type PostgresTarget } from "./target.js";
 
+/** The schema Cairn's tables live in unless told otherwise. */
 export const DEFAULT_SCHEMA = "cairn";
+/** Connections in the pool Cairn creates unless told otherwise. */
 export const DEFAULT_POOL_SIZE = 10;
 /** Leaves room in a 63-byte identifier for the notification channel's prefix. */
 const MAX_SCHEMA_LENGTH = 48;
 
+/** Returns `name` if it is a usable schema name; throws `storage.invalid_url` otherwise. */
 export function validateSchema(name: unknown): string {
   if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > MAX_SCHEMA_LENGTH) {
     throw new WorkflowsError(
@@ -41,6 +44,7 @@ export function describeTarget(target: PostgresTarget): string {
   return `${c.host ?? "localhost"}:${c.port ?? 5432}/${c.database ?? ""}`;
 }
 
+/** A pool, whether Cairn created it (and so ends it), and the schema it works in. */
 export type Connection = { pool: pg.Pool; owned: boolean; schema: string };
 
 /**
@@ -104,6 +108,7 @@ export type Tables = {
   migrations: string;
 };
 
+/** The schema-qualified table names the statements are written against. */
 export function tables(schema: string): Tables {
   const q = `"${schema}"`;
   return {

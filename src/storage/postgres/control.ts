@@ -1,11 +1,27 @@
 // The transitions any process may perform on any instance, by (workflow, id): create, send an
-// event, pause, resume, terminate, restart, and the retention sweep. Each locks the instance row
-// FOR UPDATE, so it is ordered with the runner's fenced writes and with claims, and queues the
-// signal (NOTIFY) that tells the other processes, sent when the transaction commits.
+// event, pause, resume, terminate, restart, and cron schedule marks. Each locks the instance row
+// FOR UPDATE, so it is ordered with the runner's fenced writes and with claims, asks lifecycle.ts
+// what to do from the status it read, and queues the signals (NOTIFY) the decision names, sent
+// when the transaction commits.
 
+import {
+  controlResult,
+  type Decision,
+  decideCreate,
+  decidePause,
+  decideRestart,
+  decideRestartFrom,
+  decideResume,
+  decideSendEvent,
+  decideTerminate,
+  pausedForMs,
+  storeSignals,
+} from "../lifecycle.js";
+import { logDataText } from "../records.js";
 import type {
   ControlResult,
   CreateResult,
+  LogInput,
   NewInstance,
   StepKind,
   StoredStatus,
@@ -13,18 +29,26 @@ import type {
 } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
+import { logRows, sqlLiteral } from "./lifecycle-sql.js";
+import type { Retention } from "./retention.js";
 import { num, toBuffer } from "./rows.js";
 
-const FINISHED = new Set<string>(["complete", "errored", "terminated"]);
+/** What control operations read of an instance (locked) before deciding. */
+type InstanceHead = { seq: number; status: StoredStatus; waitTypes: string[]; pausedAt: number | null };
 
+/** Operations by (workflow, id) that any process may perform. */
 export class Control {
   private readonly db: Database;
   private readonly signal: (s: StoreSignal) => string;
-  private readonly sql: Record<string, string>;
+  private readonly retention: Retention;
+  private readonly sql;
 
-  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string) {
+  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string, retention: Retention) {
     this.db = db;
     this.signal = signal;
+    this.retention = retention;
+    // Creating is one statement: its status and log entries are built in from the decision.
+    const created = decideCreate();
     this.sql = {
       create: `WITH input AS (
           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[])
@@ -32,9 +56,11 @@ export class Control {
         ins AS (
           INSERT INTO ${t.instances} (workflow, id, status, params, trigger, created_at, updated_at,
             success_retention_ms, error_retention_ms)
-          SELECT workflow, id, 'queued', params, trigger, $7, $7, success_ms, error_ms FROM input ORDER BY ord
+          SELECT workflow, id, ${sqlLiteral(created.status)}, params, trigger, $7, $7, success_ms, error_ms
+          FROM input ORDER BY ord
           ON CONFLICT (workflow, id) DO NOTHING RETURNING seq, workflow, id),
-        logged AS (INSERT INTO ${t.log} (instance_seq, at, type) SELECT seq, $7, 'WORKFLOW_QUEUED' FROM ins ORDER BY seq)
+        logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
+          SELECT ins.seq, $7, e.type, e.data FROM ins, ${logRows(created.log)} ORDER BY ins.seq, e.ord)
         SELECT seq, workflow, id, (SELECT pg_notify($8, $9)) AS notified FROM ins`,
       lock: `SELECT seq, status, wait_types, paused_at FROM ${t.instances} WHERE workflow = $1 AND id = $2 FOR UPDATE`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
@@ -43,19 +69,17 @@ export class Control {
       insertEvent: `INSERT INTO ${t.events} (instance_seq, type, payload, sent_at) VALUES ($1, $2, $3, $4)`,
       wakeNow: `UPDATE ${t.instances} SET wake_at = $2, updated_at = $2 WHERE seq = $1`,
       setStatus: `UPDATE ${t.instances} SET status = $2, updated_at = $3 WHERE seq = $1`,
-      pauseNow: `UPDATE ${t.instances} SET status = 'paused', paused_at = $2, wake_at = NULL, wait_types = NULL,
+      pauseNow: `UPDATE ${t.instances} SET status = $3, paused_at = $2, wake_at = NULL, wait_types = NULL,
           updated_at = $2 WHERE seq = $1`,
       shiftTimers: `UPDATE ${t.steps} SET wake_at = wake_at + $2
         WHERE instance_seq = $1 AND status IN ('waiting', 'retrying')`,
-      requeue: `UPDATE ${t.instances} SET status = 'queued', paused_at = NULL, updated_at = $2 WHERE seq = $1`,
-      terminate: `UPDATE ${t.instances} SET status = 'terminated', ended_at = $2, expires_at = $2 + error_retention_ms,
+      requeue: `UPDATE ${t.instances} SET status = $3, paused_at = NULL, updated_at = $2 WHERE seq = $1`,
+      terminate: `UPDATE ${t.instances} SET status = $3, ended_at = $2, expires_at = $2 + error_retention_ms,
           lease_owner = NULL, lease_expires_at = NULL, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           updated_at = $2 WHERE seq = $1`,
-      wipeSteps: `DELETE FROM ${t.steps} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeEvents: `DELETE FROM ${t.events} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeLog: `DELETE FROM ${t.log} WHERE instance_seq = ANY($1::bigint[])`,
-      wipeChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = ANY($1::bigint[])`,
-      terminateWithRollback: `UPDATE ${t.instances} SET status = 'running', rollback_pending = true,
+      // No lease and an expiry already passed: claimable at once by any process, which runs the
+      // rollbacks and then finishes the instance.
+      terminateWithRollback: `UPDATE ${t.instances} SET status = $3, rollback_pending = true,
           lease_owner = NULL, lease_expires_at = 0, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           paused_at = NULL, updated_at = $2 WHERE seq = $1`,
       stepsInOrder: `SELECT key, kind, name, count FROM ${t.steps} WHERE instance_seq = $1 ORDER BY start_order, key`,
@@ -63,31 +87,31 @@ export class Control {
       dropChunks: `DELETE FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = ANY($2::text[])`,
       unconsume: `UPDATE ${t.events} SET consumed_by = NULL, consumed_at = NULL
         WHERE instance_seq = $1 AND consumed_by = ANY($2::text[])`,
-      restartKeep: `UPDATE ${t.instances} SET status = 'queued', output = NULL, error = NULL, ended_at = NULL,
+      restart: `UPDATE ${t.instances} SET status = $3, output = NULL, error = NULL, started_at = NULL,
+          ended_at = NULL, wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL,
+          lease_expires_at = NULL, epoch = epoch + 1, expires_at = NULL, rollback_pending = false,
+          updated_at = $2 WHERE seq = $1`,
+      // As restart, but started_at stays: the instance has run before and keeps part of its journal.
+      restartKeepingStart: `UPDATE ${t.instances} SET status = $3, output = NULL, error = NULL, ended_at = NULL,
           wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
           epoch = epoch + 1, expires_at = NULL, rollback_pending = false, updated_at = $2 WHERE seq = $1`,
-      lockMany: `SELECT seq, id FROM ${t.instances} WHERE workflow = $1 AND id = ANY($2::text[]) FOR UPDATE`,
       mark: `SELECT scheduled_time FROM ${t.marks} WHERE workflow = $1 AND cron = $2`,
       advanceMark: `INSERT INTO ${t.marks} AS m (workflow, cron, scheduled_time) VALUES ($1, $2, $3)
         ON CONFLICT (workflow, cron) DO UPDATE SET scheduled_time = excluded.scheduled_time
         WHERE m.scheduled_time < excluded.scheduled_time RETURNING 1`,
-      restart: `UPDATE ${t.instances} SET status = 'queued', output = NULL, error = NULL, started_at = NULL,
-          ended_at = NULL, wake_at = NULL, wait_types = NULL, paused_at = NULL, lease_owner = NULL,
-          lease_expires_at = NULL, epoch = epoch + 1, expires_at = NULL, rollback_pending = false,
-          updated_at = $2 WHERE seq = $1`,
-      expired: `SELECT seq FROM ${t.instances} WHERE expires_at <= $1 ORDER BY expires_at, seq LIMIT $2
-        FOR UPDATE SKIP LOCKED`,
-      deleteInstances: `DELETE FROM ${t.instances} WHERE seq = ANY($1::bigint[])`,
     };
   }
 
+  /** Creates instances in one statement; an id that exists in its workflow is not created. */
   async createInstances(items: NewInstance[], now: number): Promise<CreateResult[]> {
     if (items.length === 0) return [];
-    const rows = await this.db.write("creating instances", this.sql.create!, this.createArgs(items, now));
+    const rows = await this.db.write("creating instances", this.sql.create, this.createArgs(items, now));
     return createResults(items, rows);
   }
 
   private createArgs(items: NewInstance[], now: number): unknown[] {
+    // The statement sends one NOTIFY: the decision's signal (a wake: any process may claim it).
+    const [signal] = storeSignals(decideCreate().signals);
     return [
       items.map((i) => i.workflow),
       items.map((i) => i.id),
@@ -96,29 +120,41 @@ export class Control {
       items.map((i) => i.successRetentionMs),
       items.map((i) => i.errorRetentionMs),
       now,
-      ...this.notifyArgs({ kind: "wake" }),
+      // The channel and payload for `pg_notify` in a statement that is not a Tx.
+      this.db.channel,
+      this.signal(signal ?? { kind: "wake" }),
     ];
   }
 
-  /** The channel and payload for `pg_notify` in a statement that is not a Tx. */
-  private notifyArgs(signal: StoreSignal): [string, string] {
-    return [this.db.channel, this.signal(signal)];
+  /** Locks the instance row and reads what a decision needs. */
+  private async lockInstance(tx: Tx, workflow: string, id: string): Promise<InstanceHead | undefined> {
+    const [row] = await tx.query(this.sql.lock, [workflow, id]);
+    if (!row) return undefined;
+    return {
+      seq: num(row.seq),
+      status: row.status as StoredStatus,
+      waitTypes: (row.wait_types as string[] | null) ?? [],
+      pausedAt: row.paused_at === null ? null : num(row.paused_at),
+    };
   }
 
-  private async find(tx: Tx, workflow: string, id: string): Promise<Row | undefined> {
-    const [row] = await tx.query(this.sql.lock!, [workflow, id]);
-    return row;
+  /** Writes a decision's log entries and queues its signals. */
+  private async apply(
+    tx: Tx,
+    seq: number,
+    d: Decision<string>,
+    instance: { workflow: string; id: string; type?: string },
+    now: number,
+  ): Promise<void> {
+    if (d.log.length > 0) await this.log(tx, seq, now, d.log);
+    for (const signal of storeSignals(d.signals, instance)) tx.notify(this.signal(signal));
   }
 
-  private async log(tx: Tx, seq: number, now: number, entries: { type: string; data?: unknown }[]) {
-    await tx.query(this.sql.log!, [
-      seq,
-      now,
-      entries.map((e) => e.type),
-      entries.map((e) => (e.data ? JSON.stringify(e.data) : null)),
-    ]);
+  private async log(tx: Tx, seq: number, now: number, entries: LogInput[]): Promise<void> {
+    await tx.query(this.sql.log, [seq, now, entries.map((e) => e.type), entries.map(logDataText)]);
   }
 
+  /** Buffers an event and makes the instance due if it waits for the event's type. */
   sendEvent(
     workflow: string,
     id: string,
@@ -126,70 +162,54 @@ export class Control {
     now: number,
   ): Promise<ControlResult<"sent" | "finished">> {
     return this.db.tx("sending an event", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const status = row.status as StoredStatus;
-      if (FINISHED.has(status)) return { outcome: "finished", status };
-      const seq = num(row.seq);
-      await tx.query(this.sql.insertEvent!, [seq, event.type, toBuffer(event.payload), now]);
-      await this.log(tx, seq, now, [{ type: "EVENT_SENT", data: { type: event.type } }]);
-      const waitsFor =
-        status === "waiting" && ((row.wait_types as string[] | null) ?? []).includes(event.type);
-      if (waitsFor) await tx.query(this.sql.wakeNow!, [seq, now]);
-      tx.notify(this.signal({ kind: "event", workflow, id, type: event.type }));
-      return { outcome: "sent", status };
+      const d = decideSendEvent(row.status, event.type, row.waitTypes.includes(event.type));
+      if (d.outcome === "sent") {
+        await tx.query(this.sql.insertEvent, [row.seq, event.type, toBuffer(event.payload), now]);
+        if (d.wake) await tx.query(this.sql.wakeNow, [row.seq, now]);
+      }
+      await this.apply(tx, row.seq, d, { workflow, id, type: event.type }, now);
+      return controlResult(d);
     });
   }
 
+  /** Pauses a queued or waiting instance now; asks a running one's runner to pause. */
   requestPause(
     workflow: string,
     id: string,
     now: number,
   ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
     return this.db.tx("pausing an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const seq = num(row.seq);
-      const status = row.status as StoredStatus;
-      if (status === "queued" || status === "waiting") {
-        await tx.query(this.sql.pauseNow!, [seq, now]);
-        await this.log(tx, seq, now, [{ type: "WORKFLOW_PAUSED" }]);
-        tx.notify(this.signal({ kind: "control", workflow, id }));
-        return { outcome: "paused", status: "paused" };
-      }
-      if (status === "running") {
-        await tx.query(this.sql.setStatus!, [seq, "waitingForPause", now]);
-        tx.notify(this.signal({ kind: "control", workflow, id }));
-        return { outcome: "pausing", status: "waitingForPause" };
-      }
-      return { outcome: "noop", status };
+      const d = decidePause(row.status);
+      if (d.outcome === "paused") await tx.query(this.sql.pauseNow, [row.seq, now, d.status]);
+      else if (d.outcome === "pausing") await tx.query(this.sql.setStatus, [row.seq, d.status, now]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
     });
   }
 
+  /** Queues a paused instance again (timers shifted by the paused time), or calls off a pending pause. */
   resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
     return this.db.tx("resuming an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const seq = num(row.seq);
-      const status = row.status as StoredStatus;
-      if (status === "paused") {
-        const pausedAt = row.paused_at === null ? now : num(row.paused_at);
-        const pausedFor = Math.max(0, now - pausedAt);
-        await tx.query(this.sql.shiftTimers!, [seq, pausedFor]);
-        await tx.query(this.sql.requeue!, [seq, now]);
-        await this.log(tx, seq, now, [{ type: "WORKFLOW_RESUMED", data: { pausedForMs: pausedFor } }]);
-        tx.notify(this.signal({ kind: "wake" }));
-        return { outcome: "resumed", status: "queued" };
+      const pausedFor = pausedForMs(row.pausedAt, now);
+      const d = decideResume(row.status, pausedFor);
+      if (d.outcome === "resumed") {
+        await tx.query(this.sql.shiftTimers, [row.seq, pausedFor]);
+        await tx.query(this.sql.requeue, [row.seq, now, d.status]);
+      } else if (d.outcome === "unpaused") {
+        await tx.query(this.sql.setStatus, [row.seq, d.status, now]);
       }
-      if (status === "waitingForPause") {
-        await tx.query(this.sql.setStatus!, [seq, "running", now]);
-        tx.notify(this.signal({ kind: "control", workflow, id }));
-        return { outcome: "unpaused", status: "running" };
-      }
-      return { outcome: "noop", status };
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
     });
   }
 
+  /** Terminates an unfinished instance now, or hands it to a runner that rolls back first. */
   terminate(
     workflow: string,
     id: string,
@@ -197,39 +217,31 @@ export class Control {
     options?: { rollback?: boolean },
   ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
     return this.db.tx("terminating an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const status = row.status as StoredStatus;
-      if (FINISHED.has(status)) return { outcome: "finished", status };
-      const seq = num(row.seq);
-      tx.notify(this.signal({ kind: "control", workflow, id }));
-      if (options?.rollback) {
-        // Claimable at once by any process, which runs the rollbacks and then finishes it.
-        await tx.query(this.sql.terminateWithRollback!, [seq, now]);
-        await this.log(tx, seq, now, [{ type: "ROLLBACK_START", data: { reason: "terminate" } }]);
-        tx.notify(this.signal({ kind: "wake" }));
-        return { outcome: "rolling_back", status: "running" };
-      }
-      await tx.query(this.sql.terminate!, [seq, now]);
-      await this.log(tx, seq, now, [{ type: "WORKFLOW_TERMINATED" }]);
-      return { outcome: "terminated", status: "terminated" };
+      const d = decideTerminate(row.status, options?.rollback === true);
+      if (d.outcome === "rolling_back")
+        await tx.query(this.sql.terminateWithRollback, [row.seq, now, d.status]);
+      else if (d.outcome === "terminated") await tx.query(this.sql.terminate, [row.seq, now, d.status]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
     });
   }
 
+  /** Erases journal, inbox and log and queues the instance again. */
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
     return this.db.tx("restarting an instance", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const seq = num(row.seq);
-      await this.wipe(tx, [seq]);
-      await tx.query(this.sql.restart!, [seq, now]);
-      await this.log(tx, seq, now, [{ type: "WORKFLOW_RESTARTED" }, { type: "WORKFLOW_QUEUED" }]);
-      tx.notify(this.signal({ kind: "control", workflow, id }));
-      tx.notify(this.signal({ kind: "wake" }));
-      return { outcome: "restarted", status: "queued" };
+      const d = decideRestart(row.status);
+      await this.retention.eraseHistory(tx, [row.seq]);
+      await tx.query(this.sql.restart, [row.seq, now, d.status]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
     });
   }
 
+  /** Erases the target step and every step started after it, and queues the instance again. */
   restartFrom(
     workflow: string,
     id: string,
@@ -237,49 +249,22 @@ export class Control {
     now: number,
   ): Promise<ControlResult<"restarted" | "step_not_found">> {
     return this.db.tx("restarting an instance from a step", async (tx) => {
-      const row = await this.find(tx, workflow, id);
+      const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
-      const seq = num(row.seq);
-      const steps = await tx.query(this.sql.stepsInOrder!, [seq]);
+      const steps = await tx.query(this.sql.stepsInOrder, [row.seq]);
       const at = steps.findIndex(
         (r) => r.kind === target.kind && r.name === target.name && num(r.count) === target.count,
       );
-      if (at < 0) return { outcome: "step_not_found", status: row.status as StoredStatus };
+      const d = decideRestartFrom(row.status, target, at >= 0);
+      if (d.outcome === "step_not_found") return controlResult(d);
       const keys = steps.slice(at).map((r) => r.key as string);
-      await tx.query(this.sql.dropSteps!, [seq, keys]);
-      await tx.query(this.sql.dropChunks!, [seq, keys]);
-      await tx.query(this.sql.unconsume!, [seq, keys]);
-      await tx.query(this.sql.restartKeep!, [seq, now]);
-      await this.log(tx, seq, now, [
-        { type: "WORKFLOW_RESTARTED", data: { from: target } },
-        { type: "WORKFLOW_QUEUED" },
-      ]);
-      tx.notify(this.signal({ kind: "control", workflow, id }));
-      tx.notify(this.signal({ kind: "wake" }));
-      return { outcome: "restarted", status: "queued" };
-    });
-  }
-
-  deleteInstances(
-    workflow: string,
-    ids: string[],
-    _now: number,
-  ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
-    return this.db.tx("deleting instances", async (tx) => {
-      const rows = await tx.query(this.sql.lockMany!, [workflow, ids]);
-      const found = new Map<string, number>(rows.map((r) => [r.id as string, num(r.seq)]));
-      if (found.size > 0) {
-        const seqs = [...found.values()];
-        await this.wipe(tx, seqs);
-        await tx.query(this.sql.deleteInstances!, [seqs]);
-        // A runner of a deleted instance elsewhere finds it gone and stops.
-        for (const deleted of found.keys())
-          tx.notify(this.signal({ kind: "control", workflow, id: deleted }));
-      }
-      return ids.map((id) => ({
-        id,
-        outcome: found.has(id) ? ("deleted" as const) : ("not_found" as const),
-      }));
+      await tx.query(this.sql.dropSteps, [row.seq, keys]);
+      await tx.query(this.sql.dropChunks, [row.seq, keys]);
+      // The events their waits took are buffered again, for the rerun to take.
+      await tx.query(this.sql.unconsume, [row.seq, keys]);
+      await tx.query(this.sql.restartKeepingStart, [row.seq, now, d.status]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
     });
   }
 
@@ -292,34 +277,17 @@ export class Control {
     now: number,
   ): Promise<boolean> {
     return this.db.tx("advancing a cron schedule", async (tx) => {
-      const moved = await tx.query(this.sql.advanceMark!, [workflow, cron, scheduledTime]);
+      const moved = await tx.query(this.sql.advanceMark, [workflow, cron, scheduledTime]);
       if (moved.length === 0) return false;
-      if (instance) await tx.query(this.sql.create!, this.createArgs([instance], now));
+      if (instance) await tx.query(this.sql.create, this.createArgs([instance], now));
       return true;
     });
   }
 
+  /** The last scheduled time fired for (workflow, cron). */
   async scheduleMark(workflow: string, cron: string): Promise<number | null> {
-    const [row] = await this.db.read("reading a cron schedule mark", this.sql.mark!, [workflow, cron]);
+    const [row] = await this.db.read("reading a cron schedule mark", this.sql.mark, [workflow, cron]);
     return row ? num(row.scheduled_time) : null;
-  }
-
-  private async wipe(tx: Tx, seqs: number[]): Promise<void> {
-    await tx.query(this.sql.wipeChunks!, [seqs]);
-    await tx.query(this.sql.wipeSteps!, [seqs]);
-    await tx.query(this.sql.wipeEvents!, [seqs]);
-    await tx.query(this.sql.wipeLog!, [seqs]);
-  }
-
-  /** Deletes up to `limit` expired instances; processes sweeping at once skip each other's rows. */
-  deleteExpired(now: number, limit: number): Promise<number> {
-    return this.db.tx("deleting expired instances", async (tx) => {
-      const seqs = (await tx.query(this.sql.expired!, [now, limit])).map((r) => num(r.seq));
-      if (seqs.length === 0) return 0;
-      await this.wipe(tx, seqs);
-      await tx.query(this.sql.deleteInstances!, [seqs]);
-      return seqs.length;
-    });
   }
 }
 

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import { isConnectionError, isRetryableConflict, translateError } from "./errors.js";
 
+/** A result row as the driver returns it. */
 export type Row = Record<string, any>;
 
 /** What a transition sees inside a transaction. */
@@ -34,6 +35,7 @@ export function checkout(pool: pg.Pool, onError: (error: Error) => void): Promis
   });
 }
 
+/** Statements and transactions on the pool, with errors translated. */
 export class Database {
   readonly pool: pg.Pool;
   readonly channel: string;

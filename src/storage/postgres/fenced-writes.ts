@@ -5,34 +5,39 @@
 // the step records of many instances written in one turn share one statement.
 
 import { StaleLeaseError } from "../../errors.js";
-import type { EventRecord, Fence, FinishResult, LogInput, LogType, StepRecord } from "../types.js";
+import { decideFinish, decideSettlePause, decideSuspend, statusesWhere, storeSignals } from "../lifecycle.js";
+import { logDataText, receivedEventLog, STEP_COLUMN_NAMES } from "../records.js";
+import type {
+  EventRecord,
+  Fence,
+  FinishResult,
+  LogInput,
+  StepRecord,
+  StoredStatus,
+  StoreSignal,
+} from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Tx } from "./database.js";
+import { logRows, sqlLiteral, statusList } from "./lifecycle-sql.js";
 import { num, stepValues, toBuffer } from "./rows.js";
 
 type StepRef = { key: string; name: string; count: number; startedAt: number; type: string };
 
-/** Log entries as the four parallel arrays the statements unnest. */
+/** Log entries as the five parallel arrays the statements unnest. */
 function logArrays(entries: LogInput[]): unknown[] {
   return [
     entries.map((e) => e.at ?? null),
     entries.map((e) => e.type),
     entries.map((e) => e.stepKey ?? null),
     entries.map((e) => e.attempt ?? null),
-    entries.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+    entries.map(logDataText),
   ];
 }
 
-/** SQL types of the values stepValues returns, in its order. */
+/** SQL types of the values stepValues returns, in the order of STEP_COLUMN_NAMES. */
 const STEP_TYPES = [
   ...["text", "text", "text", "int", "text", "int", "bytea", "text", "text", "text", "text"],
   ...["bigint", "bigint", "bigint", "boolean", "int", "boolean"],
-];
-
-/** The steps columns stepValues fills, in its order (after instance_seq). */
-const STEP_COLUMNS = [
-  ...["key", "kind", "name", "count", "status", "attempts", "value", "error", "config", "event"],
-  ...["event_type", "started_at", "ended_at", "wake_at", "has_rollback", "start_order", "stream"],
 ];
 
 /** The step columns as typed array parameters from $first on. */
@@ -47,36 +52,35 @@ type PendingStep = {
   reject: (error: unknown) => void;
 };
 
-const FINISH_LOG: Record<FinishResult["status"], LogType> = {
-  complete: "WORKFLOW_SUCCESS",
-  errored: "WORKFLOW_FAILURE",
-  terminated: "WORKFLOW_TERMINATED",
-};
-
-function stale(fence: Fence): StaleLeaseError {
+function staleLease(fence: Fence): StaleLeaseError {
   return new StaleLeaseError(String(fence.seq), fence.epoch);
 }
 
+/** The runner's writes, each refused with StaleLeaseError when its fence is stale. */
 export class FencedWrites {
   private readonly db: Database;
-  private readonly sql: Record<string, string>;
-  private readonly wakeSignal: () => string;
+  private readonly sql;
+  private readonly signal: (s: StoreSignal) => string;
   private pendingSteps: PendingStep[] = [];
 
-  constructor(db: Database, t: Tables, wakeSignal: () => string) {
+  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string) {
     this.db = db;
-    this.wakeSignal = wakeSignal;
+    this.signal = signal;
     const fenceShare = `SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR SHARE`;
     const upsertSet = `ON CONFLICT (instance_seq, key) DO UPDATE SET status = excluded.status,
       attempts = excluded.attempts, value = excluded.value, error = excluded.error,
       config = coalesce(st.config, excluded.config), event = excluded.event,
       event_type = excluded.event_type, ended_at = excluded.ended_at, wake_at = excluded.wake_at,
       has_rollback = st.has_rollback OR excluded.has_rollback, stream = excluded.stream`;
-    const columns = `instance_seq, key, kind, name, count, status, attempts, value, error, config, event,
-      event_type, started_at, ended_at, wake_at, has_rollback, start_order, stream`;
+    const columns = `instance_seq, ${STEP_COLUMN_NAMES.join(", ")}`;
     // The record's columns (see stepValues) as typed parameters from $first on.
     const typed = (first: number) => STEP_TYPES.map((type, i) => `$${first + i}::${type}`).join(", ");
     const afterStep = 3 + STEP_TYPES.length;
+    // A pause settles the same way from every status it settles from (the first stands for all).
+    const settlesFrom = statusesWhere(decideSettlePause, "paused");
+    const [settlesFromFirst] = settlesFrom;
+    if (!settlesFromFirst) throw new Error("lifecycle.ts settles a pause from no status");
+    const settled = decideSettlePause(settlesFromFirst);
     const logFrom = (first: number) =>
       `unnest($${first}::bigint[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::int[],
           $${first + 4}::text[])
@@ -109,44 +113,47 @@ export class FencedWrites {
             json_build_object('type', e.type, 'sentAt', e.sent_at)::text, NULL, $8::bigint, $5::bigint, NULL,
             false, 0, false
           FROM f, e ${upsertSet}),
-        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, data) SELECT f.seq, $5, 'WAIT_COMPLETE', $4, $9
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, data) SELECT f.seq, $5, $9, $4, $10
           FROM f, e)
         SELECT (SELECT count(*) FROM f)::int AS n, e.seq, e.type, e.payload, e.sent_at
         FROM (SELECT 1) AS one LEFT JOIN e ON true`,
       anyPendingOf: `SELECT 1 FROM ${t.events}
         WHERE instance_seq = $1 AND consumed_by IS NULL AND type = ANY($2::text[]) LIMIT 1`,
-      suspend: `UPDATE ${t.instances} SET
-          status = CASE WHEN status = 'waitingForPause' THEN 'paused' ELSE 'waiting' END,
-          paused_at = CASE WHEN status = 'waitingForPause' THEN $2::bigint END,
-          wake_at = CASE WHEN status = 'waitingForPause' THEN NULL ELSE $3::bigint END,
-          wait_types = CASE WHEN status = 'waitingForPause' THEN NULL ELSE $4::text[] END,
-          lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
-        WHERE seq = $1 RETURNING status`,
+      suspendWaiting: `UPDATE ${t.instances} SET status = $2, paused_at = NULL, wake_at = $4::bigint,
+          wait_types = $5::text[], lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 WHERE seq = $1`,
+      suspendPaused: `UPDATE ${t.instances} SET status = $2, paused_at = $3, wake_at = NULL, wait_types = NULL,
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 WHERE seq = $1`,
       // One statement each (one round trip): the epoch is checked by the UPDATE itself, and the
-      // log entry is written from what the UPDATE returns. `n` is 0 when the fence is stale.
+      // log entries are written from what the UPDATE returns. `n` is 0 when the fence is stale.
+      // The statuses a pause settles from, the status it sets and its log entries come from
+      // lifecycle.ts, built into the text (see settling below).
       settlePause: `WITH f AS (SELECT seq FROM ${t.instances} WHERE seq = $1 AND epoch = $2 FOR UPDATE),
-        u AS (UPDATE ${t.instances} SET status = 'paused', paused_at = $3, lease_owner = NULL,
+        u AS (UPDATE ${t.instances} SET status = ${sqlLiteral(settled.status)}, paused_at = $3, lease_owner = NULL,
             lease_expires_at = NULL, updated_at = $3
-          WHERE seq = $1 AND epoch = $2 AND status = 'waitingForPause' RETURNING seq),
-        l AS (INSERT INTO ${t.log} (instance_seq, at, type) SELECT u.seq, $3, 'WORKFLOW_PAUSED' FROM u)
+          WHERE seq = $1 AND epoch = $2 AND status IN (${statusList(settlesFrom)}) RETURNING seq),
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
+          SELECT u.seq, $3, e.type, e.data FROM u, ${logRows(settled.log)} ORDER BY e.ord)
         SELECT count(*)::int AS n FROM f`,
+      // The status, retention and log entries are lifecycle.ts's decision for the result.
       finish: `WITH u AS (UPDATE ${t.instances} SET status = $4, output = $5, error = $6, ended_at = $3,
-            expires_at = $3 + CASE WHEN $4 = 'complete' THEN success_retention_ms ELSE error_retention_ms END,
+            expires_at = $3 + CASE WHEN $7::text = 'success' THEN success_retention_ms ELSE error_retention_ms END,
             lease_owner = NULL, lease_expires_at = NULL, wake_at = NULL, wait_types = NULL,
             rollback_pending = false, updated_at = $3
           WHERE seq = $1 AND epoch = $2 RETURNING seq),
-        l AS (INSERT INTO ${t.log} (instance_seq, at, type, data) SELECT u.seq, $3, $7, $8 FROM u)
+        l AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
+          SELECT u.seq, $3, e.type, e.data FROM u, unnest($8::text[], $9::text[]) WITH ORDINALITY AS e(type, data, ord)
+          ORDER BY e.ord)
         SELECT count(*)::int AS n FROM u`,
       // Many instances' step records in one statement (see recordStep): one record per instance
       // at most (InstanceQueue keeps one write of an instance in flight), each fenced on its own;
       // the result lists the records whose fence held.
       recordSteps: `WITH i AS (
           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], ${arrays(4)})
-            WITH ORDINALITY AS i(seq, epoch, now, ${STEP_COLUMNS.join(", ")}, ord)),
+            WITH ORDINALITY AS i(seq, epoch, now, ${STEP_COLUMN_NAMES.join(", ")}, ord)),
         f AS (SELECT i.ord, i.seq FROM i JOIN ${t.instances} t ON t.seq = i.seq AND t.epoch = i.epoch
           FOR SHARE OF t),
         s AS (INSERT INTO ${t.steps} AS st (${columns})
-          SELECT i.seq, ${STEP_COLUMNS.map((c) => `i.${c}`).join(", ")} FROM i JOIN f ON f.ord = i.ord ${upsertSet}),
+          SELECT i.seq, ${STEP_COLUMN_NAMES.map((c) => `i.${c}`).join(", ")} FROM i JOIN f ON f.ord = i.ord ${upsertSet}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
           SELECT i.seq, coalesce(e.at, i.now), e.type, e.step_key, e.attempt, e.data
           FROM unnest($${4 + STEP_TYPES.length}::bigint[], $${5 + STEP_TYPES.length}::bigint[],
@@ -181,9 +188,9 @@ export class FencedWrites {
   private async flushSteps(): Promise<void> {
     const batch = this.pendingSteps;
     this.pendingSteps = [];
-    if (batch.length === 1) {
-      const { fence, record, log, now, resolve, reject } = batch[0]!;
-      return this.recordOne(fence, record, log, now).then(resolve, reject);
+    const [only] = batch;
+    if (only && batch.length === 1) {
+      return this.recordOne(only.fence, only.record, only.log, only.now).then(only.resolve, only.reject);
     }
     try {
       const records = batch.map((p) => stepValues(p.record));
@@ -197,11 +204,11 @@ export class FencedWrites {
         entries.map((x) => x.rec),
         ...logArrays(entries.map((x) => x.e)),
       ];
-      const rows = await this.db.write("recording steps", this.sql.recordSteps!, values);
+      const rows = await this.db.write("recording steps", this.sql.recordSteps, values);
       const fenced = new Set(rows.map((r) => num(r.ord)));
       for (const [i, p] of batch.entries()) {
         if (fenced.has(i + 1)) p.resolve();
-        else p.reject(stale(p.fence));
+        else p.reject(staleLease(p.fence));
       }
     } catch (error) {
       for (const p of batch) p.reject(error);
@@ -210,30 +217,32 @@ export class FencedWrites {
 
   private async recordOne(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, ...stepValues(record), now, ...logArrays(log)];
-    const [row] = await this.db.write("recording a step", this.sql.recordStep!, values);
-    if (row?.n !== 1) throw stale(fence);
+    const [row] = await this.db.write("recording a step", this.sql.recordStep, values);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async appendLog(fence: Fence, log: LogInput[], now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, now, ...logArrays(log)];
-    const [row] = await this.db.write("appending to the log", this.sql.appendLog!, values);
-    if (row?.n !== 1) throw stale(fence);
+    const [row] = await this.db.write("appending to the log", this.sql.appendLog, values);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
-  /** Locks the instance row and checks the epoch; returns its status. */
-  private async check(tx: Tx, fence: Fence, mode: "share" | "update"): Promise<string> {
-    const sql = mode === "share" ? this.sql.fenceShare! : this.sql.fenceUpdate!;
+  /** Locks the instance row; throws StaleLeaseError unless `fence` holds its epoch. Returns its status. */
+  private async assertFence(tx: Tx, fence: Fence, mode: "share" | "update"): Promise<StoredStatus> {
+    const sql = mode === "share" ? this.sql.fenceShare : this.sql.fenceUpdate;
     const [row] = await tx.query(sql, [fence.seq, fence.epoch]);
-    if (!row) throw stale(fence);
-    return row.status as string;
+    if (!row) throw staleLease(fence);
+    return row.status as StoredStatus;
   }
 
   private async log(tx: Tx, seq: number, entries: LogInput[], now: number): Promise<void> {
-    await tx.query(this.sql.log!, [seq, now, ...logArrays(entries)]);
+    await tx.query(this.sql.log, [seq, now, ...logArrays(entries)]);
   }
 
+  /** Takes the oldest buffered event of the step's type and records the step as received; one statement. */
   async consumeEvent(fence: Fence, step: StepRef, now: number): Promise<EventRecord | undefined> {
-    const [row] = await this.db.write("consuming an event", this.sql.consumeEvent!, [
+    const entry = receivedEventLog(step);
+    const [row] = await this.db.write("consuming an event", this.sql.consumeEvent, [
       fence.seq,
       fence.epoch,
       step.type,
@@ -242,9 +251,10 @@ export class FencedWrites {
       step.name,
       step.count,
       step.startedAt,
-      JSON.stringify({ type: step.type }),
+      entry.type,
+      logDataText(entry),
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
     if (row.seq === null || row.seq === undefined) return undefined;
     return {
       seq: num(row.seq),
@@ -254,57 +264,62 @@ export class FencedWrites {
     };
   }
 
+  /** Hibernates the instance until `wake` (due at once if an awaited event is buffered), or pauses it. */
   suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
     return this.db.tx("suspending an instance", async (tx) => {
-      await this.check(tx, fence, "update");
+      const status = await this.assertFence(tx, fence, "update");
       const types = wake.waitTypes.length > 0 ? wake.waitTypes : null;
-      const due = types !== null && (await tx.query(this.sql.anyPendingOf!, [fence.seq, types])).length > 0;
-      const [row] = await tx.query(this.sql.suspend!, [fence.seq, now, due ? now : wake.wakeAt, types]);
-      const entry: LogInput =
-        row?.status === "paused"
-          ? { type: "WORKFLOW_PAUSED" }
-          : { type: "WORKFLOW_WAITING", data: { wakeAt: wake.wakeAt, waitTypes: wake.waitTypes } };
-      await this.log(tx, fence.seq, [entry], now);
-      // Due at once because its event is already here: any process may take it.
-      if (due && row?.status === "waiting") tx.notify(this.wakeSignal());
+      const due = types !== null && (await tx.query(this.sql.anyPendingOf, [fence.seq, types])).length > 0;
+      const d = decideSuspend(status, wake, due);
+      if (d.outcome === "paused") {
+        await tx.query(this.sql.suspendPaused, [fence.seq, d.status, now]);
+      } else {
+        await tx.query(this.sql.suspendWaiting, [fence.seq, d.status, now, due ? now : wake.wakeAt, types]);
+      }
+      await this.log(tx, fence.seq, d.log, now);
+      for (const signal of storeSignals(d.signals)) tx.notify(this.signal(signal));
     });
   }
 
+  /** A requested pause takes effect if it is still requested; one statement. */
   async settlePause(fence: Fence, now: number): Promise<void> {
-    const [row] = await this.db.write("settling a pause", this.sql.settlePause!, [
+    const [row] = await this.db.write("settling a pause", this.sql.settlePause, [
       fence.seq,
       fence.epoch,
       now,
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
+  /** Ends the instance with `result` and sets its expiry; one statement. */
   async finish(fence: Fence, result: FinishResult, now: number): Promise<void> {
-    const [row] = await this.db.write("finishing an instance", this.sql.finish!, [
+    const d = decideFinish(result);
+    const [row] = await this.db.write("finishing an instance", this.sql.finish, [
       fence.seq,
       fence.epoch,
       now,
-      result.status,
+      d.status,
       result.status === "complete" ? toBuffer(result.output) : null,
       result.status === "errored" ? JSON.stringify(result.error) : null,
-      FINISH_LOG[result.status],
-      result.status === "errored" ? JSON.stringify({ error: result.error }) : null,
+      d.retention,
+      d.log.map((e) => e.type),
+      d.log.map(logDataText),
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async appendStreamChunks(fence: Fence, key: string, chunks: Uint8Array[], _now: number): Promise<void> {
     const values = [fence.seq, fence.epoch, key, chunks.map(toBuffer)];
-    const [row] = await this.db.write("storing stream chunks", this.sql.appendChunks!, values);
-    if (row?.n !== 1) throw stale(fence);
+    const [row] = await this.db.write("storing stream chunks", this.sql.appendChunks, values);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 
   async discardStreamChunks(fence: Fence, key: string, _now: number): Promise<void> {
-    const [row] = await this.db.write("discarding stream chunks", this.sql.discardChunks!, [
+    const [row] = await this.db.write("discarding stream chunks", this.sql.discardChunks, [
       fence.seq,
       fence.epoch,
       key,
     ]);
-    if (row?.n !== 1) throw stale(fence);
+    if (row?.n !== 1) throw staleLease(fence);
   }
 }

@@ -38,9 +38,11 @@ import { FencedWrites } from "./fenced-writes.js";
 import { InstanceQueue } from "./instance-queue.js";
 import { migrate } from "./migrations.js";
 import { Reads } from "./reads.js";
+import { Retention } from "./retention.js";
 import { channelOf, encodeSignal, SignalListener } from "./signals.js";
 import type { PostgresTarget } from "./target.js";
 
+/** How to open a PostgreSQL store. */
 export type PostgresStoreOptions = {
   /** A `postgres://` URL (`?schema=` allowed), a `pg` config object, or a `pg` Pool you own. */
   connection: PostgresTarget;
@@ -54,6 +56,11 @@ export type PostgresStoreOptions = {
 
 const RELEASE_RETRY_MS = 500;
 
+/**
+ * The Store on PostgreSQL, for many processes sharing one database.
+ * @example
+ * const store = await PostgresStore.open({ connection: "postgres://localhost/cairn" });
+ */
 export class PostgresStore implements Store {
   readonly capabilities = { singleProcess: false };
   readonly schema: string;
@@ -63,12 +70,13 @@ export class PostgresStore implements Store {
   private readonly claims: Claims;
   private readonly fenced: FencedWrites;
   private readonly control: Control;
+  private readonly retention: Retention;
   private readonly queue = new InstanceQueue();
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
   private readonly reads: Reads;
-  private readonly q: Record<"renew" | "release", string>;
-  private readonly retries = new Set<() => void>();
+  /** Wake-ups of the delays retries are waiting out, called at close so that they end at once. */
+  private readonly retryDelays = new Set<() => void>();
   private closed = false;
 
   private constructor(db: Database, owned: boolean, schema: string) {
@@ -78,22 +86,11 @@ export class PostgresStore implements Store {
     const t = tables(schema);
     const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
     this.claims = new Claims(db, t);
-    this.fenced = new FencedWrites(db, t, () => signal({ kind: "wake" }));
-    this.control = new Control(db, t, signal);
+    this.fenced = new FencedWrites(db, t, signal);
+    this.retention = new Retention(db, t, signal);
+    this.control = new Control(db, t, signal, this.retention);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
-    this.q = {
-      // Renews the leases still held as given; reports each instance so that a lost control
-      // signal (terminated, taken over, pause requested) still reaches its runner here.
-      renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
-        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
-          WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
-        SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
-        FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
-      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
-          WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
-        SELECT pg_notify($4, $5) FROM u`,
-    };
   }
 
   /** Connects, applies migrations (safely, whatever else starts at the same time) and opens. */
@@ -194,17 +191,8 @@ export class PostgresStore implements Store {
   async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
     this.assertOpen();
     if (fences.length === 0) return;
-    const rows = await this.db.write("renewing leases", this.q.renew, [
-      fences.map((f) => f.seq),
-      fences.map((f) => f.epoch),
-      until,
-      owner,
-    ]);
-    for (const r of rows) {
-      if (!r.renewed || r.status === "waitingForPause") {
-        this.deliver({ kind: "control", workflow: r.workflow, id: r.id });
-      }
-    }
+    // A lost control signal (terminated, taken over, pause requested) still reaches the runner here.
+    for (const signal of await this.claims.renewLeases(owner, fences, until)) this.deliver(signal);
   }
 
   /**
@@ -216,34 +204,27 @@ export class PostgresStore implements Store {
     return this.inOrder(fence, async () => {
       for (;;) {
         try {
-          const values = [
-            fence.seq,
-            fence.epoch,
-            now,
-            this.db.channel,
-            encodeSignal(this.origin, { kind: "wake" }),
-          ];
-          await this.db.write("releasing a lease", this.q.release, values);
+          await this.claims.releaseLease(fence, now, encodeSignal(this.origin, { kind: "wake" }));
           return;
         } catch (error) {
           if (this.closed || !isConnectionError(error)) throw error;
         }
-        await this.pause(RELEASE_RETRY_MS);
+        await this.delay(RELEASE_RETRY_MS);
         if (this.closed) throw new EngineClosedError();
       }
     });
   }
 
   /** Waits `ms`, or less if the store closes meanwhile. */
-  private pause(ms: number): Promise<void> {
+  private delay(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.retries.delete(done);
+        this.retryDelays.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.retries.add(done);
+      this.retryDelays.add(done);
     });
   }
 
@@ -351,7 +332,7 @@ export class PostgresStore implements Store {
     now: number,
   ): Promise<{ id: string; outcome: "deleted" | "not_found" }[]> {
     this.assertOpen();
-    return this.control.deleteInstances(workflow, ids, now);
+    return this.retention.deleteInstances(workflow, ids, now);
   }
 
   async advanceSchedule(
@@ -372,7 +353,7 @@ export class PostgresStore implements Store {
 
   async deleteExpired(now: number, limit: number): Promise<number> {
     this.assertOpen();
-    return this.control.deleteExpired(now, limit);
+    return this.retention.deleteExpired(now, limit);
   }
 
   // ---- signals and shutdown ----------------------------------------------------------------
@@ -394,7 +375,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const wakeUp of [...this.retries]) wakeUp();
+    for (const wakeUp of [...this.retryDelays]) wakeUp();
     await this.listener.stop();
     await this.queue.idle();
     if (this.owned) await this.db.pool.end();

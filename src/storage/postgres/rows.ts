@@ -1,22 +1,24 @@
-// Converts PostgreSQL rows to the contract's records and records to statement parameters. The
-// driver returns bigint columns as strings (and a caller's Pool may parse them otherwise), so
-// every number goes through `num`; bytea comes back as a Buffer, which is a Uint8Array.
+// Maps PostgreSQL's driver types to the shared row mapping in records.ts, both ways. The driver
+// returns bigint columns as strings (and a caller's Pool may parse them otherwise), so every
+// number goes through `num`; bytea comes back as a Buffer, which is a Uint8Array.
 
-import { stepColumns } from "../records.js";
-import type {
-  ErrorRecord,
-  InstanceRecord,
-  LogEntry,
-  StepRecord,
-  StoredStatus,
-  TriggerSource,
-} from "../types.js";
+import {
+  type ColumnEncoding,
+  instanceRecord,
+  logEntry,
+  type StepColumns,
+  stepColumns,
+  stepRecord,
+} from "../records.js";
+import type { InstanceRecord, LogEntry, StepRecord } from "../types.js";
 import type { Row } from "./database.js";
 
+/** A number column as a number, whether the driver gave a number or a bigint string. */
 export function num(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
 }
 
+/** num() for a nullable column. */
 export function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : num(value);
 }
@@ -26,116 +28,73 @@ export function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-const emptyError: ErrorRecord = { name: "Error", message: "" };
-
-function parseError(text: string | null): ErrorRecord {
-  return text ? (JSON.parse(text) as ErrorRecord) : emptyError;
-}
-
-function json(value: string | null): any {
-  return value ? JSON.parse(value) : null;
-}
-
+/** The record of an instances row: bigint columns may come as strings, the flag as a boolean. */
 export function toInstance(row: Row): InstanceRecord {
-  const updatedAt = num(row.updated_at);
-  const common = {
+  return instanceRecord({
     seq: num(row.seq),
     workflow: row.workflow as string,
     id: row.id as string,
+    status: row.status as string,
     params: row.params as Uint8Array,
-    trigger: row.trigger as TriggerSource,
+    output: (row.output as Uint8Array | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    trigger: row.trigger as string,
     createdAt: num(row.created_at),
     startedAt: numOrNull(row.started_at),
-    updatedAt,
-    epoch: num(row.epoch),
+    endedAt: numOrNull(row.ended_at),
+    updatedAt: num(row.updated_at),
+    wakeAt: numOrNull(row.wake_at),
+    waitTypes: (row.wait_types as string[] | null) ?? null,
+    pausedAt: numOrNull(row.paused_at),
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiresAt: numOrNull(row.lease_expires_at),
+    epoch: num(row.epoch),
     successRetentionMs: num(row.success_retention_ms),
     errorRetentionMs: num(row.error_retention_ms),
+    expiresAt: numOrNull(row.expires_at),
     rollbackPending: row.rollback_pending === true,
-  };
-  const status = row.status as StoredStatus;
-  const ended = {
-    endedAt: numOrNull(row.ended_at) ?? updatedAt,
-    expiresAt: numOrNull(row.expires_at) ?? updatedAt,
-  };
-  switch (status) {
-    case "waiting":
-      return {
-        ...common,
-        status,
-        wakeAt: numOrNull(row.wake_at),
-        waitTypes: (row.wait_types as string[]) ?? [],
-      };
-    case "paused":
-      return { ...common, status, pausedAt: numOrNull(row.paused_at) ?? updatedAt };
-    case "complete":
-      return { ...common, status, output: (row.output as Uint8Array) ?? new Uint8Array(), ...ended };
-    case "errored":
-      return { ...common, status, error: parseError(row.error), ...ended };
-    case "terminated":
-      return { ...common, status, ...ended };
-    default:
-      return { ...common, status };
-  }
+  });
 }
 
+/** The journal record of a steps row. */
 export function toStep(row: Row): StepRecord {
-  const common = {
+  return stepRecord({
     key: row.key as string,
-    kind: row.kind as StepRecord["kind"],
+    kind: row.kind as string,
     name: row.name as string,
     count: num(row.count),
+    status: row.status as string,
+    attempts: num(row.attempts),
+    value: (row.value as Uint8Array | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    config: (row.config as string | null) ?? null,
+    event: (row.event as string | null) ?? null,
+    eventType: (row.event_type as string | null) ?? null,
     startedAt: num(row.started_at),
-    config: json(row.config),
-    ...(row.has_rollback === true ? { hasRollback: true } : {}),
-    ...(num(row.start_order ?? 0) > 0 ? { startOrder: num(row.start_order) } : {}),
-  };
-  const attempts = num(row.attempts);
-  const endedAt = numOrNull(row.ended_at) ?? common.startedAt;
-  switch (row.status) {
-    case "running":
-      return { ...common, status: "running", attempts };
-    case "retrying":
-      return {
-        ...common,
-        status: "retrying",
-        attempts,
-        wakeAt: numOrNull(row.wake_at) ?? 0,
-        error: parseError(row.error),
-      };
-    case "waiting":
-      return { ...common, status: "waiting", wakeAt: numOrNull(row.wake_at) ?? 0, eventType: row.event_type };
-    case "succeeded":
-      return {
-        ...common,
-        status: "succeeded",
-        attempts,
-        value: (row.value as Uint8Array) ?? new Uint8Array(),
-        endedAt,
-        event: json(row.event),
-        ...(row.stream === true ? { stream: true } : {}),
-      };
-    default:
-      return { ...common, status: "failed", attempts, error: parseError(row.error), endedAt };
-  }
+    endedAt: numOrNull(row.ended_at),
+    wakeAt: numOrNull(row.wake_at),
+    hasRollback: row.has_rollback === true,
+    startOrder: num(row.start_order ?? 0),
+    stream: row.stream === true,
+  });
 }
 
-/** The parameters of the step upsert after the instance's seq, in the column order of fenced-writes.ts. */
-export function stepValues(record: StepRecord): unknown[] {
-  const c: unknown[] = stepColumns(record);
-  const value = c[6] as Uint8Array | null;
-  c[6] = value === null ? null : toBuffer(value);
-  return c;
+/** PostgreSQL takes flags as booleans and bytea as Buffers. */
+const POSTGRES_ENCODING: ColumnEncoding<boolean, Buffer> = { yes: true, no: false, bytes: toBuffer };
+
+/** A journal record as the step upsert's parameters after `instance_seq` (see STEP_COLUMN_NAMES). */
+export function stepValues(record: StepRecord): StepColumns<boolean, Buffer> {
+  return stepColumns(record, POSTGRES_ENCODING);
 }
 
+/** A log row as its entry. */
 export function toLog(row: Row): LogEntry {
-  return {
-    seq: num(row.seq),
-    at: num(row.at),
-    type: row.type as LogEntry["type"],
-    stepKey: (row.step_key as string | null) ?? null,
-    attempt: numOrNull(row.attempt),
-    data: json(row.data),
-  };
+  return logEntry(
+    num(row.seq),
+    num(row.at),
+    row.type as string,
+    (row.step_key as string | null) ?? null,
+    numOrNull(row.attempt),
+    (row.data as string | null) ?? null,
+  );
 }

@@ -2,8 +2,7 @@
 // channel inside their transaction (so it is sent only if they commit); one connection per store
 // LISTENs and hands what other processes sent to the subscribers. When that connection drops it
 // reconnects with backoff and then delivers a `wake`, since notifications sent meanwhile are lost;
-// nothing depends on them arriving (timers and lease expiry still find the work), they only make
-// it prompt.
+// nothing depends on them (timers and lease expiry still find the work), they only make it prompt.
 
 import type pg from "pg";
 import type { StoreSignal } from "../types.js";
@@ -28,6 +27,7 @@ export function encodeSignal(origin: string, signal: StoreSignal): string {
   return JSON.stringify(wire);
 }
 
+/** The signal and sending store of a NOTIFY payload; null if the payload is not one of ours. */
 export function decodeSignal(payload: string): { origin: string; signal: StoreSignal } | null {
   try {
     const w = JSON.parse(payload) as Wire;

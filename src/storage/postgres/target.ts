@@ -34,6 +34,7 @@ export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
 }
 
+/** A `pg` Pool, recognised by shape so that a Pool from another copy of `pg` counts. */
 export function isPool(value: unknown): value is PostgresPool {
   const v = value as Partial<PostgresPool> | null;
   return (

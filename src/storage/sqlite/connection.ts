@@ -5,8 +5,10 @@ import Database from "better-sqlite3";
 import { WorkflowsError } from "../../errors.js";
 import { migrations } from "./migrations.js";
 
+/** SQLite's `synchronous` setting: FULL survives power loss, NORMAL a process crash, OFF neither. */
 export type SqliteSynchronous = "FULL" | "NORMAL" | "OFF";
 
+/** Opens a connection to `path` in WAL mode with the given durability. */
 export function openConnection(path: string, synchronous: SqliteSynchronous): Database.Database {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");

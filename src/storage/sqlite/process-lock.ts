@@ -5,6 +5,7 @@
 import Database from "better-sqlite3";
 import { WorkflowsError } from "../../errors.js";
 
+/** An exclusive lock on a side file of the database, held while the store is open. */
 export class ProcessLock {
   private readonly db: Database.Database;
 

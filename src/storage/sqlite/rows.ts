@@ -1,17 +1,19 @@
-// Converts SQLite rows to the contract's records and back. Used by the read side on the main
-// thread and by the writer thread, so both speak the same shapes.
+// Maps SQLite's driver types (0/1 flags, ",a,b," wait types, packed log rows) to the shared row
+// mapping in records.ts, both ways. Used by the read side on the main thread and by the writer
+// thread, so both speak the same shapes; the flat log is how a step's entries cross threads.
 
-import { stepColumns } from "../records.js";
-import type {
-  ErrorRecord,
-  InstanceRecord,
-  LogEntry,
-  LogInput,
-  StepRecord,
-  StoredStatus,
-  TriggerSource,
-} from "../types.js";
+import {
+  type ColumnEncoding,
+  instanceRecord,
+  logDataText,
+  logEntry,
+  type StepColumns,
+  stepColumns,
+  stepRecord,
+} from "../records.js";
+import type { InstanceRecord, LogEntry, LogInput, StepRecord } from "../types.js";
 
+/** An instances row as better-sqlite3 returns it. */
 export type InstanceRow = {
   seq: number;
   workflow: string;
@@ -37,6 +39,7 @@ export type InstanceRow = {
   rollback_pending: number;
 };
 
+/** A steps row as better-sqlite3 returns it. */
 export type StepRow = {
   instance_seq: number;
   key: string;
@@ -58,6 +61,7 @@ export type StepRow = {
   stream: number;
 };
 
+/** A log row as better-sqlite3 returns it (a packed row holds several entries). */
 export type LogRow = {
   seq: number;
   at: number;
@@ -67,132 +71,106 @@ export type LogRow = {
   data: string | null;
 };
 
-const emptyError: ErrorRecord = { name: "Error", message: "" };
-
-function parseError(text: string | null): ErrorRecord {
-  return text ? (JSON.parse(text) as ErrorRecord) : emptyError;
-}
-
 /** Wait types are stored as ",a,b," so that one LIKE finds a type (types cannot hold commas). */
 export function encodeWaitTypes(types: string[]): string | null {
   return types.length === 0 ? null : `,${types.join(",")},`;
 }
 
-function decodeWaitTypes(text: string | null): string[] {
-  return text ? text.split(",").filter((t) => t.length > 0) : [];
+function decodeWaitTypes(text: string | null): string[] | null {
+  return text ? text.split(",").filter((t) => t.length > 0) : null;
 }
 
+/** The record of an instances row: SQLite gives numbers as numbers, the flag as 0/1. */
 export function toInstance(row: InstanceRow): InstanceRecord {
-  const common = {
+  return instanceRecord({
     seq: row.seq,
     workflow: row.workflow,
     id: row.id,
+    status: row.status,
     params: row.params,
-    trigger: row.trigger as TriggerSource,
+    output: row.output,
+    error: row.error,
+    trigger: row.trigger,
     createdAt: row.created_at,
     startedAt: row.started_at,
+    endedAt: row.ended_at,
     updatedAt: row.updated_at,
-    epoch: row.epoch,
+    wakeAt: row.wake_at,
+    waitTypes: decodeWaitTypes(row.wait_types),
+    pausedAt: row.paused_at,
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
+    epoch: row.epoch,
     successRetentionMs: row.success_retention_ms,
     errorRetentionMs: row.error_retention_ms,
+    expiresAt: row.expires_at,
     rollbackPending: row.rollback_pending === 1,
-  };
-  const status = row.status as StoredStatus;
-  const ended = { endedAt: row.ended_at ?? row.updated_at, expiresAt: row.expires_at ?? row.updated_at };
-  switch (status) {
-    case "waiting":
-      return { ...common, status, wakeAt: row.wake_at, waitTypes: decodeWaitTypes(row.wait_types) };
-    case "paused":
-      return { ...common, status, pausedAt: row.paused_at ?? row.updated_at };
-    case "complete":
-      return { ...common, status, output: row.output ?? new Uint8Array(), ...ended };
-    case "errored":
-      return { ...common, status, error: parseError(row.error), ...ended };
-    case "terminated":
-      return { ...common, status, ...ended };
-    default:
-      return { ...common, status };
-  }
+  });
 }
 
+/** The journal record of a steps row. */
 export function toStep(row: StepRow): StepRecord {
-  const common = {
+  return stepRecord({
     key: row.key,
-    kind: row.kind as StepRecord["kind"],
+    kind: row.kind,
     name: row.name,
     count: row.count,
+    status: row.status,
+    attempts: row.attempts,
+    value: row.value,
+    error: row.error,
+    config: row.config,
+    event: row.event,
+    eventType: row.event_type,
     startedAt: row.started_at,
-    config: row.config ? JSON.parse(row.config) : null,
-    ...(row.has_rollback === 1 ? { hasRollback: true } : {}),
-    ...(row.start_order > 0 ? { startOrder: row.start_order } : {}),
-  };
-  switch (row.status) {
-    case "running":
-      return { ...common, status: "running", attempts: row.attempts };
-    case "retrying":
-      return {
-        ...common,
-        status: "retrying",
-        attempts: row.attempts,
-        wakeAt: row.wake_at ?? 0,
-        error: parseError(row.error),
-      };
-    case "waiting":
-      return { ...common, status: "waiting", wakeAt: row.wake_at ?? 0, eventType: row.event_type };
-    case "succeeded":
-      return {
-        ...common,
-        status: "succeeded",
-        attempts: row.attempts,
-        value: row.value ?? new Uint8Array(),
-        endedAt: row.ended_at ?? row.started_at,
-        event: row.event ? JSON.parse(row.event) : null,
-        ...(row.stream === 1 ? { stream: true } : {}),
-      };
-    default:
-      return {
-        ...common,
-        status: "failed",
-        attempts: row.attempts,
-        error: parseError(row.error),
-        endedAt: row.ended_at ?? row.started_at,
-      };
-  }
+    endedAt: row.ended_at,
+    wakeAt: row.wake_at,
+    hasRollback: row.has_rollback === 1,
+    startOrder: row.start_order,
+    stream: row.stream === 1,
+  });
 }
 
+/** SQLite stores flags as 0/1 and takes bytes as they are. */
+const SQLITE_ENCODING: ColumnEncoding<0 | 1, Uint8Array> = { yes: 1, no: 0, bytes: (value) => value };
+
 /**
- * A journal record as the upsert's positional parameters, in the column order of `upsertStep`
- * (positional binding is cheaper than named on the writer's hottest path); flags as 0/1.
+ * A journal record as the step upsert's positional parameters after `instance_seq`, in the order
+ * of STEP_COLUMN_NAMES (positional binding is cheaper than named on the writer's hottest path).
  */
-export function stepValues(seq: number, record: StepRecord): StepValues {
-  const c: unknown[] = stepColumns(record);
-  c[14] = c[14] ? 1 : 0;
-  c[16] = c[16] ? 1 : 0;
-  return [seq, ...c];
+export function stepValues(record: StepRecord): StepValues {
+  return stepColumns(record, SQLITE_ENCODING);
 }
 
-/** A step row as the upsert's positional parameters (index 1 is the step key). */
-export type StepValues = unknown[];
+/** A step row as the upsert's positional parameters after `instance_seq`. */
+export type StepValues = StepColumns<0 | 1, Uint8Array>;
 
 /**
- * Log entries as a flat array, five values each: type, time (null: the call's `now`), step
- * key, attempt, and the detail as JSON text. Cheaper to send to the writer thread than objects.
+ * Log entries as a flat array, LOG_STRIDE values each (at the LOG_* offsets): type, time (null:
+ * the call's `now`), step key, attempt, and the detail as JSON text. A flat array of plain values
+ * crosses to the writer thread faster than objects.
  */
 export type FlatLog = (string | number | null)[];
 
+/** Values per entry in a FlatLog. */
+export const LOG_STRIDE = 5;
+/** Offset of an entry's type in a FlatLog. */
+export const LOG_TYPE = 0;
+/** Offset of an entry's time (null: the call's `now`). */
+export const LOG_AT = 1;
+/** Offset of an entry's step key. */
+export const LOG_STEP_KEY = 2;
+/** Offset of an entry's attempt. */
+export const LOG_ATTEMPT = 3;
+/** Offset of an entry's detail, as JSON text. */
+export const LOG_DATA = 4;
+
+/** Log entries as a FlatLog. */
 export function flattenLog(entries: LogInput[]): FlatLog {
   const flat: FlatLog = [];
-  for (const e of entries) {
-    flat.push(
-      e.type,
-      e.at ?? null,
-      e.stepKey ?? null,
-      e.attempt ?? null,
-      e.data ? JSON.stringify(e.data) : null,
-    );
-  }
+  // Pushed in LOG_* order.
+  for (const e of entries)
+    flat.push(e.type, e.at ?? null, e.stepKey ?? null, e.attempt ?? null, logDataText(e));
   return flat;
 }
 
@@ -203,17 +181,27 @@ export function flattenLog(entries: LogInput[]): FlatLog {
  */
 export const PACKED_LOG_TYPE = "*";
 
-export type PackedLogEntry = [string, number, string | null, number | null, Record<string, unknown> | null];
+/** One entry inside a packed row's `data`. */
+export type PackedLogEntry = [
+  type: string,
+  at: number,
+  stepKey: string | null,
+  attempt: number | null,
+  data: Record<string, unknown> | null,
+];
 
 /** The `data` text of a packed row holding the flat entries (a missing time is `now`). */
 export function packedLogData(flat: FlatLog, now: number): string {
   const parts: string[] = [];
-  for (let i = 0; i < flat.length; i += 5) {
-    const at = flat[i + 1] ?? now;
-    const key = flat[i + 2];
-    parts.push(
-      `[${JSON.stringify(flat[i])},${at},${key === null ? "null" : JSON.stringify(key)},${flat[i + 3] ?? "null"},${flat[i + 4] ?? "null"}]`,
-    );
+  for (let i = 0; i < flat.length; i += LOG_STRIDE) {
+    const type = JSON.stringify(flat[i + LOG_TYPE]);
+    const at = flat[i + LOG_AT] ?? now;
+    const key = flat[i + LOG_STEP_KEY] ?? null;
+    const stepKey = key === null ? "null" : JSON.stringify(key);
+    const attempt = flat[i + LOG_ATTEMPT] ?? "null";
+    // The detail is JSON text already.
+    const data = flat[i + LOG_DATA] ?? "null";
+    parts.push(`[${type},${at},${stepKey},${attempt},${data}]`);
   }
   return `[${parts.join(",")}]`;
 }
@@ -221,16 +209,7 @@ export function packedLogData(flat: FlatLog, now: number): string {
 /** A log row as its entries: one, or several for a packed row. */
 export function toLog(row: LogRow): LogEntry[] {
   if (row.type !== PACKED_LOG_TYPE) {
-    return [
-      {
-        seq: row.seq,
-        at: row.at,
-        type: row.type as LogEntry["type"],
-        stepKey: row.step_key,
-        attempt: row.attempt,
-        data: row.data ? JSON.parse(row.data) : null,
-      },
-    ];
+    return [logEntry(row.seq, row.at, row.type, row.step_key, row.attempt, row.data)];
   }
   const packed = JSON.parse(row.data ?? "[]") as PackedLogEntry[];
   return packed.map(([type, at, stepKey, attempt, data], i) => ({

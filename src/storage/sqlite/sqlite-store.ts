@@ -40,8 +40,10 @@ import {
   toLog,
   toStep,
 } from "./rows.js";
+import { prepareAll } from "./statements.js";
 import { SqliteWriter } from "./writer.js";
 
+/** How to open a SQLite store. */
 export type SqliteStoreOptions = {
   /** A file path, or ":memory:" for a throwaway store in a temporary folder. */
   path: string;
@@ -50,13 +52,18 @@ export type SqliteStoreOptions = {
   now?: number;
 };
 
+/**
+ * The Store on one SQLite file, for one process.
+ * @example
+ * const store = await SqliteStore.open({ path: "cairn.db" });
+ */
 export class SqliteStore implements Store {
   readonly capabilities = { singleProcess: true };
   private readonly reader: Database.Database;
   private readonly writer: SqliteWriter;
   private readonly lock: ProcessLock;
   private readonly scratchDir: string | null;
-  private readonly q: Record<string, Database.Statement>;
+  private readonly stmt;
   private readonly lists: SqliteInstanceReads;
 
   private constructor(
@@ -70,23 +77,18 @@ export class SqliteStore implements Store {
     this.lock = lock;
     this.scratchDir = scratchDir;
     this.lists = new SqliteInstanceReads(reader);
-    const s = (sql: string) => reader.prepare(sql);
-    this.q = {
-      instance: s("SELECT * FROM instances WHERE workflow = ? AND id = ?"),
-      nextWake: s("SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL"),
-      nextLease: s(
-        `SELECT min(lease_expires_at) AS t FROM instances WHERE status IN ('running', 'waitingForPause')
+    this.stmt = prepareAll(reader, {
+      instance: "SELECT * FROM instances WHERE workflow = ? AND id = ?",
+      nextWake: "SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL",
+      nextLease: `SELECT min(lease_expires_at) AS t FROM instances WHERE status IN ('running', 'waitingForPause')
            AND (lease_owner IS NULL OR lease_owner <> ?)`,
-      ),
-      journal: s("SELECT * FROM steps WHERE instance_seq = ?"),
-      log: s("SELECT seq, at, type, step_key, attempt, data FROM log WHERE instance_seq = ? ORDER BY seq"),
-      chunks: s("SELECT bytes FROM stream_chunks WHERE instance_seq = ? AND step_key = ? ORDER BY idx"),
-      stateBytes: s(
-        `SELECT coalesce((SELECT sum(length(value)) FROM steps WHERE instance_seq = ?), 0)
+      journal: "SELECT * FROM steps WHERE instance_seq = ?",
+      log: "SELECT seq, at, type, step_key, attempt, data FROM log WHERE instance_seq = ? ORDER BY seq",
+      chunks: "SELECT bytes FROM stream_chunks WHERE instance_seq = ? AND step_key = ? ORDER BY idx",
+      stateBytes: `SELECT coalesce((SELECT sum(length(value)) FROM steps WHERE instance_seq = ?), 0)
            + coalesce((SELECT sum(length(bytes)) FROM stream_chunks WHERE instance_seq = ?), 0) AS n`,
-      ),
-      mark: s("SELECT scheduled_time FROM schedule_marks WHERE workflow = ? AND cron = ?"),
-    };
+      mark: "SELECT scheduled_time FROM schedule_marks WHERE workflow = ? AND cron = ?",
+    });
   }
 
   /** Opens (creating if needed) the file, takes the process lock and applies migrations. */
@@ -112,7 +114,7 @@ export class SqliteStore implements Store {
   }
 
   async getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined> {
-    const row = this.q.instance!.get(workflow, id) as InstanceRow | undefined;
+    const row = this.stmt.instance.get(workflow, id) as InstanceRow | undefined;
     return row ? toInstance(row) : undefined;
   }
 
@@ -141,8 +143,8 @@ export class SqliteStore implements Store {
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {
-    const a = (this.q.nextWake!.get() as { t: number | null }).t;
-    const b = (this.q.nextLease!.get(owner) as { t: number | null }).t;
+    const a = (this.stmt.nextWake.get() as { t: number | null }).t;
+    const b = (this.stmt.nextLease.get(owner) as { t: number | null }).t;
     if (a === null) return b;
     if (b === null) return a;
     return Math.min(a, b);
@@ -157,7 +159,7 @@ export class SqliteStore implements Store {
   }
 
   async loadJournal(seq: number): Promise<StepRecord[]> {
-    return (this.q.journal!.all(seq) as StepRow[]).map(toStep);
+    return (this.stmt.journal.all(seq) as StepRow[]).map(toStep);
   }
 
   recordStep(fence: Fence, record: StepRecord, log: LogInput[], now: number): Promise<void> {
@@ -165,7 +167,7 @@ export class SqliteStore implements Store {
     return this.writer.call("recordStepRow", [
       fence.seq,
       fence.epoch,
-      stepValues(fence.seq, record),
+      stepValues(record),
       flattenLog(log),
       now,
     ]);
@@ -204,11 +206,11 @@ export class SqliteStore implements Store {
   }
 
   async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
-    return (this.q.chunks!.all(seq, key) as { bytes: Uint8Array }[]).map((r) => r.bytes);
+    return (this.stmt.chunks.all(seq, key) as { bytes: Uint8Array }[]).map((r) => r.bytes);
   }
 
   async stateBytes(seq: number): Promise<number> {
-    return (this.q.stateBytes!.get(seq, seq) as { n: number }).n;
+    return (this.stmt.stateBytes.get(seq, seq) as { n: number }).n;
   }
 
   sendEvent(
@@ -269,7 +271,7 @@ export class SqliteStore implements Store {
   }
 
   async scheduleMark(workflow: string, cron: string): Promise<number | null> {
-    const row = this.q.mark!.get(workflow, cron) as { scheduled_time: number } | undefined;
+    const row = this.stmt.mark.get(workflow, cron) as { scheduled_time: number } | undefined;
     return row ? row.scheduled_time : null;
   }
 
@@ -278,7 +280,7 @@ export class SqliteStore implements Store {
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {
-    return (this.q.log!.all(seq) as LogRow[]).flatMap(toLog);
+    return (this.stmt.log.all(seq) as LogRow[]).flatMap(toLog);
   }
 
   deleteExpired(now: number, limit: number): Promise<number> {

@@ -1,9 +1,13 @@
-// Messages between the main thread and the SQLite writer thread.
+// Messages between the main thread and the SQLite writer thread: requests name a method of
+// SqliteTransitions and carry its arguments; each reply settles the request with the same id.
 
+/** One transition to run: a method of SqliteTransitions by name, with its arguments. */
 export type WriterRequest = { id: number; op: string; args: unknown[] };
 
+/** An error as it crosses the thread boundary (its `code` keeps StaleLeaseError recognisable). */
 export type WriterError = { name: string; message: string; code?: string | undefined };
 
+/** The result of one request, or its error. */
 export type WriterReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: WriterError };

@@ -18,14 +18,16 @@ function start(): void {
   // syncs slower than one that overwrites it, and a small WAL starts over sooner.
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   migrate(db, data.now);
-  const transitions = new SqliteTransitions(db) as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const transitions = new SqliteTransitions(db);
   // The process lock makes this store single-process: every lease in the file is a dead process's.
-  (transitions as unknown as SqliteTransitions).releaseAllLeases();
+  transitions.releaseAllLeases();
+  // Requests name a method of SqliteTransitions (writer.ts types them; see TransitionName there).
+  const operations = transitions as unknown as Record<string, (...args: unknown[]) => unknown>;
 
   let queue: WriterRequest[] = [];
 
   // Transaction control prepared once: db.exec would compile the SQL on every commit.
-  const tx = {
+  const txStatements = {
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
@@ -35,22 +37,22 @@ function start(): void {
   };
 
   const apply = (req: WriterRequest): unknown => {
-    const fn = transitions[req.op];
-    if (typeof fn !== "function") throw new Error(`unknown store operation ${req.op}`);
-    return fn.apply(transitions, req.args);
+    const operation = operations[req.op];
+    if (typeof operation !== "function") throw new Error(`unknown store operation ${req.op}`);
+    return operation.apply(transitions, req.args);
   };
 
   /** The common case: every transition succeeds, one transaction, no savepoints. */
-  const tryWhole = (batch: WriterRequest[]): WriterReply[] | null => {
+  const commitWhole = (batch: WriterRequest[]): WriterReply[] | null => {
     const replies: WriterReply[] = [];
-    tx.begin.run();
+    txStatements.begin.run();
     try {
       for (const req of batch) replies.push({ id: req.id, ok: true, result: apply(req) });
     } catch {
-      if (db.inTransaction) tx.rollback.run();
+      if (db.inTransaction) txStatements.rollback.run();
       return null;
     }
-    tx.commit.run();
+    txStatements.commit.run();
     return replies;
   };
 
@@ -58,14 +60,14 @@ function start(): void {
     const batch = queue;
     queue = [];
     try {
-      const replies = tryWhole(batch);
+      const replies = commitWhole(batch);
       if (replies) {
         port.postMessage(replies);
         return;
       }
     } catch (error) {
-      if (db.inTransaction) tx.rollback.run();
-      const failure = describe(error);
+      if (db.inTransaction) txStatements.rollback.run();
+      const failure = toWriterError(error);
       port.postMessage(batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure })));
       return;
     }
@@ -76,23 +78,23 @@ function start(): void {
   const flushOneByOne = (batch: WriterRequest[]): void => {
     const replies: WriterReply[] = [];
     try {
-      tx.begin.run();
+      txStatements.begin.run();
       for (const req of batch) {
-        tx.savepoint.run();
+        txStatements.savepoint.run();
         try {
           const result = apply(req);
-          tx.release.run();
+          txStatements.release.run();
           replies.push({ id: req.id, ok: true, result });
         } catch (error) {
-          tx.undo.run();
-          tx.release.run();
-          replies.push({ id: req.id, ok: false, error: describe(error) });
+          txStatements.undo.run();
+          txStatements.release.run();
+          replies.push({ id: req.id, ok: false, error: toWriterError(error) });
         }
       }
-      tx.commit.run();
+      txStatements.commit.run();
     } catch (error) {
-      if (db.inTransaction) tx.rollback.run();
-      const failure = describe(error);
+      if (db.inTransaction) txStatements.rollback.run();
+      const failure = toWriterError(error);
       replies.length = 0;
       for (const req of batch) replies.push({ id: req.id, ok: false, error: failure });
     }
@@ -164,7 +166,7 @@ const WAL_CHECKPOINT_PAGES = 256;
 /** How long the thread keeps watching for the next write after a commit (see commitAndWatch). */
 const WATCH_MS = 0.5;
 
-function describe(error: unknown): WriterError {
+function toWriterError(error: unknown): WriterError {
   const e = error as { name?: string; message?: string; code?: string };
   return { name: e?.name ?? "Error", message: e?.message ?? String(error), code: e?.code };
 }
@@ -172,5 +174,5 @@ function describe(error: unknown): WriterError {
 try {
   start();
 } catch (error) {
-  port.postMessage({ startupError: describe(error) });
+  port.postMessage({ startupError: toWriterError(error) });
 }

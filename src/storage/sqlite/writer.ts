@@ -40,6 +40,7 @@ function toError(e: WriterError): Error {
   return err;
 }
 
+/** The main thread's handle on the writer thread. */
 export class SqliteWriter {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();

@@ -1,6 +1,7 @@
 // Conformance cases for claiming work and holding it: queued instances start oldest first within
-// per-workflow and total slots (SPEC A14), waking instances go first, expired leases move to a new
-// owner with a higher epoch, and lease renewal, release and nextWakeAt behave as the contract says.
+// per-workflow and total slots (a busy workflow cannot starve the others), waking instances go
+// first, expired leases move to a new owner with a higher epoch, and lease renewal, release and
+// nextWakeAt behave as the contract says.
 
 import { expect } from "vitest";
 import {

@@ -1,6 +1,7 @@
 // Conformance cases for the lifecycle transitions a runner or an operator drives: suspend,
-// pause/settle/resume (SPEC 6.2, A5, C.21-26), terminate (C.16) and restart (C.17), including
-// that each bumps or checks the epoch so a runner that lost the instance cannot write.
+// pause/settle/resume (a pause takes effect only where nothing runs, timers shift by the paused
+// time), terminate and restart, including that each bumps or checks the epoch so a runner that
+// lost the instance cannot write.
 
 import { expect } from "vitest";
 import type { StepRecord } from "../../../src/storage/types.js";

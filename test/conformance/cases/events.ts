@@ -1,6 +1,7 @@
 // Conformance cases for the inbox: events are buffered FIFO per type and each is consumed by at
-// most one wait (SPEC A16, C.9, C.85); sending to a missing or finished instance is refused; an
-// event a waiting instance waits for makes it due at once, whether it arrives before or after.
+// most one wait (an event is delivered exactly once, to exactly one waiter); sending to a missing
+// or finished instance is refused; an event a waiting instance waits for makes it due at once,
+// whether it arrives before or after.
 
 import { expect } from "vitest";
 import {

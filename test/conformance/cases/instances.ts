@@ -1,5 +1,6 @@
-// Conformance cases for creating and reading instances: duplicate-id rules (SPEC A4), the
-// creation log entry, and that getInstance returns the fields of every status variant.
+// Conformance cases for creating and reading instances: duplicate-id rules (an id is created once
+// per workflow), the creation log entry, and that getInstance returns the fields of every status
+// variant.
 
 import { expect } from "vitest";
 import {

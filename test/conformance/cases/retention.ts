@@ -1,6 +1,7 @@
-// Conformance cases for finishing and retention (SPEC A4, A13, C.76): finish sets the expiry from
-// the instance's own success or error retention; deleteExpired removes only what expired, with
-// its journal, inbox and log, after which the id can be created again as a fresh instance.
+// Conformance cases for finishing and retention: finish sets the expiry from the instance's own
+// success or error retention (so each workflow keeps its history as long as it was told);
+// deleteExpired removes only what expired, with its journal, inbox and log, after which the id can
+// be created again as a fresh instance.
 
 import { expect } from "vitest";
 import {

@@ -1,4 +1,4 @@
-// Conformance cases for the transitions behind the newer Workers API (SPEC §6.2, §10.2, A17):
+// Conformance cases for the transitions behind the newer Workers API (instance control and cron):
 // terminate with rollback, restart from a step (records kept or erased by start order, events of
 // erased waits buffered again), deleting instances, stream result chunks with the per-instance
 // byte count, and cron schedule marks that move forward only and create their instance atomically.
