@@ -1,10 +1,11 @@
 // `Cairn.open`: the embedding entry point. Opens the store, builds the engine and one binding
 // per workflow, and composes `env` (the caller's values plus the bindings) for workflows to use.
 
-import { WorkflowBinding } from "./api/binding.js";
 import type { Workflow } from "./api/types.js";
+import { WorkflowBinding } from "./bindings/workflow-binding.js";
+import type { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
-import { Engine } from "./engine/engine.js";
+import { Engine, type InstanceRef } from "./engine/engine.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
 
@@ -18,6 +19,8 @@ export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> =
     env?: E;
     /** Time source; tests pass a FakeClock. */
     clock?: Clock;
+    /** Where the engine reports what it changes (default: a new hub, `cairn.engine.changes`). */
+    changes?: ChangeHub;
   };
 
 export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
@@ -43,10 +46,22 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     const settings = Engine.resolveSettings(options.workflows, options);
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
-    const engine = new Engine(store, { ...(options.clock ? { clock: options.clock } : {}), settings });
+    const engine = new Engine(store, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.changes ? { changes: options.changes } : {}),
+      settings,
+    });
+    const defs = [...settings.workflows.values()];
     const env = { ...(options.env ?? {}) } as Record<string, unknown>;
-    for (const def of settings.workflows.values()) env[def.binding] = new WorkflowBinding(engine, def.name);
-    engine.start(env);
+    for (const def of defs) env[def.binding] = new WorkflowBinding(engine, def.name);
+    // Each instance gets its own bindings, which know the instance calling them: an instance
+    // that deletes itself then stops at that call.
+    const envFor = (caller: InstanceRef) => {
+      const own = { ...env };
+      for (const def of defs) own[def.binding] = new WorkflowBinding(engine, def.name, caller);
+      return own;
+    };
+    engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>);
   }
 
