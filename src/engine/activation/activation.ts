@@ -376,6 +376,9 @@ export class Activation implements StepHost {
   private async settle(): Promise<void> {
     if (this.stopped || this.inflight > 0) return;
     const writer = this.writer;
+    // Draining comes first, also for a run that is only replayed to roll back: a close or a
+    // reload must never wait on it, and its lease goes back for the next run to take.
+    if (this.mode === "draining") return this.stop("drained", () => writer.releaseLease());
     if (this.replayOnly) {
       // Terminated with rollback: once replay has gone as far as it can, run the chain.
       if (this.chainStarted || !this.replaySettled) return;
@@ -383,7 +386,6 @@ export class Activation implements StepHost {
       await this.rollBack(undefined);
       return this.stop("finished", () => writer.finish({ status: "terminated" }), "terminated");
     }
-    if (this.mode === "draining") return this.stop("drained", () => writer.releaseLease());
     if (this.mode === "pausing") return this.stop("paused", () => writer.settlePause(), "paused");
     if (this.waits.size === 0) return;
     let wakeAt: number | null = null;
