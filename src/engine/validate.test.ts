@@ -176,3 +176,27 @@ describe("describeValue", () => {
     expect(text).toContain("(1000 characters)");
   });
 });
+
+describe("the rule each id check states", () => {
+  it("create's check states the instance id rule only", () => {
+    const error = expectRejected(() => validateInstanceId("bad!"), "instance.invalid_id");
+    expect(error.message).toContain(`1 to ${MAX_INSTANCE_ID_LENGTH} characters`);
+    expect(error.message).not.toContain(String(MAX_ADDRESSABLE_ID_LENGTH));
+    expect(error.message).not.toContain("cron");
+  });
+
+  it.each([
+    ["a bad character", "bad!"],
+    ["272 characters", "x".repeat(272)],
+    ["a number", 7],
+  ])("get's check, given %s, states that the longer form is for cron-created ids", (_label, id) => {
+    const error = expectRejected(() => validateAddressableId(id), "instance.invalid_id");
+    expect(error.message).toContain(`1 to ${MAX_INSTANCE_ID_LENGTH} characters`);
+    expect(error.message).toMatch(/cron schedule created .*up to 271 characters/);
+  });
+
+  it("states its code once", () => {
+    const error = expectRejected(() => validateAddressableId("bad!"), "instance.invalid_id");
+    expect(error.message.split("(instance.invalid_id)")).toHaveLength(2);
+  });
+});
