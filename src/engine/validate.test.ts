@@ -51,7 +51,7 @@ const sharedRejects: [string, unknown][] = [
   ["a dot", "a.b"],
 ];
 
-describe("validateWorkflowName (C.87)", () => {
+describe("validateWorkflowName", () => {
   it.each(["abc", "NAME_123-hello", "_x", "9", "a".repeat(64)])("accepts %j", (name) => {
     expect(validateWorkflowName(name)).toBe(name);
   });
@@ -67,7 +67,7 @@ describe("validateWorkflowName (C.87)", () => {
   });
 });
 
-describe("validateInstanceId (C.88)", () => {
+describe("validateInstanceId", () => {
   it.each(["abc", "NAME_123-hello", "a".repeat(100), "0b6c2f84-9a6b-4f0e-8c55-0d5f3c7e4a10"])(
     "accepts %j",
     (id) => {
@@ -91,7 +91,7 @@ describe("validateInstanceId (C.88)", () => {
   });
 });
 
-describe("validateAddressableId (C.89)", () => {
+describe("validateAddressableId", () => {
   it.each([
     "abc",
     "a".repeat(100),
@@ -130,7 +130,7 @@ describe("validateEventType", () => {
   });
 });
 
-describe("validateStepName (C.90)", () => {
+describe("validateStepName", () => {
   it.each(["charge card", "a", "émoji 🎉 & punctuation!?.#", "a".repeat(256)])("accepts %j", (name) => {
     expect(validateStepName(name)).toBe(name);
   });

@@ -212,11 +212,7 @@ export class Activation implements StepHost {
   }
 
   /** Counts `work` as in flight: no hibernation or pause settles until it is done. */
-  track<T>(work: Promise<T>): Promise<T> {
-    return this.countInFlight(work);
-  }
-
-  private async countInFlight<T>(work: Promise<T>): Promise<T> {
+  async countInFlight<T>(work: Promise<T>): Promise<T> {
     if (this.stopped) {
       // Nobody awaits `work` now; a write refused by a closed store must not become an unhandled rejection.
       work.catch(() => {});

@@ -119,7 +119,7 @@ export interface StepHost {
   /** Fails the instance at once, whatever the workflow catches (invalid stream, state limit). */
   fatal(error: ErrorRecord): Promise<never>;
   /** Counts `work` as in flight: no hibernation or pause settles until it is done. */
-  track<T>(work: Promise<T>): Promise<T>;
+  countInFlight<T>(work: Promise<T>): Promise<T>;
   /** Waits for a timer (`wakeAt`) and/or an event of `eventType`; may hibernate meanwhile. */
   waitFor(wakeAt: number | null, eventType: string | null): Promise<"timer" | "event">;
   /** Counts bytes about to be stored against the state limit; undefined when decided at once. */
@@ -132,13 +132,13 @@ export interface StepHost {
   record(record: StepRecord, log: LogInput[]): void;
   /** Writes a journal record and resolves once it is durable; never settles if the lease is lost. */
   commit(record: StepRecord, log: LogInput[]): Promise<void>;
-  /** Appends log entries (rollback chain markers); tracked like a commit. */
+  /** Appends log entries (rollback chain markers), counted in flight like a commit. */
   appendLog(entries: LogInput[]): Promise<void>;
-  /** Takes a buffered event for a wait and records the step as succeeded with it; tracked. */
+  /** Takes a buffered event for a wait and records the step as succeeded with it; counted in flight. */
   consumeEvent(step: WaitStep, base: WaitBase): Promise<(StepRecord & { status: "succeeded" }) | undefined>;
-  /** Appends chunks of a stream result (not tracked: the attempt that stores them is). */
+  /** Appends chunks of a stream result (not counted: the attempt that stores them is). */
   appendStreamChunks(key: string, chunks: Uint8Array[]): Promise<void>;
-  /** Deletes the stored chunks of a stream result (not tracked). */
+  /** Deletes the stored chunks of a stream result (not counted in flight). */
   discardStreamChunks(key: string): Promise<void>;
   /** Reads the stored chunks of a stream result. */
   loadStreamChunks(key: string): Promise<Uint8Array[]>;

@@ -31,7 +31,7 @@ export async function runRetriable(
   if (step.streams && (cached?.status === "running" || cached?.status === "retrying")) {
     // An attempt of an earlier process may have left part of a stream; in this process a failed
     // or timed-out attempt discards its own chunks before the retry.
-    await a.track(a.discardStreamChunks(step.key));
+    await a.countInFlight(a.discardStreamChunks(step.key));
   }
   for (;;) {
     if (wakeAt !== null && wakeAt > a.now()) {
@@ -46,7 +46,7 @@ export async function runRetriable(
       ...log,
       { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts },
     ]);
-    const outcome = await a.track(runAttempt(a, step, callback, ctx));
+    const outcome = await a.countInFlight(runAttempt(a, step, callback, ctx));
     if (outcome.ok) return succeed(a, step, attempts, outcome.value);
     if (failsInstance(outcome.error)) return a.fatal(toErrorRecord(outcome.error));
     wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
@@ -164,7 +164,7 @@ async function succeed(a: StepHost, step: RetriableStep, attempts: number, value
     // Stream chunks were charged as they were stored; a plain result is charged here.
     if (!stream) {
       const loading = a.chargeState(bytes.byteLength);
-      if (loading) await a.track(loading);
+      if (loading) await a.countInFlight(loading);
     }
   } catch (error) {
     return a.fatal(toErrorRecord(error));
@@ -195,7 +195,7 @@ async function afterFailure(
   }
   let delayMs: number;
   try {
-    delayMs = await a.track(retryDelay(a, step, attempts, error, ctx));
+    delayMs = await a.countInFlight(retryDelay(a, step, attempts, error, ctx));
   } catch (delayError) {
     return finalFailure(a, step, attempts, toErrorRecord(delayError), delayError);
   }
