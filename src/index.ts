@@ -6,6 +6,7 @@ export type * from "./api/types.js";
 export { WorkflowEntrypoint } from "./api/workflow-entrypoint.js";
 export { WorkflowBinding, WorkflowInstanceHandle } from "./bindings/workflow-binding.js";
 export { Cairn, type CairnEnv, type CairnOptions } from "./cairn.js";
+export { ChangeHub, type ChangeListener, type InstanceChange } from "./engine/changes.js";
 export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";

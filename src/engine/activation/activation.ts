@@ -26,13 +26,7 @@ import type {
   WaitBase,
   WaitStep,
 } from "./types.js";
-
-type PendingWait = {
-  wakeAt: number | null;
-  eventType: string | null;
-  wake: (cause: "timer" | "event") => void;
-  cancel: CancelTimer | null;
-};
+import { Waits } from "./waits.js";
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
@@ -56,7 +50,7 @@ export class Activation implements StepHost {
   private readonly budget: StateBudget;
   private doCalls = 0;
   private inflight = 0;
-  private readonly waits = new Set<PendingWait>();
+  private readonly waits: Waits;
   private mode: "running" | "pausing" | "draining" = "running";
   private gateOpen: (() => void) | null = null;
   private gatePromise: Promise<void> | null = null;
@@ -88,6 +82,7 @@ export class Activation implements StepHost {
       this.replay.journal,
       this.writeFailed,
     );
+    this.waits = new Waits(host.clock);
     this.budget = new StateBudget(host.store, instance.seq, host.maxInstanceStateBytes, storedBytes);
     this.replayOnly = instance.rollbackPending;
     this.rollbacks = host.createRollbacks(this);
@@ -240,28 +235,16 @@ export class Activation implements StepHost {
 
   waitFor(wakeAt: number | null, eventType: string | null): Promise<"timer" | "event"> {
     if (this.stopped) return never();
-    return new Promise((resolve) => {
-      const wait: PendingWait = {
-        wakeAt,
-        eventType,
-        cancel: null,
-        wake: (cause) => {
-          if (!this.waits.delete(wait)) return;
-          wait.cancel?.();
-          resolve(cause);
-        },
-      };
-      if (wakeAt !== null) wait.cancel = this.host.clock.setTimer(wakeAt, () => wait.wake("timer"));
-      this.waits.add(wait);
-      this.settleWhenIdle();
-    });
+    const waiting = this.waits.add(wakeAt, eventType);
+    this.settleWhenIdle();
+    return waiting;
   }
 
   // ---- control from the engine ---------------------------------------------------------------
 
   /** An event of `type` was buffered for this instance: wake the waits for that type, oldest first. */
   notifyEvent(type: string): void {
-    for (const wait of [...this.waits]) if (wait.eventType === type) wait.wake("event");
+    this.waits.wakeFor(type);
   }
 
   requestPause(): void {
@@ -332,8 +315,7 @@ export class Activation implements StepHost {
     if (lastWrite) this.writer.flushStarts();
     this.stopped = true;
     this.writer.seal();
-    for (const wait of this.waits) wait.cancel?.();
-    this.waits.clear();
+    this.waits.cancelAll();
     let outcome = reason;
     let written = status;
     try {
@@ -383,16 +365,8 @@ export class Activation implements StepHost {
       return this.stop("finished", () => writer.finish({ status: "terminated" }), "terminated");
     }
     if (this.mode === "pausing") return this.stop("paused", () => writer.settlePause(), "paused");
-    if (this.waits.size === 0) return;
-    let wakeAt: number | null = null;
-    const types: string[] = [];
-    for (const w of this.waits) {
-      if (w.wakeAt !== null) wakeAt = wakeAt === null ? w.wakeAt : Math.min(wakeAt, w.wakeAt);
-      if (w.eventType !== null && !types.includes(w.eventType)) types.push(w.eventType);
-    }
-    const soon = wakeAt !== null && wakeAt - this.now() <= this.host.hibernateAfterMs;
-    if (soon && types.length === 0) return;
-    return this.stop("hibernated", () => writer.suspend({ wakeAt, waitTypes: types }), "waiting");
+    const wake = this.waits.hibernation(this.host.hibernateAfterMs);
+    if (wake) return this.stop("hibernated", () => writer.suspend(wake), "waiting");
   }
 
   private async complete(output: unknown): Promise<void> {
