@@ -82,6 +82,7 @@ export class InstanceControl {
     this.host.changes.emit({ type: "created", workflow, id, status: "queued", at: this.host.clock.now() });
   }
 
+  /** Buffers an event for the instance and wakes its waits for that type (here or elsewhere). */
   async sendEvent(workflow: string, id: string, event: { type: string; payload: unknown }): Promise<void> {
     const { store, clock, live } = this.host;
     this.host.assertOpen();
@@ -109,6 +110,7 @@ export class InstanceControl {
     else this.host.kick();
   }
 
+  /** Pauses a queued or waiting instance at once; a running one settles after its in-flight steps. */
   async pause(workflow: string, id: string): Promise<void> {
     this.host.assertOpen();
     const result = await this.host.store.requestPause(workflow, id, this.host.clock.now());
@@ -118,6 +120,7 @@ export class InstanceControl {
     if (result.outcome === "pausing") this.statusChanged(workflow, id, "waitingForPause");
   }
 
+  /** Resumes a paused instance (queued again), or cancels a pause not settled yet. */
   async resume(workflow: string, id: string): Promise<void> {
     this.host.assertOpen();
     const result = await this.host.store.resume(workflow, id, this.host.clock.now());
@@ -149,6 +152,7 @@ export class InstanceControl {
     this.statusChanged(workflow, id, result.outcome === "rolling_back" ? "running" : "terminated");
   }
 
+  /** Erases the journal and queues the instance again with the same params. */
   async restart(workflow: string, id: string): Promise<void> {
     this.host.assertOpen();
     const result = await this.host.store.restart(workflow, id, this.host.clock.now());

@@ -147,6 +147,7 @@ export class Engine implements SchedulerHost {
 
   // ---- the binding's operations (control.ts) and read views (read-views.ts) ----------------
 
+  /** Creates instances; returns the ids created (a batch skips ids that already exist). */
   create(
     workflow: string,
     batch: WorkflowInstanceCreateOptions[],
@@ -190,11 +191,13 @@ export class Engine implements SchedulerHost {
     return this.control.delete(workflow, ids, caller);
   }
 
+  /** The stored instance; `instance.not_found` if there is none. */
   get(workflow: string, id: string): Promise<InstanceRecord> {
     this.assertOpen();
     return views.readInstance(this.store, workflow, id);
   }
 
+  /** `{ status, output?, error? }` as the binding's `instance.status()` returns it. */
   async status(workflow: string, id: string): Promise<InstanceStatus> {
     return views.statusOf(await this.get(workflow, id));
   }

@@ -35,7 +35,7 @@ export interface LiveHost {
 }
 
 /** The live activations of this process. */
-export class LiveInstances implements ActivationHost {
+export class LiveInstances implements ActivationHost<Activation> {
   readonly store: Store;
   readonly clock: Clock;
   readonly changes: ChangeHub;
@@ -188,14 +188,15 @@ export class LiveInstances implements ActivationHost {
     return true;
   }
 
-  ended(step: StepHost, reason: EndReason, status: StoredStatus | undefined): void {
-    const a = step as Activation;
+  /** An activation stopped: frees its slot, gives back its lease if it must, reports its status. */
+  ended(a: Activation, reason: EndReason, status: StoredStatus | undefined): void {
     this.removeLive(a);
     if (reason === "released") this.releaseLease(a.fence);
     if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
     this.host.kick();
   }
 
+  /** The rollback registry of a new activation (the step kinds implement it). */
   createRollbacks(steps: StepHost): RollbackLedger {
     return new RollbackRegistry(steps);
   }

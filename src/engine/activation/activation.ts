@@ -37,8 +37,8 @@ const isUnavailable = (error: unknown) => WorkflowsError.is(error) && error.code
 export class Activation implements StepHost {
   readonly instance: InstanceRecord;
   readonly fence: { seq: number; epoch: number };
-  readonly host: ActivationHost;
-  readonly stepLimit: number;
+  private readonly host: ActivationHost<Activation>;
+  private readonly stepLimit: number;
   readonly rollbacks: RollbackLedger;
   /**
    * Set when the instance was terminated with `{ rollback: true }`: the run is replayed only to
@@ -63,7 +63,7 @@ export class Activation implements StepHost {
 
   /** `storedBytes`: the instance's stored step state, when the caller knows it (0 for a fresh one). */
   constructor(
-    host: ActivationHost,
+    host: ActivationHost<Activation>,
     instance: InstanceRecord,
     journal: StepRecord[],
     stepLimit: number,

@@ -53,10 +53,6 @@ export class JournalWriter {
     this.sealed = true;
   }
 
-  get isSealed(): boolean {
-    return this.sealed;
-  }
-
   /**
    * Writes an attempt's start at the end of this turn of the event loop, unless a later record
    * of the same step comes first: a callback that finishes within the turn (most do) then costs

@@ -23,8 +23,8 @@ import type { StepPlan } from "../step-config.js";
  */
 export type EndReason = "finished" | "hibernated" | "paused" | "abandoned" | "drained" | "released";
 
-/** What an activation needs from the engine that runs it. */
-export interface ActivationHost {
+/** What an activation (of type `A`) needs from the engine that runs it. */
+export interface ActivationHost<A> {
   readonly store: Store;
   readonly clock: Clock;
   readonly changes: ChangeHub;
@@ -36,7 +36,7 @@ export interface ActivationHost {
    * Called once when the activation stops, whatever the reason. `status` is the status its last
    * write gave the instance, when that write succeeded.
    */
-  ended(activation: StepHost, reason: EndReason, status: StoredStatus | undefined): void;
+  ended(activation: A, reason: EndReason, status: StoredStatus | undefined): void;
   /** The rollback handlers of one activation (implemented by the step kinds). */
   createRollbacks(steps: StepHost): RollbackLedger;
   report(error: unknown, context: string): void;
@@ -90,12 +90,9 @@ export type WaitStep = { key: string; name: string; count: number; startedAt: nu
 
 /** Everything a step kind may use of its activation. */
 export interface StepHost {
-  /** The instance's identity and lease, for reads and messages. */
-  readonly instance: { readonly workflow: string; readonly id: string; readonly seq: number };
   /** Terminated with `{ rollback: true }`: the run is replayed only to rebuild rollback handlers. */
   readonly replayOnly: boolean;
   readonly rollbacks: RollbackLedger;
-  readonly isStopped: boolean;
   now(): number;
   setTimer(at: number, callback: () => void): CancelTimer;
 
