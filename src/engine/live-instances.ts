@@ -145,7 +145,8 @@ export class LiveInstances implements ActivationHost<Activation> {
 
   /** Releases the lease of a claim this process will not run, so that it is claimable at once. */
   releaseClaim(claim: Claim): void {
-    this.releaseLease({ seq: claim.instance.seq, epoch: claim.instance.epoch });
+    const fence: Fence = { seq: claim.instance.seq, epoch: claim.instance.epoch };
+    this.awaitRelease(this.store.releaseLease(fence, this.clock.now()));
   }
 
   private run(activation: Activation, cls: NonNullable<WorkflowDefinition["class"]>): void {
@@ -191,7 +192,7 @@ export class LiveInstances implements ActivationHost<Activation> {
   /** An activation stopped: frees its slot, gives back its lease if it must, reports its status. */
   ended(a: Activation, reason: EndReason, status: StoredStatus | undefined): void {
     this.removeLive(a);
-    if (reason === "released") this.releaseLease(a.fence);
+    if (reason === "released") this.awaitRelease(a.releaseLease());
     if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
     this.host.kick();
   }
@@ -228,11 +229,9 @@ export class LiveInstances implements ActivationHost<Activation> {
     while (this.releasing.size > 0) await Promise.all([...this.releasing]);
   }
 
-  private releaseLease(fence: Fence): void {
-    const releasing = this.store
-      .releaseLease(fence, this.clock.now())
-      .catch(() => {})
-      .finally(() => this.releasing.delete(releasing));
+  /** Keeps a lease release in view until it is written, so that close can wait for it. */
+  private awaitRelease(release: Promise<void>): void {
+    const releasing = release.catch(() => {}).finally(() => this.releasing.delete(releasing));
     this.releasing.add(releasing);
   }
 

@@ -285,6 +285,11 @@ export class Activation implements StepHost {
     void this.stop("released");
   }
 
+  /** Gives back the lease of a stopped activation (the engine calls it for `released`). */
+  releaseLease(): Promise<void> {
+    return this.writer.releaseLease();
+  }
+
   /**
    * Replaces this (placeholder) activation by `next`, which takes over a pause or drain asked of
    * it meanwhile; this one stops without writing or telling the engine.
