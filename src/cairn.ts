@@ -1,11 +1,11 @@
 // `Cairn.open`: the embedding entry point. Opens the store, builds the engine and one binding
 // per workflow, and composes `env` (the caller's values plus the bindings) for workflows to use.
 
-import { WorkflowBinding } from "./api/binding.js";
 import type { Workflow } from "./api/types.js";
-import { ChangeHub } from "./engine/changes.js";
+import { WorkflowBinding } from "./bindings/workflow-binding.js";
+import type { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
-import { Engine } from "./engine/engine.js";
+import { Engine, type InstanceRef } from "./engine/engine.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { Inspector } from "./inspect/inspector.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
@@ -20,6 +20,8 @@ export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> =
     env?: E;
     /** Time source; tests pass a FakeClock. */
     clock?: Clock;
+    /** Where the engine reports what it changes (default: a new hub, `cairn.engine.changes`). */
+    changes?: ChangeHub;
   };
 
 export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
@@ -49,20 +51,32 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     const settings = Engine.resolveSettings(options.workflows, options);
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
-    const engine = new Engine(store, { ...(options.clock ? { clock: options.clock } : {}), settings });
+    const engine = new Engine(store, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.changes ? { changes: options.changes } : {}),
+      settings,
+    });
+    const defs = [...settings.workflows.values()];
     const env = { ...(options.env ?? {}) } as Record<string, unknown>;
-    for (const def of settings.workflows.values()) env[def.binding] = new WorkflowBinding(engine, def.name);
+    for (const def of defs) env[def.binding] = new WorkflowBinding(engine, def.name);
+    // Each instance gets its own bindings, which know the instance calling them: an instance
+    // that deletes itself then stops at that call.
+    const envFor = (caller: InstanceRef) => {
+      const own = { ...env };
+      for (const def of defs) own[def.binding] = new WorkflowBinding(engine, def.name, caller);
+      return own;
+    };
     const inspect = new Inspector({
       store,
       clock: engine.clock,
-      changes: new ChangeHub(),
-      workflows: [...settings.workflows.values()].map((def) => ({
+      changes: engine.changes,
+      workflows: defs.map((def) => ({
         name: def.name,
         binding: def.binding,
         className: def.class?.name ?? null,
       })),
     });
-    engine.start(env);
+    engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>, inspect);
   }
 

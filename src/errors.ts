@@ -1,5 +1,5 @@
-// Every error Cairn throws at a caller: a base class with a stable string `code` (SPEC A18)
-// so callers branch on codes, never on messages. `instanceof` survives duplicate copies of
+// Every error Cairn throws at a caller: a base class with a stable string `code`, so callers
+// branch on codes, never on messages. `instanceof` survives duplicate copies of
 // the package through a Symbol.for brand checked by `WorkflowsError.is`.
 
 const brand = Symbol.for("cairn.WorkflowsError");
@@ -46,11 +46,17 @@ export type ErrorCode =
  */
 export class WorkflowsError extends Error {
   readonly code: ErrorCode;
+  /**
+   * The message without its "(code) " prefix: what a caller that wraps this error into another
+   * one quotes, so that no message repeats a code.
+   */
+  readonly detail: string;
   readonly [brand] = true;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(`(${code}) ${message}`, options);
     this.code = code;
+    this.detail = message;
     this.name = "WorkflowsError";
   }
 

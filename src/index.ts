@@ -1,11 +1,12 @@
 // The package's main entry: the embedding API (`Cairn`), the Cloudflare-compatible classes and
 // types, and the error classes with their codes.
 
-export { WorkflowBinding, WorkflowInstanceHandle } from "./api/binding.js";
 export { isNonRetryable, NonRetryableError } from "./api/non-retryable-error.js";
 export type * from "./api/types.js";
 export { WorkflowEntrypoint } from "./api/workflow-entrypoint.js";
+export { WorkflowBinding, WorkflowInstanceHandle } from "./bindings/workflow-binding.js";
 export { Cairn, type CairnEnv, type CairnOptions } from "./cairn.js";
+export { ChangeHub, type ChangeListener, type InstanceChange } from "./engine/changes.js";
 export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";

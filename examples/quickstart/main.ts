@@ -27,7 +27,7 @@ const onChange = async (change: { id: string }) => {
   if (status !== lastStatus) console.log(`${elapsed()} [main] status: ${status}`);
   lastStatus = status;
 };
-cairn.engine.changes.on("change", onChange);
+const unsubscribe = cairn.engine.changes.subscribe(onChange);
 
 const instance = await cairn.env.ORDERS.create({
   id,
@@ -45,7 +45,7 @@ console.log(`${elapsed()} [main] sending event "shipped"`);
 await instance.sendEvent({ type: "shipped", payload: { carrier: "ACME", tracking: "TRK-123" } });
 
 const final = await waitForStatus(instance, ["complete", "errored", "terminated"], { timeoutMs: 30_000 });
-cairn.engine.changes.off("change", onChange);
+unsubscribe();
 console.log(`\nFinal status: ${JSON.stringify(final)}\n\nEvent log:`);
 
 for (const entry of await cairn.engine.readLog("orders", id)) {

@@ -1,4 +1,4 @@
-// The types of Cloudflare's Workflows API (SPEC §1), kept identical in shape so that code
+// The types of Cloudflare's Workflows API, kept identical in shape so that code
 // written against `cloudflare:workers` type-checks against Cairn unchanged.
 
 /** A duration: milliseconds, or `"<n> <unit>"` with unit second|minute|hour|day|week|month|year (plural allowed). */

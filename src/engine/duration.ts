@@ -1,4 +1,4 @@
-// Durations for sleeps, retry delays, timeouts and retention (SPEC A9, 2.4). Cloudflare's parser
+// Durations for sleeps, retry delays, timeouts and retention. Cloudflare's parser
 // reads an unknown unit such as "1 min" as 1 ms; Cairn rejects anything outside the documented
 // grammar so a typo fails loudly at the step instead of retrying in a tight loop.
 

@@ -12,6 +12,8 @@ export interface SchedulerHost {
   readonly leaseMs: number;
   freeSlots(): { slots: Record<string, number>; total: number };
   activate(claim: Claim): void;
+  /** Gives back a claim that arrived after the scheduler stopped (its lease is released). */
+  release(claim: Claim): void;
   report(error: unknown, context: string): void;
 }
 
@@ -29,6 +31,8 @@ export class Scheduler {
   private timer: CancelTimer | null = null;
   private timerAt = Number.POSITIVE_INFINITY;
   private dueMisses = 0;
+  /** The pass in progress, which stop() waits for so that no claim it makes is left held. */
+  private passing: Promise<void> | null = null;
 
   constructor(host: SchedulerHost) {
     this.host = host;
@@ -50,19 +54,32 @@ export class Scheduler {
     void this.pass();
   }
 
-  stop(): void {
+  /**
+   * Stops finding work. Resolves once the pass in progress (if any) is over: a claim it receives
+   * after this call is given back, never left holding a lease until it expires.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     this.timer?.();
     this.timer = null;
+    return this.passing ?? Promise.resolve();
   }
 
-  private async pass(): Promise<void> {
-    if (this.stopped) return;
+  private pass(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
-      return;
+      return Promise.resolve();
     }
     this.running = true;
+    const passing = this.claimAndArm().finally(() => {
+      if (this.passing === passing) this.passing = null;
+    });
+    this.passing = passing;
+    return passing;
+  }
+
+  private async claimAndArm(): Promise<void> {
     const { store, clock } = this.host;
     try {
       let claimed = 0;
@@ -76,7 +93,10 @@ export class Scheduler {
           slots,
           total,
         });
-        if (this.stopped) return;
+        if (this.stopped) {
+          for (const c of claims) this.host.release(c);
+          return;
+        }
         for (const c of claims) this.host.activate(c);
         claimed += claims.length;
         if (claims.length < total) break;

@@ -3,10 +3,10 @@
 
 import type { WorkflowRetentionDuration } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
+import { parseCron } from "./cron.js";
 import { parseDuration } from "./duration.js";
-import type { WorkflowClass } from "./engine.js";
-import { parseCron } from "./schedules.js";
 import { describeValue, validateWorkflowName } from "./validate.js";
+import type { WorkflowClass } from "./workflow-class.js";
 
 export const DEFAULT_STEP_LIMIT = 10_000;
 /** Cloudflare allows 25,000; Cairn lets a self-hosted deployment go further. */
@@ -22,7 +22,11 @@ export type RetentionInput = {
 export type WorkflowDefinitionInput = {
   /** The workflow's name (as `name` in a wrangler `[[workflows]]` entry). */
   name: string;
-  class: WorkflowClass;
+  /**
+   * The class that runs the workflow's instances. A process with `runInstances: false` may leave
+   * it out: it creates, controls and reads instances by name, and worker processes run them.
+   */
+  class?: WorkflowClass;
   limits?: { steps?: number };
   /** Most instances of this workflow running at once in this process (default: no own cap). */
   concurrency?: number;
@@ -39,7 +43,7 @@ export type EngineOptionsInput = {
   hibernateAfterMs?: number;
   /** Lease duration for stores shared by several processes. Default 30 s. */
   leaseMs?: number;
-  /** Default retention of finished instances (SPEC A13). Default 30 days each. */
+  /** Default retention of finished instances. Default 30 days each. */
   retention?: RetentionInput;
   /** How often finished instances past retention are deleted. Default 60 s. */
   sweepIntervalMs?: number;
@@ -61,7 +65,8 @@ export type EngineOptionsInput = {
 export type WorkflowDefinition = {
   binding: string;
   name: string;
-  class: WorkflowClass;
+  /** Absent only in a process that does not run instances. */
+  class: WorkflowClass | undefined;
   stepLimit: number;
   concurrency: number;
   retention: { successMs: number; errorMs: number };
@@ -126,6 +131,28 @@ function schedulesOf(input: unknown, workflow: string): string[] {
   return [...new Set(input as string[])];
 }
 
+/**
+ * The class of a workflow. It may be left out only where instances are not run here
+ * (`runInstances: false`): such a process acts on instances by id and name alone.
+ */
+function workflowClass(
+  cls: unknown,
+  binding: string,
+  name: string,
+  runInstances: boolean,
+): WorkflowClass | undefined {
+  if (cls === undefined && !runInstances) return undefined;
+  if (typeof cls !== "function" || typeof cls.prototype?.run !== "function") {
+    const needed = runInstances ? " (this process runs instances: runInstances is not false)" : "";
+    throw new WorkflowsError(
+      "workflow.invalid_definition",
+      `workflow binding ${binding} (workflow "${name}") needs a class with a run(event, step) method${needed}, got ${describeValue(cls)}`,
+    );
+  }
+  return cls as WorkflowClass;
+}
+
+/** Checks the options and workflow definitions given to `Cairn.open` and fills in defaults. */
 export function resolveSettings(
   workflows: Record<string, WorkflowDefinitionInput>,
   options: EngineOptionsInput,
@@ -136,6 +163,7 @@ export function resolveSettings(
     "retention",
   );
   const maxRunning = count(options.maxRunning, "maxRunning", 1000, 1, 1_000_000);
+  const runInstances = flag(options.runInstances, "runInstances", true);
   const resolved = new Map<string, WorkflowDefinition>();
   const names = new Set<string>();
   if (typeof workflows !== "object" || workflows === null)
@@ -147,23 +175,17 @@ export function resolveSettings(
     try {
       name = validateWorkflowName(def.name);
     } catch (error) {
-      throw new WorkflowsError(
-        "workflow.invalid_name",
-        `workflow binding ${binding}: ${(error as Error).message}`,
-      );
+      // Quote the rule without its code: the error thrown here carries the same code.
+      const detail = WorkflowsError.is(error) ? error.detail : String(error);
+      throw new WorkflowsError("workflow.invalid_name", `workflow binding ${binding}: ${detail}`);
     }
     if (names.has(name)) throw invalid(`two bindings name the workflow "${name}"`);
     names.add(name);
-    if (typeof def.class !== "function" || typeof def.class.prototype?.run !== "function") {
-      throw new WorkflowsError(
-        "workflow.invalid_definition",
-        `workflow "${name}" needs a class with a run(event, step) method, got ${describeValue(def.class)}`,
-      );
-    }
+    const cls = workflowClass(def.class, binding, name, runInstances);
     resolved.set(binding, {
       binding,
       name,
-      class: def.class,
+      class: cls,
       stepLimit: count(
         def.limits?.steps,
         `workflow "${name}" limits.steps`,
@@ -191,7 +213,7 @@ export function resolveSettings(
       2 ** 40,
     ),
     owner: options.owner,
-    runInstances: flag(options.runInstances, "runInstances", true),
+    runInstances,
     onError: options.onError ?? ((error, context) => console.error(`[cairn] ${context}:`, error)),
   };
 }

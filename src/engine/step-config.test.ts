@@ -32,7 +32,7 @@ describe("defaults", () => {
   });
 });
 
-describe("planStep: validation (C.91)", () => {
+describe("planStep: validation", () => {
   it.each([
     ["retries without limit", { retries: { delay: 1000 } }, "retries.limit"],
     ["retries without delay", { retries: { limit: 3 } }, "retries.delay"],
@@ -202,7 +202,7 @@ describe("backoffDelay and shouldRetry (2.2, 2.3)", () => {
   });
 });
 
-describe("evaluateDelayFunction (C.93)", () => {
+describe("evaluateDelayFunction", () => {
   const input = {
     ctx: {
       step: { name: "charge", count: 1 },

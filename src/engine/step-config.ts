@@ -1,5 +1,5 @@
 // Step configuration: strict validation of what a workflow passes to `step.do`, the merge with
-// Cairn's defaults (SPEC A1, A2, 1.5, 2.1–2.3, C.91), the retry arithmetic, and the evaluation of
+// Cairn's defaults (Cloudflare's retries, delay, backoff and timeout), the retry arithmetic, and the evaluation of
 // dynamic delay functions. The runner asks this module "how long, how often" and nothing else.
 
 import { NonRetryableError } from "../api/non-retryable-error.js";

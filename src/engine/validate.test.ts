@@ -51,7 +51,7 @@ const sharedRejects: [string, unknown][] = [
   ["a dot", "a.b"],
 ];
 
-describe("validateWorkflowName (C.87)", () => {
+describe("validateWorkflowName", () => {
   it.each(["abc", "NAME_123-hello", "_x", "9", "a".repeat(64)])("accepts %j", (name) => {
     expect(validateWorkflowName(name)).toBe(name);
   });
@@ -67,7 +67,7 @@ describe("validateWorkflowName (C.87)", () => {
   });
 });
 
-describe("validateInstanceId (C.88)", () => {
+describe("validateInstanceId", () => {
   it.each(["abc", "NAME_123-hello", "a".repeat(100), "0b6c2f84-9a6b-4f0e-8c55-0d5f3c7e4a10"])(
     "accepts %j",
     (id) => {
@@ -91,7 +91,7 @@ describe("validateInstanceId (C.88)", () => {
   });
 });
 
-describe("validateAddressableId (C.89)", () => {
+describe("validateAddressableId", () => {
   it.each([
     "abc",
     "a".repeat(100),
@@ -130,7 +130,7 @@ describe("validateEventType", () => {
   });
 });
 
-describe("validateStepName (C.90)", () => {
+describe("validateStepName", () => {
   it.each(["charge card", "a", "émoji 🎉 & punctuation!?.#", "a".repeat(256)])("accepts %j", (name) => {
     expect(validateStepName(name)).toBe(name);
   });
@@ -174,5 +174,29 @@ describe("describeValue", () => {
     const text = describeValue("b".repeat(1000));
     expect(text.length).toBeLessThan(110);
     expect(text).toContain("(1000 characters)");
+  });
+});
+
+describe("the rule each id check states", () => {
+  it("create's check states the instance id rule only", () => {
+    const error = expectRejected(() => validateInstanceId("bad!"), "instance.invalid_id");
+    expect(error.message).toContain(`1 to ${MAX_INSTANCE_ID_LENGTH} characters`);
+    expect(error.message).not.toContain(String(MAX_ADDRESSABLE_ID_LENGTH));
+    expect(error.message).not.toContain("cron");
+  });
+
+  it.each([
+    ["a bad character", "bad!"],
+    ["272 characters", "x".repeat(272)],
+    ["a number", 7],
+  ])("get's check, given %s, states that the longer form is for cron-created ids", (_label, id) => {
+    const error = expectRejected(() => validateAddressableId(id), "instance.invalid_id");
+    expect(error.message).toContain(`1 to ${MAX_INSTANCE_ID_LENGTH} characters`);
+    expect(error.message).toMatch(/cron schedule created .*up to 271 characters/);
+  });
+
+  it("states its code once", () => {
+    const error = expectRejected(() => validateAddressableId("bad!"), "instance.invalid_id");
+    expect(error.message.split("(instance.invalid_id)")).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
-// Checks for the names and ids that callers hand to Cairn (SPEC 1.4, 1.9, C.87–90). Cloudflare
-// rejects the same values, so a workflow that runs here also passes there; each check throws a
+// Checks for the names and ids that callers hand to Cairn: workflow names, instance ids, event
+// types and step names. Cloudflare rejects the same values, so a workflow that runs here also passes there; each check throws a
 // WorkflowsError whose message shows the value (truncated) and the rule it broke.
 
 import { type ErrorCode, WorkflowsError } from "../errors.js";
@@ -129,20 +129,29 @@ export function validateInstanceId(id: unknown): string {
   });
 }
 
+/** The rule for ids given to `get` and delete, which also name instances a cron schedule created. */
+const ADDRESSABLE_ID_RULE =
+  `an instance id of 1 to ${MAX_INSTANCE_ID_LENGTH} characters using only ${ID_RULE}, ` +
+  `or the id of an instance a cron schedule created ("<cron expression>-<time in ms>", up to ` +
+  `${MAX_ADDRESSABLE_ID_LENGTH} characters using only ${CRON_ID_RULE})`;
+
 /**
  * Checks an id given to `get` or delete: a valid instance id, or a cron-generated id such as
- * `"0 0 * * MON#2-1786001400000"` (at most 271 characters).
+ * `"0 0 * * MON#2-1786001400000"` (at most 271 characters). The message states both rules.
  * @throws WorkflowsError `instance.invalid_id`
  */
 export function validateAddressableId(id: unknown): string {
   if (typeof id === "string" && id.length <= MAX_INSTANCE_ID_LENGTH && ID_PATTERN.test(id)) return id;
-  return checkId(id, {
-    what: "instance id",
-    max: MAX_ADDRESSABLE_ID_LENGTH,
-    pattern: CRON_ID_PATTERN,
-    rule: CRON_ID_RULE,
-    code: "instance.invalid_id",
-  });
+  if (
+    typeof id === "string" &&
+    id.length > 0 &&
+    id.length <= MAX_ADDRESSABLE_ID_LENGTH &&
+    CRON_ID_PATTERN.test(id)
+  ) {
+    return id;
+  }
+  const got = typeof id === "string" ? `${id.length} characters: ${cutString(id)}` : describeValue(id);
+  throw new WorkflowsError("instance.invalid_id", `instance id must be ${ADDRESSABLE_ID_RULE}; got ${got}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Step results, event payloads, params and errors cross a storage boundary. They are stored as
-// V8 structured-clone bytes (SPEC A10) so that Date, Map, Set, typed arrays, BigInt and undefined
+// V8 structured-clone bytes so that Date, Map, Set, typed arrays, BigInt and undefined
 // survive a replay, and size limits are measured on those bytes, as Cloudflare measures them.
 
 import v8 from "node:v8";

@@ -10,7 +10,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { gates } from "../helpers/lifecycle-gates.js";
 import { countOf, expectCode, logTypes, useLifecycleHarness } from "../helpers/lifecycle-harness.js";
 
-type Params = { block?: boolean; selfDelete?: boolean; waitType?: string; sleep?: boolean; stream?: boolean };
+type Params = {
+  block?: boolean;
+  selfDelete?: boolean;
+  selfDeleteInRun?: boolean;
+  waitType?: string;
+  sleep?: boolean;
+  stream?: boolean;
+};
 type Env = { DEL: Workflow<Params> };
 
 /**
@@ -20,7 +27,7 @@ type Env = { DEL: Workflow<Params> };
 class Deletable extends WorkflowEntrypoint<Env, Params> {
   async run(event: WorkflowEvent<Params>, step: WorkflowStep) {
     const id = event.instanceId;
-    const { block, selfDelete, waitType, sleep, stream } = event.payload;
+    const { block, selfDelete, selfDeleteInRun, waitType, sleep, stream } = event.payload;
     await step.do("first", async () => {
       gates.mark(`${id}:first`);
       if (block) await gates.get(id).wait();
@@ -39,6 +46,10 @@ class Deletable extends WorkflowEntrypoint<Env, Params> {
       }
       return "first";
     });
+    if (selfDeleteInRun) {
+      await (await this.env.DEL.get(id)).delete();
+      gates.mark(`${id}:run went on after deleting itself`);
+    }
     await step.do("second", async () => {
       gates.mark(`${id}:second`);
       return "second";
@@ -123,20 +134,39 @@ describe("instance.delete()", () => {
     expect(reports).toEqual([]);
   });
 
-  it("stops an instance that deletes itself from inside its own step", async () => {
+  it("stops an instance that deletes itself from inside its own step: the call never returns to it", async () => {
     const cairn = await open();
     await cairn.env.DEL.create({ id: "self", params: { selfDelete: true } });
     await waitUntil(
-      () => gates.marks("self:first returned"),
-      (n) => n === 1,
-      { what: "the self-deleting step to return" },
+      () => cairn.engine.store.getInstance("deletable", "self"),
+      (record) => record === undefined,
+      { what: "the self-deleting step to delete its instance" },
     );
-    expect(gates.marks("self:deleted itself")).toBe(1);
-    await expectCode(cairn.env.DEL.get("self"), "instance.not_found");
+    // Another instance run to its end: the deleted one had every chance to go on meanwhile.
+    await waitForStatus(await cairn.env.DEL.create({ id: "probe" }), "complete");
+    expect(gates.marks("self:first")).toBe(1);
+    expect(gates.marks("self:deleted itself")).toBe(0);
+    expect(gates.marks("self:first returned")).toBe(0);
     await cairn.close();
     const reopened = await open({ dbPath: cairn.dbPath });
     await expectCode(reopened.env.DEL.get("self"), "instance.not_found");
     expect(gates.marks("self:second")).toBe(0);
+    expect(reports).toEqual([]);
+  });
+
+  it("stops an instance that deletes itself from run(): run does not go on past the delete", async () => {
+    const cairn = await open();
+    await cairn.env.DEL.create({ id: "self-run", params: { selfDeleteInRun: true } });
+    await waitUntil(
+      () => cairn.engine.store.getInstance("deletable", "self-run"),
+      (record) => record === undefined,
+      { what: "run() to delete its instance" },
+    );
+    await waitForStatus(await cairn.env.DEL.create({ id: "probe" }), "complete");
+    expect(gates.marks("self-run:first returned")).toBe(1);
+    expect(gates.marks("self-run:run went on after deleting itself")).toBe(0);
+    expect(gates.marks("self-run:second")).toBe(0);
+    await expectCode(cairn.env.DEL.get("self-run"), "instance.not_found");
     expect(reports).toEqual([]);
   });
 

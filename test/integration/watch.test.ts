@@ -57,7 +57,7 @@ describe("cairn.inspect.watch", () => {
     await watch.ready;
     const instance = await cairn.env.TWO.create({ id: "t1" });
     await waitForStatus(instance, "complete");
-    await waitUntil(() => seen.some((c) => c.type === "status" && c.status === "complete"));
+    await waitUntil(() => seen.some((c) => c.type === "status" && c.status === "complete"), Boolean);
     expect(seen.map(brief)).toEqual([
       "t1 created",
       "t1 running",
@@ -67,7 +67,7 @@ describe("cairn.inspect.watch", () => {
     ]);
     for (const c of seen) expect(c.cursor).toBe(String(c.at));
     await instance.delete();
-    await waitUntil(() => seen.some((c) => c.type === "deleted"));
+    await waitUntil(() => seen.some((c) => c.type === "deleted"), Boolean);
     expect(seen.at(-1)).toMatchObject({ type: "deleted", workflow: "two", id: "t1" });
     watch.close();
   });
@@ -82,7 +82,7 @@ describe("cairn.inspect.watch", () => {
     await waitForStatus(await cairn.env.TWO.create({ id: "mine" }), "complete");
     const waiter = await cairn.env.WAITS.create({ id: "w1" });
     await waitForStatus(waiter, "waiting");
-    await waitUntil(() => byWorkflow.some((c) => c.type === "status" && c.status === "waiting"));
+    await waitUntil(() => byWorkflow.some((c) => c.type === "status" && c.status === "waiting"), Boolean);
     expect(
       new Set(byWorkflow.map((c) => `${"workflow" in c ? c.workflow : ""}/${"id" in c ? c.id : ""}`)),
     ).toEqual(new Set(["waits/w1"]));
@@ -117,7 +117,7 @@ describe("cairn.inspect.watch", () => {
     const seen: WatchedChange[] = [];
     const live = first.cairn.inspect.watch((c) => seen.push(c));
     await waitForStatus(await first.cairn.env.TWO.create({ id: "before" }), "complete");
-    await waitUntil(() => seen.some((c) => c.type === "status" && c.status === "complete"));
+    await waitUntil(() => seen.some((c) => c.type === "status" && c.status === "complete"), Boolean);
     const cursor = seen.at(-1)!.cursor;
     live.close();
     await first.cairn.close();
@@ -134,7 +134,7 @@ describe("cairn.inspect.watch", () => {
     for (let i = 1; i < caught.length; i++) expect(caught[i]!.at).toBeGreaterThanOrEqual(caught[i - 1]!.at);
     // Live changes follow the catch-up.
     await (await second.cairn.env.WAITS.get("waiting")).terminate();
-    await waitUntil(() => caught.some((c) => c.type === "status" && c.status === "terminated"));
+    await waitUntil(() => caught.some((c) => c.type === "status" && c.status === "terminated"), Boolean);
     watch.close();
   });
 

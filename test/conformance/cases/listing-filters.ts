@@ -65,10 +65,10 @@ export function listingFilterCases(test: StoreCase): void {
   });
 
   test("counts by status follow claims, finishes, restarts and deletions", async (store) => {
+    await finished(store, "done", T0, { status: "complete", output: bytes("o") });
     for (let i = 0; i < 3; i++) await create(store, `k${i}`, T0 + i);
     await claim(store, T0 + 5, { total: 2, slots: { [WF]: 2 } });
-    expect(nonZero(await store.countByStatus(WF))).toEqual({ running: 2, queued: 1 });
-    await finished(store, "done", T0 + 6, { status: "complete", output: bytes("o") });
+    expect(nonZero(await store.countByStatus(WF))).toEqual({ running: 2, queued: 1, complete: 1 });
     await store.restart(WF, "done", T0 + 7);
     await store.deleteInstances(WF, ["k2"], T0 + 8);
     const counts = nonZero(await store.countByStatus(WF));
@@ -77,8 +77,8 @@ export function listingFilterCases(test: StoreCase): void {
   });
 
   test("changedSince returns rows changed at or after a time, and every running instance", async (store) => {
-    await create(store, "old", T0);
     await start(store, "busy", T0);
+    await create(store, "old", T0);
     await create(store, "new", T0 + 100);
     await store.terminate(WF, "old", T0 + 200);
     const changed = await store.changedSince(T0 + 100, 100);

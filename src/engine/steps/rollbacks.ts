@@ -1,14 +1,24 @@
-// Rollback handlers (SPEC §10.2): steps register `{ rollback, rollbackConfig }`; when the
-// instance fails, or is terminated with `{ rollback: true }`, the handlers of the steps that
-// started run in reverse start order, each as a retriable step journaled under
+// Rollback handlers: steps register `{ rollback, rollbackConfig }`; when the instance fails, or
+// is terminated with `{ rollback: true }`, the handlers of the steps that started run in reverse
+// start order (undoing the latest effect first), each as a retriable step journaled under
 // `rollback:<step key>`, and the chain stops at the first handler that fails.
 
-import type { WorkflowRollbackOptions, WorkflowStepContext } from "../api/types.js";
-import type { ErrorRecord, LogInput, StepRecord } from "../storage/types.js";
-import type { Activation } from "./activation.js";
-import { planFor, type RetriableStep, ROLLBACK_LOGS, runRetriable } from "./step-do.js";
+import type { WorkflowRollbackOptions, WorkflowStepContext } from "../../api/types.js";
+import type { ErrorRecord, LogInput, StepRecord } from "../../storage/types.js";
+import type { LogNames, RetriableStep, RollbackLedger, StepHost } from "../activation/types.js";
+import { decodeValue, fromErrorRecord } from "../values.js";
+import { planFor } from "./do.js";
+import { runRetriable } from "./retries.js";
 import { isStreamResult, replayStream } from "./stream-results.js";
-import { decodeValue, fromErrorRecord } from "./values.js";
+
+const ROLLBACK_LOGS: LogNames = {
+  stepStart: "ROLLBACK_STEP_START",
+  attemptStart: "ROLLBACK_ATTEMPT_START",
+  attemptSuccess: "ROLLBACK_ATTEMPT_SUCCESS",
+  attemptFailure: "ROLLBACK_ATTEMPT_FAILURE",
+  stepSuccess: "ROLLBACK_STEP_SUCCESS",
+  stepFailure: "ROLLBACK_STEP_FAILURE",
+};
 
 type Entry = {
   key: string;
@@ -22,20 +32,16 @@ type Entry = {
 };
 
 /** The rollback handlers registered during one activation (rebuilt by replay after a restart). */
-export class RollbackRegistry {
+export class RollbackRegistry implements RollbackLedger {
   private readonly entries = new Map<string, Entry>();
-  private readonly activation: Activation;
+  private readonly steps: StepHost;
 
-  constructor(activation: Activation) {
-    this.activation = activation;
+  constructor(steps: StepHost) {
+    this.steps = steps;
   }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  has(key: string): boolean {
-    return this.entries.has(key);
   }
 
   register(
@@ -51,7 +57,7 @@ export class RollbackRegistry {
     let output: unknown;
     let error: Error | undefined;
     if (cached?.status === "succeeded") {
-      output = cached.stream ? replayStream(this.activation, step.key) : decodeValue(cached.value);
+      output = cached.stream ? replayStream(this.steps, step.key) : decodeValue(cached.value);
     } else if (cached?.status === "failed") {
       error = fromErrorRecord(cached.error);
     }
@@ -73,9 +79,8 @@ export class RollbackRegistry {
     if (entry) entry.error = error;
   }
 
-  /** Latest-started first. */
-  inReverseStartOrder(): Entry[] {
-    return [...this.entries.values()].sort((x, y) => y.startOrder - x.startOrder);
+  run(cause: ErrorRecord | undefined): Promise<void> {
+    return runRollbacks(this.steps, this.entries, cause);
   }
 }
 
@@ -84,17 +89,16 @@ export class RollbackRegistry {
  * ROLLBACK_COMPLETE, or with ROLLBACK_FAILED when a handler failed or a registered step could not
  * be reached.
  */
-export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined): Promise<void> {
-  const log = (entries: LogInput[]) => {
-    a.flushStarts();
-    return a.track(a.host.store.appendLog(a.fence, entries, a.now()));
-  };
+async function runRollbacks(
+  a: StepHost,
+  entries: Map<string, Entry>,
+  cause: ErrorRecord | undefined,
+): Promise<void> {
+  const log = (list: LogInput[]) => a.appendLog(list);
   // A chain resumed by a replay (after a hibernated retry or a restart) has started already.
-  const resumed = [...a.journal.values()].some((r) => r.kind === "rollback");
+  const resumed = a.recordsOf("rollback").length > 0;
   if (cause && !resumed) await log([{ type: "ROLLBACK_START", data: { reason: "failure", error: cause } }]);
-  const missing = [...a.journal.values()].filter(
-    (r) => r.kind === "do" && r.hasRollback && !a.rollbacks.has(r.key),
-  );
+  const missing = a.recordsOf("do").filter((r) => r.hasRollback && !entries.has(r.key));
   if (missing.length > 0) {
     await log([
       ...missing.map((r) => ({
@@ -109,9 +113,10 @@ export async function runRollbacks(a: Activation, cause: ErrorRecord | undefined
     return;
   }
   const causeError = cause ? fromErrorRecord(cause) : undefined;
-  for (const entry of a.rollbacks.inReverseStartOrder()) {
+  const latestFirst = [...entries.values()].sort((x, y) => y.startOrder - x.startOrder);
+  for (const entry of latestFirst) {
     const key = `rollback:${entry.key}`;
-    const cached = a.journal.get(key);
+    const cached = a.recorded(key);
     if (cached?.status === "succeeded") continue;
     if (cached?.status === "failed") {
       await log([{ type: "ROLLBACK_FAILED", stepKey: key }]);

@@ -1,26 +1,15 @@
-// `ReadableStream<Uint8Array>` step results (SPEC §1.4, §10.2): the stream is read and stored
-// in chunks as it is read, and every later reader (the live path and each replay) gets a fresh
+// `ReadableStream<Uint8Array>` step results: the stream is read and stored in chunks as it is
+// read, and every later reader (the live path and each replay) gets a fresh
 // stream over the stored bytes. Streams that cannot be stored faithfully fail the instance.
 
 import * as nodeStream from "node:stream";
-import { WorkflowsError } from "../errors.js";
-import type { Activation } from "./activation.js";
+import type { StepHost } from "../activation/types.js";
+import { StreamResultError } from "../step-errors.js";
 
 /** Chunks are written to storage in groups of about this many bytes. */
 const WRITE_GROUP_BYTES = 256 * 1024;
 /** The largest single chunk a stream may yield. */
 export const MAX_STREAM_CHUNK_BYTES = 16 * 1024 * 1024;
-
-/** A stream result that cannot be stored: fails the instance, not just the attempt. */
-export class StreamResultError extends WorkflowsError {
-  constructor(
-    message: string,
-    code: "step.invalid_stream" | "instance.state_limit_exceeded" = "step.invalid_stream",
-  ) {
-    super(code, message);
-    this.name = "StreamResultError";
-  }
-}
 
 export function isStreamResult(value: unknown): value is ReadableStream<unknown> {
   return typeof ReadableStream !== "undefined" && value instanceof ReadableStream;
@@ -47,7 +36,7 @@ function toBytes(chunk: unknown, key: string): Uint8Array {
 
 /** Reads the stream to its end, storing its bytes; stops early (without storing) once `stop()`. */
 export async function persistStream(
-  a: Activation,
+  a: StepHost,
   key: string,
   stream: ReadableStream<unknown>,
   stop: () => boolean,
@@ -72,8 +61,8 @@ export async function persistStream(
     const chunks = group;
     group = [];
     groupBytes = 0;
-    a.flushStarts(); // the attempt's start goes before its chunks
-    await a.host.store.appendStreamChunks(a.fence, key, chunks, a.now());
+    // The journal writer sends the attempt's start before its chunks.
+    await a.appendStreamChunks(key, chunks);
   };
   try {
     for (;;) {
@@ -101,14 +90,12 @@ export async function persistStream(
 }
 
 /** A fresh stream over the stored chunks of step `key`. */
-export function replayStream(a: Activation, key: string): ReadableStream<Uint8Array> {
-  const { store } = a.host;
-  const seq = a.fence.seq;
+export function replayStream(a: StepHost, key: string): ReadableStream<Uint8Array> {
   let chunks: Uint8Array[] | null = null;
   let next = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      chunks ??= await store.loadStreamChunks(seq, key);
+      chunks ??= await a.loadStreamChunks(key);
       const chunk = chunks[next++];
       if (chunk === undefined) controller.close();
       else controller.enqueue(new Uint8Array(chunk));

@@ -1,9 +1,7 @@
 // The Workflow binding (`env.MY_WORKFLOW`) and the WorkflowInstance handle, exactly Cloudflare's
-// shape. Thin by design: each method validates its arguments' shape and calls the engine.
+// shape. Thin by design: each method validates its arguments' shape and calls the engine. It sits
+// above the engine (api/ holds only Cloudflare's vocabulary and imports nothing of Cairn).
 
-import { type Engine, MAX_BATCH, notFound } from "../engine/engine.js";
-import { describeValue } from "../engine/validate.js";
-import { WorkflowsError } from "../errors.js";
 import type {
   InstanceStatus,
   Workflow,
@@ -11,21 +9,27 @@ import type {
   WorkflowInstance,
   WorkflowInstanceCreateOptions,
   WorkflowRestartOptions,
-} from "./types.js";
+} from "../api/types.js";
+import { type Engine, type InstanceRef, MAX_BATCH, notFound } from "../engine/engine.js";
+import { describeValue } from "../engine/validate.js";
+import { WorkflowsError } from "../errors.js";
 
 /** A handle on one instance; cheap to create, holds no state but its id. */
 export class WorkflowInstanceHandle implements WorkflowInstance {
   readonly id: string;
   readonly #engine: Engine;
   readonly #workflow: string;
+  readonly #caller: InstanceRef | undefined;
 
-  constructor(engine: Engine, workflow: string, id: string) {
+  /** `caller`: the instance whose workflow code holds this handle, if any (see `delete`). */
+  constructor(engine: Engine, workflow: string, id: string, caller?: InstanceRef) {
     this.#engine = engine;
     this.#workflow = workflow;
     this.id = id;
+    this.#caller = caller;
   }
 
-  /** `{ status, error?, output? }` (SPEC A15). */
+  /** `{ status, error?, output? }`; `output` once complete, `error` once errored. */
   status(): Promise<InstanceStatus> {
     return this.#engine.status(this.#workflow, this.id);
   }
@@ -49,8 +53,9 @@ export class WorkflowInstanceHandle implements WorkflowInstance {
     return this.#engine.restart(this.#workflow, this.id);
   }
 
+  /** Deletes the instance; an instance that deletes itself stops there (the call never returns). */
   async delete(): Promise<void> {
-    const [result] = await this.#engine.delete(this.#workflow, [this.id]);
+    const [result] = await this.#engine.delete(this.#workflow, [this.id], this.#caller);
     if (result?.outcome !== "deleted") throw notFound(this.#workflow, this.id);
   }
 
@@ -67,26 +72,29 @@ export class WorkflowInstanceHandle implements WorkflowInstance {
 export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
   readonly #engine: Engine;
   readonly #workflow: string;
+  readonly #caller: InstanceRef | undefined;
 
-  constructor(engine: Engine, workflow: string) {
+  /** `caller`: the instance whose `this.env` holds this binding (none for the caller's env). */
+  constructor(engine: Engine, workflow: string, caller?: InstanceRef) {
     this.#engine = engine;
     this.#workflow = workflow;
+    this.#caller = caller;
   }
 
   async get(id: string): Promise<WorkflowInstance> {
     const record = await this.#engine.get(this.#workflow, id);
-    return new WorkflowInstanceHandle(this.#engine, this.#workflow, record.id);
+    return this.#handle(record.id);
   }
 
   async create(options?: WorkflowInstanceCreateOptions<PARAMS>): Promise<WorkflowInstance> {
     const [id] = await this.#engine.create(this.#workflow, [options ?? {}], "single");
-    return new WorkflowInstanceHandle(this.#engine, this.#workflow, id!);
+    return this.#handle(id!);
   }
 
   /** Creates up to 100 instances; ids that already exist are skipped and left out of the result. */
   async createBatch(batch: WorkflowInstanceCreateOptions<PARAMS>[]): Promise<WorkflowInstance[]> {
     const ids = await this.#engine.create(this.#workflow, batch, "batch");
-    return ids.map((id) => new WorkflowInstanceHandle(this.#engine, this.#workflow, id));
+    return ids.map((id) => this.#handle(id));
   }
 
   /** Deletes up to 100 instances; duplicates are deleted once; missing ids are reported as errors. */
@@ -97,7 +105,7 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
         `deleteBatch needs an array of 1 to ${MAX_BATCH} instance ids, got ${describeValue(instanceIds)}`,
       );
     }
-    const results = await this.#engine.delete(this.#workflow, instanceIds);
+    const results = await this.#engine.delete(this.#workflow, instanceIds, this.#caller);
     const out: WorkflowDeleteBatchResult = { deleted: [], errors: [] };
     for (const r of results) {
       if (r.outcome === "deleted") out.deleted.push({ id: r.id });
@@ -107,5 +115,9 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
       }
     }
     return out;
+  }
+
+  #handle(id: string): WorkflowInstanceHandle {
+    return new WorkflowInstanceHandle(this.#engine, this.#workflow, id, this.#caller);
   }
 }

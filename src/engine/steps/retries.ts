@@ -1,146 +1,22 @@
-// `step.do` as named phases: look up the journal, plan the config, run attempts (each with its
-// timeout), persist the result before resolving, and schedule retries with backoff. A retry
-// delay is a wait like a sleep, so a long one hibernates the instance. Rollback handlers run
-// through the same retriable loop (kind "rollback").
+// The retry loop shared by `step.do` and rollback handlers: run an attempt bounded by its
+// timeout, persist its result before resolving, or record the failure and wait out the backoff
+// (a wait like a sleep, so a long one hibernates the instance) before the next attempt.
 
-import { isNonRetryable } from "../api/non-retryable-error.js";
-import type {
-  ResolvedStepConfig,
-  WorkflowRollbackOptions,
-  WorkflowStepConfig,
-  WorkflowStepContext,
-} from "../api/types.js";
-import { WorkflowsError } from "../errors.js";
-import type { ErrorRecord, LogType, StepRecord } from "../storage/types.js";
-import type { Activation } from "./activation.js";
-import { backoffDelay, evaluateDelayFunction, planStep, type StepPlan, shouldRetry } from "./step-config.js";
-import { WorkflowInternalError, WorkflowTimeoutError } from "./step-errors.js";
-import { isStreamResult, persistStream, replayStream, StreamResultError } from "./stream-results.js";
-import { describeValue, validateStepName } from "./validate.js";
-import { decodeValue, encodeValue, fromErrorRecord, toErrorRecord } from "./values.js";
+import { isNonRetryable } from "../../api/non-retryable-error.js";
+import type { WorkflowStepContext } from "../../api/types.js";
+import type { ErrorRecord, StepRecord } from "../../storage/types.js";
+import type { RetriableStep, StepHost } from "../activation/types.js";
+import { backoffDelay, evaluateDelayFunction, shouldRetry } from "../step-config.js";
+import { failsInstance, WorkflowInternalError, WorkflowTimeoutError } from "../step-errors.js";
+import { encodeValue, fromErrorRecord, toErrorRecord } from "../values.js";
+import { isStreamResult, persistStream, replayStream } from "./stream-results.js";
 
 export type StepCallback = (ctx: WorkflowStepContext) => Promise<unknown> | unknown;
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** The log entry names of one retriable kind. */
-type LogNames = {
-  stepStart: LogType;
-  attemptStart: LogType;
-  attemptSuccess: LogType;
-  attemptFailure: LogType;
-  stepSuccess: LogType;
-  stepFailure: LogType;
-};
-
-const DO_LOGS: LogNames = {
-  stepStart: "STEP_START",
-  attemptStart: "ATTEMPT_START",
-  attemptSuccess: "ATTEMPT_SUCCESS",
-  attemptFailure: "ATTEMPT_FAILURE",
-  stepSuccess: "STEP_SUCCESS",
-  stepFailure: "STEP_FAILURE",
-};
-
-export const ROLLBACK_LOGS: LogNames = {
-  stepStart: "ROLLBACK_STEP_START",
-  attemptStart: "ROLLBACK_ATTEMPT_START",
-  attemptSuccess: "ROLLBACK_ATTEMPT_SUCCESS",
-  attemptFailure: "ROLLBACK_ATTEMPT_FAILURE",
-  stepSuccess: "ROLLBACK_STEP_SUCCESS",
-  stepFailure: "ROLLBACK_STEP_FAILURE",
-};
-
-/** One retriable step being run: its identity, its plan and how it is journaled. */
-export type RetriableStep = {
-  key: string;
-  kind: "do" | "rollback";
-  name: string;
-  count: number;
-  startedAt: number;
-  startOrder: number;
-  plan: StepPlan;
-  logs: LogNames;
-  hasRollback: boolean;
-  /** Stream results are allowed for `step.do`, not for rollback handlers. */
-  streams: boolean;
-};
-
-export async function runStepDo(
-  a: Activation,
-  name: string,
-  config: unknown,
-  callback: StepCallback,
-  rollbackOptions?: WorkflowRollbackOptions<unknown>,
-): Promise<unknown> {
-  validateStepName(name);
-  const rollback = checkRollbackOptions(name, rollbackOptions);
-  const { key, count } = a.nextKey("do", name);
-  const limited = a.countDo();
-  if (limited) return limited;
-  const cached = a.journal.get(key);
-  const plan = planFor(name, config, cached);
-  const step: RetriableStep = {
-    key,
-    kind: "do",
-    name,
-    count,
-    startedAt: cached?.startedAt ?? a.now(),
-    startOrder: cached?.startOrder ?? 0,
-    plan,
-    logs: DO_LOGS,
-    hasRollback: rollback !== undefined,
-    streams: true,
-  };
-  if (rollback && cached) a.rollbacks.register(step, rollback, cached);
-  if (cached?.status === "succeeded") {
-    return cached.stream ? replayStream(a, key) : decodeValue(cached.value);
-  }
-  if (cached?.status === "failed") throw fromErrorRecord(cached.error);
-  if (a.replayOnly) {
-    // Rolling back after terminate: replay stops at the first step that has not finished.
-    return a.frontier();
-  }
-  // Always a turn of the microtask queue: the callback never runs inside the step.do call itself.
-  await a.gate();
-  if (!cached) step.startOrder = a.nextStartOrder();
-  if (rollback && !cached) a.rollbacks.register(step, rollback, undefined);
-  return runRetriable(a, step, callback, cached);
-}
-
-function checkRollbackOptions(
-  name: string,
-  options: WorkflowRollbackOptions<unknown> | undefined,
-): WorkflowRollbackOptions<unknown> | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) {
-    throw new WorkflowsError(
-      "step.invalid_config",
-      `the rollback options of step "${name}" must be { rollback, rollbackConfig? }, got ${describeValue(options)}`,
-    );
-  }
-  if (options.rollback === undefined) return undefined;
-  if (typeof options.rollback !== "function") {
-    throw new WorkflowsError(
-      "step.invalid_config",
-      `the rollback of step "${name}" must be a function, got ${describeValue(options.rollback)}`,
-    );
-  }
-  planStep(`rollback of ${name}`, options.rollbackConfig);
-  return options;
-}
-
-/** On replay the config persisted at the first attempt wins over the code's (SPEC 1.5). */
-export function planFor(name: string, config: unknown, cached: StepRecord | undefined): StepPlan {
-  const fresh = planStep(name, config);
-  const persisted = cached?.config as ResolvedStepConfig | null | undefined;
-  if (!persisted) return fresh;
-  const retries = { ...persisted.retries, delay: persisted.retries.delay ?? fresh.delayFn };
-  return planStep(name, { ...persisted, retries } as WorkflowStepConfig);
-}
-
 /** Runs attempts until one succeeds or the retries run out; resolves after the result is durable. */
 export async function runRetriable(
-  a: Activation,
+  a: StepHost,
   step: RetriableStep,
   callback: StepCallback,
   cached: StepRecord | undefined,
@@ -148,14 +24,14 @@ export async function runRetriable(
   let attempts = cached && "attempts" in cached ? cached.attempts : 0;
   let wakeAt = cached?.status === "retrying" ? cached.wakeAt : null;
   if (cached?.status === "running") {
-    // The process died during attempt `attempts`: it counts as a failed attempt (SPEC A12).
+    // The process died during attempt `attempts`: it counts as a failed attempt, so a step that
+    // kills the process every time ends in errored once its retries run out.
     wakeAt = await afterFailure(a, step, attempts, new WorkflowInternalError());
   }
   if (step.streams && (cached?.status === "running" || cached?.status === "retrying")) {
     // An attempt of an earlier process may have left part of a stream; in this process a failed
     // or timed-out attempt discards its own chunks before the retry.
-    a.flushStarts();
-    await a.track(a.host.store.discardStreamChunks(a.fence, step.key, a.now()));
+    await a.countInFlight(a.discardStreamChunks(step.key));
   }
   for (;;) {
     if (wakeAt !== null && wakeAt > a.now()) {
@@ -166,13 +42,13 @@ export async function runRetriable(
     const ctx = attemptContext(step, attempts);
     a.rollbacks.attempted(step.key, ctx);
     const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
-    a.writeStart(record(step, { status: "running", attempts }), [
+    a.recordStart(record(step, { status: "running", attempts }), [
       ...log,
       { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts },
     ]);
-    const outcome = await a.track(runAttempt(a, step, callback, ctx));
+    const outcome = await a.countInFlight(runAttempt(a, step, callback, ctx));
     if (outcome.ok) return succeed(a, step, attempts, outcome.value);
-    if (outcome.error instanceof StreamResultError) return a.fatal(toErrorRecord(outcome.error));
+    if (failsInstance(outcome.error)) return a.fatal(toErrorRecord(outcome.error));
     wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
   }
 }
@@ -216,7 +92,7 @@ function record(step: RetriableStep, fields: Record<string, unknown>): StepRecor
  * and stored within the same bound (a timeout discards its partial chunks). Never rejects.
  */
 function runAttempt(
-  a: Activation,
+  a: StepHost,
   step: RetriableStep,
   callback: StepCallback,
   ctx: WorkflowStepContext,
@@ -232,7 +108,7 @@ function runAttempt(
       cancel();
       resolve(outcome);
     };
-    const cancel = a.host.clock.setTimer(a.now() + timeoutMs, () => {
+    const cancel = a.setTimer(a.now() + timeoutMs, () => {
       timedOut = true;
       const outcome = {
         ok: false as const,
@@ -240,9 +116,8 @@ function runAttempt(
       };
       if (!persisting) return finish(outcome);
       // The partial chunks of a stream being stored are discarded (queued after its last write).
-      a.flushStarts();
-      void a.host.store
-        .discardStreamChunks(a.fence, step.key, a.now())
+      void a
+        .discardStreamChunks(step.key)
         .catch(() => {})
         .then(() => finish(outcome));
     });
@@ -256,8 +131,7 @@ function runAttempt(
       } catch (error) {
         if (timedOut) return;
         // Like a timeout, a failed read leaves no partial chunks (they would count as state).
-        a.flushStarts();
-        await a.host.store.discardStreamChunks(a.fence, step.key, a.now()).catch(() => {});
+        await a.discardStreamChunks(step.key).catch(() => {});
         finish({ ok: false, error });
       }
     };
@@ -272,12 +146,7 @@ function runAttempt(
 /** Marks an attempt whose stream result is already stored as chunks. */
 const STREAM_STORED = Symbol("stream stored");
 
-async function succeed(
-  a: Activation,
-  step: RetriableStep,
-  attempts: number,
-  value: unknown,
-): Promise<unknown> {
+async function succeed(a: StepHost, step: RetriableStep, attempts: number, value: unknown): Promise<unknown> {
   const stream = value === STREAM_STORED;
   let bytes: Uint8Array;
   try {
@@ -287,14 +156,15 @@ async function succeed(
       "step.result_too_large",
     );
   } catch (error) {
-    // A result that cannot be stored fails the step without retries (SPEC A10).
+    // A result that cannot be stored fails the step without retries: another attempt would
+    // produce the same value.
     return finalFailure(a, step, attempts, toErrorRecord(error), error);
   }
   try {
     // Stream chunks were charged as they were stored; a plain result is charged here.
     if (!stream) {
       const loading = a.chargeState(bytes.byteLength);
-      if (loading) await a.track(loading);
+      if (loading) await a.countInFlight(loading);
     }
   } catch (error) {
     return a.fatal(toErrorRecord(error));
@@ -313,7 +183,7 @@ async function succeed(
 
 /** Records a failed attempt; returns when the next attempt may start, or throws the final error. */
 async function afterFailure(
-  a: Activation,
+  a: StepHost,
   step: RetriableStep,
   attempts: number,
   error: unknown,
@@ -325,12 +195,12 @@ async function afterFailure(
   }
   let delayMs: number;
   try {
-    delayMs = await a.track(retryDelay(a, step, attempts, error, ctx));
+    delayMs = await a.countInFlight(retryDelay(a, step, attempts, error, ctx));
   } catch (delayError) {
     return finalFailure(a, step, attempts, toErrorRecord(delayError), delayError);
   }
   const wakeAt = a.now() + delayMs;
-  a.write(record(step, { status: "retrying", attempts, wakeAt, error: errorRecord }), [
+  a.record(record(step, { status: "retrying", attempts, wakeAt, error: errorRecord }), [
     {
       type: step.logs.attemptFailure,
       stepKey: step.key,
@@ -342,7 +212,7 @@ async function afterFailure(
 }
 
 async function retryDelay(
-  a: Activation,
+  a: StepHost,
   step: RetriableStep,
   attempts: number,
   error: unknown,
@@ -356,7 +226,7 @@ async function retryDelay(
     config: plan.resolved,
   };
   const err = error instanceof Error ? error : fromErrorRecord(toErrorRecord(error));
-  const schedule = (ms: number, cb: () => void) => a.host.clock.setTimer(a.now() + ms, cb);
+  const schedule = (ms: number, cb: () => void) => a.setTimer(a.now() + ms, cb);
   const base = await evaluateDelayFunction(
     plan.delayFn,
     { ctx: structuredClone(context), error: err },
@@ -368,7 +238,7 @@ async function retryDelay(
 }
 
 async function finalFailure(
-  a: Activation,
+  a: StepHost,
   step: RetriableStep,
   attempts: number,
   errorRecord: ErrorRecord,

@@ -3,47 +3,15 @@
 // once at start-up (the latest one), never once per missed minute. The store's schedule mark
 // makes each firing happen once even when several processes share the store.
 
-import { Cron } from "croner";
-import { WorkflowsError } from "../errors.js";
+import type { Cron } from "croner";
 import type { NewInstance, Store } from "../storage/types.js";
 import type { CancelTimer, Clock } from "./clock.js";
+import { parseCron, scheduledInstanceId } from "./cron.js";
 import type { WorkflowDefinition } from "./settings.js";
 import { encodeValue } from "./values.js";
 
-export const MAX_CRON_LENGTH = 256;
-
-/** Parses a cron expression (UTC), failing with `workflow.invalid_definition` naming it. */
-export function parseCron(expression: unknown, workflow: string): Cron {
-  if (typeof expression !== "string" || expression.length === 0 || expression.length > MAX_CRON_LENGTH) {
-    throw new WorkflowsError(
-      "workflow.invalid_definition",
-      `workflow "${workflow}" has a schedule ${JSON.stringify(expression)}; a schedule is a cron expression of 1 to ${MAX_CRON_LENGTH} characters`,
-    );
-  }
-  try {
-    return new Cron(expression, { paused: true, timezone: "UTC" });
-  } catch (error) {
-    throw new WorkflowsError(
-      "workflow.invalid_definition",
-      `workflow "${workflow}" has an invalid schedule "${expression}": ${(error as Error).message}`,
-    );
-  }
-}
-
-/** The id of the instance a cron firing creates (SPEC §1.9). */
-export function scheduledInstanceId(cron: string, scheduledTime: number): string {
-  return `${cron}-${scheduledTime}`;
-}
-
-/** Reads `{ cron, scheduledTime }` back from a cron-created instance's id. */
-export function scheduleFromId(id: string): { cron: string; scheduledTime: number } | undefined {
-  const at = id.lastIndexOf("-");
-  const time = Number(id.slice(at + 1));
-  if (at <= 0 || !Number.isSafeInteger(time)) return undefined;
-  return { cron: id.slice(0, at), scheduledTime: time };
-}
-
-export interface ScheduleHost {
+/** What the cron schedules need from the engine. */
+export interface CronScheduleHost {
   readonly store: Store;
   readonly clock: Clock;
   created(workflow: string, id: string): void;
@@ -52,11 +20,11 @@ export interface ScheduleHost {
 
 /** Runs the schedules of every workflow until stopped. */
 export class CronSchedules {
-  private readonly host: ScheduleHost;
+  private readonly host: CronScheduleHost;
   private readonly timers = new Set<CancelTimer>();
   private stopped = false;
 
-  constructor(host: ScheduleHost) {
+  constructor(host: CronScheduleHost) {
     this.host = host;
   }
 

@@ -1,14 +1,16 @@
 // The `step` object handed to `run`: parses Cloudflare's overloaded arguments and delegates to
 // the step kinds. One per activation, so each replay has fresh per-name counters.
 
-import type { WorkflowRollbackOptions, WorkflowStep } from "../api/types.js";
-import { WorkflowsError } from "../errors.js";
-import type { Activation } from "./activation.js";
-import { runStepDo } from "./step-do.js";
-import { runSleep, runSleepUntil, runWaitForEvent } from "./step-waits.js";
-import { describeValue } from "./validate.js";
+import type { WorkflowRollbackOptions, WorkflowStep } from "../../api/types.js";
+import { WorkflowsError } from "../../errors.js";
+import type { StepHost } from "../activation/types.js";
+import { describeValue } from "../validate.js";
+import { runStepDo } from "./do.js";
+import { runSleep, runSleepUntil } from "./sleep.js";
+import { runWaitForEvent } from "./wait-for-event.js";
 
-export function createWorkflowStep(a: Activation): WorkflowStep {
+/** The `step` object of one activation's run. */
+export function createWorkflowStep(a: StepHost): WorkflowStep {
   return {
     do(
       name: string,

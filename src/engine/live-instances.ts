@@ -1,0 +1,258 @@
+// The instances this process runs right now: one activation each, held in memory while it runs.
+// Starts an activation for each claim (loading its journal first unless it is fresh), keeps the
+// running count per workflow for the scheduler's free slots, renews their leases, and on close
+// drains them and releases every lease still held, so another process takes over at once.
+
+import type { ExecutionContext, WorkflowEvent } from "../api/types.js";
+import type { Claim, Fence, Store, StoredStatus } from "../storage/types.js";
+import { Activation } from "./activation/activation.js";
+import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./activation/types.js";
+import type { ChangeHub } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { scheduleFromId } from "./cron.js";
+import type { EngineSettings, WorkflowDefinition } from "./settings.js";
+import { RollbackRegistry } from "./steps/rollbacks.js";
+import { createWorkflowStep } from "./steps/workflow-step.js";
+import { decodeValue } from "./values.js";
+
+/** An instance by workflow name and id, as a workflow's own calls name their caller. */
+export type InstanceRef = { readonly workflow: string; readonly id: string };
+
+/** Builds what one instance's workflow sees as `this.env` (its bindings know their caller). */
+export type EnvFor = (caller: InstanceRef) => Record<string, unknown>;
+
+/** What the live instances need from the engine. */
+export interface LiveHost {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly changes: ChangeHub;
+  readonly owner: string;
+  readonly leaseMs: number;
+  definition(workflow: string): WorkflowDefinition | undefined;
+  /** A slot was freed or an instance settled: the scheduler may find more work. */
+  kick(): void;
+  report(error: unknown, context: string): void;
+}
+
+/** The live activations of this process. */
+export class LiveInstances implements ActivationHost<Activation> {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly changes: ChangeHub;
+  readonly hibernateAfterMs: number;
+  readonly maxInstanceStateBytes: number;
+  private readonly host: LiveHost;
+  private readonly settings: EngineSettings;
+  private readonly bySeq = new Map<number, Activation>();
+  private readonly byId = new Map<string, Activation>();
+  private readonly runningByWorkflow = new Map<string, number>();
+  /** Lease releases not yet confirmed; close waits for them before the store closes. */
+  private readonly releasing = new Set<Promise<void>>();
+  private env: Record<string, unknown> = {};
+  private envFor: EnvFor | null = null;
+  private closed = false;
+  private cancelRenew: (() => void) | null = null;
+
+  constructor(host: LiveHost, settings: EngineSettings) {
+    this.host = host;
+    this.store = host.store;
+    this.clock = host.clock;
+    this.changes = host.changes;
+    this.settings = settings;
+    this.hibernateAfterMs = settings.hibernateAfterMs;
+    this.maxInstanceStateBytes = settings.maxInstanceStateBytes;
+  }
+
+  /** Sets what workflows see as `this.env` and starts renewing leases (on a shared store). */
+  start(env: Record<string, unknown>, envFor: EnvFor | undefined): void {
+    this.env = env;
+    this.envFor = envFor ?? null;
+    if (!this.store.capabilities.singleProcess) this.renewLoop();
+  }
+
+  /** The activation running instance `id` of `workflow` in this process, if any. */
+  find(workflow: string, id: string): Activation | undefined {
+    return this.byId.get(key(workflow, id));
+  }
+
+  get size(): number {
+    return this.bySeq.size;
+  }
+
+  /** Free running slots per workflow and in all, for the scheduler's next claim. */
+  freeSlots(): { slots: Record<string, number>; total: number } {
+    const total = this.closed ? 0 : this.settings.maxRunning - this.bySeq.size;
+    const slots: Record<string, number> = {};
+    for (const def of this.settings.workflows.values()) {
+      slots[def.name] = Math.max(
+        0,
+        Math.min(total, def.concurrency - (this.runningByWorkflow.get(def.name) ?? 0)),
+      );
+    }
+    return { slots, total: Math.max(0, total) };
+  }
+
+  /** Runs a claimed instance; a claim that cannot run here has its lease released at once. */
+  activate(claim: Claim): void {
+    const instance = claim.instance;
+    if (this.closed) {
+      this.releaseClaim(claim);
+      return;
+    }
+    const def = this.host.definition(instance.workflow);
+    const previous = this.bySeq.get(instance.seq);
+    // Claimed again (its lease ran out while it still ran here): the old run gives up its slot now.
+    if (previous) {
+      this.removeLive(previous);
+      previous.abandon();
+    }
+    const cls = def?.class;
+    if (!def || !cls) {
+      const why = def ? "has no class in this process" : "is unknown";
+      this.host.report(
+        new Error(`claimed an instance of workflow "${instance.workflow}", which ${why}`),
+        "scheduler",
+      );
+      this.releaseClaim(claim);
+      return;
+    }
+    if (claim.fresh) {
+      // Never started: nothing to load (no journal, no stored state).
+      const activation = new Activation(this, instance, [], def.stepLimit, 0);
+      this.addLive(activation);
+      this.run(activation, cls);
+      return;
+    }
+    // The placeholder holds the slot (and takes control signals) while the journal loads.
+    const placeholder = new Activation(this, instance, [], def.stepLimit);
+    this.addLive(placeholder);
+    void this.store.loadJournal(instance.seq).then(
+      (journal) => {
+        if (placeholder.isStopped) return;
+        if (this.closed) return placeholder.release();
+        this.removeLive(placeholder);
+        const activation = new Activation(this, instance, journal, def.stepLimit);
+        this.addLive(activation);
+        placeholder.handOver(activation);
+        this.run(activation, cls);
+      },
+      (error) => {
+        this.host.report(error, `loading the journal of ${instance.workflow}/${instance.id}`);
+        placeholder.release();
+      },
+    );
+  }
+
+  /** Releases the lease of a claim this process will not run, so that it is claimable at once. */
+  releaseClaim(claim: Claim): void {
+    const fence: Fence = { seq: claim.instance.seq, epoch: claim.instance.epoch };
+    this.awaitRelease(this.store.releaseLease(fence, this.clock.now()));
+  }
+
+  private run(activation: Activation, cls: NonNullable<WorkflowDefinition["class"]>): void {
+    const { instance } = activation;
+    const ctx: ExecutionContext = {
+      waitUntil: (promise) => {
+        Promise.resolve(promise).catch((e) => this.host.report(e, "ctx.waitUntil"));
+      },
+      passThroughOnException: () => {},
+      props: {},
+    };
+    const event: WorkflowEvent<unknown> = {
+      payload: decodeValue(instance.params) as any,
+      timestamp: new Date(instance.createdAt),
+      instanceId: instance.id,
+      workflowName: instance.workflow,
+    };
+    const schedule = instance.trigger === "cron" ? scheduleFromId(instance.id) : undefined;
+    if (schedule) event.schedule = schedule;
+    const step = createWorkflowStep(activation);
+    const env = this.envFor ? this.envFor({ workflow: instance.workflow, id: instance.id }) : this.env;
+    activation.start(() => new cls(ctx, env).run(event, step));
+    this.statusChanged(instance.workflow, instance.id, "running");
+  }
+
+  private addLive(a: Activation): void {
+    const { seq, workflow, id } = a.instance;
+    this.bySeq.set(seq, a);
+    this.byId.set(key(workflow, id), a);
+    this.runningByWorkflow.set(workflow, (this.runningByWorkflow.get(workflow) ?? 0) + 1);
+  }
+
+  private removeLive(a: Activation): boolean {
+    const { seq, workflow, id } = a.instance;
+    if (this.bySeq.get(seq) !== a) return false;
+    this.bySeq.delete(seq);
+    // The id may belong to a newer instance already (deleted and created again).
+    if (this.byId.get(key(workflow, id)) === a) this.byId.delete(key(workflow, id));
+    this.runningByWorkflow.set(workflow, (this.runningByWorkflow.get(workflow) ?? 1) - 1);
+    return true;
+  }
+
+  /** An activation stopped: frees its slot, gives back its lease if it must, reports its status. */
+  ended(a: Activation, reason: EndReason, status: StoredStatus | undefined): void {
+    this.removeLive(a);
+    if (reason === "released") this.awaitRelease(a.releaseLease());
+    if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
+    this.host.kick();
+  }
+
+  /** The rollback registry of a new activation (the step kinds implement it). */
+  createRollbacks(steps: StepHost): RollbackLedger {
+    return new RollbackRegistry(steps);
+  }
+
+  report(error: unknown, context: string): void {
+    this.host.report(error, context);
+  }
+
+  /** Stops every live run at its next step (a dev reload): they are replayed on the new class. */
+  drainAll(): void {
+    for (const activation of [...this.bySeq.values()]) void activation.drain();
+  }
+
+  /**
+   * Drains the live runs for up to `graceMs`, then gives up those still running and releases
+   * their leases; resolves once every release is written, so the store may close.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closed = true;
+    this.cancelRenew?.();
+    const draining = Promise.all([...this.bySeq.values()].map((a) => a.drain()));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([draining, grace]);
+    clearTimeout(timer);
+    for (const a of [...this.bySeq.values()]) a.release();
+    while (this.releasing.size > 0) await Promise.all([...this.releasing]);
+  }
+
+  /** Keeps a lease release in view until it is written, so that close can wait for it. */
+  private awaitRelease(release: Promise<void>): void {
+    const releasing = release.catch(() => {}).finally(() => this.releasing.delete(releasing));
+    this.releasing.add(releasing);
+  }
+
+  private statusChanged(workflow: string, id: string, status: StoredStatus): void {
+    this.changes.emit({ type: "status", workflow, id, status, at: this.clock.now() });
+  }
+
+  private renewLoop(): void {
+    if (this.closed) return;
+    this.cancelRenew = this.clock.setTimer(this.clock.now() + this.host.leaseMs / 3, async () => {
+      const fences = [...this.bySeq.values()].map((a) => a.fence);
+      if (fences.length > 0) {
+        await this.store
+          .renewLeases(this.host.owner, fences, this.clock.now() + this.host.leaseMs)
+          .catch((e) => this.host.report(e, "lease renewal"));
+      }
+      this.renewLoop();
+    });
+  }
+}
+
+function key(workflow: string, id: string): string {
+  return `${workflow}\u0000${id}`;
+}
