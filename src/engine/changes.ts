@@ -19,15 +19,18 @@ export type InstanceChange =
 
 export type ChangeListener = (change: InstanceChange) => void;
 
+/** The changes a hub hands to `publish`: everything but steps. */
+export type StatusLevelChange = Exclude<InstanceChange, { type: "step" }>;
+
 /**
  * Fans the engine's changes out to subscribers, and hands status-level changes (everything but
  * steps) to `publish`, which a store shared by several processes uses to tell the others.
  */
 export class ChangeHub {
   private readonly listeners = new Set<ChangeListener>();
-  private readonly publish: ((change: InstanceChange) => void) | null;
+  private readonly publish: ((change: StatusLevelChange) => void) | null;
 
-  constructor(publish?: (change: InstanceChange) => void) {
+  constructor(publish?: (change: StatusLevelChange) => void) {
     this.publish = publish ?? null;
   }
 

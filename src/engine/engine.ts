@@ -16,7 +16,7 @@ import type {
   TriggerSource,
 } from "../storage/types.js";
 import type { Activation } from "./activation/activation.js";
-import { ChangeHub } from "./changes.js";
+import { ChangeHub, type InstanceChange } from "./changes.js";
 import { type Clock, SystemClock } from "./clock.js";
 import { InstanceControl } from "./control.js";
 import { CronSchedules } from "./cron-schedules.js";
@@ -59,7 +59,9 @@ export class Engine implements SchedulerHost {
   constructor(store: Store, options: { clock?: Clock; settings: EngineSettings; changes?: ChangeHub }) {
     this.store = store;
     this.clock = options.clock ?? new SystemClock();
-    this.changes = options.changes ?? new ChangeHub();
+    // A store shared by several processes carries this process's changes to the others' views.
+    this.changes =
+      options.changes ?? new ChangeHub(store.publishChange ? (c) => store.publishChange?.(c) : undefined);
     this.settings = options.settings;
     this.byName = new Map([...options.settings.workflows.values()].map((def) => [def.name, def]));
     this.owner = options.settings.owner ?? `cairn-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -103,6 +105,10 @@ export class Engine implements SchedulerHost {
   /** A change made by another process sharing the store reaches the instance this process runs. */
   private onSignal(signal: StoreSignal): void {
     if (this.closed) return;
+    if (signal.kind === "changes") {
+      for (const change of signal.changes) this.changes.deliver(change as InstanceChange);
+      return;
+    }
     if (signal.kind === "wake") {
       this.scheduler.kick();
       return;

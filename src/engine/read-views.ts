@@ -74,7 +74,8 @@ export async function readStreamResult(
   return Buffer.concat(await store.loadStreamChunks(record.seq, stepKey));
 }
 
-function isSensitive(step: StepRecord): boolean {
+/** True when the step asked for its output to be hidden from tools (`sensitive: "output"`). */
+export function isSensitive(step: StepRecord): boolean {
   return (step.config as { sensitive?: string } | null)?.sensitive === "output";
 }
 

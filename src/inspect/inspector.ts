@@ -4,12 +4,12 @@
 
 import type { ChangeHub } from "../engine/changes.js";
 import type { Clock } from "../engine/clock.js";
-import { validateAddressableId } from "../engine/validate.js";
+import { readInstance, readLog, readStreamResult } from "../engine/read-views.js";
 import { decodeValue } from "../engine/values.js";
 import { WorkflowsError } from "../errors.js";
 import type { InstanceRecord, LogEntry, Store } from "../storage/types.js";
 import { listQuery } from "./list-options.js";
-import { isSensitive, REDACTED, rollbackState, stepViews } from "./step-views.js";
+import { rollbackState, stepViews } from "./step-views.js";
 import type {
   InstanceDetail,
   InstancePage,
@@ -102,22 +102,14 @@ export class Inspector {
 
   /** The instance's event log, oldest first (what a timeline shows). */
   async log(workflow: string, id: string): Promise<LogEntry[]> {
-    const record = await this.#record(workflow, id);
-    return this.#store.readLog(record.seq);
+    this.#definition(workflow);
+    return readLog(this.#store, workflow, id);
   }
 
   /** The bytes of a finished stream step's result ("[REDACTED]" when sensitive). */
   async streamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
-    const record = await this.#record(workflow, id);
-    const step = (await this.#store.loadJournal(record.seq)).find((r) => r.key === stepKey);
-    if (step?.status !== "succeeded" || !step.stream) {
-      throw new WorkflowsError(
-        "instance.not_found",
-        `instance "${id}" of workflow "${workflow}" has no finished stream step with key "${stepKey}"`,
-      );
-    }
-    if (isSensitive(step)) return new TextEncoder().encode(REDACTED);
-    return Buffer.concat(await this.#store.loadStreamChunks(record.seq, stepKey));
+    this.#definition(workflow);
+    return readStreamResult(this.#store, workflow, id, stepKey);
   }
 
   /**
@@ -140,12 +132,7 @@ export class Inspector {
 
   async #record(workflow: string, id: string): Promise<InstanceRecord> {
     this.#definition(workflow);
-    validateAddressableId(id);
-    const record = await this.#store.getInstance(workflow, id);
-    if (!record) {
-      throw new WorkflowsError("instance.not_found", `no instance "${id}" in workflow "${workflow}"`);
-    }
-    return record;
+    return readInstance(this.#store, workflow, id);
   }
 }
 

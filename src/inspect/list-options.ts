@@ -2,25 +2,14 @@
 // refusal is `query.invalid` with a message naming the option, the value and the rule.
 
 import { WorkflowsError } from "../errors.js";
-import type { ListQuery, StoredStatus } from "../storage/types.js";
+import { STORED_STATUSES } from "../storage/lifecycle.js";
+import type { ListQuery } from "../storage/types.js";
 import type { ListInstancesOptions } from "./types.js";
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 1000;
 /** Ids are at most 271 characters, so a longer prefix matches nothing and is a mistake. */
 const MAX_PREFIX_LENGTH = 271;
-
-/** Every status a store keeps, in lifecycle order. */
-export const STORED_STATUSES: readonly StoredStatus[] = [
-  "queued",
-  "running",
-  "waiting",
-  "waitingForPause",
-  "paused",
-  "complete",
-  "errored",
-  "terminated",
-];
 
 function invalid(message: string): WorkflowsError {
   return new WorkflowsError("query.invalid", message);

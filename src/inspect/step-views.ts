@@ -2,21 +2,14 @@
 // and value; the event log gives each attempt's start, end and error. A sensitive step's output
 // is replaced before it leaves this module, and a terminated instance ends with a termination.
 
+import { isSensitive, REDACTED } from "../engine/read-views.js";
 import { decodeValue } from "../engine/values.js";
 import type { InstanceRecord, LogEntry, StepRecord } from "../storage/types.js";
 import type { AttemptView, RollbackState, StepView } from "./types.js";
 
-/** What a person or a tool reads in place of a sensitive step's result. */
-export const REDACTED = "[REDACTED]";
-
 const ATTEMPT_START = new Set(["ATTEMPT_START", "ROLLBACK_ATTEMPT_START"]);
 const ATTEMPT_SUCCESS = new Set(["ATTEMPT_SUCCESS", "ROLLBACK_ATTEMPT_SUCCESS"]);
 const ATTEMPT_FAILURE = new Set(["ATTEMPT_FAILURE", "ROLLBACK_ATTEMPT_FAILURE"]);
-
-/** True when the step asked for its output to be hidden (`sensitive: "output"`). */
-export function isSensitive(step: StepRecord): boolean {
-  return (step.config as { sensitive?: string } | null)?.sensitive === "output";
-}
 
 /** The steps of one instance in start order, each with its attempts. */
 export function stepViews(instance: InstanceRecord, journal: StepRecord[], log: LogEntry[]): StepView[] {

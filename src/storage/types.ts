@@ -251,8 +251,21 @@ export type EventRecord = { seq: number; type: string; payload: Uint8Array; sent
  */
 export type StoreSignal =
   | { kind: "wake" }
+  | { kind: "changes"; changes: PublishedChange[] }
   | { kind: "control"; workflow: string; id: string }
   | { kind: "event"; workflow: string; id: string; type: string };
+
+/**
+ * A status-level change (not a step) that one process tells the others about, so that a live
+ * view in any process sees the instances every process runs.
+ */
+export type PublishedChange = {
+  type: "created" | "status" | "deleted";
+  workflow: string;
+  id: string;
+  status?: StoredStatus;
+  at: number;
+};
 
 /** Limits and behaviours that differ between adapters, declared instead of branched on. */
 export type StoreCapabilities = {
@@ -389,6 +402,12 @@ export interface Store {
    * processes (and possibly this one; handlers are idempotent). Returns an unsubscribe function.
    */
   subscribe?(listener: (signal: StoreSignal) => void): () => void;
+  /**
+   * Optional, for stores shared by several processes: tells the other processes' subscribers of
+   * a change this process made (a `changes` signal). Best effort and batched: a lost one is
+   * found again by a change feed's catch-up.
+   */
+  publishChange?(change: PublishedChange): void;
 
   readLog(seq: number): Promise<LogEntry[]>;
   /** Deletes up to `limit` finished instances whose retention ended; returns how many. */

@@ -5,6 +5,7 @@
 
 import { waitUntil } from "cairn/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { migrations } from "../../src/storage/postgres/migrations.js";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
 import type { StoreSignal } from "../../src/storage/types.js";
 import { newInstance, T0, WF } from "../conformance/cases/support.js";
@@ -45,7 +46,7 @@ describe("stores sharing one PostgreSQL", () => {
     const schema = db.newSchema("migrate");
     const stores = await Promise.all(Array.from({ length: 8 }, () => open(schema)));
     const rows = await db.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
     // And they all work on the same tables.
     await stores[0]!.createInstances([newInstance("one")], T0);
     expect((await stores[7]!.getInstance(WF, "one"))?.status).toBe("queued");

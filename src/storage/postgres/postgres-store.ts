@@ -23,12 +23,14 @@ import type {
   LogEntry,
   LogInput,
   NewInstance,
+  PublishedChange,
   StepKind,
   StepRecord,
   Store,
   StoredStatus,
   StoreSignal,
 } from "../types.js";
+import { ChangePublisher } from "./change-publisher.js";
 import { Claims } from "./claims.js";
 import { connect, describeTarget, tables } from "./connection.js";
 import { Control } from "./control.js";
@@ -74,6 +76,7 @@ export class PostgresStore implements Store {
   private readonly queue = new InstanceQueue();
   private readonly listeners = new Set<(signal: StoreSignal) => void>();
   private readonly listener: SignalListener;
+  private readonly publisher: ChangePublisher;
   private readonly reads: Reads;
   /** Wake-ups of the delays retries are waiting out, called at close so that they end at once. */
   private readonly retryDelays = new Set<() => void>();
@@ -91,6 +94,7 @@ export class PostgresStore implements Store {
     this.control = new Control(db, t, signal, this.retention);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
     this.reads = new Reads(db, t);
+    this.publisher = new ChangePublisher(db, this.origin);
   }
 
   /** Connects, applies migrations (safely, whatever else starts at the same time) and opens. */
@@ -367,6 +371,11 @@ export class PostgresStore implements Store {
     };
   }
 
+  /** Tells the other processes' subscribers of a change this process made (batched, best effort). */
+  publishChange(change: PublishedChange): void {
+    this.publisher.add(change);
+  }
+
   private deliver(signal: StoreSignal): void {
     for (const listener of [...this.listeners]) listener(signal);
   }
@@ -376,6 +385,7 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     this.closed = true;
     for (const wakeUp of [...this.retryDelays]) wakeUp();
+    await this.publisher.stop();
     await this.listener.stop();
     await this.queue.idle();
     if (this.owned) await this.db.pool.end();

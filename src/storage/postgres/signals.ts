@@ -5,7 +5,7 @@
 // nothing depends on them (timers and lease expiry still find the work), they only make it prompt.
 
 import type pg from "pg";
-import type { StoreSignal } from "../types.js";
+import type { PublishedChange, StoredStatus, StoreSignal } from "../types.js";
 import { checkout } from "./database.js";
 
 /** The channel of one schema: deployments in other schemas of the database hear nothing of it. */
@@ -16,14 +16,34 @@ export function channelOf(schema: string): string {
 type Wire =
   | { o: string; k: "w" }
   | { o: string; k: "c"; w: string; i: string }
-  | { o: string; k: "e"; w: string; i: string; t: string };
+  | { o: string; k: "e"; w: string; i: string; t: string }
+  | { o: string; k: "s"; c: WireChange[] };
+
+/** A published change as [type, workflow, id, status or null, at]: short, since a payload is < 8000 bytes. */
+type WireChange = [PublishedChange["type"], string, string, StoredStatus | null, number];
+
+/** A change as it travels in a `changes` payload. */
+export function wireChange(change: PublishedChange): WireChange {
+  return [change.type, change.workflow, change.id, change.status ?? null, change.at];
+}
+
+/** The NOTIFY payload carrying `changes` (already in wire form, see wireChange). */
+export function encodeChanges(origin: string, changes: WireChange[]): string {
+  return JSON.stringify({ o: origin, k: "s", c: changes } satisfies Wire);
+}
+
+function fromWire([type, workflow, id, status, at]: WireChange): PublishedChange {
+  return status === null ? { type, workflow, id, at } : { type, workflow, id, status, at };
+}
 
 /** The NOTIFY payload of a signal, tagged with the sending store so it can ignore its own. */
 export function encodeSignal(origin: string, signal: StoreSignal): string {
   let wire: Wire;
   if (signal.kind === "wake") wire = { o: origin, k: "w" };
   else if (signal.kind === "control") wire = { o: origin, k: "c", w: signal.workflow, i: signal.id };
-  else wire = { o: origin, k: "e", w: signal.workflow, i: signal.id, t: signal.type };
+  else if (signal.kind === "event")
+    wire = { o: origin, k: "e", w: signal.workflow, i: signal.id, t: signal.type };
+  else wire = { o: origin, k: "s", c: signal.changes.map(wireChange) };
   return JSON.stringify(wire);
 }
 
@@ -34,6 +54,9 @@ export function decodeSignal(payload: string): { origin: string; signal: StoreSi
     if (w.k === "w") return { origin: w.o, signal: { kind: "wake" } };
     if (w.k === "c") return { origin: w.o, signal: { kind: "control", workflow: w.w, id: w.i } };
     if (w.k === "e") return { origin: w.o, signal: { kind: "event", workflow: w.w, id: w.i, type: w.t } };
+    if (w.k === "s" && Array.isArray(w.c)) {
+      return { origin: w.o, signal: { kind: "changes", changes: w.c.map(fromWire) } };
+    }
   } catch {
     // Not ours: another program NOTIFYing on the channel.
   }
