@@ -1,6 +1,7 @@
 // `npm start`: opens Cairn on ./data/quickstart.db, runs one order through OrderWorkflow and
-// narrates it (status changes, the retried charge, the sleep, the "shipped" event sent from
-// here), then prints the final status and the instance's event log as a timeline.
+// narrates it from `cairn.inspect` (status changes as they happen, the retried charge, the sleep,
+// the "shipped" event sent from here), then prints the steps with their attempts and the
+// instance's event log as a timeline.
 
 import { fileURLToPath } from "node:url";
 import { Cairn } from "cairn";
@@ -20,14 +21,15 @@ console.log(`Cairn is open on ${dbPath}`);
 
 // A fresh id per run: ids stay taken while the finished instance is retained (30 days by default).
 const id = `order-${Date.now().toString(36)}`;
-let lastStatus = "";
-const onChange = async (change: { id: string }) => {
-  if (change.id !== id) return;
-  const { status } = await cairn.engine.status("orders", id).catch(() => ({ status: lastStatus }));
-  if (status !== lastStatus) console.log(`${elapsed()} [main] status: ${status}`);
-  lastStatus = status;
-};
-const unsubscribe = cairn.engine.changes.subscribe(onChange);
+// Watch this instance: each status change and each finished step, as they happen.
+const watch = cairn.inspect.watch(
+  (change) => {
+    if (change.type === "status") console.log(`${elapsed(change.at)} [main] status: ${change.status}`);
+    if (change.type === "step")
+      console.log(`${elapsed(change.at)} [main] step "${change.step.name}" ${change.step.status}`);
+  },
+  { workflow: "orders", id },
+);
 
 const instance = await cairn.env.ORDERS.create({
   id,
@@ -37,18 +39,27 @@ console.log(`${elapsed()} [main] created instance ${id}`);
 
 // Wait until the workflow waits for the event, then send it (an earlier event would be buffered).
 await waitUntil(
-  () => cairn.engine.readLog("orders", id),
-  (log) => log.some((entry) => entry.type === "WAIT_START"),
+  () => cairn.inspect.instance("orders", id),
+  (order) => order.steps.some((step) => step.type === "waitForEvent" && step.status === "waiting"),
   { timeoutMs: 30_000, intervalMs: 50, what: "the workflow to wait for its shipment" },
 );
 console.log(`${elapsed()} [main] sending event "shipped"`);
 await instance.sendEvent({ type: "shipped", payload: { carrier: "ACME", tracking: "TRK-123" } });
 
 const final = await waitForStatus(instance, ["complete", "errored", "terminated"], { timeoutMs: 30_000 });
-unsubscribe();
-console.log(`\nFinal status: ${JSON.stringify(final)}\n\nEvent log:`);
+watch.close();
+console.log(`\nFinal status: ${JSON.stringify(final)}\n\nSteps:`);
 
-for (const entry of await cairn.engine.readLog("orders", id)) {
+for (const step of (await cairn.inspect.instance("orders", id)).steps) {
+  const took = step.endedAt === null ? "" : `${step.endedAt - step.startedAt} ms`;
+  const attempts = step.attempts.length === 0 ? "" : `${step.attempts.length} attempt(s)`;
+  console.log(
+    `  ${step.name.padEnd(24)} ${step.type.padEnd(13)} ${step.status.padEnd(10)} ${attempts.padEnd(11)} ${took}`.trimEnd(),
+  );
+}
+
+console.log("\nEvent log:");
+for (const entry of await cairn.inspect.log("orders", id)) {
   const step = entry.stepKey?.split(":").slice(2).join(":") ?? "";
   const attempt = entry.attempt === null ? "" : ` #${entry.attempt}`;
   const error = entry.data?.error as { message: string } | undefined;

@@ -34,7 +34,7 @@ describe("examples/quickstart", () => {
       workflows: { ORDERS: { name: "orders", class: OrderWorkflow } },
     });
     cleanups.push(() => cairn.close());
-    const readLog = () => cairn.engine.readLog("orders", "order-1");
+    const readLog = () => cairn.inspect.log("orders", "order-1");
     const has = (type: string) => (log: { type: string }[]) => log.some((e) => e.type === type);
 
     const instance = await cairn.env.ORDERS.create({
@@ -121,6 +121,8 @@ describe("examples/quickstart", () => {
       /ATTEMPT_FAILURE +charge card #1 +error: payment provider timed out, retry in 1000 ms/,
     );
     expect(stdout).toMatch(/WAIT_COMPLETE +wait for shipment +type: shipped/);
+    expect(stdout).toMatch(/\[main\] step "charge card" succeeded/);
+    expect(stdout).toMatch(/charge card +do +succeeded +2 attempt\(s\)/);
     expect(stdout).toMatch(/WORKFLOW_SUCCESS\n$/);
   });
 });
