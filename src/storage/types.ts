@@ -322,7 +322,11 @@ export interface Store {
    * Hibernates: status `waiting` until `wakeAt` or an event of one of `waitTypes`, lease
    * released. If a matching event is already buffered, the instance is due at once.
    */
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void>;
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): Promise<"waiting" | "paused">;
   /** A pause requested while running took effect: `waitingForPause` → `paused`, lease released. */
   settlePause(fence: Fence, now: number): Promise<void>;
   /** Ends the instance (`complete` with output, `errored` with error, or `terminated` after rollbacks); sets its expiry. */

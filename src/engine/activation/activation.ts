@@ -312,7 +312,7 @@ export class Activation implements StepHost {
    */
   private async stop(
     reason: EndReason,
-    lastWrite?: () => Promise<void>,
+    lastWrite?: () => Promise<StoredStatus | void>,
     status?: StoredStatus,
   ): Promise<void> {
     if (this.stopped) return;
@@ -324,7 +324,8 @@ export class Activation implements StepHost {
     let outcome = reason;
     let written = status;
     try {
-      await lastWrite?.();
+      // A last write that tells the status it wrote (a suspend that settled a pause) is believed.
+      written = (await lastWrite?.()) ?? written;
     } catch (error) {
       written = undefined;
       if (!(error instanceof StaleLeaseError) && !(error instanceof EngineClosedError)) {

@@ -143,7 +143,8 @@ export class JournalWriter {
 
   // The last writes of an activation: made once it stopped, after the starts still pending.
 
-  suspend(wake: { wakeAt: number | null; waitTypes: string[] }): Promise<void> {
+  /** Hibernates the instance; resolves with the status written (paused if a pause was pending). */
+  suspend(wake: { wakeAt: number | null; waitTypes: string[] }): Promise<"waiting" | "paused"> {
     return this.store.suspend(this.fence, wake, this.clock.now());
   }
 

@@ -265,7 +265,11 @@ export class FencedWrites {
   }
 
   /** Hibernates the instance until `wake` (due at once if an awaited event is buffered), or pauses it. */
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): Promise<"waiting" | "paused"> {
     return this.db.tx("suspending an instance", async (tx) => {
       const status = await this.assertFence(tx, fence, "update");
       const types = wake.waitTypes.length > 0 ? wake.waitTypes : null;
@@ -278,6 +282,7 @@ export class FencedWrites {
       }
       await this.log(tx, fence.seq, d.log, now);
       for (const signal of storeSignals(d.signals)) tx.notify(this.signal(signal));
+      return d.outcome === "paused" ? ("paused" as const) : ("waiting" as const);
     });
   }
 

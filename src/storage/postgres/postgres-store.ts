@@ -250,7 +250,11 @@ export class PostgresStore implements Store {
     return this.inOrder(fence, () => this.fenced.consumeEvent(fence, step, now));
   }
 
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): Promise<"waiting" | "paused"> {
     return this.inOrder(fence, () => this.fenced.suspend(fence, wake, now));
   }
 

@@ -105,7 +105,11 @@ export class SqliteJournal {
   }
 
   /** Hibernates the instance until `wake` (due at once if an awaited event is buffered), or pauses it. */
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): void {
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): "waiting" | "paused" {
     const status = this.fencedStatus(fence);
     const types = encodeWaitTypes(wake.waitTypes);
     const due = types !== null && this.stmt.anyPendingOf.get(fence.seq, types) !== undefined;
@@ -122,6 +126,7 @@ export class SqliteJournal {
       });
     }
     this.log.write(fence.seq, d.log, now);
+    return d.outcome === "paused" ? "paused" : "waiting";
   }
 
   /** A requested pause takes effect, if it is still requested. */

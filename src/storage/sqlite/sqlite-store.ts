@@ -185,7 +185,11 @@ export class SqliteStore implements Store {
     return this.writer.call("consumeEvent", [fence, step, now]);
   }
 
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): Promise<void> {
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): Promise<"waiting" | "paused"> {
     return this.writer.call("suspend", [fence, wake, now]);
   }
 

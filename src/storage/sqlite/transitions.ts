@@ -78,8 +78,12 @@ export class SqliteTransitions {
     return this.journal.consumeEvent(fence, step, now);
   }
 
-  suspend(fence: Fence, wake: { wakeAt: number | null; waitTypes: string[] }, now: number): void {
-    this.journal.suspend(fence, wake, now);
+  suspend(
+    fence: Fence,
+    wake: { wakeAt: number | null; waitTypes: string[] },
+    now: number,
+  ): "waiting" | "paused" {
+    return this.journal.suspend(fence, wake, now);
   }
 
   settlePause(fence: Fence, now: number): void {

@@ -30,7 +30,7 @@ import {
 export function controlCases(test: StoreCase): void {
   test("suspend releases the lease, sets the wake condition and logs WORKFLOW_WAITING", async (store) => {
     const { fence } = await start(store, "s");
-    await store.suspend(fence, { wakeAt: T0 + 500, waitTypes: ["a"] }, T0 + 1);
+    expect(await store.suspend(fence, { wakeAt: T0 + 500, waitTypes: ["a"] }, T0 + 1)).toBe("waiting");
     const record = await mustGet(store, "s");
     expectStatus(record, "waiting");
     expect(record).toMatchObject({ wakeAt: T0 + 500, waitTypes: ["a"], leaseOwner: null, updatedAt: T0 + 1 });
@@ -111,7 +111,7 @@ export function controlCases(test: StoreCase): void {
   test("suspend while waitingForPause pauses instead of waiting", async (store) => {
     const { fence } = await start(store, "r");
     await store.requestPause(WF, "r", T0 + 1);
-    await store.suspend(fence, { wakeAt: T0 + 10, waitTypes: ["e"] }, T0 + 2);
+    expect(await store.suspend(fence, { wakeAt: T0 + 10, waitTypes: ["e"] }, T0 + 2)).toBe("paused");
     const record = await mustGet(store, "r");
     expectStatus(record, "paused");
     expect(record.pausedAt).toBe(T0 + 2);
