@@ -312,7 +312,7 @@ export class Activation implements StepHost {
    */
   private async stop(
     reason: EndReason,
-    lastWrite?: () => Promise<StoredStatus | void>,
+    lastWrite?: () => Promise<unknown>,
     status?: StoredStatus,
   ): Promise<void> {
     if (this.stopped) return;
@@ -325,7 +325,8 @@ export class Activation implements StepHost {
     let written = status;
     try {
       // A last write that tells the status it wrote (a suspend that settled a pause) is believed.
-      written = (await lastWrite?.()) ?? written;
+      const wrote = await lastWrite?.();
+      if (typeof wrote === "string") written = wrote as StoredStatus;
     } catch (error) {
       written = undefined;
       if (!(error instanceof StaleLeaseError) && !(error instanceof EngineClosedError)) {
