@@ -128,6 +128,9 @@ describe("sqlite store", () => {
     db.close();
     const error = await openError(path);
     expect((error as WorkflowsError).code).toBe("storage.migration_failed");
+    // One code, stated once.
+    expect((error as Error).message.match(/storage\.migration_failed/g)).toHaveLength(1);
+    expect((error as Error).message).toMatch(/version 999/);
   });
 
   it("creates missing parent folders of the file", async () => {

@@ -188,7 +188,8 @@ export async function migrate(
     if (WorkflowsError.is(error)) throw error;
     const translated = translateError(error, `migrating schema "${schemaName}" at ${where}`);
     if (WorkflowsError.is(translated) && translated.code === "storage.unavailable") throw translated;
-    throw new WorkflowsError("storage.migration_failed", translated.message, { cause: error });
+    const text = WorkflowsError.is(translated) ? translated.detail : translated.message;
+    throw new WorkflowsError("storage.migration_failed", text, { cause: error });
   } finally {
     client.off("error", ignore);
     client.release(broken);

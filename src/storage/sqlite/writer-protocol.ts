@@ -5,7 +5,16 @@
 export type WriterRequest = { id: number; op: string; args: unknown[] };
 
 /** An error as it crosses the thread boundary (its `code` keeps StaleLeaseError recognisable). */
-export type WriterError = { name: string; message: string; code?: string | undefined };
+/**
+ * An error as it crosses back from the writer thread. A Cairn error keeps its code and its
+ * message without the code (`detail`), so the main thread rebuilds it as the same error.
+ */
+export type WriterError = {
+  name: string;
+  message: string;
+  code?: string | undefined;
+  detail?: string | undefined;
+};
 
 /** The result of one request, or its error. */
 export type WriterReply =

@@ -5,6 +5,7 @@
 // a savepoint around each, so that only the failing transition is undone.
 
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { WorkflowsError } from "../../errors.js";
 import { migrate, openConnection, type SqliteSynchronous } from "./connection.js";
 import { SqliteTransitions } from "./transitions.js";
 import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
@@ -168,7 +169,8 @@ const WATCH_MS = 0.5;
 
 function toWriterError(error: unknown): WriterError {
   const e = error as { name?: string; message?: string; code?: string };
-  return { name: e?.name ?? "Error", message: e?.message ?? String(error), code: e?.code };
+  const detail = WorkflowsError.is(error) ? error.detail : undefined;
+  return { name: e?.name ?? "Error", message: e?.message ?? String(error), code: e?.code, detail };
 }
 
 try {

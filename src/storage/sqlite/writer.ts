@@ -3,7 +3,7 @@
 // turn of the event loop travel in one message.
 
 import { Worker } from "node:worker_threads";
-import { StaleLeaseError, WorkflowsError } from "../../errors.js";
+import { type ErrorCode, StaleLeaseError, WorkflowsError } from "../../errors.js";
 import type { SqliteSynchronous } from "./connection.js";
 import type { SqliteTransitions } from "./transitions.js";
 import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
@@ -33,6 +33,12 @@ function toError(e: WriterError): Error {
   if (e.code === "storage.stale_lease") {
     const err = new StaleLeaseError("?", 0);
     err.message = e.message;
+    return err;
+  }
+  if (e.detail !== undefined && e.code !== undefined) {
+    // A Cairn error thrown on the writer thread: the same code, name and message here.
+    const err = new WorkflowsError(e.code as ErrorCode, e.detail);
+    err.name = e.name;
     return err;
   }
   const err = new Error(e.message);
@@ -81,7 +87,9 @@ export class SqliteWriter {
         } else if (typeof msg === "object" && msg && "startupError" in msg) {
           const e = (msg as { startupError: WriterError }).startupError;
           void worker.terminate();
-          reject(new WorkflowsError("storage.migration_failed", `cannot open ${path}: ${e.message}`));
+          reject(
+            new WorkflowsError("storage.migration_failed", `cannot open ${path}: ${e.detail ?? e.message}`),
+          );
         }
       };
       worker.on("message", onMessage);
