@@ -130,7 +130,10 @@ describe("cairn.inspect.watch", () => {
     const caught: WatchedChange[] = [];
     const watch = second.cairn.inspect.watch((c) => caught.push(c), { since: cursor });
     await watch.ready;
-    expect(caught.map(brief).sort()).toEqual(["before deleted", "during complete", "waiting waiting"].sort());
+    // A live change may repeat one of the catch-up (the feed is "read this instance again").
+    expect(new Set(caught.map(brief))).toEqual(
+      new Set(["before deleted", "during complete", "waiting waiting"]),
+    );
     for (let i = 1; i < caught.length; i++) expect(caught[i]!.at).toBeGreaterThanOrEqual(caught[i - 1]!.at);
     // Live changes follow the catch-up.
     await (await second.cairn.env.WAITS.get("waiting")).terminate();

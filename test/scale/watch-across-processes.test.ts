@@ -29,9 +29,12 @@ describe("watching a shared PostgreSQL from a process that runs nothing", () => 
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
+  let deploymentOptions: { storage: string; postgresSchema: string; onError: () => void };
+
   async function deployment() {
     const schema = db.newSchema("watch");
     const common = { storage: db.url, postgresSchema: schema, onError: () => {} };
+    deploymentOptions = common;
     const worker = await Cairn.open({ ...common, workflows: { ONE: { name: "one", class: OneStep } } });
     cleanups.push(() => worker.close());
     const viewer = await Cairn.open({ ...common, runInstances: false, workflows: { ONE: { name: "one" } } });
@@ -60,10 +63,19 @@ describe("watching a shared PostgreSQL from a process that runs nothing", () => 
     const { worker, viewer } = await deployment();
     await waitForStatus(await worker.env.ONE.create({ id: "before" }), "complete");
     const cursor = String((await viewer.inspect.instance("one", "before")).updatedAt + 1);
+    await viewer.close();
+    // While no viewer listens: one more instance runs, the first is deleted.
     await waitForStatus(await worker.env.ONE.create({ id: "after" }), "complete");
     await (await worker.env.ONE.get("before")).delete();
+    await worker.close();
+    const back = await Cairn.open({
+      ...deploymentOptions,
+      runInstances: false,
+      workflows: { ONE: { name: "one" } },
+    });
+    cleanups.push(() => back.close());
     const caught: WatchedChange[] = [];
-    const watch = viewer.inspect.watch((c) => caught.push(c), { since: cursor });
+    const watch = back.inspect.watch((c) => caught.push(c), { since: cursor });
     await watch.ready;
     const brief = caught.map((c) =>
       c.type === "status" ? `${c.id} ${c.status}` : c.type === "deleted" ? `${c.id} deleted` : c.type,
