@@ -33,6 +33,9 @@ export type { EngineSettings, WorkflowDefinitionInput } from "./settings.js";
 export type { WorkflowClass } from "./workflow-class.js";
 
 /** Runs and controls the instances of a set of workflows over one store. */
+/** Instances the retention sweep deletes per store call. */
+const SWEEP_BATCH = 500;
+
 export class Engine implements SchedulerHost {
   readonly store: Store;
   readonly clock: Clock;
@@ -260,12 +263,16 @@ export class Engine implements SchedulerHost {
     if (this.closed) throw new EngineClosedError();
   }
 
-  /** Deletes finished instances whose retention ended, then re-arms itself. */
+  /** Deletes finished instances whose retention ended, SWEEP_BATCH per call, then re-arms itself. */
   private async sweep(): Promise<void> {
     if (this.closed) return;
     try {
-      while ((await this.store.deleteExpired(this.clock.now(), 500)) === 500) {
-        if (this.closed) return;
+      for (;;) {
+        const deleted = await this.store.deleteExpired(this.clock.now(), SWEEP_BATCH);
+        // Live views drop what retention deleted, as they drop what a caller deleted.
+        const at = this.clock.now();
+        for (const { workflow, id } of deleted) this.changes.emit({ type: "deleted", workflow, id, at });
+        if (deleted.length < SWEEP_BATCH || this.closed) break;
       }
     } catch (error) {
       this.report(error, "retention sweep");

@@ -69,11 +69,16 @@ export class Inspector {
   async instances(workflow: string, options: ListInstancesOptions = {}): Promise<InstancePage> {
     this.#definition(workflow);
     const query = listQuery(workflow, options);
-    const [page, total, counts] = await Promise.all([
+    // Without a time or id filter the total follows from the counts by status: no second count.
+    const narrowed = query.createdFrom !== undefined || query.createdTo !== undefined || query.idPrefix;
+    const [page, counts, narrowedTotal] = await Promise.all([
       this.#store.listInstances(query),
-      this.#store.countInstances(query),
       this.#store.countByStatus(workflow),
+      narrowed ? this.#store.countInstances(query) : undefined,
     ]);
+    const total =
+      narrowedTotal ??
+      (query.status ? (counts[query.status] ?? 0) : Object.values(counts).reduce((sum, n) => sum + n, 0));
     return { instances: page.items.map(summary), nextCursor: page.nextCursor, total, counts };
   }
 
@@ -117,7 +122,7 @@ export class Inspector {
    * or instance. With `since` (a change's `cursor`), the changes since then come first.
    */
   watch(listener: (change: WatchedChange) => void, options: WatchOptions = {}): Watch {
-    if (options.workflow !== undefined) this.#definition(options.workflow);
+    if (typeof options === "object" && options?.workflow !== undefined) this.#definition(options.workflow);
     return watchChanges({ store: this.#store, clock: this.#clock, hub: this.#changes }, listener, options);
   }
 

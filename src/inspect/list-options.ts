@@ -8,6 +8,11 @@ import type { ListInstancesOptions } from "./types.js";
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 1000;
+/**
+ * How deep numbered pages go. An offset is read and skipped row by row, so a deep one would
+ * hold the reader for long; a cursor goes anywhere at the cost of one page.
+ */
+export const MAX_PAGE_DEPTH = 100_000;
 /** Ids are at most 271 characters, so a longer prefix matches nothing and is a mistake. */
 const MAX_PREFIX_LENGTH = 271;
 
@@ -89,7 +94,7 @@ export function listQuery(workflow: string, options: ListInstancesOptions): List
     query.cursor = options.cursor;
   }
   if (options.page !== undefined) {
-    const page = wholeNumber(options.page, "page", 1, 1_000_000);
+    const page = wholeNumber(options.page, "page", 1, Math.floor(MAX_PAGE_DEPTH / limit) + 1);
     query.offset = (page - 1) * limit;
   }
   return query;

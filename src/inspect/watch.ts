@@ -11,6 +11,13 @@ import type { Watch, WatchedChange, WatchOptions } from "./types.js";
 
 /** Past this many changed or deleted instances, a catch-up sends "resync" instead. */
 export const MAX_CATCH_UP = 10_000;
+/**
+ * A catch-up also replays what changed this long before the cursor. A cursor is the time a
+ * process reported a change, taken just after its write; a write of another process that took
+ * its time earlier but committed later, or a clock a little behind, would otherwise fall before
+ * the cursor and be missed. Replaying a change twice is harmless: it means "read it again".
+ */
+export const CATCH_UP_MARGIN_MS = 5_000;
 
 type Deps = { store: Store; clock: Clock; hub: ChangeHub };
 
@@ -35,6 +42,21 @@ export function watchChanges(
   listener: (change: WatchedChange) => void,
   options: WatchOptions,
 ): Watch {
+  if (typeof listener !== "function") {
+    throw new WorkflowsError("query.invalid", `watch needs a listener function, got ${typeof listener}`);
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new WorkflowsError(
+      "query.invalid",
+      `watch options must be an object { workflow?, id?, since? }, got ${String(options)}`,
+    );
+  }
+  if (options.id !== undefined && options.workflow === undefined) {
+    throw new WorkflowsError(
+      "query.invalid",
+      `watching instance "${String(options.id)}" needs its workflow too`,
+    );
+  }
   const since = options.since === undefined ? null : parseCursor(options.since);
   const matches = (c: { workflow: string; id: string }) =>
     (options.workflow === undefined || c.workflow === options.workflow) &&
@@ -59,7 +81,7 @@ export function watchChanges(
   const ready =
     since === null
       ? Promise.resolve()
-      : catchUp(deps, since, matches).then(
+      : catchUp(deps, since, options).then(
           (changes) => {
             for (const change of changes) deliver(change);
           },
@@ -83,22 +105,23 @@ export function watchChanges(
   };
 }
 
-async function catchUp(
-  deps: Deps,
-  since: number,
-  matches: (c: { workflow: string; id: string }) => boolean,
-): Promise<WatchedChange[]> {
+async function catchUp(deps: Deps, since: number, options: WatchOptions): Promise<WatchedChange[]> {
   const now = deps.clock.now();
   const resync: WatchedChange[] = [{ type: "resync", at: now, cursor: cursorAt(now) }];
   if (since < now - DELETIONS_KEPT_MS) return resync;
+  const scope = { workflow: options.workflow, id: options.id };
+  const from = since - CATCH_UP_MARGIN_MS;
   const [changed, deleted] = await Promise.all([
-    deps.store.changedSince(since, MAX_CATCH_UP),
-    deps.store.deletedSince(since, MAX_CATCH_UP),
+    deps.store.changedSince(from, MAX_CATCH_UP, scope),
+    deps.store.deletedSince(from, MAX_CATCH_UP, scope),
   ]);
   if (changed.length >= MAX_CATCH_UP || deleted.length >= MAX_CATCH_UP) return resync;
   const changes: WatchedChange[] = [];
+  for (const d of deleted) {
+    const at = d.deletedAt;
+    changes.push({ type: "deleted", workflow: d.workflow, id: d.id, at, cursor: cursorAt(at) });
+  }
   for (const c of changed) {
-    if (!matches(c)) continue;
     const at = c.updatedAt;
     changes.push({
       type: "status",
@@ -109,15 +132,7 @@ async function catchUp(
       cursor: cursorAt(at),
     });
   }
-  for (const d of deleted) {
-    if (!matches(d)) continue;
-    changes.push({
-      type: "deleted",
-      workflow: d.workflow,
-      id: d.id,
-      at: d.deletedAt,
-      cursor: cursorAt(d.deletedAt),
-    });
-  }
+  // In time order (a stable sort); at the same time a deletion goes first (an id deleted, then
+  // created again).
   return changes.sort((a, b) => a.at - b.at);
 }

@@ -225,6 +225,9 @@ export type ListQuery = InstanceFilter & {
 /** One page of instances and the cursor of the next, if any. */
 export type ListPage = { items: InstanceRecord[]; nextCursor: string | null };
 
+/** Narrows a change-feed catch-up to one workflow, or one instance of it. */
+export type ChangeScope = { workflow?: string | undefined; id?: string | undefined };
+
 /** An instance whose row changed at or after a given time (for change-feed catch-up). */
 export type ChangedInstance = { workflow: string; id: string; status: StoredStatus; updatedAt: number };
 
@@ -292,9 +295,9 @@ export interface Store {
    * Instances whose row changed at or after `since`, plus every running one (its steps may have
    * moved on without a row change), oldest change first, at most `limit`.
    */
-  changedSince(since: number, limit: number): Promise<ChangedInstance[]>;
+  changedSince(since: number, limit: number, scope?: ChangeScope): Promise<ChangedInstance[]>;
   /** Instances deleted at or after `since`, oldest first, at most `limit`. */
-  deletedSince(since: number, limit: number): Promise<DeletedInstance[]>;
+  deletedSince(since: number, limit: number, scope?: ChangeScope): Promise<DeletedInstance[]>;
 
   /** Claims waking instances first, then queued ones oldest first, within the slots. */
   claim(request: ClaimRequest): Promise<Claim[]>;
@@ -414,8 +417,8 @@ export interface Store {
   publishChange?(change: PublishedChange): void;
 
   readLog(seq: number): Promise<LogEntry[]>;
-  /** Deletes up to `limit` finished instances whose retention ended; returns how many. */
-  deleteExpired(now: number, limit: number): Promise<number>;
+  /** Deletes up to `limit` finished instances whose retention ended; returns which. */
+  deleteExpired(now: number, limit: number): Promise<{ workflow: string; id: string }[]>;
 
   close(): Promise<void>;
 }

@@ -199,6 +199,8 @@ describe("cairn.inspect", () => {
       [{ cursor: "abc", page: 2 }, /either cursor or page/],
       [{ cursor: "garbage" }, /the list cursor "garbage" is not one this store returned/],
       [{ page: 0 }, /page must be a whole number from 1/],
+      // Numbered pages stop 100,000 instances deep; a cursor goes further.
+      [{ page: 5000 }, /page must be a whole number from 1 to 4001, got 5000/],
       [{ order: "up" }, /order must be "desc" or "asc"/],
     ];
     for (const [options, message] of cases) {
@@ -209,5 +211,8 @@ describe("cairn.inspect", () => {
     await expect(cairn.inspect.streamResult("quick", "missing", "do:1:x")).rejects.toSatisfy(
       code("instance.not_found"),
     );
+    await cairn.close();
+    await expect(cairn.inspect.instances("quick")).rejects.toSatisfy(code("engine.closed"));
+    await expect(cairn.inspect.instance("quick", "any")).rejects.toSatisfy(code("engine.closed"));
   });
 });

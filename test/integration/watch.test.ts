@@ -2,7 +2,7 @@
 // order and filtered, step changes built only while someone watches, catch-up from a cursor
 // after a reopen (changed, running and deleted instances), resync when too far behind.
 
-import { Cairn, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
+import { Cairn, FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InstanceChange } from "../../src/engine/changes.js";
@@ -156,5 +156,45 @@ describe("cairn.inspect.watch", () => {
       }
     })();
     expect(WorkflowsError.is(bad) && bad.code).toBe("query.invalid");
+  });
+
+  it("reports instances that retention deletes", async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const clock = new FakeClock();
+    const cairn = await Cairn.open({
+      storage: `sqlite:${dir.dbPath}`,
+      workflows: { TWO: { name: "two", class: TwoSteps, retention: { successRetention: "1 minute" } } },
+      clock,
+      sweepIntervalMs: 1_000,
+    });
+    cleanups.push(() => cairn.close());
+    const seen: WatchedChange[] = [];
+    const watch = cairn.inspect.watch((c) => seen.push(c), { workflow: "two" });
+    await waitForStatus(await cairn.env.TWO.create({ id: "short-lived" }), "complete");
+    await waitUntil(
+      () => {
+        clock.advance(1_000);
+        return seen;
+      },
+      (changes) => changes.some((c) => c.type === "deleted"),
+      { what: "the retention sweep to delete the instance" },
+    );
+    expect(seen.find((c) => c.type === "deleted")).toMatchObject({ workflow: "two", id: "short-lived" });
+    watch.close();
+  });
+
+  it("refuses a listener that is not a function, and an id without its workflow", async () => {
+    const { cairn } = await open();
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return WorkflowsError.is(error) ? error.code : String(error);
+      }
+    };
+    expect(code(() => cairn.inspect.watch("nope" as never))).toBe("query.invalid");
+    expect(code(() => cairn.inspect.watch(() => {}, null as never))).toBe("query.invalid");
+    expect(code(() => cairn.inspect.watch(() => {}, { id: "x" }))).toBe("query.invalid");
   });
 });

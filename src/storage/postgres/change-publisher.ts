@@ -62,8 +62,10 @@ export class ChangePublisher {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.flush();
+    // Stopped first: a change added while the last flush runs must not arm a timer that would
+    // write to a pool about to end.
     this.stopped = true;
+    await this.flush();
   }
 
   /** The changes in as few payloads as fit under the NOTIFY size limit. */

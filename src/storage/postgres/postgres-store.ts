@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { EngineClosedError } from "../../errors.js";
 import type {
   ChangedInstance,
+  ChangeScope,
   Claim,
   ClaimRequest,
   ControlResult,
@@ -150,14 +151,14 @@ export class PostgresStore implements Store {
     return this.reads.countByStatus(workflow);
   }
 
-  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
+  async changedSince(since: number, limit: number, scope?: ChangeScope): Promise<ChangedInstance[]> {
     this.assertOpen();
-    return this.reads.changedSince(since, limit);
+    return this.reads.changedSince(since, limit, scope);
   }
 
-  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
+  async deletedSince(since: number, limit: number, scope?: ChangeScope): Promise<DeletedInstance[]> {
     this.assertOpen();
-    return this.reads.deletedSince(since, limit);
+    return this.reads.deletedSince(since, limit, scope);
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {
@@ -359,7 +360,7 @@ export class PostgresStore implements Store {
     return this.control.scheduleMark(workflow, cron);
   }
 
-  async deleteExpired(now: number, limit: number): Promise<number> {
+  async deleteExpired(now: number, limit: number): Promise<{ workflow: string; id: string }[]> {
     this.assertOpen();
     return this.retention.deleteExpired(now, limit);
   }

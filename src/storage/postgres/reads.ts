@@ -5,6 +5,7 @@
 import { decodeListCursor, encodeListCursor, filterTerms, prefixBounds } from "../list-query.js";
 import type {
   ChangedInstance,
+  ChangeScope,
   DeletedInstance,
   InstanceFilter,
   InstanceRecord,
@@ -17,6 +18,9 @@ import type {
 import type { Tables } from "./connection.js";
 import type { Database } from "./database.js";
 import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
+
+/** A catch-up narrowed to a workflow ($3) and an id ($4), each only when given. */
+const SCOPE = "($3::text IS NULL OR workflow = $3) AND ($4::text IS NULL OR id = $4)";
 
 export class Reads {
   private readonly db: Database;
@@ -50,12 +54,13 @@ export class Reads {
       journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
       log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
       list: `SELECT * FROM ${t.instances}`,
-      changed: `SELECT workflow, id, status, updated_at FROM ${t.instances} WHERE updated_at >= $1
+      changed: `SELECT workflow, id, status, updated_at FROM ${t.instances} WHERE updated_at >= $1 AND ${SCOPE}
         UNION
-        SELECT workflow, id, status, updated_at FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
+        SELECT workflow, id, status, updated_at FROM ${t.instances}
+          WHERE status IN ('running', 'waitingForPause') AND ${SCOPE}
         ORDER BY updated_at LIMIT $2`,
       deleted: `SELECT workflow, id, deleted_at FROM ${t.schema}.deleted_instances WHERE deleted_at >= $1
-        ORDER BY deleted_at, seq LIMIT $2`,
+        AND ${SCOPE} ORDER BY deleted_at, seq LIMIT $2`,
       chunks: `SELECT bytes FROM ${t.chunks} WHERE instance_seq = $1 AND step_key = $2 ORDER BY idx`,
       stateBytes: `SELECT coalesce((SELECT sum(octet_length(value)) FROM ${t.steps} WHERE instance_seq = $1), 0)
         + coalesce((SELECT sum(octet_length(bytes)) FROM ${t.chunks} WHERE instance_seq = $1), 0) AS n`,
@@ -105,8 +110,9 @@ export class Reads {
     return out;
   }
 
-  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
-    const rows = await this.db.read("reading changed instances", this.sql.changed, [since, limit]);
+  async changedSince(since: number, limit: number, scope: ChangeScope = {}): Promise<ChangedInstance[]> {
+    const args = [since, limit, scope.workflow ?? null, scope.id ?? null];
+    const rows = await this.db.read("reading changed instances", this.sql.changed, args);
     return rows.map((r) => ({
       workflow: r.workflow as string,
       id: r.id as string,
@@ -115,8 +121,9 @@ export class Reads {
     }));
   }
 
-  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
-    const rows = await this.db.read("reading deleted instances", this.sql.deleted, [since, limit]);
+  async deletedSince(since: number, limit: number, scope: ChangeScope = {}): Promise<DeletedInstance[]> {
+    const args = [since, limit, scope.workflow ?? null, scope.id ?? null];
+    const rows = await this.db.read("reading deleted instances", this.sql.deleted, args);
     return rows.map((r) => ({
       workflow: r.workflow as string,
       id: r.id as string,

@@ -24,7 +24,7 @@ export class Retention {
       wipeEvents: `DELETE FROM ${t.events} WHERE instance_seq = ANY($1::bigint[])`,
       wipeLog: `DELETE FROM ${t.log} WHERE instance_seq = ANY($1::bigint[])`,
       lockMany: `SELECT seq, id FROM ${t.instances} WHERE workflow = $1 AND id = ANY($2::text[]) FOR UPDATE`,
-      expired: `SELECT seq FROM ${t.instances} WHERE expires_at <= $1 ORDER BY expires_at, seq LIMIT $2
+      expired: `SELECT seq, workflow, id FROM ${t.instances} WHERE expires_at <= $1 ORDER BY expires_at, seq LIMIT $2
         FOR UPDATE SKIP LOCKED`,
       deleteInstances: `DELETE FROM ${t.instances} WHERE seq = ANY($1::bigint[])`,
       remember: `INSERT INTO ${t.schema}.deleted_instances (seq, workflow, id, deleted_at)
@@ -73,12 +73,17 @@ export class Retention {
   }
 
   /** Deletes up to `limit` expired instances; returns how many. */
-  deleteExpired(now: number, limit: number): Promise<number> {
+  deleteExpired(now: number, limit: number): Promise<{ workflow: string; id: string }[]> {
     return this.db.tx("deleting expired instances", async (tx) => {
-      const seqs = (await tx.query(this.sql.expired, [now, limit])).map((r) => num(r.seq));
-      if (seqs.length > 0) await this.deleteSeqs(tx, seqs, now);
+      const rows = await tx.query(this.sql.expired, [now, limit]);
+      if (rows.length > 0)
+        await this.deleteSeqs(
+          tx,
+          rows.map((r) => num(r.seq)),
+          now,
+        );
       await tx.query(this.sql.forget, [now - DELETIONS_KEPT_MS]);
-      return seqs.length;
+      return rows.map((r) => ({ workflow: r.workflow as string, id: r.id as string }));
     });
   }
 }

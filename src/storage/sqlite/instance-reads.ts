@@ -7,6 +7,7 @@ import type Database from "better-sqlite3";
 import { decodeListCursor, encodeListCursor, filterTerms, prefixBounds } from "../list-query.js";
 import type {
   ChangedInstance,
+  ChangeScope,
   DeletedInstance,
   InstanceFilter,
   ListPage,
@@ -26,14 +27,17 @@ export class SqliteInstanceReads {
   constructor(db: Database.Database) {
     this.db = db;
     this.counts = db.prepare("SELECT status, n FROM instance_counts WHERE workflow = ? AND n > 0");
+    const scope = "(@workflow IS NULL OR workflow = @workflow) AND (@id IS NULL OR id = @id)";
     this.changed = db.prepare(
-      `SELECT workflow, id, status, updated_at FROM instances WHERE updated_at >= ?
+      `SELECT workflow, id, status, updated_at FROM instances WHERE updated_at >= @since AND ${scope}
        UNION
-       SELECT workflow, id, status, updated_at FROM instances WHERE status IN ('running', 'waitingForPause')
-       ORDER BY updated_at LIMIT ?`,
+       SELECT workflow, id, status, updated_at FROM instances
+         WHERE status IN ('running', 'waitingForPause') AND ${scope}
+       ORDER BY updated_at LIMIT @limit`,
     );
     this.deleted = db.prepare(
-      "SELECT workflow, id, deleted_at FROM deleted_instances WHERE deleted_at >= ? ORDER BY deleted_at, seq LIMIT ?",
+      `SELECT workflow, id, deleted_at FROM deleted_instances WHERE deleted_at >= @since AND ${scope}
+       ORDER BY deleted_at, seq LIMIT @limit`,
     );
   }
 
@@ -79,8 +83,8 @@ export class SqliteInstanceReads {
     return out;
   }
 
-  changedSince(since: number, limit: number): ChangedInstance[] {
-    const rows = this.changed.all(since, limit) as {
+  changedSince(since: number, limit: number, scope: ChangeScope = {}): ChangedInstance[] {
+    const rows = this.changed.all(scopeArgs(since, limit, scope)) as {
       workflow: string;
       id: string;
       status: StoredStatus;
@@ -89,8 +93,12 @@ export class SqliteInstanceReads {
     return rows.map((r) => ({ workflow: r.workflow, id: r.id, status: r.status, updatedAt: r.updated_at }));
   }
 
-  deletedSince(since: number, limit: number): DeletedInstance[] {
-    const rows = this.deleted.all(since, limit) as { workflow: string; id: string; deleted_at: number }[];
+  deletedSince(since: number, limit: number, scope: ChangeScope = {}): DeletedInstance[] {
+    const rows = this.deleted.all(scopeArgs(since, limit, scope)) as {
+      workflow: string;
+      id: string;
+      deleted_at: number;
+    }[];
     return rows.map((r) => ({ workflow: r.workflow, id: r.id, deletedAt: r.deleted_at }));
   }
 
@@ -118,4 +126,8 @@ export class SqliteInstanceReads {
     }
     return stmt;
   }
+}
+
+function scopeArgs(since: number, limit: number, scope: ChangeScope) {
+  return { since, limit, workflow: scope.workflow ?? null, id: scope.id ?? null };
 }

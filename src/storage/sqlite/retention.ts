@@ -12,7 +12,7 @@ export class SqliteRetention {
 
   constructor(db: Database.Database) {
     this.stmt = prepareAll(db, {
-      expired: "SELECT seq FROM instances WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+      expired: "SELECT seq, workflow, id FROM instances WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
       wipeChunks: "DELETE FROM stream_chunks WHERE instance_seq = ?",
       wipeSteps: "DELETE FROM steps WHERE instance_seq = ?",
       wipeEvents: "DELETE FROM events WHERE instance_seq = ?",
@@ -22,15 +22,14 @@ export class SqliteRetention {
         SELECT seq, workflow, id, ? FROM instances WHERE seq = ?`,
       forget: "DELETE FROM deleted_instances WHERE deleted_at < ?",
     });
-    this.stmt.expired.pluck();
   }
 
-  /** Deletes up to `limit` finished instances whose retention ended; returns how many. */
-  deleteExpired(now: number, limit: number): number {
-    const seqs = this.stmt.expired.all(now, limit) as number[];
-    for (const seq of seqs) this.deleteInstance(seq, now);
+  /** Deletes up to `limit` finished instances whose retention ended; returns which. */
+  deleteExpired(now: number, limit: number): { workflow: string; id: string }[] {
+    const rows = this.stmt.expired.all(now, limit) as { seq: number; workflow: string; id: string }[];
+    for (const row of rows) this.deleteInstance(row.seq, now);
     this.stmt.forget.run(now - DELETIONS_KEPT_MS);
-    return seqs.length;
+    return rows.map((r) => ({ workflow: r.workflow, id: r.id }));
   }
 
   /** Erases what instance `seq` has recorded (journal, inbox, log, stream chunks), keeping its row. */

@@ -5,8 +5,10 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type Database from "better-sqlite3";
+import { EngineClosedError } from "../../errors.js";
 import type {
   ChangedInstance,
+  ChangeScope,
   Claim,
   ClaimRequest,
   ControlResult,
@@ -114,28 +116,34 @@ export class SqliteStore implements Store {
   }
 
   async getInstance(workflow: string, id: string): Promise<InstanceRecord | undefined> {
+    this.assertOpen();
     const row = this.stmt.instance.get(workflow, id) as InstanceRow | undefined;
     return row ? toInstance(row) : undefined;
   }
 
   async listInstances(query: ListQuery): Promise<ListPage> {
+    this.assertOpen();
     return this.lists.listInstances(query);
   }
 
   async countInstances(filter: InstanceFilter): Promise<number> {
+    this.assertOpen();
     return this.lists.countInstances(filter);
   }
 
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
+    this.assertOpen();
     return this.lists.countByStatus(workflow);
   }
 
-  async changedSince(since: number, limit: number): Promise<ChangedInstance[]> {
-    return this.lists.changedSince(since, limit);
+  async changedSince(since: number, limit: number, scope?: ChangeScope): Promise<ChangedInstance[]> {
+    this.assertOpen();
+    return this.lists.changedSince(since, limit, scope);
   }
 
-  async deletedSince(since: number, limit: number): Promise<DeletedInstance[]> {
-    return this.lists.deletedSince(since, limit);
+  async deletedSince(since: number, limit: number, scope?: ChangeScope): Promise<DeletedInstance[]> {
+    this.assertOpen();
+    return this.lists.deletedSince(since, limit, scope);
   }
 
   claim(request: ClaimRequest): Promise<Claim[]> {
@@ -143,6 +151,7 @@ export class SqliteStore implements Store {
   }
 
   async nextWakeAt(owner: string): Promise<number | null> {
+    this.assertOpen();
     const a = (this.stmt.nextWake.get() as { t: number | null }).t;
     const b = (this.stmt.nextLease.get(owner) as { t: number | null }).t;
     if (a === null) return b;
@@ -159,6 +168,7 @@ export class SqliteStore implements Store {
   }
 
   async loadJournal(seq: number): Promise<StepRecord[]> {
+    this.assertOpen();
     return (this.stmt.journal.all(seq) as StepRow[]).map(toStep);
   }
 
@@ -210,10 +220,12 @@ export class SqliteStore implements Store {
   }
 
   async loadStreamChunks(seq: number, key: string): Promise<Uint8Array[]> {
+    this.assertOpen();
     return (this.stmt.chunks.all(seq, key) as { bytes: Uint8Array }[]).map((r) => r.bytes);
   }
 
   async stateBytes(seq: number): Promise<number> {
+    this.assertOpen();
     return (this.stmt.stateBytes.get(seq, seq) as { n: number }).n;
   }
 
@@ -275,6 +287,7 @@ export class SqliteStore implements Store {
   }
 
   async scheduleMark(workflow: string, cron: string): Promise<number | null> {
+    this.assertOpen();
     const row = this.stmt.mark.get(workflow, cron) as { scheduled_time: number } | undefined;
     return row ? row.scheduled_time : null;
   }
@@ -284,11 +297,17 @@ export class SqliteStore implements Store {
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {
+    this.assertOpen();
     return (this.stmt.log.all(seq) as LogRow[]).flatMap(toLog);
   }
 
-  deleteExpired(now: number, limit: number): Promise<number> {
+  deleteExpired(now: number, limit: number): Promise<{ workflow: string; id: string }[]> {
     return this.writer.call("deleteExpired", [now, limit]);
+  }
+
+  /** Reads after close fail as every other call does, with `engine.closed`. */
+  private assertOpen(): void {
+    if (!this.reader.open) throw new EngineClosedError();
   }
 
   async close(): Promise<void> {

@@ -167,7 +167,7 @@ export class SqliteTransitions {
 
   // ---- retention -----------------------------------------------------------------------------
 
-  deleteExpired(now: number, limit: number): number {
+  deleteExpired(now: number, limit: number): { workflow: string; id: string }[] {
     return this.retention.deleteExpired(now, limit);
   }
 }

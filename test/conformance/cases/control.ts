@@ -276,7 +276,7 @@ export function controlCases(test: StoreCase): void {
       expect(record).not.toHaveProperty("output");
       expect(record).not.toHaveProperty("error");
     }
-    expect(await store.deleteExpired(T0 + 10 * ERROR_RETENTION_MS, 100)).toBe(0);
+    expect(await store.deleteExpired(T0 + 10 * ERROR_RETENTION_MS, 100)).toHaveLength(0);
     expect((await claim(store, T0 + 11)).map((c) => c.instance.id).sort()).toEqual(["c", "e"]);
     expect(await store.restart(WF, "missing", T0)).toEqual({ outcome: "not_found" });
   });

@@ -99,8 +99,8 @@ export function retentionCases(test: StoreCase): void {
     await start(store, "running", T0, { workflow: "other-flow" });
 
     const at = T0 + SUCCESS_RETENTION_MS;
-    expect(await store.deleteExpired(at - 1, 100)).toBe(0);
-    expect(await store.deleteExpired(at, 100)).toBe(1);
+    expect(await store.deleteExpired(at - 1, 100)).toHaveLength(0);
+    expect(await store.deleteExpired(at, 100)).toEqual([{ workflow: WF, id: "old" }]);
     expect(await store.getInstance(WF, "old")).toBeUndefined();
     expect(await store.loadJournal(doneFence.seq)).toEqual([]);
     expect(await store.readLog(doneFence.seq)).toEqual([]);
@@ -110,7 +110,7 @@ export function retentionCases(test: StoreCase): void {
       "old",
     );
 
-    expect(await store.deleteExpired(T0 + ERROR_RETENTION_MS, 100)).toBe(2);
+    expect(await store.deleteExpired(T0 + ERROR_RETENTION_MS, 100)).toHaveLength(2);
     expect((await store.listInstances({ workflow: WF, limit: 10 })).items.map((i) => i.id)).toEqual([
       "queued",
     ]);
@@ -120,16 +120,16 @@ export function retentionCases(test: StoreCase): void {
     for (const id of ["a", "b", "c"])
       await finished(store, id, T0, { status: "complete", output: bytes("") });
     const later = T0 + SUCCESS_RETENTION_MS;
-    expect(await store.deleteExpired(later, 2)).toBe(2);
-    expect(await store.deleteExpired(later, 2)).toBe(1);
-    expect(await store.deleteExpired(later, 2)).toBe(0);
+    expect(await store.deleteExpired(later, 2)).toHaveLength(2);
+    expect(await store.deleteExpired(later, 2)).toHaveLength(1);
+    expect(await store.deleteExpired(later, 2)).toHaveLength(0);
   });
 
   test("terminated instances expire too", async (store) => {
     await create(store, "t");
     await store.terminate(WF, "t", T0);
-    expect(await store.deleteExpired(T0 + 1, 10)).toBe(0);
-    expect(await store.deleteExpired(T0 + ERROR_RETENTION_MS * 2, 10)).toBe(1);
+    expect(await store.deleteExpired(T0 + 1, 10)).toHaveLength(0);
+    expect(await store.deleteExpired(T0 + ERROR_RETENTION_MS * 2, 10)).toHaveLength(1);
     expect(await store.getInstance(WF, "t")).toBeUndefined();
   });
 
