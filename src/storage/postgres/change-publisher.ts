@@ -8,7 +8,7 @@ import type { Database } from "./database.js";
 import { encodeChanges, wireChange } from "./signals.js";
 
 /** How long changes are gathered before they are sent. */
-export const PUBLISH_EVERY_MS = 20;
+export const PUBLISH_EVERY_MS = 50;
 /** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; leave room for the envelope. */
 const MAX_PAYLOAD_BYTES = 7_500;
 

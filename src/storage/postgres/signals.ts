@@ -71,6 +71,8 @@ export class SignalListener {
   private readonly pool: pg.Pool;
   private readonly channel: string;
   private readonly origin: string;
+  /** How every payload this store sends begins (encodeSignal writes the origin first). */
+  private readonly ownPrefix: string;
   private readonly deliver: (signal: StoreSignal) => void;
   /** Closes the listening connection without treating it as lost. */
   private closeCurrent: (() => void) | null = null;
@@ -83,6 +85,7 @@ export class SignalListener {
     this.pool = pool;
     this.channel = channel;
     this.origin = origin;
+    this.ownPrefix = `{"o":${JSON.stringify(origin)},`;
     this.deliver = deliver;
   }
 
@@ -124,6 +127,8 @@ export class SignalListener {
     };
     const onNote = (msg: pg.Notification) => {
       if (msg.channel !== this.channel || msg.payload === undefined) return;
+      // This store's own notifications (a batch of changes can be 7 KB) are skipped unparsed.
+      if (msg.payload.startsWith(this.ownPrefix)) return;
       const decoded = decodeSignal(msg.payload);
       if (decoded && decoded.origin !== this.origin) this.deliver(decoded.signal);
     };
