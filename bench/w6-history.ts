@@ -19,7 +19,7 @@ import {
   within,
 } from "./lib/harness.js";
 import { BUILD_METHOD, buildHistory, HISTORY_WORKFLOW } from "./lib/history-store.js";
-import { nowMs, summarize } from "./lib/stats.js";
+import { nowMs, summarize, timeRuns } from "./lib/stats.js";
 
 class OneStep extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
@@ -28,21 +28,6 @@ class OneStep extends WorkflowEntrypoint {
 }
 
 const PAGE = 50;
-
-/** Times `fn` `runs` times (after `warmup` untimed calls); returns the samples in ms. */
-async function timeRuns(
-  runs: number,
-  warmup: number,
-  fn: (i: number) => Promise<unknown>,
-): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < warmup + runs; i++) {
-    const start = nowMs();
-    await fn(i);
-    if (i >= warmup) samples.push(nowMs() - start);
-  }
-  return samples;
-}
 
 export const workload: Workload = {
   id: "W6",

@@ -14,7 +14,7 @@ import {
   within,
 } from "./lib/harness.js";
 import { BUILD_METHOD, buildHistory, HISTORY_WORKFLOW } from "./lib/history-store.js";
-import { nowMs, summarize } from "./lib/stats.js";
+import { summarize, timeRuns } from "./lib/stats.js";
 
 const STEPS = 100;
 const PAGE = 25;
@@ -25,20 +25,6 @@ class HundredSteps extends WorkflowEntrypoint {
     for (let i = 0; i < STEPS; i++) total += await step.do(`step ${i}`, async () => i);
     return total;
   }
-}
-
-async function timeRuns(
-  runs: number,
-  warmup: number,
-  fn: (i: number) => Promise<unknown>,
-): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < warmup + runs; i++) {
-    const start = nowMs();
-    await fn(i);
-    if (i >= warmup) samples.push(nowMs() - start);
-  }
-  return samples;
 }
 
 export const workload: Workload = {

@@ -40,3 +40,18 @@ export const nowMs = (): number => performance.now();
 
 /** Wall-clock milliseconds since the epoch, sub-millisecond (comparable with Date.now()). */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/** Times `fn` `runs` times (after `warmup` untimed calls); returns the samples in ms. */
+export async function timeRuns(
+  runs: number,
+  warmup: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = nowMs();
+    await fn(i);
+    if (i >= warmup) samples.push(nowMs() - start);
+  }
+  return samples;
+}
