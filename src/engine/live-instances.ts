@@ -131,7 +131,14 @@ export class LiveInstances implements ActivationHost<Activation> {
         if (placeholder.isStopped) return;
         if (this.closed) return placeholder.release();
         this.removeLive(placeholder);
-        const activation = new Activation(this, instance, journal, def.stepLimit);
+        const activation = new Activation(
+          this,
+          instance,
+          journal,
+          def.stepLimit,
+          undefined,
+          claim.recovered === true,
+        );
         this.addLive(activation);
         placeholder.handOver(activation);
         this.run(activation, cls);

@@ -196,6 +196,12 @@ export type Claim = {
    * Unset means unknown: the runner reads them.
    */
   fresh?: boolean;
+  /**
+   * True when the instance was taken over from a holder that stopped without finishing it (a
+   * crash, or a lease released at shutdown): the runner records each attempt's start durably
+   * before running it, so that a step that kills its process every time still counts its attempts.
+   */
+  recovered?: boolean;
 };
 
 /** Which instances of a workflow a list or a count covers; every field narrows it. */

@@ -45,6 +45,8 @@ export class Activation implements StepHost {
    * rebuild rollback handlers; a step that has not finished blocks there (the frontier).
    */
   readonly replayOnly: boolean;
+  /** Taken over after its holder stopped mid-run: attempt starts are committed before callbacks. */
+  readonly recovered: boolean;
   private readonly replay: Replay;
   private readonly writer: JournalWriter;
   private readonly budget: StateBudget;
@@ -68,6 +70,7 @@ export class Activation implements StepHost {
     journal: StepRecord[],
     stepLimit: number,
     storedBytes?: number,
+    recovered = false,
   ) {
     this.host = host;
     this.instance = instance;
@@ -85,6 +88,7 @@ export class Activation implements StepHost {
     this.waits = new Waits(host.clock);
     this.budget = new StateBudget(host.store, instance.seq, host.maxInstanceStateBytes, storedBytes);
     this.replayOnly = instance.rollbackPending;
+    this.recovered = recovered;
     this.rollbacks = host.createRollbacks(this);
   }
 

@@ -92,6 +92,11 @@ export type WaitStep = { key: string; name: string; count: number; startedAt: nu
 export interface StepHost {
   /** Terminated with `{ rollback: true }`: the run is replayed only to rebuild rollback handlers. */
   readonly replayOnly: boolean;
+  /**
+   * The instance was taken over after its holder stopped mid-run: each attempt's start is
+   * committed before its callback runs (see Claim.recovered), instead of folded into its result.
+   */
+  readonly recovered: boolean;
   readonly rollbacks: RollbackLedger;
   now(): number;
   setTimer(at: number, callback: () => void): CancelTimer;

@@ -42,10 +42,12 @@ export async function runRetriable(
     const ctx = attemptContext(step, attempts);
     a.rollbacks.attempted(step.key, ctx);
     const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
-    a.recordStart(record(step, { status: "running", attempts }), [
-      ...log,
-      { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts },
-    ]);
+    const start = record(step, { status: "running", attempts });
+    const startLog = [...log, { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts }];
+    // After a crash, the start is durable before the callback runs: a callback that kills the
+    // process at once then still counts as an attempt, and its retries run out.
+    if (a.recovered) await a.commit(start, startLog);
+    else a.recordStart(start, startLog);
     const outcome = await a.countInFlight(runAttempt(a, step, callback, ctx));
     if (outcome.ok) return succeed(a, step, attempts, outcome.value);
     if (failsInstance(outcome.error)) return a.fatal(toErrorRecord(outcome.error));

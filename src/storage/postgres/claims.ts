@@ -84,14 +84,14 @@ export class Claims {
   private async run(tx: Tx, req: ClaimRequest): Promise<Claim[]> {
     let total = req.total;
     const slots = { ...req.slots };
-    const chosen: { seq: number; waking: boolean; fresh: boolean }[] = [];
+    const chosen: { seq: number; waking: boolean; fresh: boolean; recovered: boolean }[] = [];
     const log = new LogBatch();
-    const pick = (c: Candidate) => {
+    const pick = (c: Candidate, recovered = false) => {
       if (total <= 0 || (slots[c.workflow] ?? 0) <= 0) return;
       const d = decideTake(c.status);
       const waking = d.outcome === "woken";
       // Never started (created, or restarted from the top): no journal and no stored state yet.
-      chosen.push({ seq: c.seq, waking, fresh: !waking && c.fresh });
+      chosen.push({ seq: c.seq, waking, fresh: !waking && c.fresh, recovered });
       log.add(c.seq, d.log);
       total -= 1;
       slots[c.workflow] = (slots[c.workflow] ?? 0) - 1;
@@ -111,7 +111,7 @@ export class Claims {
       await tx.query(this.sql.pauseOrphans, [paused.map((o) => o.seq), req.now, d.status]);
       if (pausedLog.seqs.length > 0) await this.writeLog(tx, pausedLog, req.now);
     }
-    for (const o of orphans) if (decideOrphan(o.status).outcome === "taken") pick(o);
+    for (const o of orphans) if (decideOrphan(o.status).outcome === "taken") pick(o, true);
 
     // Each workflow's first candidates, merged so that the total cap goes to the earliest due
     // (then the oldest queued) across workflows, not to whichever workflow is listed first.
@@ -135,7 +135,14 @@ export class Claims {
     return chosen.flatMap((c) => {
       const row = bySeq.get(c.seq);
       return row
-        ? [{ instance: toInstance(row) as Claim["instance"], waking: c.waking, fresh: c.fresh }]
+        ? [
+            {
+              instance: toInstance(row) as Claim["instance"],
+              waking: c.waking,
+              fresh: c.fresh,
+              ...(c.recovered ? { recovered: true } : {}),
+            },
+          ]
         : [];
     });
   }

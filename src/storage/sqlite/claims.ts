@@ -57,12 +57,12 @@ export class SqliteClaims {
     const slots = { ...req.slots };
     const until = req.now + req.leaseMs;
     const hasSlot = (workflow: string) => total > 0 && (slots[workflow] ?? 0) > 0;
-    const take = (c: Candidate, fresh: boolean) => {
+    const take = (c: Candidate, fresh: boolean, recovered = false) => {
       const d = decideTake(c.status);
       const row = this.stmt.take.get({ status: d.status, now: req.now, owner: req.owner, until, seq: c.seq });
       this.log.write(c.seq, d.log, req.now);
       const instance = toInstance(row as InstanceRow) as Claim["instance"];
-      claims.push({ instance, waking: d.outcome === "woken", fresh });
+      claims.push({ instance, waking: d.outcome === "woken", fresh, ...(recovered ? { recovered } : {}) });
       total -= 1;
       slots[c.workflow] = (slots[c.workflow] ?? 0) - 1;
     };
@@ -76,7 +76,7 @@ export class SqliteClaims {
         this.stmt.pauseOrphan.run(d.status, req.now, req.now, o.seq);
         this.log.write(o.seq, d.log, req.now);
       } else if (hasSlot(o.workflow)) {
-        take(o, false);
+        take(o, false, true);
       }
     }
 

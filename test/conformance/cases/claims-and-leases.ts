@@ -81,6 +81,7 @@ export function claimCases(test: StoreCase): void {
     const before = await mustGet(store, "go");
     const [c] = await claim(store, T0 + 50, { owner: OWNER_B, leaseMs: 3_000 });
     expect(c).toMatchObject({ waking: false, instance: { seq, id: "go", workflow: WF, status: "running" } });
+    expect(c!.recovered).toBeFalsy();
     expect(c!.instance.epoch).toBeGreaterThan(before.epoch);
     expect(c!.instance).toMatchObject({
       leaseOwner: OWNER_B,
@@ -135,6 +136,9 @@ export function claimCases(test: StoreCase): void {
     expect(await claim(store, T0 + 500, { owner: OWNER_B })).toEqual([]);
     const taken = await claim(store, T0 + 1_001, { owner: OWNER_B, leaseMs: 2_000 });
     expect(taken.map((c) => [c.instance.id, c.waking])).toEqual([["orphan", true]]);
+    // Taken over from a holder that stopped mid-run: the runner commits attempt starts first.
+    expect(taken[0]!.recovered).toBe(true);
+    expect(first.recovered).toBeFalsy();
     const instance = taken[0]!.instance;
     expect(instance.epoch).toBeGreaterThan(first.instance.epoch);
     expect(instance).toMatchObject({ leaseOwner: OWNER_B, leaseExpiresAt: T0 + 3_001, status: "running" });
