@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDev } from "./dev.js";
 import { registerStart } from "./start.js";
+import { registerWorkflows } from "./workflows/register.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -18,5 +19,6 @@ const program = new Command()
 
 registerDev(program);
 registerStart(program);
+registerWorkflows(program);
 
 await program.parseAsync(process.argv);

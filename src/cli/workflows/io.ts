@@ -1,0 +1,31 @@
+// What the workflows commands touch outside themselves: stdout, stderr, the environment, the
+// clock, fetch, files and the exit. The process supplies the real ones; tests pass their own and
+// run the commands in the test process.
+
+import { readFile, writeFile } from "node:fs/promises";
+
+export type CliIo = {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+  now: () => number;
+  fetch: typeof fetch;
+  readFile: (path: string) => Promise<string>;
+  writeFile: (path: string, text: string) => Promise<void>;
+  /** Ends the command with this status; never returns. */
+  exit: (code: number) => never;
+};
+
+/** The real process: its streams and environment, `process.exit`. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    now: Date.now,
+    fetch: (input, init) => fetch(input, init),
+    readFile: (path) => readFile(path, "utf8"),
+    writeFile: (path, text) => writeFile(path, text),
+    exit: (code) => process.exit(code),
+  };
+}

@@ -1,0 +1,128 @@
+// The shapes the CLI reads from Cloudflare's REST v4 workflow routes (as Cairn's server answers
+// them). Declared here rather than imported from the engine: the CLI knows the server only
+// through HTTP, so it works against any server that speaks these routes. Fields the server may
+// leave out are optional, and the renderers cope without them.
+
+/** Every answer: Cloudflare's v4 envelope. */
+export type Envelope<T> = {
+  success: boolean;
+  errors: ApiErrorItem[];
+  messages: unknown[];
+  result: T;
+  result_info?: ResultInfo;
+};
+
+export type ApiErrorItem = { code: number; message: string; cairn_code?: string };
+
+export type ResultInfo = {
+  page?: number;
+  per_page?: number;
+  count?: number;
+  total_count?: number;
+  total_pages?: number;
+  /** Instance lists: present when there is a next page. */
+  cursor?: string;
+  /** Instance lists: the workflow's instances by status, whatever the filter. */
+  status_counts?: Record<string, number>;
+};
+
+export type WorkflowInfo = {
+  id?: string;
+  name: string;
+  script_name?: string | null;
+  class_name?: string | null;
+  created_on?: string | null;
+  modified_on?: string | null;
+  triggered_on?: string | null;
+  instances?: Record<string, number>;
+};
+
+export type CreatedInstance = { id: string; status?: string; version_id?: string; workflow_id?: string };
+
+export type InstanceListItem = {
+  id: string;
+  status?: string;
+  version_id?: string;
+  workflow_id?: string;
+  created_on?: string | null;
+  modified_on?: string | null;
+  started_on?: string | null;
+  ended_on?: string | null;
+  trigger_source?: string | null;
+};
+
+export type ErrorInfo = { name?: string; message?: string } | null;
+
+export type StepAttempt = {
+  start?: string | null;
+  end?: string | null;
+  success?: boolean | null;
+  error?: ErrorInfo;
+};
+
+export type DoStep = {
+  type: "step";
+  name: string;
+  start?: string | null;
+  end?: string | null;
+  success?: boolean | null;
+  output?: unknown;
+  config?: { retries?: { limit?: number; delay?: unknown; backoff?: string }; timeout?: unknown } | null;
+  attempts?: StepAttempt[];
+};
+
+export type SleepStep = {
+  type: "sleep";
+  name: string;
+  start?: string | null;
+  end?: string | null;
+  finished?: boolean;
+  error?: ErrorInfo;
+};
+
+export type WaitStep = {
+  type: "waitForEvent";
+  name: string;
+  start?: string | null;
+  end?: string | null;
+  finished?: boolean;
+  error?: ErrorInfo;
+  output?: { type?: string; payload?: unknown; timestamp?: string } | null;
+};
+
+export type TerminationStep = { type: "termination"; trigger?: { source?: string } };
+
+export type InstanceStep = DoStep | SleepStep | WaitStep | TerminationStep;
+
+export type InstanceDetails = {
+  id?: string;
+  status?: string;
+  params?: unknown;
+  trigger?: { source?: string };
+  versionId?: string | null;
+  queued?: string | null;
+  start?: string | null;
+  end?: string | null;
+  success?: boolean | null;
+  output?: unknown;
+  error?: ErrorInfo;
+  step_count?: number;
+  steps?: InstanceStep[];
+};
+
+export type StatusChange = { status?: string; timestamp?: string };
+
+export type StatusAction = "pause" | "resume" | "terminate" | "restart";
+
+export type StatusChangeBody = {
+  status: StatusAction;
+  rollback?: true;
+  from?: { name: string; count?: number; type?: "do" | "sleep" | "waitForEvent" };
+};
+
+export type TerminateAllResult = { status?: "ok" | "already_running" | string };
+
+export type BatchDeleteResult = {
+  deleted?: { id: string }[];
+  errors?: { id: string; code?: number | string; message?: string }[];
+};
