@@ -25,6 +25,7 @@ export type ApiErrorCode =
   | "route.not_found"
   | "step.not_found"
   | "method.not_allowed"
+  | "service.unavailable"
   | "internal";
 
 /** An error the API itself raises (bad request, refused request), with its HTTP status. */
@@ -70,7 +71,7 @@ export function toWireError(error: unknown): WireError {
   }
   if (WorkflowsError.is(error)) {
     const status = STATUS_BY_CODE[error.code] ?? (BAD_INPUT.test(error.code) ? 400 : 500);
-    const cfCode = status === 404 ? CF_CODE.notFound : status === 500 ? CF_CODE.internal : CF_CODE.invalid;
+    const cfCode = status === 404 ? CF_CODE.notFound : status >= 500 ? CF_CODE.internal : CF_CODE.invalid;
     return { status, cfCode, code: error.code, message: error.detail };
   }
   return { status: 500, cfCode: CF_CODE.internal, code: "internal", message: "Internal error" };

@@ -9,10 +9,11 @@ import { tempDir } from "../../helpers/temp-store.js";
 
 export type Envelope<T = any> = {
   success: boolean;
-  errors: { code: number; message: string; cairn_code: string }[];
+  /** `{code, message, cairn_code}` each (typed loosely: tests index into it). */
+  errors: any;
   messages: unknown[];
   result: T;
-  result_info?: Record<string, any>;
+  result_info: any;
 };
 
 export type Answer<T = any> = { status: number; headers: Headers; body: Envelope<T> };
