@@ -2,6 +2,7 @@
 // per workflow, and composes `env` (the caller's values plus the bindings) for workflows to use.
 
 import type { Workflow } from "./api/types.js";
+import { InstanceOperations } from "./bindings/instance-operations.js";
 import { WorkflowBinding } from "./bindings/workflow-binding.js";
 import type { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
@@ -38,11 +39,14 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   readonly engine: Engine;
   /** Reads workflows, instances, steps and logs, and watches changes. */
   readonly inspect: Inspector;
+  /** Controls instances by workflow name from outside workflow code; what it creates is marked "api". */
+  readonly operations: InstanceOperations;
 
   private constructor(engine: Engine, env: CairnEnv<W, E>, inspect: Inspector) {
     this.engine = engine;
     this.env = env;
     this.inspect = inspect;
+    this.operations = new InstanceOperations(engine, "api");
   }
 
   static async open<W extends Record<string, WorkflowDefinitionInput>, E = {}>(

@@ -4,6 +4,7 @@
 export { isNonRetryable, NonRetryableError } from "./api/non-retryable-error.js";
 export type * from "./api/types.js";
 export { WorkflowEntrypoint } from "./api/workflow-entrypoint.js";
+export { InstanceOperations, type RestartFrom } from "./bindings/instance-operations.js";
 export { WorkflowBinding, WorkflowInstanceHandle } from "./bindings/workflow-binding.js";
 export { Cairn, type CairnEnv, type CairnOptions } from "./cairn.js";
 export { ChangeHub, type ChangeListener, type InstanceChange } from "./engine/changes.js";
@@ -11,4 +12,10 @@ export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
+export type { ApiTarget } from "./server/api-context.js";
+export {
+  type ApiHandler,
+  type ApiHandlerOptions,
+  createApiHandler,
+} from "./server/api-handler.js";
 export type { InstanceRecord, LogEntry, LogType, StepRecord, Store, StoredStatus } from "./storage/types.js";

@@ -10,9 +10,8 @@ import type {
   WorkflowInstanceCreateOptions,
   WorkflowRestartOptions,
 } from "../api/types.js";
-import { type Engine, type InstanceRef, MAX_BATCH, notFound } from "../engine/engine.js";
-import { describeValue } from "../engine/validate.js";
-import { WorkflowsError } from "../errors.js";
+import { type Engine, type InstanceRef, notFound } from "../engine/engine.js";
+import { deleteBatch } from "./instance-operations.js";
 
 /** A handle on one instance; cheap to create, holds no state but its id. */
 export class WorkflowInstanceHandle implements WorkflowInstance {
@@ -98,23 +97,8 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
   }
 
   /** Deletes up to 100 instances; duplicates are deleted once; missing ids are reported as errors. */
-  async deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult> {
-    if (!Array.isArray(instanceIds) || instanceIds.length === 0 || instanceIds.length > MAX_BATCH) {
-      throw new WorkflowsError(
-        "batch.invalid",
-        `deleteBatch needs an array of 1 to ${MAX_BATCH} instance ids, got ${describeValue(instanceIds)}`,
-      );
-    }
-    const results = await this.#engine.delete(this.#workflow, instanceIds, this.#caller);
-    const out: WorkflowDeleteBatchResult = { deleted: [], errors: [] };
-    for (const r of results) {
-      if (r.outcome === "deleted") out.deleted.push({ id: r.id });
-      else {
-        const { code, message } = notFound(this.#workflow, r.id);
-        out.errors.push({ id: r.id, code, message });
-      }
-    }
-    return out;
+  deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult> {
+    return deleteBatch(this.#engine, this.#workflow, instanceIds, this.#caller);
   }
 
   #handle(id: string): WorkflowInstanceHandle {

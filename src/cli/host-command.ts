@@ -22,6 +22,11 @@ export type HostCommandOptions = {
   testScheduled?: boolean;
   crons: boolean;
   debug?: boolean;
+  apiToken?: string;
+  adminHost: string[];
+  adminPort?: number;
+  adminIp?: string;
+  admin?: boolean;
 };
 
 function port(value: string): number {
@@ -70,7 +75,25 @@ export function addHostOptions(command: Command, graceSeconds: number): Command 
     )
     .option("--test-scheduled", "serve /__scheduled?cron=… to run the scheduled handler by hand")
     .option("--no-crons", "do not run triggers.crons here (extra processes sharing one database)")
-    .option("--debug", "log debug messages");
+    .option("--debug", "log debug messages")
+    .option(
+      "--api-token <token>",
+      "bearer token the HTTP API asks for (default: $CAIRN_API_TOKEN); required beyond loopback",
+    )
+    .option(
+      "--admin-host <name>",
+      "a host name the HTTP API answers to besides localhost and IP addresses (repeatable)",
+      (v: string, all: string[]) => [...all, v],
+      [],
+    );
+}
+
+/** `cairn start`'s admin listener, where the HTTP API is served apart from the Worker. */
+export function addAdminOptions(command: Command): Command {
+  return command
+    .option("--admin-port <port>", "port of the admin listener serving the HTTP API (default: 8788)", port)
+    .option("--admin-ip <address>", "address of the admin listener (default: 127.0.0.1)")
+    .option("--no-admin", "serve no HTTP API from this process (extra workers on one database)");
 }
 
 /** Starts a WorkerHost and keeps the process running until SIGTERM or SIGINT. */
@@ -97,6 +120,10 @@ export async function runHost(
       crons: options.crons,
       graceMs: Math.round(options.grace * 1000),
       logger,
+      apiToken: options.apiToken ?? (process.env.CAIRN_API_TOKEN || undefined),
+      adminHosts: options.adminHost,
+      adminPort: options.admin === false ? false : options.adminPort,
+      adminIp: options.adminIp,
     });
   } catch (error) {
     const known = error instanceof HostError || WorkflowsError.is(error);

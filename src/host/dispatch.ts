@@ -1,14 +1,15 @@
-// Calls the running Worker's handlers: `fetch` for each request (logged; an exception becomes a
+// Calls the running Worker's handlers (after the HTTP API, in `cairn dev`, has taken its paths): `fetch` for each request (logged; an exception becomes a
 // 500, with the stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It
 // always asks the host for the current build, so a reload takes effect at the next call.
 
+import type { ApiHandler } from "../server/api-handler.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
 import type { Logger } from "./logger.js";
 import type { WorkerModule } from "./worker-module.js";
 
-/** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand. */
-const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled"];
+/** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand (old and new). */
+const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled", "/cdn-cgi/local/scheduled"];
 
 /** The build being served and the env it runs with. */
 export type Running = { module: WorkerModule; env: Record<string, unknown> };
@@ -24,6 +25,8 @@ export type DispatchOptions = {
   buildError: () => string | null;
   /** A promise to wait for while the engine is being reopened, else null. */
   swapping: () => Promise<void> | null;
+  /** The HTTP API, answered before the Worker sees the request (`cairn dev`); none in `cairn start`. */
+  api?: ApiHandler | undefined;
 };
 
 export class Dispatcher {
@@ -50,6 +53,7 @@ export class Dispatcher {
 
   private async respond(request: Request): Promise<Response> {
     await this.options.swapping();
+    if (this.options.api?.handles(request)) return this.options.api.fetch(request);
     const url = new URL(request.url);
     if (this.options.testScheduled && SCHEDULED_PATHS.includes(url.pathname)) {
       const cron = url.searchParams.get("cron") ?? "* * * * *";

@@ -9,7 +9,8 @@ export type HostErrorCode =
   | "config.unknown_script"
   | "build.failed"
   | "module.invalid"
-  | "listen.failed";
+  | "listen.failed"
+  | "api.token_required";
 
 /** A problem with the project being hosted, not with Cairn itself. */
 export class HostError extends Error {

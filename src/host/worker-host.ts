@@ -7,6 +7,8 @@ import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "nod
 import type { Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
+import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
+import { isLoopbackAddress } from "../server/request-guard.js";
 import { sqlitePath } from "../storage/open-store.js";
 import { bundleWorker } from "./bundle.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
@@ -16,7 +18,8 @@ import { Dispatcher } from "./dispatch.js";
 import { WaitUntilTracker } from "./execution-context.js";
 import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
-import { closeServer, createHttpServer, listen } from "./http-server.js";
+import { closeServer } from "./http-server.js";
+import { listenAll } from "./listeners.js";
 import type { Logger } from "./logger.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { loadVars } from "./vars.js";
@@ -46,6 +49,13 @@ export type HostOptions = {
   /** How long shutdown waits for requests, waitUntil work and in-flight attempts. */
   graceMs: number;
   logger: Logger;
+  /** The bearer token the HTTP API asks for; required when the API is reachable beyond loopback. */
+  apiToken?: string | undefined;
+  /** Host names (besides loopback names and IP addresses) the API answers to. */
+  adminHosts?: string[];
+  /** `cairn start`: where the admin listener (the HTTP API) listens; `adminPort: false` for none. */
+  adminPort?: number | false | undefined;
+  adminIp?: string | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
@@ -69,7 +79,9 @@ export class WorkerHost {
   private readonly stateDir: string;
   private readonly tracker: WaitUntilTracker;
   private readonly dispatch: Dispatcher;
-  private server: Server | null = null;
+  private servers: Server[] = [];
+  private readonly api: ApiHandler;
+  private adminAddress: string | null = null;
   private loaded: Loaded | null = null;
   private cairn: Cairn<any, any> | null = null;
   private crons: CronTriggers | null = null;
@@ -90,7 +102,15 @@ export class WorkerHost {
     this.configPath = configPath;
     this.stateDir = resolve(options.stateDir ?? join(options.dir, ".cairn"));
     this.tracker = new WaitUntilTracker((error) => this.log.error("waitUntil promise rejected", { error }));
+    this.api = createApiHandler({
+      target: () => this.cairn,
+      scriptName: () => this.loaded?.config.name ?? "worker",
+      token: options.apiToken,
+      allowedHosts: options.adminHosts ?? [],
+      onError: (error, context) => this.log.error("HTTP API error", { context, error }),
+    });
     this.dispatch = new Dispatcher({
+      api: options.mode === "dev" ? this.api : undefined,
       mode: options.mode,
       testScheduled: options.testScheduled ?? false,
       tracker: this.tracker,
@@ -134,21 +154,31 @@ export class WorkerHost {
       throw new HostError("build.failed", this.lastError ?? "build failed");
     const port = this.options.port ?? config.dev.port ?? 8787;
     const ip = this.options.ip ?? config.dev.ip ?? "127.0.0.1";
-    this.server = createHttpServer(
+    const admin = this.adminListener();
+    this.requireTokenBeyondLoopback(ip, admin);
+    const worker = await listenAll(
       (request) => this.dispatch.handle(request),
-      (error) => this.log.error("request failed", { error }),
+      port,
+      ip,
+      this.log,
+      "--port or --ip",
     );
-    const address = await listen(this.server, port, ip).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "EADDRINUSE" && error.code !== "EADDRNOTAVAIL" && error.code !== "EACCES")
-        throw error;
-      this.server = null;
-      throw new HostError(
-        "listen.failed",
-        `cannot listen on ${ip}:${port} (${error.code}); choose another with --port or --ip`,
+    this.servers.push(...worker.servers);
+    this.address = worker.url;
+    if (admin) {
+      const listening = await listenAll(
+        async (request) => {
+          await this.swapping;
+          return this.api.fetch(request);
+        },
+        admin.port,
+        admin.ip,
+        this.log,
+        "--admin-port or --admin-ip",
       );
-    });
-    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    this.address = `http://${host}:${address.port}`;
+      this.servers.push(...listening.servers);
+      this.adminAddress = listening.url;
+    }
     if (this.options.mode === "dev") {
       this.stopWatching = await watchProject(
         config.dir,
@@ -157,12 +187,40 @@ export class WorkerHost {
         (error) => this.log.error("watching failed", { error }),
       );
     }
-    this.log.info("ready", { url: this.url, state: this.stateDir });
+    this.log.info("ready", {
+      url: this.url,
+      ...(this.adminAddress ? { admin: this.adminAddress } : {}),
+      api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows`,
+      state: this.stateDir,
+    });
   }
 
   /** Where the Worker is served, e.g. http://127.0.0.1:8787. */
   get url(): string {
     return this.address;
+  }
+
+  /** `cairn start`: where the HTTP API is served (the admin listener), if anywhere. */
+  get adminUrl(): string | null {
+    return this.adminAddress;
+  }
+
+  /** Where `cairn start` serves the API: --admin-port on --admin-ip; none in dev or with --no-admin. */
+  private adminListener(): { port: number; ip: string } | null {
+    if (this.options.mode !== "start" || this.options.adminPort === false) return null;
+    return { port: this.options.adminPort ?? 8788, ip: this.options.adminIp ?? "127.0.0.1" };
+  }
+
+  /** The API controls every instance: reachable from other machines, it must ask for a token. */
+  private requireTokenBeyondLoopback(ip: string, admin: { port: number; ip: string } | null): void {
+    if (this.options.apiToken) return;
+    const exposed = this.options.mode === "dev" ? ip : admin?.ip;
+    if (exposed === undefined || isLoopbackAddress(exposed)) return;
+    const flag = this.options.mode === "dev" ? `--ip ${exposed}` : `--admin-ip ${exposed}`;
+    throw new HostError(
+      "api.token_required",
+      `${flag} makes the HTTP API reachable from other machines; set a token with --api-token or CAIRN_API_TOKEN (or listen on 127.0.0.1)`,
+    );
   }
 
   private get buildDir(): string {
@@ -318,12 +376,13 @@ export class WorkerHost {
       await this.stopWatching?.();
       await this.queue;
       this.crons?.stop();
-      if (this.server) {
-        const server = this.server;
-        const timer = setTimeout(() => server.closeAllConnections(), this.options.graceMs);
-        await closeServer(server);
-        clearTimeout(timer);
-      }
+      const servers = this.servers;
+      this.servers = [];
+      const timer = setTimeout(() => {
+        for (const server of servers) server.closeAllConnections();
+      }, this.options.graceMs);
+      await Promise.all(servers.map((server) => closeServer(server)));
+      clearTimeout(timer);
       await this.closeCairn();
       if (this.lastFile) rmSync(this.lastFile, { force: true });
       this.log.info("stopped");

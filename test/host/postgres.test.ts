@@ -27,7 +27,17 @@ describe("cairn start on PostgreSQL", () => {
     const releaseDir = join(dir, "releases");
     mkdirSync(releaseDir);
     const storage = `${db.url}?schema=${db.newSchema("host")}`;
-    const args = ["start", "--port", "0", "--storage", storage, "--var", `RELEASE_DIR:${releaseDir}`];
+    const args = [
+      "start",
+      "--port",
+      "0",
+      "--admin-port",
+      "0",
+      "--storage",
+      storage,
+      "--var",
+      `RELEASE_DIR:${releaseDir}`,
+    ];
 
     const first = CairnProcess.start(args, dir);
     let url = await first.ready();

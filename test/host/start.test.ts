@@ -19,7 +19,17 @@ function startArgs(dir: string): { args: string[]; releaseDir: string } {
   const releaseDir = join(dir, "releases");
   mkdirSync(releaseDir, { recursive: true });
   const db = join(mkdtempSync(join(tmpdir(), "cairn-start-db-")), "prod.db");
-  const args = ["start", "--port", "0", "--storage", `sqlite:${db}`, "--var", `RELEASE_DIR:${releaseDir}`];
+  const args = [
+    "start",
+    "--port",
+    "0",
+    "--admin-port",
+    "0",
+    "--storage",
+    `sqlite:${db}`,
+    "--var",
+    `RELEASE_DIR:${releaseDir}`,
+  ];
   return { args, releaseDir };
 }
 

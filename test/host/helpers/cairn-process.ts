@@ -20,8 +20,12 @@ export class CairnProcess {
   private readonly child: ChildProcess;
   private exit: Exit | null = null;
 
-  private constructor(args: string[], cwd: string) {
-    this.child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  private constructor(args: string[], cwd: string, env?: Record<string, string>) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     this.child.stdout!.on("data", (chunk: Buffer) => {
       this.stdout += chunk.toString();
     });
@@ -38,9 +42,9 @@ export class CairnProcess {
     running.add(this);
   }
 
-  /** Runs `cairn <args>` in `cwd`. */
-  static start(args: string[], cwd: string): CairnProcess {
-    return new CairnProcess(args, cwd);
+  /** Runs `cairn <args>` in `cwd`, with `env` added to this process's environment. */
+  static start(args: string[], cwd: string, env?: Record<string, string>): CairnProcess {
+    return new CairnProcess(args, cwd, env);
   }
 
   /** SIGKILLs every process still running (for afterEach). */
