@@ -97,5 +97,25 @@ describe("errors from the server", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('🗑️  Deleted 1 instance of workflow orders: "a"\n');
     expect(run.stderr).toBe('cairn workflows: could not delete "b": instance not found (10400)\n');
+    const cairn = await runCli(["instances", "delete", "orders", "b"], {
+      routes: {
+        "POST /workflows/orders/instances/batch/delete": {
+          result: {
+            deleted: [],
+            errors: [
+              {
+                id: "b",
+                code: 10400,
+                message: "(instance.not_found) no instance",
+                cairn_code: "instance.not_found",
+              },
+            ],
+          },
+        },
+      },
+    });
+    expect(cairn.code).toBe(1);
+    expect(cairn.stdout).toBe("");
+    expect(cairn.stderr).toBe('cairn workflows: could not delete "b": no instance (instance.not_found)\n');
   });
 });

@@ -94,6 +94,7 @@ describe("renderInstanceDetails", () => {
           start: "2026-12-04T10:04:00.000Z",
           end: null,
           success: null,
+          retry_at: "2026-12-04T10:05:30.000Z",
           attempts: [
             {
               start: "2026-12-04T10:04:00.000Z",
@@ -128,17 +129,78 @@ describe("renderInstanceDetails", () => {
           error: null,
           output: null,
         },
-        { type: "termination", trigger: { source: "api" } },
+        {
+          type: "step",
+          name: "rollback: reserve-1",
+          rollback_of: "do:1:reserve",
+          start: "2026-12-04T10:04:55.000Z",
+          end: "2026-12-04T10:04:56.000Z",
+          success: true,
+          attempts: [{ start: "2026-12-04T10:04:55.000Z", end: "2026-12-04T10:04:56.000Z", success: true }],
+        },
+        { type: "termination", trigger: { source: "unknown" }, start: "2026-12-04T10:04:52.000Z" },
       ],
+      wake_at: "2026-12-04T11:04:40.000Z",
+      waiting_for: ["ok"],
+      rollback: { reason: "terminate", state: "complete" },
     };
     const text = renderInstanceDetails(running, options);
-    expect(text).toContain("  Duration  1 min so far");
-    expect(text).toMatch(/1 {2}do {12}flaky-1 {2}🔄 retrying .* 1 min so far +1 {2}Error: boom/);
-    expect(text).toMatch(/2 {2}do {12}slow-1 {3}▶ running/);
+    expect(text).toContain("  Duration     1 min so far");
+    expect(text).toContain('  Waiting for  event "ok"\n  Wakes        in 59 min (2026-12-04 11:04:40Z)\n');
+    expect(text).toContain("  Rollback     complete (after terminate)\n");
+    // Cells of the step rows (empty cells collapse when split on runs of spaces).
+    const row = (n: number) =>
+      lines(text)
+        .find((line) => line.startsWith(`  ${n}  `) && line.includes("ago ("))!
+        .trim()
+        .split(/ {2,}/);
+    expect(row(1)).toEqual([
+      "1",
+      "do",
+      "flaky-1",
+      "🔄 retrying in 30 s",
+      "1 min ago (2026-12-04 10:04:00Z)",
+      "1 min so far",
+      "1",
+      "Error: boom",
+    ]);
+    expect(row(2)).toEqual([
+      "2",
+      "do",
+      "slow-1",
+      "▶ running",
+      "30 s ago (2026-12-04 10:04:30Z)",
+      "30 s so far",
+      "1",
+    ]);
     // A sleep's end is its wake time: the duration runs to now, not to the wake time.
-    expect(text).toMatch(/3 {2}sleep {9}nap-1 {4}💤 sleeping .* 20 s so far/);
-    expect(text).toMatch(/4 {2}waitForEvent {2}ok-1 {5}👀 waiting/);
-    expect(text).toMatch(/5 {2}termination {3}by api {3}🚫 terminated/);
+    expect(row(3)).toEqual([
+      "3",
+      "sleep",
+      "nap-1",
+      "💤 sleeping",
+      "20 s ago (2026-12-04 10:04:40Z)",
+      "20 s so far",
+    ]);
+    expect(row(4)).toEqual([
+      "4",
+      "waitForEvent",
+      "ok-1",
+      "👀 waiting",
+      "10 s ago (2026-12-04 10:04:50Z)",
+      "10 s so far",
+    ]);
+    expect(row(5)).toEqual([
+      "5",
+      "rollback",
+      "rollback: reserve-1",
+      "✅ complete",
+      "5 s ago (2026-12-04 10:04:55Z)",
+      "1.0 s",
+      "1",
+    ]);
+    // Who terminated is not in the store: no "by unknown".
+    expect(row(6)).toEqual(["6", "termination", "🚫 terminated", "8 s ago (2026-12-04 10:04:52Z)"]);
     expect(text).toContain("Attempts of slow-1");
     expect(text).toContain("▶ running");
   });

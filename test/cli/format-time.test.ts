@@ -24,6 +24,7 @@ describe("times", () => {
     expect(formatRelative(now - 47 * 3_600_000, now)).toBe("47 h ago");
     expect(formatRelative(now - 86_400_000 * 3, now)).toBe("3 days ago");
     expect(formatRelative(now + 90_000, now)).toBe("in 1 min");
+    expect(formatRelative(now + 1_000, now)).toBe("in a moment");
   });
 
   it("puts the two side by side, and a dash for no time", () => {

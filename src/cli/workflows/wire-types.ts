@@ -69,6 +69,10 @@ export type DoStep = {
   output?: unknown;
   config?: { retries?: { limit?: number; delay?: unknown; backoff?: string }; timeout?: unknown } | null;
   attempts?: StepAttempt[];
+  /** Cairn: when a retrying step's next attempt starts. */
+  retry_at?: string | null;
+  /** Cairn: a rollback handler, as a step named "rollback: <name>", with its step's key. */
+  rollback_of?: string | null;
 };
 
 export type SleepStep = {
@@ -90,7 +94,12 @@ export type WaitStep = {
   output?: { type?: string; payload?: unknown; timestamp?: string } | null;
 };
 
-export type TerminationStep = { type: "termination"; trigger?: { source?: string } };
+export type TerminationStep = {
+  type: "termination";
+  trigger?: { source?: string };
+  start?: string | null;
+  end?: string | null;
+};
 
 export type InstanceStep = DoStep | SleepStep | WaitStep | TerminationStep;
 
@@ -108,6 +117,11 @@ export type InstanceDetails = {
   error?: ErrorInfo;
   step_count?: number;
   steps?: InstanceStep[];
+  /** Cairn, a waiting instance: when it wakes (null: only an event wakes it) and the events it waits for. */
+  wake_at?: string | null;
+  waiting_for?: string[];
+  /** Cairn: where the rollback handlers stand after a failure or a terminate with rollback. */
+  rollback?: { reason?: string; state?: string } | null;
 };
 
 export type StatusChange = { status?: string; timestamp?: string };
@@ -124,5 +138,5 @@ export type TerminateAllResult = { status?: "ok" | "already_running" | string };
 
 export type BatchDeleteResult = {
   deleted?: { id: string }[];
-  errors?: { id: string; code?: number | string; message?: string }[];
+  errors?: { id: string; code?: number | string; message?: string; cairn_code?: string }[];
 };

@@ -9,6 +9,7 @@ import { oneLine } from "../format/text.js";
 import type { CliIo } from "../io.js";
 import { resolveInstanceId } from "../latest.js";
 import { addClientOptions, type ClientFlags } from "../options.js";
+import type { BatchDeleteResult } from "../wire-types.js";
 
 export const MAX_BATCH_DELETE = 100;
 
@@ -60,6 +61,14 @@ export async function collectIds(
   return ids;
 }
 
+/** `could not delete "b": <message> (<cairn_code or code>)`, the code not repeated. */
+export function batchErrorLine(error: NonNullable<BatchDeleteResult["errors"]>[number]): string {
+  const tag = error.cairn_code ?? (error.code !== undefined ? String(error.code) : "");
+  let message = error.message ?? "failed";
+  if (tag && message.startsWith(`(${tag}) `)) message = message.slice(tag.length + 3);
+  return `could not delete "${oneLine(error.id)}": ${oneLine(message)}${tag ? ` (${tag})` : ""}`;
+}
+
 export function registerInstancesDelete(instances: Command, io: CliIo): void {
   addClientOptions(
     instances
@@ -81,11 +90,7 @@ export function registerInstancesDelete(instances: Command, io: CliIo): void {
             `🗑️  Deleted ${deleted.length} instance${deleted.length === 1 ? "" : "s"} of workflow ${name}: ` +
               deleted.map((d) => `"${oneLine(d.id)}"`).join(", "),
           );
-        for (const e of errors)
-          ctx.io.stderr.write(
-            `cairn workflows: could not delete "${oneLine(e.id)}": ${oneLine(e.message ?? "failed")}` +
-              `${e.code !== undefined ? ` (${e.code})` : ""}\n`,
-          );
+        for (const e of errors) ctx.io.stderr.write(`cairn workflows: ${batchErrorLine(e)}\n`);
       }
       return errors.length > 0 ? 1 : 0;
     }),

@@ -86,7 +86,13 @@ export function registerWorkflowCommands(workflows: Command, io: CliIo): void {
     runAction(io, options, async (ctx) => {
       const result = await ctx.client.deleteWorkflow(name);
       if (ctx.json) return void ctx.printJson(result);
-      ctx.print(`🗑️  Deleted every instance of workflow ${name}`);
+      // Cairn says how many it deleted; Cloudflare's answer does not.
+      const count = (result as { deleted?: unknown } | null)?.deleted;
+      ctx.print(
+        typeof count === "number"
+          ? `🗑️  Deleted every instance of workflow ${name} (${count})`
+          : `🗑️  Deleted every instance of workflow ${name}`,
+      );
     }),
   );
 }

@@ -35,7 +35,7 @@ const ERROR_CELL_LIMIT = 100;
 function lastSuccessfulStep(steps: InstanceStep[]): string {
   for (let i = steps.length - 1; i >= 0; i--) {
     const step = steps[i]!;
-    if (step.type === "step" && step.success === true) return step.name;
+    if (step.type === "step" && step.success === true && !step.rollback_of) return step.name;
     if (step.type === "sleep" && step.finished && step.end) return step.name;
   }
   return "";
@@ -51,6 +51,15 @@ function header(details: InstanceDetails, options: DescribeOptions): string {
   fields.push(["Started", formatWhen(details.start, now)]);
   fields.push(["Ended", formatWhen(details.end, now)]);
   fields.push(["Duration", formatSpan(details.start, details.end, now)]);
+  if (details.waiting_for && details.waiting_for.length > 0)
+    fields.push(["Waiting for", oneLine(`event ${details.waiting_for.map((t) => `"${t}"`).join(", ")}`)]);
+  if (details.wake_at !== undefined)
+    fields.push(["Wakes", details.wake_at ? formatWhen(details.wake_at, now) : "when an event arrives"]);
+  if (details.rollback)
+    fields.push([
+      "Rollback",
+      oneLine(`${details.rollback.state ?? "?"} (after ${details.rollback.reason ?? "?"})`),
+    ]);
   const last = lastSuccessfulStep(steps);
   if (last) fields.push(["Last success", oneLine(last)]);
   if (details.error) fields.push(["Error", colours.red(oneLine(formatError(details.error)))]);
@@ -63,17 +72,21 @@ function header(details: InstanceDetails, options: DescribeOptions): string {
 
 function stepRow(step: InstanceStep, index: number, options: DescribeOptions): string[] {
   const { colours, now } = options;
-  const name = step.type === "termination" ? `by ${step.trigger?.source ?? "unknown"}` : step.name;
-  const timed = step.type !== "termination";
+  const source = step.type === "termination" ? step.trigger?.source : undefined;
+  const name = step.type !== "termination" ? step.name : source && source !== "unknown" ? `by ${source}` : "";
   const finished = step.type === "sleep" || step.type === "waitForEvent" ? step.finished : true;
   const row = [
     String(index + 1),
     stepTypeLabel(step),
     oneLine(name),
-    stepStatus(step, colours),
-    timed ? formatWhen(step.start, now) : "",
-    // An unfinished sleep's end is when it wakes, not when it ended.
-    timed ? (finished ? formatSpan(step.start, step.end, now) : formatSpan(step.start, null, now)) : "",
+    stepStatus(step, colours, now),
+    formatWhen(step.start, now),
+    // An unfinished sleep's end is when it wakes, not when it ended; a termination is a moment.
+    step.type === "termination"
+      ? ""
+      : finished
+        ? formatSpan(step.start, step.end, now)
+        : formatSpan(step.start, null, now),
     step.type === "step" ? String(step.attempts?.length ?? 0) : "",
     colours.red(oneLine(truncate(stepError(step), ERROR_CELL_LIMIT))),
   ];

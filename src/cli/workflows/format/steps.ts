@@ -5,10 +5,12 @@
 import type { DoStep, ErrorInfo, InstanceStep, StepAttempt } from "../wire-types.js";
 import type { Colours } from "./colour.js";
 import { compactJson } from "./text.js";
+import { formatRelative, toMs } from "./time.js";
 
-/** The type as the workflow code calls it: `step.do` is "do". */
+/** The type as the workflow code calls it: `step.do` is "do"; a rollback handler is "rollback". */
 export function stepTypeLabel(step: InstanceStep): string {
-  return step.type === "step" ? "do" : step.type;
+  if (step.type === "step") return step.rollback_of ? "rollback" : "do";
+  return step.type;
 }
 
 export function formatError(error: ErrorInfo | undefined): string {
@@ -26,13 +28,19 @@ export function isRetrying(step: DoStep): boolean {
   return (step.success ?? null) === null && lastAttempt(step)?.success === false;
 }
 
-/** "✅ complete", "❌ errored", "🔄 retrying", "▶ running", "💤 sleeping", "👀 waiting", … */
-export function stepStatus(step: InstanceStep, colours: Colours): string {
+/**
+ * "✅ complete", "❌ errored", "🔄 retrying in 2 s", "▶ running", "💤 sleeping", "👀 waiting", …
+ * (`now` places a retry in time).
+ */
+export function stepStatus(step: InstanceStep, colours: Colours, now: number): string {
   switch (step.type) {
-    case "step":
+    case "step": {
       if (step.success === true) return `✅ ${colours.green("complete")}`;
       if (step.success === false) return `❌ ${colours.red("errored")}`;
-      return isRetrying(step) ? `🔄 ${colours.yellow("retrying")}` : `▶ ${colours.cyan("running")}`;
+      if (!isRetrying(step)) return `▶ ${colours.cyan("running")}`;
+      const at = toMs(step.retry_at);
+      return `🔄 ${colours.yellow("retrying")}${at === null ? "" : ` ${formatRelative(at, now)}`}`;
+    }
     case "sleep":
       if (step.error) return `❌ ${colours.red("errored")}`;
       return step.finished ? `✅ ${colours.green("complete")}` : `💤 ${colours.blue("sleeping")}`;

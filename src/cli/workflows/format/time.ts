@@ -22,7 +22,7 @@ function plural(n: number, unit: string): string {
 export function formatRelative(ms: number, now: number): string {
   const diff = now - ms;
   const abs = Math.abs(diff);
-  if (abs < 5_000) return "just now";
+  if (abs < 5_000) return diff >= 0 ? "just now" : "in a moment";
   let amount: string;
   if (abs < 60_000) amount = `${Math.floor(abs / 1000)} s`;
   else if (abs < 3_600_000) amount = `${Math.floor(abs / 60_000)} min`;
@@ -65,24 +65,4 @@ export function formatSpan(
   if (from === null) return "-";
   const to = toMs(end);
   return to === null ? `${formatDuration(now - from)} so far` : formatDuration(to - from);
-}
-
-const UNIT_MS: Record<string, number> = {
-  millisecond: 1,
-  second: 1000,
-  minute: 60_000,
-  hour: 3_600_000,
-  day: 86_400_000,
-  week: 604_800_000,
-  month: 2_592_000_000,
-  year: 31_536_000_000,
-};
-
-/** A step config delay (a number of ms, or "10 seconds") in ms; null when it cannot be read. */
-export function delayMs(value: unknown): number | null {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value !== "string") return null;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+?)s?\s*$/i.exec(value);
-  const unit = match && UNIT_MS[match[2]!.toLowerCase()];
-  return match && unit ? Number(match[1]) * unit : null;
 }
