@@ -78,8 +78,9 @@ describe("errors from the server", () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toBe(
-      "cairn workflows: cannot connect to http://127.0.0.1:9 (ECONNREFUSED). Is `cairn dev` (or `cairn start`) " +
-        "running there? Point at another server with --url or CAIRN_URL.\n",
+      "cairn workflows: cannot connect to http://127.0.0.1:9 (ECONNREFUSED). Is `cairn dev` running there? " +
+        "(`cairn start` serves the API on its admin port, 8788 by default.) " +
+        "Point at another server with --url or CAIRN_URL.\n",
     );
   });
 

@@ -38,6 +38,24 @@ describe("requests", () => {
     expect(flags.requests[0]!.headers.get("authorization")).toBe("Bearer t2");
   });
 
+  it("takes the REST base of cairn's ready line as --url too", async () => {
+    const routes = { "GET /workflows": { result: [] } };
+    for (const url of [
+      "http://127.0.0.1:8790/client/v4/accounts/local/workflows",
+      "http://127.0.0.1:8790/client/v4/",
+      "http://127.0.0.1:8790/",
+    ]) {
+      const run = await runCli(["list", "--url", url], { routes });
+      expect(run.requests[0]!.url.href).toBe(
+        "http://127.0.0.1:8790/client/v4/accounts/cairn/workflows?page=1",
+      );
+    }
+    const prefixed = await runCli(["list", "--url", "https://ops.example/cairn"], { routes });
+    expect(prefixed.requests[0]!.url.href).toBe(
+      "https://ops.example/cairn/client/v4/accounts/cairn/workflows?page=1",
+    );
+  });
+
   it("percent-encodes path segments", async () => {
     const run = await runCli(["instances", "pause", "my flow", "a/b?c"], {
       routes: { "PATCH /workflows/my%20flow/instances/a%2Fb%3Fc/status": ok },

@@ -55,6 +55,10 @@ export function normaliseUrl(url: string): string {
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
     throw new UsageError(`--url: "${url}" is not an http:// or https:// URL`);
+  // The `api` URL of cairn's ready line (…/client/v4/accounts/local/workflows) works as well.
+  parsed.pathname = parsed.pathname.replace(/\/client\/v4(\/accounts\/[^/]*(\/workflows)?)?\/?$/, "");
+  parsed.search = "";
+  parsed.hash = "";
   return parsed.href.replace(/\/+$/, "");
 }
 
@@ -118,7 +122,7 @@ export class WorkflowsClient {
         "cli.bad_response",
         1,
         `${method} ${path} answered HTTP ${response.status} with a body that is not JSON; ` +
-          `is ${this.url} a Cairn server?`,
+          `is ${this.url} a Cairn server? (\`cairn start\` serves the API on its admin port, 8788 by default)`,
       );
     }
     if (!response.ok || body?.success === false) {

@@ -60,7 +60,8 @@ export class ConnectionError extends CliError {
     super(
       "cli.cannot_connect",
       3,
-      `cannot connect to ${url} (${reason}). Is \`cairn dev\` (or \`cairn start\`) running there? ` +
+      `cannot connect to ${url} (${reason}). Is \`cairn dev\` running there? ` +
+        "(`cairn start` serves the API on its admin port, 8788 by default.) " +
         "Point at another server with --url or CAIRN_URL.",
       options,
     );

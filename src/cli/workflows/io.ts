@@ -18,6 +18,11 @@ export type CliIo = {
 
 /** The real process: its streams and environment, `process.exit`. */
 export function processIo(): CliIo {
+  // A reader that stops early (`… | head`) closes the pipe: that is not a failure.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
