@@ -224,7 +224,9 @@ describe("cairn workflows against cairn dev", () => {
     // Two remain, t3 the newer: one per page.
     const second = await workflows(["instances", "list", "orders", "--per-page", "1", "--page", "2"]);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/^ID +STATUS .*\ne1 +✅ complete .*\nAll instances: 1 terminated, 1 complete\nPage 2 of 2 \(2 instances\)\n$/);
+    expect(second.stdout).toMatch(
+      /^ID +STATUS .*\ne1 +✅ complete .*\nAll instances: 1 terminated, 1 complete\nPage 2 of 2 \(2 instances\)\n$/,
+    );
   });
 
   it("exits 1 for an unknown instance, 2 for a usage error, 3 when nothing answers", async () => {
