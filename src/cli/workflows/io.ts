@@ -18,11 +18,6 @@ export type CliIo = {
 
 /** The real process: its streams and environment, `process.exit`. */
 export function processIo(): CliIo {
-  // A reader that stops early (`… | head`) closes the pipe: that is not a failure.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(0);
-    throw error;
-  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -31,6 +26,8 @@ export function processIo(): CliIo {
     fetch: (input, init) => fetch(input, init),
     readFile: (path) => readFile(path, "utf8"),
     writeFile: (path, text) => writeFile(path, text),
+    // Output is written before the exit, synchronously for pipes and files; a reader that stopped
+    // early (`… | head`) gets its EPIPE only after the process is gone.
     exit: (code) => process.exit(code),
   };
 }

@@ -38,6 +38,7 @@ export function createWorkflowsCommand(io: CliIo = processIo()): Command {
   return workflows;
 }
 
+/** Adds `cairn workflows` to the program, on the real process. */
 export function registerWorkflows(program: Command): void {
-  program.addCommand(createWorkflowsCommand());
+  program.addCommand(createWorkflowsCommand(processIo()));
 }

@@ -63,13 +63,13 @@ export function registerWorkflowCommands(workflows: Command, io: CliIo): void {
       .command("trigger")
       .description("create an instance of a workflow")
       .argument("<name>", "the workflow")
-      .argument("[params]", "the instance's params, as JSON", "")
+      .argument("[params]", "the instance's params, as JSON")
       .option("--id <id>", "the instance id (default: a random one the server picks)"),
-  ).action((name: string, params: string, options: ClientFlags & { id?: string }) =>
+  ).action((name: string, params: string | undefined, options: ClientFlags & { id?: string }) =>
     runAction(io, options, async (ctx) => {
       const body: { instance_id?: string; params?: unknown } = {};
       if (options.id !== undefined) body.instance_id = options.id;
-      if (params !== "") body.params = parseJsonArgument(params, "params");
+      if (params !== undefined) body.params = parseJsonArgument(params, "params");
       const created = await ctx.client.createInstance(name, body);
       if (ctx.json) return void ctx.printJson(created);
       ctx.print(`🚀 Instance "${created.id}" of workflow ${name} queued`);
