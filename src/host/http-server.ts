@@ -28,12 +28,26 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   } as RequestInit);
 }
 
+/** Bodies of a declared length up to this size are sent with the headers in one write. */
+const BUFFERED_BODY_BYTES = 64 * 1024;
+
 async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
   const raw: string[] = [];
   for (const [name, value] of response.headers) if (name !== "set-cookie") raw.push(name, value);
   for (const cookie of response.headers.getSetCookie()) raw.push("set-cookie", cookie);
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  // A small body of known length (the API's JSON answers) goes out with its headers in one
+  // write; any other body is streamed as it comes.
+  const body =
+    response.body && method !== "HEAD" && length <= BUFFERED_BODY_BYTES
+      ? Buffer.from(await response.arrayBuffer())
+      : null;
   if (response.statusText) res.writeHead(response.status, response.statusText, raw);
   else res.writeHead(response.status, raw);
+  if (body) {
+    res.end(body);
+    return;
+  }
   if (!response.body || method === "HEAD") {
     res.end();
     return;

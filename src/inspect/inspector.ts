@@ -8,9 +8,12 @@ import { readInstance, readLog, readStreamResult } from "../engine/read-views.js
 import { decodeValue } from "../engine/values.js";
 import { WorkflowsError } from "../errors.js";
 import type { InstanceRecord, LogEntry, Store } from "../storage/types.js";
+import { activityBuckets, activityWindow } from "./activity-window.js";
 import { listQuery } from "./list-options.js";
 import { rollbackState, stepViews } from "./step-views.js";
 import type {
+  ActivityBucket,
+  ActivityOptions,
   InstanceDetail,
   InstancePage,
   InstanceSummary,
@@ -80,6 +83,19 @@ export class Inspector {
       narrowedTotal ??
       (query.status ? (counts[query.status] ?? 0) : Object.values(counts).reduce((sum, n) => sum + n, 0));
     return { instances: page.items.map(summary), nextCursor: page.nextCursor, total, counts };
+  }
+
+  /**
+   * Instances created and finished (complete, errored or terminated) per UTC minute, one bucket
+   * per minute of the window, oldest first, zero where nothing happened. By default the last 60
+   * minutes, the current one included; at most 1,440 minutes (24 hours).
+   * @example
+   * const buckets = await cairn.inspect.activity("orders", { from: Date.now() - 3_600_000 });
+   */
+  async activity(workflow: string, options: ActivityOptions = {}): Promise<ActivityBucket[]> {
+    this.#definition(workflow);
+    const window = activityWindow(options, this.#clock.now());
+    return activityBuckets(window, await this.#store.activity(workflow, window.fromMs, window.toMs));
   }
 
   /** One instance in full: params, status, output or error, and its steps with their attempts. */

@@ -16,18 +16,21 @@ export const MAX_PAGE_DEPTH = 100_000;
 /** Ids are at most 271 characters, so a longer prefix matches nothing and is a mistake. */
 const MAX_PREFIX_LENGTH = 271;
 
-function invalid(message: string): WorkflowsError {
+/** A `query.invalid` error with `message`. */
+export function invalid(message: string): WorkflowsError {
   return new WorkflowsError("query.invalid", message);
 }
 
-function describe(value: unknown): string {
+/** A value as a refusal quotes it: short strings, ISO dates, class names of objects. */
+export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   if (value instanceof Date)
     return `Date(${Number.isNaN(value.getTime()) ? "invalid" : value.toISOString()})`;
   return typeof value === "object" && value !== null ? (value.constructor?.name ?? "object") : String(value);
 }
 
-function time(value: unknown, option: string): number | undefined {
+/** A Date or ms option as ms (undefined when absent), or `query.invalid` naming `option`. */
+export function time(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : value;
   if (typeof ms !== "number" || !Number.isFinite(ms)) {

@@ -64,6 +64,23 @@ export type InstancePage = {
   counts: StatusCounts;
 };
 
+export type ActivityOptions = {
+  /** The first minute counted: the minute holding this time. Default: 59 minutes before `to`'s. */
+  from?: Date | number;
+  /** The last minute counted: the minute holding this time (inclusive). Default: now. */
+  to?: Date | number;
+};
+
+/** A workflow's instances created and finished in one UTC minute. */
+export type ActivityBucket = {
+  /** The minute's start, in ms since the epoch. */
+  minute: number;
+  /** Instances created in that minute. */
+  created: number;
+  /** Instances that ended (complete, errored or terminated) in that minute. */
+  finished: number;
+};
+
 /** One attempt of a `step.do` or a rollback handler. */
 export type AttemptView = {
   attempt: number;

@@ -1,9 +1,10 @@
 // Cairn's own routes under `/cairn/api`, for what the dashboard and scripts need and Cloudflare's
 // API does not offer: the change feed (SSE), an instance's event log, a step's full output by
-// its key, and per-minute activity counts.
+// its key, and per-minute counts of instances created and finished.
 
 import { Hono } from "hono";
 import type { ApiContext } from "./api-context.js";
+import { ApiError } from "./api-error.js";
 import { changeStream } from "./change-stream.js";
 import { iso } from "./cloudflare-shapes.js";
 import { ok } from "./envelope.js";
@@ -42,5 +43,31 @@ export function cairnRoutes(ctx: ApiContext): Hono {
     stepOutputByKey(ctx.target(), c.req.param("name"), c.req.param("id"), c.req.param("key")),
   );
 
+  app.get("/workflows/:name/activity", async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    const from = timeParam(params, "from");
+    const to = timeParam(params, "to");
+    const buckets = await ctx.target().inspect.activity(c.req.param("name"), {
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
+    return ok(buckets.map((b) => ({ minute: iso(b.minute), created: b.created, finished: b.finished })));
+  });
+
   return app;
+}
+
+/** An ISO date or milliseconds since the epoch from the query; the inspector checks the window. */
+function timeParam(params: URLSearchParams, name: string): number | undefined {
+  const raw = params.get(name);
+  if (raw === null || raw === "") return undefined;
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms)) {
+    throw new ApiError(
+      400,
+      "request.invalid",
+      `${name}: expected an ISO 8601 date or milliseconds, got "${raw}"`,
+    );
+  }
+  return ms;
 }

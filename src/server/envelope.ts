@@ -6,11 +6,20 @@ import type { WireError } from "./api-error.js";
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
 
+/** A JSON answer with its length declared, so servers can send it in one write. */
+function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
+  const text = JSON.stringify(body);
+  return new Response(text, {
+    status,
+    headers: { ...JSON_HEADERS, ...headers, "content-length": String(Buffer.byteLength(text)) },
+  });
+}
+
 /** A successful answer. */
 export function ok(result: unknown, resultInfo?: Record<string, unknown>, status = 200): Response {
   const body: Record<string, unknown> = { success: true, errors: [], messages: [], result };
   if (resultInfo) body.result_info = resultInfo;
-  return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
+  return json(body, status);
 }
 
 /** A failed answer with the error's HTTP status. */

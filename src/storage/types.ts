@@ -216,6 +216,18 @@ export type InstanceFilter = {
   idPrefix?: string | undefined;
 };
 
+/** The length of the buckets `activity` counts in: one minute, in milliseconds. */
+export const ACTIVITY_MINUTE_MS = 60_000;
+
+/** Instances counted in one UTC minute: `minute` is its start (ms since the epoch). */
+export type MinuteCount = { minute: number; count: number };
+
+/**
+ * A workflow's instances created, and finished (complete, errored or terminated), per minute of
+ * a window; minutes with none are left out. Deleted instances are gone and count nowhere.
+ */
+export type ActivityCounts = { created: MinuteCount[]; finished: MinuteCount[] };
+
 /** A page of instances, newest first unless `order` says otherwise (by creation time, then seq). */
 export type ListQuery = InstanceFilter & {
   /** Page size, 1..1000. */
@@ -297,6 +309,12 @@ export interface Store {
   countInstances(filter: InstanceFilter): Promise<number>;
   /** Instances of `workflow` by status (statuses with none are left out). */
   countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>>;
+  /**
+   * Instances of `workflow` created, and finished (by `endedAt`), per minute from `fromMs`
+   * (inclusive) to `toMs` (exclusive), both whole minutes. Grouped by the database on indexes,
+   * so a window costs what it holds, not what the workflow holds.
+   */
+  activity(workflow: string, fromMs: number, toMs: number): Promise<ActivityCounts>;
   /**
    * Instances whose row changed at or after `since`, plus every running one (its steps may have
    * moved on without a row change), oldest change first, at most `limit`.

@@ -161,3 +161,25 @@ describe("the REST API v4", () => {
     expect((await server.cairn.inspect.workflow("quick")).counts.terminated).toBeUndefined();
   });
 });
+
+describe("Cairn's activity route", () => {
+  it("counts instances created and finished per minute, every minute of the window present", async () => {
+    server = await startApiServer(workflows);
+    await waitForStatus(await server.cairn.env.QUICK.create({ id: "a-1" }), "complete");
+    await server.cairn.env.ORDERS.create({ id: "a-2" });
+    const now = Date.now();
+    const from = new Date(now - 4 * 60_000).toISOString();
+    const answer = await server.call("GET", `/cairn/api/workflows/quick/activity?from=${from}&to=${now}`);
+    expect(answer.body.result).toHaveLength(5);
+    expect(answer.body.result.at(-1).minute).toBe(new Date(Math.floor(now / 60_000) * 60_000).toISOString());
+    const sum = (key: "created" | "finished") =>
+      answer.body.result.reduce((n: number, b: Record<string, number>) => n + b[key]!, 0);
+    expect([sum("created"), sum("finished")]).toEqual([1, 1]);
+    const wide = await server.call("GET", `/cairn/api/workflows/quick/activity?from=0&to=${now}`);
+    expect(wide.status).toBe(400);
+    expect(wide.body.errors[0]).toMatchObject({ cairn_code: "query.invalid" });
+    expect(wide.body.errors[0].message).toContain("1440");
+    const bad = await server.call("GET", "/cairn/api/workflows/quick/activity?from=soon");
+    expect(bad.body.errors[0].message).toBe('from: expected an ISO 8601 date or milliseconds, got "soon"');
+  });
+});

@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { EngineClosedError } from "../../errors.js";
 import type {
+  ActivityCounts,
   ChangedInstance,
   ChangeScope,
   Claim,
@@ -149,6 +150,11 @@ export class PostgresStore implements Store {
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
     this.assertOpen();
     return this.reads.countByStatus(workflow);
+  }
+
+  async activity(workflow: string, fromMs: number, toMs: number): Promise<ActivityCounts> {
+    this.assertOpen();
+    return this.reads.activity(workflow, fromMs, toMs);
   }
 
   async changedSince(since: number, limit: number, scope?: ChangeScope): Promise<ChangedInstance[]> {

@@ -1,19 +1,23 @@
-// The read side of the PostgreSQL store: instances, lists and counts, the journal, the log, stream
-// chunks, and the next time something becomes claimable. Plain statements on the pool, retried
-// once by Database.read when a pooled connection turned out to be dead.
+// The read side of the PostgreSQL store: instances, lists and counts, activity per minute, the
+// journal, the log, stream chunks, and the next time something becomes claimable. Plain
+// statements on the pool, retried once by Database.read when a pooled connection turned out to
+// be dead.
 
 import { decodeListCursor, encodeListCursor, filterTerms, prefixBounds } from "../list-query.js";
-import type {
-  ChangedInstance,
-  ChangeScope,
-  DeletedInstance,
-  InstanceFilter,
-  InstanceRecord,
-  ListPage,
-  ListQuery,
-  LogEntry,
-  StepRecord,
-  StoredStatus,
+import {
+  ACTIVITY_MINUTE_MS,
+  type ActivityCounts,
+  type ChangedInstance,
+  type ChangeScope,
+  type DeletedInstance,
+  type InstanceFilter,
+  type InstanceRecord,
+  type ListPage,
+  type ListQuery,
+  type LogEntry,
+  type MinuteCount,
+  type StepRecord,
+  type StoredStatus,
 } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database } from "./database.js";
@@ -27,6 +31,8 @@ export class Reads {
   private readonly sql: Record<
     | "instance"
     | "counts"
+    | "createdPerMinute"
+    | "finishedPerMinute"
     | "nextWake"
     | "journal"
     | "log"
@@ -46,6 +52,10 @@ export class Reads {
     this.sql = {
       instance: `SELECT * FROM ${t.instances} WHERE workflow = $1 AND id = $2`,
       counts: `SELECT status, count(*)::int AS n FROM ${t.instances} WHERE workflow = $1 GROUP BY status`,
+      // Ranges of instances_by_created and of the partial instances_by_end (a range on ended_at
+      // implies ended_at IS NOT NULL), grouped by minute.
+      createdPerMinute: perMinute(t, "created_at"),
+      finishedPerMinute: perMinute(t, "ended_at"),
       // The timer index gives the first wake-up; other owners' leases may run out before it.
       nextWake: `SELECT least(
           (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL),
@@ -110,6 +120,19 @@ export class Reads {
     return out;
   }
 
+  async activity(workflow: string, fromMs: number, toMs: number): Promise<ActivityCounts> {
+    const counts = async (sql: string): Promise<MinuteCount[]> =>
+      (await this.db.read("counting activity", sql, [workflow, fromMs, toMs])).map((r) => ({
+        minute: num(r.m) * ACTIVITY_MINUTE_MS,
+        count: num(r.n),
+      }));
+    const [created, finished] = await Promise.all([
+      counts(this.sql.createdPerMinute),
+      counts(this.sql.finishedPerMinute),
+    ]);
+    return { created, finished };
+  }
+
   async changedSince(since: number, limit: number, scope: ChangeScope = {}): Promise<ChangedInstance[]> {
     const args = [since, limit, scope.workflow ?? null, scope.id ?? null];
     const rows = await this.db.read("reading changed instances", this.sql.changed, args);
@@ -153,6 +176,12 @@ export class Reads {
     const [row] = await this.db.read("measuring instance state", this.sql.stateBytes, [seq]);
     return num(row?.n ?? 0);
   }
+}
+
+/** Instances of a workflow ($1) per minute of `column` from $2 (inclusive) to $3 (exclusive). */
+function perMinute(t: Tables, column: "created_at" | "ended_at"): string {
+  return `SELECT ${column} / ${ACTIVITY_MINUTE_MS} AS m, count(*)::int AS n FROM ${t.instances}
+    WHERE workflow = $1 AND ${column} >= $2 AND ${column} < $3 GROUP BY m ORDER BY m`;
 }
 
 /** The filter as SQL terms with numbered parameters. */

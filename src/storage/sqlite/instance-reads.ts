@@ -1,18 +1,22 @@
-// The SQLite reads behind lists, counts and change-feed catch-up, on the main thread's reader
-// connection. Lists page by (created_at, seq) so a page never shifts when instances are created
-// meanwhile; counts by status come from the instance_counts table that triggers keep, so they
-// cost the same on a million instances as on ten.
+// The SQLite reads behind lists, counts, activity per minute and change-feed catch-up, on the
+// main thread's reader connection. Lists page by (created_at, seq) so a page never shifts when
+// instances are created meanwhile; counts by status come from the instance_counts table that
+// triggers keep, so they cost the same on a million instances as on ten; activity counts a
+// window's range of the creation and end indexes, never the whole workflow.
 
 import type Database from "better-sqlite3";
 import { decodeListCursor, encodeListCursor, filterTerms, prefixBounds } from "../list-query.js";
-import type {
-  ChangedInstance,
-  ChangeScope,
-  DeletedInstance,
-  InstanceFilter,
-  ListPage,
-  ListQuery,
-  StoredStatus,
+import {
+  ACTIVITY_MINUTE_MS,
+  type ActivityCounts,
+  type ChangedInstance,
+  type ChangeScope,
+  type DeletedInstance,
+  type InstanceFilter,
+  type ListPage,
+  type ListQuery,
+  type MinuteCount,
+  type StoredStatus,
 } from "../types.js";
 import { type InstanceRow, toInstance } from "./rows.js";
 
@@ -23,6 +27,8 @@ export class SqliteInstanceReads {
   private readonly counts: Database.Statement;
   private readonly changed: Database.Statement;
   private readonly deleted: Database.Statement;
+  private readonly createdPerMinute: Database.Statement;
+  private readonly finishedPerMinute: Database.Statement;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -39,6 +45,15 @@ export class SqliteInstanceReads {
       `SELECT workflow, id, deleted_at FROM deleted_instances WHERE deleted_at >= @since AND ${scope}
        ORDER BY deleted_at, seq LIMIT @limit`,
     );
+    // Ranges of instances_by_created and of the partial instances_by_end (a range on ended_at
+    // implies ended_at IS NOT NULL), grouped by minute without reading the rows.
+    const perMinute = (column: "created_at" | "ended_at") =>
+      db.prepare(
+        `SELECT ${column} / ${ACTIVITY_MINUTE_MS} AS m, count(*) AS n FROM instances
+         WHERE workflow = ? AND ${column} >= ? AND ${column} < ? GROUP BY m ORDER BY m`,
+      );
+    this.createdPerMinute = perMinute("created_at");
+    this.finishedPerMinute = perMinute("ended_at");
   }
 
   listInstances(query: ListQuery): ListPage {
@@ -81,6 +96,15 @@ export class SqliteInstanceReads {
     const out: Partial<Record<StoredStatus, number>> = {};
     for (const r of this.counts.all(workflow) as { status: StoredStatus; n: number }[]) out[r.status] = r.n;
     return out;
+  }
+
+  activity(workflow: string, fromMs: number, toMs: number): ActivityCounts {
+    const counts = (stmt: Database.Statement): MinuteCount[] =>
+      (stmt.all(workflow, fromMs, toMs) as { m: number; n: number }[]).map((r) => ({
+        minute: r.m * ACTIVITY_MINUTE_MS,
+        count: r.n,
+      }));
+    return { created: counts(this.createdPerMinute), finished: counts(this.finishedPerMinute) };
   }
 
   changedSince(since: number, limit: number, scope: ChangeScope = {}): ChangedInstance[] {

@@ -223,4 +223,12 @@ export const migrations: Migration[] = [
       CREATE INDEX deleted_instances_by_time ON deleted_instances (deleted_at);
     `,
   },
+  {
+    version: 6,
+    name: "finished instances by (workflow, ended_at), for activity per minute",
+    // Partial: an unfinished instance has no ended_at, so creating one costs the index nothing.
+    sql: `
+      CREATE INDEX instances_by_end ON instances (workflow, ended_at) WHERE ended_at IS NOT NULL;
+    `,
+  },
 ];

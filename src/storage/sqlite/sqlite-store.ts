@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { EngineClosedError } from "../../errors.js";
 import type {
+  ActivityCounts,
   ChangedInstance,
   ChangeScope,
   Claim,
@@ -134,6 +135,11 @@ export class SqliteStore implements Store {
   async countByStatus(workflow: string): Promise<Partial<Record<StoredStatus, number>>> {
     this.assertOpen();
     return this.lists.countByStatus(workflow);
+  }
+
+  async activity(workflow: string, fromMs: number, toMs: number): Promise<ActivityCounts> {
+    this.assertOpen();
+    return this.lists.activity(workflow, fromMs, toMs);
   }
 
   async changedSince(since: number, limit: number, scope?: ChangeScope): Promise<ChangedInstance[]> {

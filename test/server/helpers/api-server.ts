@@ -33,10 +33,20 @@ export type ApiServer<W extends Record<string, WorkflowDefinitionInput>> = {
 
 export async function startApiServer<W extends Record<string, WorkflowDefinitionInput>>(
   workflows: W,
-  options: Omit<ApiHandlerOptions, "target"> & { env?: Record<string, unknown> } = {},
+  options: Omit<ApiHandlerOptions, "target"> & {
+    env?: Record<string, unknown>;
+    /** Another store than a fresh SQLite file (a PostgreSQL URL), with Cairn.open's options for it. */
+    storage?: string;
+    open?: Record<string, unknown>;
+  } = {},
 ): Promise<ApiServer<W>> {
   const dir = tempDir("cairn-api-");
-  const cairn = await Cairn.open({ storage: `sqlite:${dir.dbPath}`, workflows, env: options.env ?? {} });
+  const cairn = await Cairn.open({
+    storage: options.storage ?? `sqlite:${dir.dbPath}`,
+    workflows,
+    env: options.env ?? {},
+    ...(options.open ?? {}),
+  });
   const errors: unknown[] = [];
   const api = createApiHandler({ ...options, target: cairn, onError: (error) => errors.push(error) });
   const server: Server = createHttpServer(
