@@ -65,3 +65,18 @@ export async function waitForResult<T = any>(
   );
   return answer.result;
 }
+
+/** Sends `body` (JSON) with `method` to `path` on `base` and parses the envelope. */
+export async function sendJson<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<Envelope<T> & { status: number }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, ...((await response.json()) as Envelope<T>) };
+}
