@@ -138,6 +138,12 @@ export function batchDeleteResult(result: {
 }) {
   return {
     deleted: result.deleted,
-    errors: result.errors.map((e) => ({ id: e.id, code: 10400, message: e.message, cairn_code: e.code })),
+    errors: result.errors.map((e) => ({
+      id: e.id,
+      code: 10400,
+      // The binding's message starts with "(code) "; here the code travels as `cairn_code`.
+      message: e.message.startsWith(`(${e.code}) `) ? e.message.slice(e.code.length + 3) : e.message,
+      cairn_code: e.code,
+    })),
   };
 }

@@ -218,7 +218,7 @@ describe("the explorer API", () => {
       {
         id: "ghost",
         code: 10400,
-        message: expect.stringContaining('"ghost"'),
+        message: 'no instance "ghost" in workflow "quick"',
         cairn_code: "instance.not_found",
       },
     ]);
