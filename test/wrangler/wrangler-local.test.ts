@@ -240,8 +240,9 @@ describe("wrangler workflows … --local against cairn dev", { timeout: TEST_TIM
     });
   });
 
-  // Changes to three different instances (appr-1, appr-2, pay-1), run at the same time.
-  describe("changing instances", { concurrent: true, timeout: TEST_TIMEOUT }, () => {
+  // Changes to three different instances (appr-1, appr-2, pay-1), one after the other: vitest
+  // runs neighbouring concurrent suites together, and these must not start before the reads end.
+  describe("changing instances", { sequential: true, timeout: TEST_TIMEOUT }, () => {
     it("workflows instances send-event delivers the approval and the instance completes", async () => {
       const run = await local(
         "instances",
