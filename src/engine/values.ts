@@ -44,12 +44,18 @@ function serialize(value: unknown, what: string): Buffer {
   try {
     return v8.serialize(value);
   } catch (error) {
-    const reason =
-      findUncloneable(value, "", new Set()) ?? (error instanceof Error ? error.message : String(error));
+    const reason = deeplyNested(error)
+      ? "it is nested too deeply (the stack ran out)"
+      : (findUncloneable(value, "", new Set()) ?? (error instanceof Error ? error.message : String(error)));
     throw new WorkflowsError("value.not_serializable", `${what} cannot be stored: ${reason}`, {
       cause: error,
     });
   }
+}
+
+/** True for the stack overflow a value nested thousands of levels deep causes. */
+function deeplyNested(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 /** Names the first function or symbol inside `value` (with its path), or undefined if none is found. */

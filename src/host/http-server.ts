@@ -9,9 +9,30 @@ import { pipeline } from "node:stream/promises";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
+/**
+ * The request's URL. The path is kept as sent (a target starting with "//" is a path, not a
+ * host), and a Host header that is no valid authority does not break the request: the URL then
+ * names the socket's own address, and the header is passed on as it came for the API to refuse.
+ */
+function requestUrl(req: IncomingMessage): URL {
+  const local = `${req.socket.localFamily === "IPv6" ? `[${req.socket.localAddress}]` : req.socket.localAddress}:${req.socket.localPort}`;
+  const target = req.url ?? "/";
+  for (const host of [req.headers.host, local]) {
+    if (!host) continue;
+    try {
+      const url = target.startsWith("/")
+        ? new URL(`http://${host}${target}`)
+        : new URL(target, `http://${host}`);
+      if (url.host !== "" && !url.username && !url.password) return url;
+    } catch {
+      // Try the socket's address.
+    }
+  }
+  return new URL("http://localhost/");
+}
+
 function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`;
-  const url = new URL(req.url ?? "/", `http://${host}`);
+  const url = requestUrl(req);
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
@@ -49,6 +70,8 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
     return;
   }
   if (!response.body || method === "HEAD") {
+    // A HEAD answer's body is never read: cancel it, so a stream behind it (a change feed) ends.
+    await response.body?.cancel().catch(() => {});
     res.end();
     return;
   }

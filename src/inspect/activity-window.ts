@@ -44,6 +44,11 @@ export function activityWindow(options: ActivityOptions, now: number): ActivityW
   const toMs = minuteStart(to) + ACTIVITY_MINUTE_MS;
   const fromMs =
     from === undefined ? toMs - DEFAULT_ACTIVITY_MINUTES * ACTIVITY_MINUTE_MS : minuteStart(from);
+  if (fromMs < -MAX_DATE_MS || toMs > MAX_DATE_MS) {
+    throw invalid(
+      `to ${iso(to)} leaves no room for its window of minutes within ${MAX_DATE_MS} ms of the epoch (what a Date holds)`,
+    );
+  }
   const minutes = (toMs - fromMs) / ACTIVITY_MINUTE_MS;
   if (from !== undefined && minutes > MAX_ACTIVITY_MINUTES) {
     throw invalid(

@@ -50,6 +50,16 @@ const CORS_HEADERS = {
   "access-control-max-age": "86400",
 };
 
+/**
+ * A HEAD answered as the GET would be, without its body. The body is cancelled, not dropped, so
+ * a stream behind it (the change feed's watch) ends at once.
+ */
+async function head(app: Hono, request: Request): Promise<Response> {
+  const response = await app.fetch(new Request(request, { method: "GET" }));
+  await response.body?.cancel().catch(() => {});
+  return new Response(null, { status: response.status, headers: response.headers });
+}
+
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { target } = options;
   const onError = options.onError ?? (() => {});
@@ -112,6 +122,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           return cors(request, new Response(null, { status: 204, headers: CORS_HEADERS }));
         }
         guard.check(request);
+        if (request.method === "HEAD") return cors(request, await head(app, request));
         return cors(request, await app.fetch(request));
       } catch (error) {
         return cors(request, fail(toWireError(error)));

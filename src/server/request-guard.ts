@@ -62,7 +62,7 @@ export class RequestGuard {
   /** Throws ApiError 403 unless the Host header names this server; returns it. */
   checkHost(request: Request): string {
     const host = request.headers.get("host");
-    if (!host || !this.#hostAllowed(hostName(host))) {
+    if (!host || !validAuthority(host) || !this.#hostAllowed(hostName(host))) {
       throw new ApiError(
         403,
         "host.not_allowed",
@@ -107,6 +107,18 @@ export class RequestGuard {
     if (!timingSafeEqual(digest(match[1]!.trim()), this.#token!)) {
       throw new ApiError(401, "auth.invalid", "The API token is not valid for this server", CF_CODE.internal);
     }
+  }
+}
+
+/** True for a bare "name[:port]" (no user, no path, a numeric port), as a Host header must be. */
+function validAuthority(host: string): boolean {
+  try {
+    const url = new URL(`http://${host}`);
+    return (
+      url.host !== "" && !url.username && !url.password && url.pathname === "/" && !url.search && !url.hash
+    );
+  } catch {
+    return false;
   }
 }
 
