@@ -9,7 +9,8 @@ import { CF_STATUSES } from "./cloudflare-shapes.js";
 export const DEFAULT_PER_PAGE = 25;
 export const MAX_PER_PAGE = 100;
 
-function integer(params: URLSearchParams, name: string, min: number, max: number): number | undefined {
+/** A whole-number query parameter within [min, max]; undefined when absent; a 400 otherwise. */
+export function integer(params: URLSearchParams, name: string, min: number, max: number): number | undefined {
   const raw = params.get(name);
   if (raw === null || raw === "") return undefined;
   const n = Number(raw);

@@ -24,7 +24,7 @@ import {
 } from "./cloudflare-shapes.js";
 import { ok } from "./envelope.js";
 import { batchDeleteResult, batchIds } from "./explorer-routes.js";
-import { DEFAULT_PER_PAGE, listOptions, MAX_PER_PAGE } from "./list-query.js";
+import { DEFAULT_PER_PAGE, integer, listOptions, MAX_PER_PAGE } from "./list-query.js";
 import { readJson, readObject } from "./request-body.js";
 import { stepOutput } from "./step-output.js";
 
@@ -39,22 +39,8 @@ export function restRoutes(ctx: ApiContext): Hono {
 
   app.get("/", async (c) => {
     const params = new URL(c.req.url).searchParams;
-    const perPage = Number(params.get("per_page") ?? DEFAULT_PER_PAGE);
-    const page = Number(params.get("page") ?? 1);
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
-      throw new ApiError(
-        400,
-        "request.invalid",
-        `per_page: expected 1 to ${MAX_PER_PAGE}, got "${params.get("per_page")}"`,
-      );
-    }
-    if (!Number.isInteger(page) || page < 1) {
-      throw new ApiError(
-        400,
-        "request.invalid",
-        `page: expected a whole number from 1, got "${params.get("page")}"`,
-      );
-    }
+    const perPage = integer(params, "per_page", 1, MAX_PER_PAGE) ?? DEFAULT_PER_PAGE;
+    const page = integer(params, "page", 1, Number.MAX_SAFE_INTEGER) ?? 1;
     const search = params.get("search") ?? "";
     const all = (await ctx.target().inspect.workflows()).filter((w) => w.name.includes(search));
     const slice = all.slice((page - 1) * perPage, page * perPage);

@@ -353,13 +353,13 @@ describe("list queries", () => {
         `per_page: expected a whole number from 1 to 100, got "${value}"`,
       );
     }
-    // The REST API's workflow list checks per_page too.
+    // The REST API's workflow list checks per_page the same way.
     expectError(
       await call("GET", `${R}?per_page=0`),
       400,
       10001,
       "request.invalid",
-      'per_page: expected 1 to 100, got "0"',
+      'per_page: expected a whole number from 1 to 100, got "0"',
     );
   });
 

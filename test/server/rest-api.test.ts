@@ -183,3 +183,14 @@ describe("Cairn's activity route", () => {
     expect(bad.body.errors[0].message).toBe('from: expected an ISO 8601 date or milliseconds, got "soon"');
   });
 });
+
+describe("the REST workflows list's paging", () => {
+  it("takes page and per_page as whole numbers only, as the instance lists do", async () => {
+    server = await startApiServer(workflows);
+    for (const query of ["page=1e300", "per_page=1e1", "page=0", "per_page=101"]) {
+      const answer = await server.call("GET", `${A}?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.errors[0].message).toContain(query.split("=")[0]);
+    }
+  });
+});

@@ -82,14 +82,14 @@ const CAIRN_ROUTES: Template[] = [
 ];
 
 /** Every route of the API as a full path template, each explorer route under both prefixes. */
-const ROUTES: Template[] = [
+export const ROUTES: Template[] = [
   ...EXPLORER.flatMap((prefix) => EXPLORER_ROUTES.map((t) => ({ ...t, path: prefix + t.path }))),
   ...REST_ROUTES.map((t) => ({ ...t, path: REST + t.path })),
   ...CAIRN_ROUTES.map((t) => ({ ...t, path: CAIRN + t.path })),
 ];
 
 /** A route template's name, as the fuzz's coverage counts it. */
-const routeName = (t: Template) => `${t.methods.join("|")} ${t.path}`;
+export const routeName = (t: Template) => `${t.methods.join("|")} ${t.path}`;
 
 const STANDARD_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 /** Methods a `Request` accepts besides the standard ones (CONNECT, TRACE and TRACK it refuses). */
@@ -437,9 +437,17 @@ function jsonBodies(known: Known): Record<Exclude<BodyKind, "none">, fc.Arbitrar
     },
     { weight: 1, arbitrary: json },
   );
+  // Mostly an id (or none) and params, as clients send them; else every field of any kind.
   const createItem = fc.oneof(
     {
-      weight: 6,
+      weight: 5,
+      arbitrary: fc.record(
+        { instance_id: fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,20}$/), params: json },
+        { requiredKeys: [] },
+      ),
+    },
+    {
+      weight: 3,
       arbitrary: fc.record(
         { id, instance_id: id, params: json, retention, instance_retention: retention },
         { requiredKeys: [] },
