@@ -178,6 +178,7 @@ export const ROWS: Row[] = [
     metric: "roundTripHttpP99Ms",
     unit: "ms",
   },
+  { workload: "W9", label: "HTTP: POST create answered p50", metric: "createHttpP50Ms", unit: "ms" },
   {
     workload: "W9",
     label: "HTTP: first list page of 25 p50",
@@ -327,7 +328,7 @@ export const RATIOS: Ratio[] = [
 /** W9's HTTP figures, each beside the same work done in-process in the same run. */
 export type HttpPair = {
   label: string;
-  http: { p50: string; p99: string };
+  http: { p50: string; p99?: string };
   local: { p50: string; p99?: string };
 };
 
@@ -362,5 +363,11 @@ export const HTTP_PAIRS: HttpPair[] = [
       "one instance of 5 steps (HTTP: under the 5,000/s polling; in-process: inspect.instance, one call at a time)",
     http: { p50: "pollP50Ms", p99: "pollP99Ms" },
     local: { p50: "instanceReadInProcessP50Ms", p99: "instanceReadInProcessP99Ms" },
+  },
+  {
+    label:
+      "one instance of 5 steps, the server's main thread per answer (HTTP: busy time ÷ answers at most answers/s, a mean; in-process: inspect.instance)",
+    http: { p50: "serverMsPerAnswer" },
+    local: { p50: "instanceReadInProcessP50Ms" },
   },
 ];
