@@ -6,6 +6,7 @@
 // inspect.instance). The client is another process (bench/lib/http-client.ts), as a real one is.
 
 import { type ChildProcess, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -315,6 +316,22 @@ async function roundTrips(
   };
 }
 
+/**
+ * The kernel's count of connections dropped because a listening socket's accept queue was full
+ * (TcpExt ListenOverflows, machine-wide; NaN where /proc/net/netstat is missing).
+ */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n");
+    const names = lines.find((l) => l.startsWith("TcpExt:"))?.split(" ") ?? [];
+    const values = lines.filter((l) => l.startsWith("TcpExt:"))[1]?.split(" ") ?? [];
+    const i = names.indexOf("ListenOverflows");
+    return i > 0 ? Number(values[i]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** A bare node:http server answering `body` to every request: the transport and the load generator alone. */
 async function bareServer(body: Buffer): Promise<{ base: string; close(): Promise<void> }> {
   const server = createServer((_req, res) => {
@@ -346,14 +363,17 @@ async function pollLoad(bench: Bench<typeof WORKFLOWS>, client: Client, base: st
     throw new Error(`GET ${paths[0]}: ${answer.status} ${body.toString().slice(0, 300)}`);
   const load = async (url: string, rate: number) => {
     const before = performance.eventLoopUtilization();
+    const overflowsBefore = listenOverflows();
     const start = nowMs();
     const seconds = rate > 0 ? n.pollSeconds : n.capacitySeconds;
     const connections = rate > 0 ? POLL_CONNECTIONS : CAPACITY_CONNECTIONS;
     const r = await client.run<PollResult>({ op: "poll", base: url, paths, connections, rate, seconds });
     const wallMs = nowMs() - start;
     const busy = performance.eventLoopUtilization(before).utilization;
+    const overflows = listenOverflows() - overflowsBefore;
     return {
       ...r,
+      overflows,
       steadySummary: summarize(r.steady),
       firstSummary: summarize(r.first),
       busy,
@@ -374,7 +394,8 @@ async function pollLoad(bench: Bench<typeof WORKFLOWS>, client: Client, base: st
     await bare.close();
   }
   const offered = POLL_RATE * n.pollSeconds;
-  const failed = (r: PollResult) => r.errors + r.non2xx + r.timeouts;
+  // autocannon counts a timeout both as an error and as a timeout.
+  const failed = (r: PollResult) => r.errors + r.non2xx;
   const rate = (r: { answered: number; seconds: number }) => r.answered / r.seconds;
   return {
     metrics: {
@@ -382,6 +403,10 @@ async function pollLoad(bench: Bench<typeof WORKFLOWS>, client: Client, base: st
       pollAnswered: polled.answered,
       pollAnsweredPercent: (100 * polled.answered) / offered,
       pollFailed: failed(polled),
+      pollErrors: polled.errors,
+      pollTimeouts: polled.timeouts,
+      pollNon2xx: polled.non2xx,
+      pollListenOverflows: polled.overflows,
       pollP50Ms: polled.steadySummary.p50,
       pollP99Ms: polled.steadySummary.p99,
       pollMaxMs: polled.steadySummary.max,
@@ -394,6 +419,7 @@ async function pollLoad(bench: Bench<typeof WORKFLOWS>, client: Client, base: st
       serverMsPerAnswer: (max.busy * max.wallMs) / Math.max(1, max.answered + max.late),
       bareAnsweredPercent: (100 * bareRun.answered) / offered,
       bareFailed: failed(bareRun),
+      bareListenOverflows: bareRun.overflows,
       bareP50Ms: bareRun.steadySummary.p50,
       bareP99Ms: bareRun.steadySummary.p99,
       bareCapacityPerSecond: rate(bareMax),
@@ -401,8 +427,8 @@ async function pollLoad(bench: Bench<typeof WORKFLOWS>, client: Client, base: st
       instanceReadInProcessP99Ms: reads.p99,
     },
     notes: [
-      `polling: ${POLLED_INSTANCES} complete instances of ${POLLED_STEPS} steps each (an answer of ${body.length} bytes); autocannon for ${n.pollSeconds} s with ${POLL_CONNECTIONS} connections and overallRate ${POLL_RATE}/s (${POLL_RATE / POLL_CONNECTIONS}/s per connection), connection i polling GET /client/v4/accounts/…/workflows/polled/instances/p-i; offered: ${offered} requests (${POLL_RATE}/s for ${n.pollSeconds} s), answered: 2xx answers within those ${n.pollSeconds} s (per second: ${polled.perSecond.join(", ")}; ${polled.late} more after the window, not counted; ${polled.sent} sent in all); autocannon's limiter lets each connection send its ${POLL_RATE / POLL_CONNECTIONS} requests of a second one after another from the start of that second, so the offered load comes as a burst of ${POLL_RATE} at the start of each second with all ${POLL_CONNECTIONS} connections in flight at once, not spread evenly; latency: every 2xx answer's own time from its write to its last byte (autocannon's coordinated-omission correction off), after each connection's first answer (which includes its TCP connect, p99 ${Math.round(polled.firstSummary.p99)} ms); the server's event loop was busy ${Math.round(polled.busy * 100)} % meanwhile`,
-      `capacity: the same requests from ${CAPACITY_CONNECTIONS} connections as fast as answers come (no rate) for ${n.capacitySeconds} s: ${Math.round(rate(max))} answers/s, the event loop busy ${Math.round(max.busy * 100)} %, so ${((max.busy * max.wallMs) / Math.max(1, max.answered + max.late)).toFixed(3)} ms of the server's main thread per answer; bare: a plain node:http server in the same process answering the same ${body.length} bytes to every request, under the same two loads (its rate-limited run answered ${bareRun.answered} of ${offered}, p50 ${bareRun.steadySummary.p50.toFixed(2)} ms, p99 ${bareRun.steadySummary.p99.toFixed(1)} ms; ${Math.round(rate(bareMax))} answers/s at most): what the transport and the load generator give without Cairn; in-process: cairn.inspect.instance of the same instances, ${n.reads} calls one at a time`,
+      `polling: ${POLLED_INSTANCES} complete instances of ${POLLED_STEPS} steps each (an answer of ${body.length} bytes); autocannon for ${n.pollSeconds} s with ${POLL_CONNECTIONS} connections and overallRate ${POLL_RATE}/s (${POLL_RATE / POLL_CONNECTIONS}/s per connection), connection i polling GET /client/v4/accounts/…/workflows/polled/instances/p-i; offered: ${offered} requests (${POLL_RATE}/s for ${n.pollSeconds} s), answered: 2xx answers within those ${n.pollSeconds} s (per second: ${polled.perSecond.join(", ")}; ${polled.late} more after the window, not counted; ${polled.sent} sent in all); autocannon's limiter lets each connection send its ${POLL_RATE / POLL_CONNECTIONS} requests of a second one after another from the start of that second, so the offered load comes as a burst of ${POLL_RATE} at the start of each second with all ${POLL_CONNECTIONS} connections in flight at once, not spread evenly; latency: every 2xx answer's own time from its write to its last byte (autocannon's coordinated-omission correction off), after each connection's first answer (which includes its TCP connect, p99 ${Math.round(polled.firstSummary.p99)} ms); failed: ${polled.errors} errors (${polled.timeouts} of them timeouts, autocannon's 10 s) and ${polled.non2xx} non-2xx; connections the kernel dropped meanwhile because a listening socket's accept queue was full (TcpExt ListenOverflows, machine-wide): ${polled.overflows}; the server's event loop was busy ${Math.round(polled.busy * 100)} % meanwhile`,
+      `capacity: the same requests from ${CAPACITY_CONNECTIONS} connections as fast as answers come (no rate) for ${n.capacitySeconds} s: ${Math.round(rate(max))} answers/s, the event loop busy ${Math.round(max.busy * 100)} %, so ${((max.busy * max.wallMs) / Math.max(1, max.answered + max.late)).toFixed(3)} ms of the server's main thread per answer; bare: a plain node:http server in the same process answering the same ${body.length} bytes to every request, under the same two loads (its rate-limited run answered ${bareRun.answered} of ${offered}, ${failed(bareRun)} failed, ${bareRun.overflows} accept-queue overflows, p50 ${bareRun.steadySummary.p50.toFixed(2)} ms, p99 ${bareRun.steadySummary.p99.toFixed(1)} ms; ${Math.round(rate(bareMax))} answers/s at most): what the transport and the load generator give without Cairn; in-process: cairn.inspect.instance of the same instances, ${n.reads} calls one at a time`,
     ],
   };
 }

@@ -34,6 +34,7 @@ export type PollResult = {
   /** 2xx answers after it (autocannon stops at its next one-second tick). */
   late: number;
   non2xx: number;
+  /** Connection errors and timeouts (autocannon counts a timeout in both). */
   errors: number;
   timeouts: number;
   /** autocannon's own measure of the run, seconds. */
