@@ -1,4 +1,4 @@
-// `npm run bench`: measures Cairn on the workloads W1–W8 (docs/performance.md) and the storage's own
+// `npm run bench`: measures Cairn on the workloads W1–W9 (docs/performance.md) and the storage's own
 // ceiling, each in a child process of its own, then prints a Markdown table and writes
 // bench/results/<date>-<storage>.json and .md (with -quick or -partial for smaller runs).
 // Never part of `npm test`. See docs/performance.md for what each figure means.

@@ -15,6 +15,7 @@ export const MODULES: Record<string, string> = {
   W6: "./w6-history.js",
   W7: "./w7-event-round-trip.js",
   W8: "./w8-inspect.js",
+  W9: "./w9-http.js",
 };
 
 export const ORDER = Object.keys(MODULES);

@@ -9,7 +9,7 @@ import { DEFAULT_W5, DEFAULT_W6 } from "./args.js";
 import type { BenchOptions, WorkloadResult } from "./harness.js";
 import type { Machine } from "./machine.js";
 import { round } from "./stats.js";
-import { RATIOS, ROWS, type Target } from "./targets.js";
+import { HTTP_PAIRS, RATIOS, ROWS, type Target } from "./targets.js";
 
 export type RunResult = {
   date: string;
@@ -124,6 +124,23 @@ export function markdown(run: RunResult): string {
           r.kind === "rate" ? `${fmt(ratio * 100)} % of the ceiling` : `${fmt(ratio)} commits' time`;
         out.push(`| ${r.label.replace("SQLite", db)} | ${text} |`);
       }
+    }
+  }
+  const http = run.results.W9?.metrics;
+  if (http) {
+    out.push(
+      "",
+      "The HTTP API beside the same work in-process (W9: same process, same run; the HTTP client is another process):",
+      "",
+      "| Figure | HTTP p50 | HTTP p99 | In-process p50 | In-process p99 | HTTP ÷ in-process (p50) |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const pair of HTTP_PAIRS) {
+      const ms = (metric: string | undefined) => (metric ? `${fmt(http[metric])} ms` : "–");
+      const ratio = (http[pair.http.p50] ?? Number.NaN) / (http[pair.local.p50] ?? Number.NaN);
+      out.push(
+        `| ${pair.label} | ${ms(pair.http.p50)} | ${ms(pair.http.p99)} | ${ms(pair.local.p50)} | ${ms(pair.local.p99)} | ${fmt(ratio)} × |`,
+      );
     }
   }
   const failed = Object.entries(run.failures);

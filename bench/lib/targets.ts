@@ -165,6 +165,94 @@ export const ROWS: Row[] = [
     metric: "storeInstanceP50Ms",
     unit: "ms",
   },
+  {
+    workload: "W9",
+    label: "HTTP: POST create → complete on the SSE feed p50",
+    metric: "roundTripHttpP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 2 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP: POST create → complete on the SSE feed p99",
+    metric: "roundTripHttpP99Ms",
+    unit: "ms",
+  },
+  { workload: "W9", label: "HTTP: POST create answered p50", metric: "createHttpP50Ms", unit: "ms" },
+  {
+    workload: "W9",
+    label: "HTTP: first list page of 25 p50",
+    metric: "listFirstHttpP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 25 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP: deep numbered list page p50",
+    metric: "listDeepHttpP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 25 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP: list page, status=errored, p50",
+    metric: "listErroredHttpP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 25 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP: next list pages by cursor p50",
+    metric: "listCursorHttpP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 25 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP polling at 5,000/s offered: answered",
+    metric: "pollAnsweredPercent",
+    unit: "%",
+    target: { op: ">=", value: 100 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP polling: errors, timeouts and non-2xx",
+    metric: "pollFailed",
+    unit: "requests",
+    target: { op: "<=", value: 0 },
+  },
+  { workload: "W9", label: "HTTP polling: latency p50", metric: "pollP50Ms", unit: "ms" },
+  {
+    workload: "W9",
+    label: "HTTP polling: latency p99",
+    metric: "pollP99Ms",
+    unit: "ms",
+    target: { op: "<=", value: 50 },
+  },
+  {
+    workload: "W9",
+    label: "HTTP polling: most answers/s (50 connections, no rate)",
+    metric: "pollCapacityPerSecond",
+    unit: "/s",
+  },
+  {
+    workload: "W9",
+    label: "HTTP polling: server main thread per answer",
+    metric: "serverMsPerAnswer",
+    unit: "ms",
+  },
+  {
+    workload: "W9",
+    label: "bare node:http server, same polling load: latency p99",
+    metric: "bareP99Ms",
+    unit: "ms",
+  },
+  {
+    workload: "W9",
+    label: "bare node:http server: most answers/s",
+    metric: "bareCapacityPerSecond",
+    unit: "/s",
+  },
 ];
 
 /** Engine figures set beside the storage's ceiling: engine metric, ceiling metric, how to compare. */
@@ -234,5 +322,52 @@ export const RATIOS: Ratio[] = [
     metric: "p50Ms",
     ceiling: "singleRowCommitP50Ms",
     kind: "latency",
+  },
+];
+
+/** W9's HTTP figures, each beside the same work done in-process in the same run. */
+export type HttpPair = {
+  label: string;
+  http: { p50: string; p99?: string };
+  local: { p50: string; p99?: string };
+};
+
+export const HTTP_PAIRS: HttpPair[] = [
+  {
+    label: "create → complete (POST + SSE feed; in-process: binding create + inspect.watch)",
+    http: { p50: "roundTripHttpP50Ms", p99: "roundTripHttpP99Ms" },
+    local: { p50: "roundTripInProcessP50Ms", p99: "roundTripInProcessP99Ms" },
+  },
+  {
+    label: "first list page of 25 (inspect.instances)",
+    http: { p50: "listFirstHttpP50Ms", p99: "listFirstHttpP99Ms" },
+    local: { p50: "listFirstInProcessP50Ms", p99: "listFirstInProcessP99Ms" },
+  },
+  {
+    label: "deep numbered page (page=…)",
+    http: { p50: "listDeepHttpP50Ms", p99: "listDeepHttpP99Ms" },
+    local: { p50: "listDeepInProcessP50Ms", p99: "listDeepInProcessP99Ms" },
+  },
+  {
+    label: "page filtered by status=errored",
+    http: { p50: "listErroredHttpP50Ms", p99: "listErroredHttpP99Ms" },
+    local: { p50: "listErroredInProcessP50Ms", p99: "listErroredInProcessP99Ms" },
+  },
+  {
+    label: "next pages by cursor",
+    http: { p50: "listCursorHttpP50Ms", p99: "listCursorHttpP99Ms" },
+    local: { p50: "listCursorInProcessP50Ms", p99: "listCursorInProcessP99Ms" },
+  },
+  {
+    label:
+      "one instance of 5 steps (HTTP: under the 5,000/s polling; in-process: inspect.instance, one call at a time)",
+    http: { p50: "pollP50Ms", p99: "pollP99Ms" },
+    local: { p50: "instanceReadInProcessP50Ms", p99: "instanceReadInProcessP99Ms" },
+  },
+  {
+    label:
+      "one instance of 5 steps, the server's main thread per answer (HTTP: busy time ÷ answers at most answers/s, a mean; in-process: inspect.instance)",
+    http: { p50: "serverMsPerAnswer" },
+    local: { p50: "instanceReadInProcessP50Ms" },
   },
 ];
