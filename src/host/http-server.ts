@@ -99,11 +99,16 @@ export function createHttpServer(handle: FetchHandler, onError: (error: unknown)
   });
 }
 
+/** Connections the kernel may hold waiting to be accepted (it caps this at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 /** Listens on `ip:port` (port 0 picks a free one) and resolves with the address bound. */
 export function listen(server: Server, port: number, ip: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, ip, () => {
+    // A deeper accept queue than Node's 511, so a burst of clients connecting at once (a
+    // thousand pollers) waits to be accepted instead of having its handshakes dropped.
+    server.listen({ port, host: ip, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
       resolve(server.address() as AddressInfo);
     });
