@@ -4,34 +4,16 @@
 
 import { Hono } from "hono";
 import { WorkflowsError } from "../errors.js";
-import {
-  type ApiContext,
-  applyStatusChange,
-  createOptions,
-  deleteAllInstances,
-  statusChange,
-} from "./api-context.js";
-import { ApiError } from "./api-error.js";
-import { explorerListItem, explorerWorkflow, instanceDetails, zeroFilled } from "./cloudflare-shapes.js";
+import { type ApiContext, createOptions } from "./api-context.js";
+import { explorerListItem, explorerWorkflow, zeroFilled } from "./cloudflare-shapes.js";
 import { ok } from "./envelope.js";
 import { listOptions } from "./list-query.js";
-import { readJson, readObject } from "./request-body.js";
-
-/** The ids of a batch delete body: `{instances: string[]}`. */
-export function batchIds(body: Record<string, unknown>): string[] {
-  const ids = body.instances;
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
-    throw new ApiError(
-      400,
-      "request.invalid",
-      "instances: expected an array of 1 to 100 instance ids (strings)",
-    );
-  }
-  return ids as string[];
-}
+import { readJson } from "./request-body.js";
+import { sharedHandlers } from "./shared-handlers.js";
 
 export function explorerRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
+  const shared = sharedHandlers(ctx);
 
   app.get("/workflows", async () => {
     const workflows = await ctx.target().inspect.workflows();
@@ -44,13 +26,7 @@ export function explorerRoutes(ctx: ApiContext): Hono {
     return ok({ ...explorerWorkflow(w, ctx), instances: zeroFilled(w.counts) });
   });
 
-  app.delete("/workflows/:name", async (c) => {
-    const target = ctx.target();
-    const name = c.req.param("name");
-    await target.inspect.workflow(name);
-    const deleted = await deleteAllInstances(target, name);
-    return ok({ status: "ok", success: true, deleted });
-  });
+  app.delete("/workflows/:name", shared.deleteWorkflow);
 
   app.get("/workflows/:name/instances", async (c) => {
     const options = listOptions(new URL(c.req.url).searchParams);
@@ -72,30 +48,13 @@ export function explorerRoutes(ctx: ApiContext): Hono {
     return ok({ id });
   });
 
-  app.post("/workflows/:name/instances/batch/delete", async (c) => {
-    const ids = batchIds(await readObject(c.req.raw, "the batch delete body"));
-    const result = await ctx.target().operations.deleteBatch(c.req.param("name"), ids);
-    return ok(batchDeleteResult(result));
-  });
+  app.post("/workflows/:name/instances/batch/delete", shared.batchDelete);
 
-  app.get("/workflows/:name/instances/:id", async (c) => {
-    const detail = await ctx.target().inspect.instance(c.req.param("name"), c.req.param("id"));
-    return ok(instanceDetails(detail));
-  });
+  app.get("/workflows/:name/instances/:id", shared.details);
 
-  app.patch("/workflows/:name/instances/:id/status", async (c) => {
-    const change = statusChange(await readObject(c.req.raw, "the status body"));
-    return ok(await applyStatusChange(ctx.target(), c.req.param("name"), c.req.param("id"), change));
-  });
+  app.patch("/workflows/:name/instances/:id/status", shared.patchStatus);
 
-  app.post("/workflows/:name/instances/:id/events/:type", async (c) => {
-    const payload = await readJson(c.req.raw);
-    await ctx.target().operations.sendEvent(c.req.param("name"), c.req.param("id"), {
-      type: c.req.param("type"),
-      payload,
-    });
-    return ok({ success: true });
-  });
+  app.post("/workflows/:name/instances/:id/events/:type", shared.sendEvent);
 
   app.delete("/workflows/:name/instances/:id", async (c) => {
     const name = c.req.param("name");
@@ -129,21 +88,4 @@ export function explorerRoutes(ctx: ApiContext): Hono {
   });
 
   return app;
-}
-
-/** A batch delete's result with Cloudflare's numeric code for a missing id. */
-export function batchDeleteResult(result: {
-  deleted: { id: string }[];
-  errors: { id: string; code: string; message: string }[];
-}) {
-  return {
-    deleted: result.deleted,
-    errors: result.errors.map((e) => ({
-      id: e.id,
-      code: 10400,
-      // The binding's message starts with "(code) "; here the code travels as `cairn_code`.
-      message: e.message.startsWith(`(${e.code}) `) ? e.message.slice(e.code.length + 3) : e.message,
-      cairn_code: e.code,
-    })),
-  };
 }

@@ -4,28 +4,13 @@
 
 import { Hono } from "hono";
 import type { StoredStatus } from "../inspect/types.js";
-import {
-  type ApiContext,
-  applyStatusChange,
-  createOptions,
-  deleteAllInstances,
-  startTerminateAll,
-  statusChange,
-  TERMINABLE,
-} from "./api-context.js";
+import { type ApiContext, createOptions, startTerminateAll, TERMINABLE } from "./api-context.js";
 import { ApiError } from "./api-error.js";
-import {
-  instanceDetails,
-  restListItem,
-  restVersion,
-  restWorkflow,
-  versionId,
-  workflowId,
-} from "./cloudflare-shapes.js";
+import { restListItem, restVersion, restWorkflow, versionId, workflowId } from "./cloudflare-shapes.js";
 import { ok } from "./envelope.js";
-import { batchDeleteResult, batchIds } from "./explorer-routes.js";
 import { DEFAULT_PER_PAGE, integer, listOptions, MAX_PER_PAGE } from "./list-query.js";
-import { readJson, readObject } from "./request-body.js";
+import { readJson } from "./request-body.js";
+import { sharedHandlers } from "./shared-handlers.js";
 import { stepOutput } from "./step-output.js";
 
 /** When the workflow's newest instance was created (null: none yet). */
@@ -36,6 +21,7 @@ async function triggeredOn(ctx: ApiContext, name: string): Promise<number | null
 
 export function restRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
+  const shared = sharedHandlers(ctx);
 
   app.get("/", async (c) => {
     const params = new URL(c.req.url).searchParams;
@@ -62,13 +48,7 @@ export function restRoutes(ctx: ApiContext): Hono {
     return ok(restWorkflow(w, ctx, await triggeredOn(ctx, name)));
   });
 
-  app.delete("/:name", async (c) => {
-    const target = ctx.target();
-    const name = c.req.param("name");
-    await target.inspect.workflow(name);
-    const deleted = await deleteAllInstances(target, name);
-    return ok({ status: "ok", success: true, deleted });
-  });
+  app.delete("/:name", shared.deleteWorkflow);
 
   app.get("/:name/versions", async (c) => {
     const w = await ctx.target().inspect.workflow(c.req.param("name"));
@@ -115,10 +95,7 @@ export function restRoutes(ctx: ApiContext): Hono {
     );
   });
 
-  app.post("/:name/instances/batch/delete", async (c) => {
-    const ids = batchIds(await readObject(c.req.raw, "the batch delete body"));
-    return ok(batchDeleteResult(await ctx.target().operations.deleteBatch(c.req.param("name"), ids)));
-  });
+  app.post("/:name/instances/batch/delete", shared.batchDelete);
 
   app.put("/:name/instances/terminate", async (c) => {
     const name = c.req.param("name");
@@ -153,10 +130,7 @@ export function restRoutes(ctx: ApiContext): Hono {
     });
   });
 
-  app.get("/:name/instances/:id", async (c) => {
-    const detail = await ctx.target().inspect.instance(c.req.param("name"), c.req.param("id"));
-    return ok(instanceDetails(detail));
-  });
+  app.get("/:name/instances/:id", shared.details);
 
   app.get("/:name/instances/:id/step", async (c) => {
     const params = new URL(c.req.url).searchParams;
@@ -166,19 +140,9 @@ export function restRoutes(ctx: ApiContext): Hono {
     });
   });
 
-  app.patch("/:name/instances/:id/status", async (c) => {
-    const change = statusChange(await readObject(c.req.raw, "the status body"));
-    return ok(await applyStatusChange(ctx.target(), c.req.param("name"), c.req.param("id"), change));
-  });
+  app.patch("/:name/instances/:id/status", shared.patchStatus);
 
-  app.post("/:name/instances/:id/events/:type", async (c) => {
-    const payload = await readJson(c.req.raw);
-    await ctx.target().operations.sendEvent(c.req.param("name"), c.req.param("id"), {
-      type: c.req.param("type"),
-      payload,
-    });
-    return ok({ success: true });
-  });
+  app.post("/:name/instances/:id/events/:type", shared.sendEvent);
 
   return app;
 }
