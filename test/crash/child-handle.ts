@@ -32,6 +32,9 @@ export class ChildHandle {
     this.child.stderr?.on("data", (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });
+    this.child.on("error", (error) => {
+      this.stderr += `\n[parent] child process error: ${error.message}\n`;
+    });
     this.child.on("message", (message: FromChild) => {
       for (const listener of [...this.listeners]) listener(message);
     });
@@ -59,7 +62,10 @@ export class ChildHandle {
   /** Sends a message if the child is still there; false if it is gone. */
   send(message: ToChild): boolean {
     if (!this.alive || !this.child.connected) return false;
-    this.child.send(message);
+    // A child killed a moment ago can still look connected: the write then fails with EPIPE.
+    // The callback takes that error (without it Node throws it as an uncaught exception); the
+    // message counts as sent and undelivered, which the checks treat as an interrupted send.
+    this.child.send(message, () => {});
     return true;
   }
 

@@ -85,7 +85,9 @@ export class ProcessHandle {
   }
 
   send(message: ToChild): void {
-    if (this.alive && this.child.connected) this.child.send(message);
+    // A child killed a moment ago can still look connected; the callback takes the EPIPE that
+    // its write then fails with (without one, Node throws it as an uncaught exception).
+    if (this.alive && this.child.connected) this.child.send(message, () => {});
   }
 
   /** SIGKILL: nothing runs in the child any more, as in a crash or an OOM kill. */
