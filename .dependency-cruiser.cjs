@@ -40,6 +40,21 @@ module.exports = {
       from: { path: "^src/engine/" },
       to: { path: "^src/storage/(sqlite|postgres)/" },
     },
+    {
+      name: "dashboard-ui-is-browser-code",
+      severity: "error",
+      comment:
+        "dashboard/ui/ runs in the browser: it talks to Cairn over HTTP only and imports nothing else of src/.",
+      from: { path: "^src/dashboard/ui/" },
+      to: { path: "^src/", pathNot: "^src/dashboard/ui/" },
+    },
+    {
+      name: "nothing-imports-the-dashboard-ui",
+      severity: "error",
+      comment: "The browser code is bundled by dashboard/build.ts, never imported by the server.",
+      from: { path: "^src/", pathNot: "^src/dashboard/ui/" },
+      to: { path: "^src/dashboard/ui/" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },
