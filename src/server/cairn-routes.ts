@@ -1,14 +1,21 @@
 // Cairn's own routes under `/cairn/api`, for what the dashboard and scripts need and Cloudflare's
-// API does not offer: the change feed (SSE), an instance's event log, a step's full output by
-// its key, and per-minute counts of instances created and finished.
+// API does not offer: workflows and instances in Cairn's full view (step keys, attempts, wake
+// times), the change feed (SSE), an instance's event log, a step's full output by its key, and
+// per-minute counts of instances created and finished.
 
 import { Hono } from "hono";
 import type { ApiContext } from "./api-context.js";
 import { ApiError } from "./api-error.js";
+import { cairnInstance, cairnListItem, cairnWorkflow } from "./cairn-shapes.js";
 import { changeStream } from "./change-stream.js";
-import { iso } from "./cloudflare-shapes.js";
+import { iso, zeroFilled } from "./cloudflare-shapes.js";
 import { ok } from "./envelope.js";
+import { integer, listOptions } from "./list-query.js";
 import { stepOutputByKey } from "./step-output.js";
+import { streamSummaries } from "./stream-preview.js";
+
+/** The most characters `output_limit` may ask for. */
+export const MAX_OUTPUT_LIMIT = 1_000_000;
 
 export function cairnRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
@@ -23,6 +30,34 @@ export function cairnRoutes(ctx: ApiContext): Hono {
       { ...(workflow ? { workflow } : {}), ...(id ? { id } : {}), ...(since ? { since } : {}) },
       c.req.raw.signal,
     );
+  });
+
+  app.get("/workflows", async () => {
+    const workflows = await ctx.target().inspect.workflows();
+    return ok(workflows.map(cairnWorkflow), { count: workflows.length });
+  });
+
+  app.get("/workflows/:name", async (c) => {
+    return ok(cairnWorkflow(await ctx.target().inspect.workflow(c.req.param("name"))));
+  });
+
+  app.get("/workflows/:name/instances", async (c) => {
+    const options = listOptions(new URL(c.req.url).searchParams);
+    const page = await ctx.target().inspect.instances(c.req.param("name"), options);
+    return ok(page.instances.map(cairnListItem), {
+      next_cursor: page.nextCursor,
+      total: page.total,
+      counts: zeroFilled(page.counts),
+      per_page: options.limit,
+    });
+  });
+
+  app.get("/workflows/:name/instances/:id", async (c) => {
+    const outputLimit = integer(new URL(c.req.url).searchParams, "output_limit", 0, MAX_OUTPUT_LIMIT);
+    const target = ctx.target();
+    const detail = await target.inspect.instance(c.req.param("name"), c.req.param("id"));
+    const streams = await streamSummaries(target, detail, outputLimit);
+    return ok(cairnInstance(detail, { outputLimit, streams }));
   });
 
   app.get("/workflows/:name/instances/:id/log", async (c) => {

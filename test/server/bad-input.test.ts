@@ -627,6 +627,11 @@ describe("secrets", () => {
           ...keys.map(
             (key) => `/cairn/api/workflows/vault/instances/s-1/steps/${encodeURIComponent(key)}/output`,
           ),
+          `/cairn/api/workflows`,
+          `/cairn/api/workflows/vault`,
+          `/cairn/api/workflows/vault/instances`,
+          `/cairn/api/workflows/vault/instances/s-1`,
+          `/cairn/api/workflows/vault/instances/s-1?output_limit=3`,
         ].map(async (path) => ({ path, answer: await call("GET", path, undefined, {}, api) })),
       );
       for (const { path, answer } of answers) {
@@ -648,6 +653,11 @@ describe("secrets", () => {
         const step = answers.find((a) => a.path.endsWith(`step?name=${name}`))!.answer.body.result;
         expect(step).toMatchObject({ status: "complete", output: "[REDACTED]" });
       }
+      const cairnDetail = answers.find((a) => a.path.endsWith("/cairn/api/workflows/vault/instances/s-1"))!
+        .answer.body.result;
+      expect(cairnDetail.steps[0]).toMatchObject({ key: "do:1:mint", output: "[REDACTED]" });
+      expect(cairnDetail.steps[1]).toMatchObject({ key: "do:1:export", output: "[REDACTED]" });
+      expect(cairnDetail.steps[1]).not.toHaveProperty("stream");
       for (const key of ["do:1:mint", "do:1:export"]) {
         const step = answers.find((a) => a.path.endsWith(`${encodeURIComponent(key)}/output`))!.answer;
         expect(step.body.result).toMatchObject({ key, output: "[REDACTED]" });

@@ -27,7 +27,7 @@ const REST = "/client/v4/accounts/{acct}/workflows";
 const CAIRN = "/cairn/api";
 
 /** What a route reads from its query. */
-type QueryKind = "none" | "list" | "workflows" | "step" | "changes" | "activity" | "terminate";
+type QueryKind = "none" | "list" | "workflows" | "step" | "changes" | "activity" | "terminate" | "detail";
 /** What a route reads from its body. */
 type BodyKind = "none" | "create" | "batch" | "batchDelete" | "status" | "event";
 
@@ -75,6 +75,10 @@ const REST_ROUTES: Template[] = [
 ];
 
 const CAIRN_ROUTES: Template[] = [
+  { methods: ["GET"], path: "/workflows" },
+  { methods: ["GET"], path: "/workflows/{name}" },
+  { methods: ["GET"], path: "/workflows/{name}/instances", query: "list" },
+  { methods: ["GET"], path: "/workflows/{name}/instances/{id}", query: "detail" },
   { methods: ["GET"], path: "/changes", query: "changes" },
   { methods: ["GET"], path: "/workflows/{name}/instances/{id}/log" },
   { methods: ["GET"], path: "/workflows/{name}/instances/{id}/steps/{key}/output" },
@@ -163,6 +167,7 @@ const QUERY_KEYS: Record<QueryKind, string[]> = {
   changes: ["since", "workflow", "id"],
   activity: ["from", "to"],
   terminate: ["status"],
+  detail: ["output_limit"],
 };
 const ALL_QUERY_KEYS = [...new Set(Object.values(QUERY_KEYS).flat())];
 
@@ -225,6 +230,7 @@ function queryValue(known: Known, key: string): fc.Arbitrary<string> {
   const meant: Record<string, fc.Arbitrary<string>> = {
     page: numbers,
     per_page: numbers,
+    output_limit: numbers,
     status: fc.constantFrom(...STATUSES),
     date_start: times,
     date_end: times,
