@@ -27,6 +27,7 @@ export type HostCommandOptions = {
   adminPort?: number;
   adminIp?: string;
   admin?: boolean;
+  dashboard: boolean;
 };
 
 function port(value: string): number {
@@ -85,6 +86,10 @@ export function addHostOptions(command: Command, graceSeconds: number): Command 
       "a host name the HTTP API answers to besides localhost and IP addresses (repeatable)",
       (v: string, all: string[]) => [...all, v],
       [],
+    )
+    .option(
+      "--no-dashboard",
+      "do not serve the web dashboard (dev: /cdn-cgi/local/explorer/; start: / on the admin listener)",
     );
 }
 
@@ -124,6 +129,7 @@ export async function runHost(
       adminHosts: options.adminHost,
       adminPort: options.admin === false ? false : options.adminPort,
       adminIp: options.adminIp,
+      dashboard: options.dashboard,
     });
   } catch (error) {
     const known = error instanceof HostError || WorkflowsError.is(error);

@@ -1,6 +1,7 @@
-// Calls the running Worker's handlers (after the HTTP API, in `cairn dev`, has taken its paths): `fetch` for each request (logged; an exception becomes a
-// 500, with the stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It
-// always asks the host for the current build, so a reload takes effect at the next call.
+// Calls the running Worker's handlers (after the HTTP API and the dashboard, in `cairn dev`, have
+// taken their paths): `fetch` for each request (logged; an exception becomes a 500, with the
+// stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It always asks
+// the host for the current build, so a reload takes effect at the next call.
 
 import type { ApiHandler } from "../server/api-handler.js";
 import { scheduledController } from "./crons.js";
@@ -25,7 +26,7 @@ export type DispatchOptions = {
   buildError: () => string | null;
   /** A promise to wait for while the engine is being reopened, else null. */
   swapping: () => Promise<void> | null;
-  /** The HTTP API, answered before the Worker sees the request (`cairn dev`); none in `cairn start`. */
+  /** The HTTP API (and dashboard), answered before the Worker sees the request (`cairn dev`); none in `cairn start`. */
   api?: ApiHandler | undefined;
 };
 

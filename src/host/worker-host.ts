@@ -8,6 +8,7 @@ import type { Server } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
 import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
+import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
 import { isLoopbackAddress } from "../server/request-guard.js";
 import { sqlitePath } from "../storage/open-store.js";
 import { bundleWorker } from "./bundle.js";
@@ -56,10 +57,20 @@ export type HostOptions = {
   /** `cairn start`: where the admin listener (the HTTP API) listens; `adminPort: false` for none. */
   adminPort?: number | false | undefined;
   adminIp?: string | undefined;
+  /** Serve the web dashboard beside the API (default true): dev under /cdn-cgi/local/explorer/, start also at /. */
+  dashboard?: boolean | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
 const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
+
+/** A listener's URL as a browser on this machine opens it: localhost for loopback and wildcard addresses. */
+function browserUrl(listenerUrl: string): string {
+  const url = new URL(listenerUrl);
+  const name = url.hostname.replace(/^\[|\]$/g, "");
+  if (isLoopbackAddress(name) || name === "0.0.0.0" || name === "::") url.hostname = "localhost";
+  return url.origin;
+}
 
 /** The path with symlinks resolved (esbuild and the watcher may each see a different one). */
 function real(path: string): string {
@@ -107,6 +118,10 @@ export class WorkerHost {
       scriptName: () => this.loaded?.config.name ?? "worker",
       token: options.apiToken,
       allowedHosts: options.adminHosts ?? [],
+      dashboard:
+        options.dashboard === false
+          ? false
+          : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
       onError: (error, context) => this.log.error("HTTP API error", { context, error }),
     });
     this.dispatch = new Dispatcher({
@@ -191,8 +206,16 @@ export class WorkerHost {
       url: this.url,
       ...(this.adminAddress ? { admin: this.adminAddress } : {}),
       api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows`,
+      ...(this.dashboardUrl ? { dashboard: this.dashboardUrl } : {}),
       state: this.stateDir,
     });
+  }
+
+  /** Where a browser on this machine opens the dashboard, if it is served. */
+  get dashboardUrl(): string | null {
+    if (this.options.dashboard === false) return null;
+    if (this.options.mode === "dev") return `${browserUrl(this.url)}${DEFAULT_DASHBOARD_BASE}`;
+    return this.adminAddress ? `${browserUrl(this.adminAddress)}/` : null;
   }
 
   /** Where the Worker is served, e.g. http://127.0.0.1:8787. */

@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | "request.unsupported_media"
   | "auth.missing"
   | "auth.invalid"
+  | "auth.csrf"
   | "host.not_allowed"
   | "origin.not_allowed"
   | "route.not_found"

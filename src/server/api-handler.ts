@@ -1,11 +1,13 @@
 // The HTTP API as one fetch handler: Cloudflare's local explorer API (both prefixes), its REST
 // API v4 and Cairn's own routes, behind the request guard (Host, Origin, token), answering in
-// Cloudflare's envelope. Mount it in any server; `cairn dev` and `cairn start` serve it.
+// Cloudflare's envelope. Mount it in any server; `cairn dev` and `cairn start` serve it. With
+// `dashboard`, it also serves the web dashboard under its base paths (dashboard-routes.ts).
 
 import { Hono } from "hono";
 import type { ApiContext, ApiTarget } from "./api-context.js";
 import { ApiError, CF_CODE, toWireError } from "./api-error.js";
 import { cairnRoutes } from "./cairn-routes.js";
+import { DEFAULT_DASHBOARD_BASE, dashboardRoutes } from "./dashboard-routes.js";
 import { fail } from "./envelope.js";
 import { explorerRoutes } from "./explorer-routes.js";
 import { type GuardOptions, RequestGuard } from "./request-guard.js";
@@ -29,6 +31,11 @@ export type ApiHandlerOptions = GuardOptions & {
   scriptName?: string | (() => string);
   /** Told of failures that are the server's fault (answered 500) and of background jobs' errors. */
   onError?: (error: unknown, context: string) => void;
+  /**
+   * Also serve the web dashboard: `true` under "/cdn-cgi/local/explorer/", or under each of
+   * `basePaths` (each starting and ending with "/"). The API's own paths still go to the API.
+   */
+  dashboard?: boolean | { basePaths: string[] } | undefined;
 };
 
 /**
@@ -38,15 +45,15 @@ export type ApiHandlerOptions = GuardOptions & {
  * // in any fetch-style server: if (api.handles(request)) return api.fetch(request);
  */
 export type ApiHandler = {
-  /** True when the request's path belongs to the API (so a server hands it over). */
+  /** True when the request's path belongs to the API or the dashboard (so a server hands it over). */
   handles(request: Request): boolean;
-  /** Answers an API request; never throws. */
+  /** Answers an API or dashboard request; never throws. */
   fetch(request: Request): Promise<Response>;
 };
 
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-  "access-control-allow-headers": "Content-Type, Authorization, Last-Event-ID",
+  "access-control-allow-headers": "Content-Type, Authorization, Last-Event-ID, X-Cairn-CSRF",
   "access-control-max-age": "86400",
 };
 
@@ -85,6 +92,13 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
     terminating: new Set(),
   };
   const guard = new RequestGuard(options);
+  const dashboard = options.dashboard
+    ? dashboardRoutes({
+        basePaths: options.dashboard === true ? [DEFAULT_DASHBOARD_BASE] : options.dashboard.basePaths,
+        guard,
+        onError,
+      })
+    : null;
   const app = new Hono();
   const explorer = explorerRoutes(ctx);
   app.route(API_PREFIXES.explorer, explorer);
@@ -114,8 +128,13 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   };
 
   return {
-    handles: (request) => API_PATH.test(new URL(request.url).pathname),
+    handles(request) {
+      const path = new URL(request.url).pathname;
+      return API_PATH.test(path) || (dashboard?.handles(path) ?? false);
+    },
     async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (dashboard && !API_PATH.test(path) && dashboard.handles(path)) return dashboard.fetch(request);
       try {
         if (request.method === "OPTIONS") {
           guard.checkHost(request);

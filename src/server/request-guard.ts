@@ -1,11 +1,14 @@
 // Who may call the API. A browser page on another site must not drive it: a request whose Host
 // is not a loopback name, an IP address or a name the operator allowed is refused (a DNS
 // rebinding attack arrives under the attacker's host name), and so is a write whose Origin is
-// another site. When a token is set, every request must carry it as `Authorization: Bearer`.
+// another site. When a token is set, every request must carry it as `Authorization: Bearer`, or
+// (a browser signed in to the dashboard) carry a valid session cookie and, for a write, the
+// session's CSRF token in `x-cairn-csrf` (see session.ts).
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import { ApiError, CF_CODE } from "./api-error.js";
+import { CSRF_HEADER, Sessions, sessionCookies } from "./session.js";
 
 export type GuardOptions = {
   /** The bearer token every request must carry; none means no token is asked for. */
@@ -14,8 +17,12 @@ export type GuardOptions = {
   allowedHosts?: string[] | undefined;
 };
 
+/** How a request proved who it is: no token is set, the bearer token, or a session cookie. */
+export type Auth = { via: "open" } | { via: "bearer" } | { via: "session"; session: string };
+
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const BEARER = /^Bearer\s+(.+)$/i;
 
 /** The host name of a Host header or origin ("[::1]:8787" → "::1"), lower case. */
 export function hostName(hostHeader: string): string {
@@ -38,14 +45,23 @@ export function isLoopbackAddress(address: string): boolean {
 export class RequestGuard {
   readonly #token: Buffer | null;
   readonly #allowed: Set<string>;
+  /** Sessions keyed by the token; null when no token is set (cookies are then ignored). */
+  readonly sessions: Sessions | null;
 
   constructor(options: GuardOptions = {}) {
     this.#token = options.token ? digest(options.token) : null;
+    this.sessions = options.token ? new Sessions(options.token) : null;
     this.#allowed = new Set((options.allowedHosts ?? []).map((h) => hostName(h)));
   }
 
-  /** Throws ApiError 401/403 when the request may not go on. */
-  check(request: Request): void {
+  /** Throws ApiError 401/403 when the request may not go on; answers how it was authenticated. */
+  check(request: Request): Auth {
+    this.checkSite(request);
+    return this.authenticate(request);
+  }
+
+  /** Throws ApiError 403 for a Host that is not this server's or a write from another site. */
+  checkSite(request: Request): void {
     const host = this.checkHost(request);
     const origin = request.headers.get("origin");
     if (origin && !SAFE_METHODS.has(request.method) && !this.#originAllowed(origin, host)) {
@@ -56,7 +72,55 @@ export class RequestGuard {
         CF_CODE.internal,
       );
     }
-    if (this.#token) this.#checkToken(request.headers.get("authorization"));
+  }
+
+  /**
+   * Checks the token: the bearer header when there is one, else a session cookie (with the
+   * CSRF header on a write). Throws ApiError 401 (no or wrong credentials) or 403 `auth.csrf`.
+   */
+  authenticate(request: Request): Auth {
+    if (!this.#token || !this.sessions) return { via: "open" };
+    const header = request.headers.get("authorization");
+    // Any other scheme (a proxy's Basic sign-in in front of Cairn) leaves the cookie to decide.
+    const bearer = header !== null && BEARER.test(header);
+    if (!bearer && sessionCookies(request.headers.get("cookie")).length > 0) {
+      const session = this.session(request);
+      if (!session) {
+        throw new ApiError(
+          401,
+          "auth.invalid",
+          "The session cookie has expired or is not valid for this server: sign in again",
+          CF_CODE.internal,
+        );
+      }
+      if (
+        !SAFE_METHODS.has(request.method) &&
+        !this.sessions.csrfMatches(session, request.headers.get(CSRF_HEADER))
+      ) {
+        throw new ApiError(
+          403,
+          "auth.csrf",
+          `A write signed in by the session cookie must carry the session's CSRF token in the '${CSRF_HEADER}' header (the dashboard page's cairn-csrf meta tag)`,
+          CF_CODE.internal,
+        );
+      }
+      return { via: "session", session };
+    }
+    this.#checkToken(header);
+    return { via: "bearer" };
+  }
+
+  /** The request's valid session cookie, if it has one (never when no token is set). */
+  session(request: Request): string | null {
+    const sessions = this.sessions;
+    if (!sessions) return null;
+    const now = Date.now();
+    return sessionCookies(request.headers.get("cookie")).find((value) => sessions.valid(value, now)) ?? null;
+  }
+
+  /** True when a token is set and `candidate` is it (compared in constant time). */
+  tokenMatches(candidate: string): boolean {
+    return this.#token !== null && timingSafeEqual(digest(candidate), this.#token);
   }
 
   /** Throws ApiError 403 unless the Host header names this server; returns it. */
@@ -95,7 +159,7 @@ export class RequestGuard {
   }
 
   #checkToken(header: string | null): void {
-    const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
+    const match = BEARER.exec(header ?? "");
     if (!match) {
       throw new ApiError(
         401,

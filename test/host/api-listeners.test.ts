@@ -1,7 +1,8 @@
 // Where the HTTP API listens and who may call it, with the real `cairn` binary: `cairn dev`
 // answers it on the Worker's port on both loopback addresses; `cairn start` only on its admin
 // listener; both refuse to expose it beyond loopback without a token, and ask for the token once
-// one is set; Host names the operator allowed pass, others are refused.
+// one is set; Host names the operator allowed pass, others are refused. The web dashboard is
+// served beside the API (dev: /cdn-cgi/local/explorer/, start: also /) unless --no-dashboard.
 
 import { request } from "node:http";
 import { networkInterfaces } from "node:os";
@@ -137,5 +138,88 @@ describe("where the HTTP API listens", () => {
     const foreign = await getWithHost(base, "evil.example", "tok-123");
     expect(foreign.status).toBe(403);
     expect(foreign.body.errors[0].cairn_code).toBe("host.not_allowed");
+  });
+});
+
+describe("the web dashboard", () => {
+  const page = (url: string, init: RequestInit = {}) =>
+    fetch(url, { redirect: "manual", ...init }).then(async (r) => ({
+      status: r.status,
+      headers: r.headers,
+      text: await r.text(),
+    }));
+
+  it("cairn dev serves it at /cdn-cgi/local/explorer/ and names it in the ready line; --no-dashboard turns it off", async () => {
+    const dir = copyFixture("orders-jsonc");
+    const dev = CairnProcess.start(["dev", "--port", "0"], dir);
+    const plain = CairnProcess.start(["dev", "--port", "0", "--no-dashboard"], copyFixture("orders-jsonc"));
+    const ready = await dev.waitForLog((l) => l.msg === "ready", "ready");
+    const port = new URL(ready.url as string).port;
+    expect(ready.dashboard).toBe(`http://localhost:${port}/cdn-cgi/local/explorer/`);
+    const deep = await page(`http://127.0.0.1:${port}/cdn-cgi/local/explorer/workflows/orders/instances/x`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(deep.text).toContain('<meta name="cairn-base" content="/cdn-cgi/local/explorer/">');
+    expect(deep.text).toContain('<meta name="cairn-session" content="open">');
+    const script = /<script type="module" src="([^"]+)">/.exec(deep.text)![1]!;
+    const js = await page(`http://127.0.0.1:${port}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    // Everything else is still the Worker's.
+    expect(await page(`http://127.0.0.1:${port}/`)).toMatchObject({ status: 404, text: "not found" });
+
+    const off = await plain.waitForLog((l) => l.msg === "ready", "ready");
+    expect(off.dashboard).toBeUndefined();
+    const worker = await page(`${off.url}/cdn-cgi/local/explorer/`);
+    expect(worker).toMatchObject({ status: 404, text: "not found" });
+    expect((await json(`${off.url}${EXPLORER}`)).status).toBe(200);
+  });
+
+  it("cairn start serves it on the admin listener at / and /cdn-cgi/local/explorer/, behind the token's sign-in", async () => {
+    const dir = copyFixture("orders-jsonc");
+    const start = CairnProcess.start(["start", "--port", "0", "--admin-port", "0"], dir, {
+      CAIRN_API_TOKEN: "tok-dash",
+    });
+    const plain = CairnProcess.start(
+      ["start", "--port", "0", "--admin-port", "0", "--no-dashboard"],
+      copyFixture("orders-jsonc"),
+    );
+    const ready = await start.waitForLog((l) => l.msg === "ready", "ready");
+    const admin = ready.admin as string;
+    expect(ready.dashboard).toBe(`http://localhost:${new URL(admin).port}/`);
+    expect(await page(`${ready.url}/`)).toMatchObject({ status: 404, text: "not found" });
+    const root = await page(`${admin}/`);
+    expect(root.status).toBe(303);
+    expect(root.headers.get("location")).toBe("/sign-in?next=%2F");
+
+    const signIn = await page(`${admin}/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: admin },
+      body: new URLSearchParams({ token: "tok-dash", next: "/workflows/orders" }),
+    });
+    expect(signIn.status).toBe(303);
+    expect(signIn.headers.get("location")).toBe("/workflows/orders");
+    const cookie = /^(cairn_session=[^;]+);/.exec(signIn.headers.get("set-cookie")!)![1]!;
+    for (const path of ["/", "/workflows/orders", "/cdn-cgi/local/explorer/"]) {
+      const signedIn = await page(`${admin}${path}`, { headers: { cookie } });
+      expect(signedIn.status, path).toBe(200);
+      expect(signedIn.text).toContain('<meta name="cairn-session" content="signed-in">');
+    }
+    const csrf = /<meta name="cairn-csrf" content="([^"]+)">/.exec(
+      (await page(`${admin}/`, { headers: { cookie } })).text,
+    )![1]!;
+    const created = await json(`${admin}${EXPLORER}/orders/instances`, {
+      method: "POST",
+      headers: { cookie, "x-cairn-csrf": csrf, origin: admin },
+      body: JSON.stringify({ id: "from-dashboard", params: { items: ["x"] } }),
+    });
+    expect(created.body.result.id).toBe("from-dashboard");
+
+    const off = await plain.waitForLog((l) => l.msg === "ready", "ready");
+    expect(off.dashboard).toBeUndefined();
+    const none = await json(`${off.admin as string}/`);
+    expect(none.status).toBe(404);
+    expect(none.body.errors[0].cairn_code).toBe("route.not_found");
+    expect((await json(`${off.admin as string}/cdn-cgi/local/explorer/`)).status).toBe(404);
   });
 });
