@@ -2,12 +2,18 @@
 // pauses), newest last, live.
 
 import { read, routes } from "../api.js";
-import { pretty, when } from "../format.js";
+import { when } from "../format.js";
 import { useLive } from "../hooks.js";
 import type { LogEntry } from "../shapes.js";
 import { ErrorNotice } from "./error-notice.js";
 
 const SHOWN = 500;
+
+/** An entry's data on one line, cut at 240 characters, so the log stays a list of lines. */
+function oneLine(data: unknown): string {
+  const text = JSON.stringify(data) ?? String(data);
+  return text.length > 240 ? `${text.slice(0, 240)}…` : text;
+}
 
 export function EventLog({ workflow, id }: { workflow: string; id: string }) {
   const log = useLive(
@@ -51,7 +57,7 @@ export function EventLog({ workflow, id }: { workflow: string; id: string }) {
                 {e.data === null || e.data === undefined ? (
                   ""
                 ) : (
-                  <code class="log-data">{pretty(e.data).slice(0, 300)}</code>
+                  <code class="log-data">{oneLine(e.data)}</code>
                 )}
               </td>
             </tr>

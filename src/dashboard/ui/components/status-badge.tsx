@@ -3,10 +3,10 @@
 import type { Status } from "../shapes.js";
 
 const SYMBOLS: Record<Status, string> = {
-  queued: "◌",
+  queued: "○",
   running: "▶",
-  waiting: "⏸︎",
-  paused: "⏯︎",
+  waiting: "◷",
+  paused: "‖",
   waitingForPause: "◐",
   complete: "✓",
   errored: "✕",

@@ -86,9 +86,11 @@ export function Timeline(props: {
   const rows = props.steps.slice(0, MAX_ROWS);
   const starts = rows.map((s) => ms(s.started_at) ?? now);
   const t0 = Math.min(ms(instance.started_at) ?? ms(instance.created_at) ?? now, ...starts);
+  // The axis ends now (or when the instance ended): a wait's deadline an hour away would
+  // squeeze everything that happened into a sliver, so planned time is drawn up to the edge only.
   let t1 = ms(instance.ended_at) ?? now;
   for (const step of rows) {
-    for (const seg of segments(step, now)) t1 = Math.max(t1, seg.to);
+    for (const seg of segments(step, now)) if (!seg.kind.includes("planned")) t1 = Math.max(t1, seg.to);
   }
   const width = Math.max(1, t1 - t0);
   const x = (t: number) => ((t - t0) / width) * SCALE;
@@ -120,8 +122,8 @@ export function Timeline(props: {
                 aria-hidden="true"
               >
                 {segments(step, now).map((seg, i) => {
-                  const left = x(seg.from);
-                  const w = Math.max(2, x(seg.to) - left);
+                  const left = Math.min(x(seg.from), SCALE - 2);
+                  const w = Math.max(2, Math.min(x(seg.to), SCALE) - left);
                   if (seg.kind.includes("backoff") || seg.kind === "planned") {
                     return (
                       <line
