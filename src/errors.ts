@@ -37,7 +37,14 @@ export type ErrorCode =
   | "storage.unavailable"
   | "storage.failed"
   | "engine.closed"
-  | "engine.invalid_options";
+  | "engine.invalid_options"
+  | "introspection.invalid_argument"
+  | "introspection.session_exists"
+  | "introspection.no_session"
+  | "introspection.mock_conflict"
+  | "introspection.disposed"
+  | "introspection.unreachable_status"
+  | "introspection.wrong_status";
 
 /**
  * Base class of Cairn's errors.
