@@ -34,6 +34,8 @@ export type ModifierCallback = (modifier: WorkflowInstanceModifier) => Promise<v
  * }
  */
 export interface WorkflowInstanceIntrospector {
+  /** The instance's id (a Cairn addition: Cloudflare's introspector does not show it). */
+  readonly id: string;
   /** Applies `fn`'s modifications to the instance (they last until `dispose`, restarts included). */
   modify(fn: ModifierCallback): Promise<WorkflowInstanceIntrospector>;
   /** The result of the `index`-th `step.do(name)` once it succeeded (rejects with its error if it failed). */
@@ -158,7 +160,7 @@ class InstanceIntrospector implements WorkflowInstanceIntrospector {
     return this;
   }
 
-  waitForStepResult(step: WorkflowStepSelector): Promise<unknown> {
+  async waitForStepResult(step: WorkflowStepSelector): Promise<unknown> {
     this.#assertLive();
     const { name, index = 1 } = checkSelector("waitForStepResult", step);
     const key = `do:${index}:${name}`;
