@@ -178,7 +178,12 @@ describe("cairn workflows against cairn dev", () => {
     );
     const history = JSON.parse(readFileSync(file, "utf8"));
     rmSync(file);
-    expect(history).toMatchObject({ format: "cairn.instance-history/1", workflow: "orders", id: "e1" });
+    expect(history).toMatchObject({
+      format: "cairn.instance-history/2",
+      workflow: "orders",
+      id: "e1",
+      include_sensitive: false,
+    });
     expect(history.instance).toMatchObject({ id: "e1", status: "complete", output: { carrier: "ACME" } });
     expect(history.log.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(["WORKFLOW_QUEUED", "EVENT_SENT", "WORKFLOW_RESTARTED", "WORKFLOW_SUCCESS"]),

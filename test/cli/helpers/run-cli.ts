@@ -11,6 +11,8 @@ export type Recorded = { method: string; url: URL; headers: Headers; body: strin
 /** What a route answers: a result (wrapped in the envelope), or a full response. */
 export type Answer =
   | { result: unknown; result_info?: unknown }
+  /** Raw bytes, as the step output route answers a stream result. */
+  | { bytes: Uint8Array }
   | { status: number; body: unknown }
   | { throws: Error };
 
@@ -79,6 +81,8 @@ export function fakeFetch(routes: Routes, requests: Recorded[]): typeof fetch {
       return Response.json({ success: false, errors: [{ code: 404, message: "no route" }] }, { status: 404 });
     const answer = typeof route === "function" ? route(recorded) : route;
     if ("throws" in answer) throw answer.throws;
+    if ("bytes" in answer)
+      return new Response(answer.bytes, { headers: { "content-type": "application/octet-stream" } });
     if ("status" in answer) return new Response(JSON.stringify(answer.body), { status: answer.status });
     return Response.json(envelope(answer.result, answer.result_info));
   }) as typeof fetch;
