@@ -9,8 +9,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitUntil } from "cairn/testing";
+import { replayHistory, waitUntil } from "cairn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OrderWorkflow } from "../fixtures/orders-jsonc/src/order-workflow.js";
 import { CairnProcess } from "../host/helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../host/helpers/projects.js";
 
@@ -190,6 +191,18 @@ describe("cairn workflows against cairn dev", () => {
     );
     const stdout = await workflows(["instances", "export", "orders", "e1"]);
     expect(JSON.parse(stdout.stdout).log).toHaveLength(history.log.length);
+
+    // The fixture's own workflow class replays the file: compatible, with the recorded output.
+    const replay = await replayHistory(OrderWorkflow, history);
+    expect(replay).toMatchObject({ compatible: true, ending: "returned", notReached: [] });
+    expect(replay.output).toEqual(history.instance.output);
+    expect(replay.reached.map((s) => s.key)).toEqual([
+      "do:1:reserve",
+      "do:1:charge",
+      "sleep:1:pack",
+      "waitForEvent:1:shipment",
+      "do:1:receipt",
+    ]);
   });
 
   it("terminates one instance, then all that wait, and refuses to terminate a finished one", async () => {
