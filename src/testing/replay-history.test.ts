@@ -4,7 +4,7 @@
 // instance are replayed in test/replay/.
 
 import { setImmediate } from "node:timers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { NonRetryableError } from "../api/non-retryable-error.js";
 import type { WorkflowEvent, WorkflowStep } from "../api/types.js";
 import { WorkflowEntrypoint } from "../api/workflow-entrypoint.js";
@@ -207,6 +207,27 @@ describe("the drain", () => {
       ending: "returned",
       output: "late",
     });
+  });
+});
+
+describe("the drain under fake timers", () => {
+  it("still turns the event loop when the test installed fake timers", async () => {
+    vi.useFakeTimers();
+    try {
+      const h = history([{ key: "do:1:a", output: 1 }], { status: "complete" });
+      const result = await replayHistory(
+        workflow((step) => step.do("a", noop)),
+        h,
+      );
+      expect(result.output).toBe(1);
+      const stuck = await replayHistory(
+        workflow(() => new Promise(() => {})),
+        h,
+      );
+      expect(stuck.ending).toBe("stuck");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
