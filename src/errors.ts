@@ -37,7 +37,9 @@ export type ErrorCode =
   | "storage.unavailable"
   | "storage.failed"
   | "engine.closed"
-  | "engine.invalid_options";
+  | "engine.invalid_options"
+  | "history.invalid"
+  | "history.unsupported_format";
 
 /**
  * Base class of Cairn's errors.

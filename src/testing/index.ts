@@ -1,4 +1,16 @@
 // `cairn/testing`: helpers for tests of workflows and of Cairn itself. Runner-agnostic.
 
 export { FakeClock } from "../engine/clock.js";
+export { HistoryError, type HistoryErrorCode } from "./history-error.js";
+export {
+  type ReplayDivergence,
+  type ReplayedResult,
+  type ReplayedStep,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayStepRef,
+  type ReplayStepType,
+  type ReplayStop,
+  replayHistory,
+} from "./replay-history.js";
 export { type WaitOptions, waitForStatus, waitUntil } from "./wait.js";
