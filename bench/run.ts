@@ -1,4 +1,4 @@
-// `npm run bench`: measures Cairn on the workloads W1–W9 (docs/performance.md) and the storage's own
+// `npm run bench`: measures Cairn on the workloads W1–W10 (docs/performance.md) and the storage's own
 // ceiling, each in a child process of its own, then prints a Markdown table and writes
 // bench/results/<date>-<storage>.json and .md (with -quick or -partial for smaller runs).
 // Never part of `npm test`. See docs/performance.md for what each figure means.
@@ -127,8 +127,8 @@ async function main(args: RunArgs): Promise<number> {
   console.log(`\n${md}`);
   console.log(`wrote ${files.join(" and ")}`);
   if (args.writeDocs) {
-    updateDocs(DOCS, args.storage, md);
-    console.log(`updated ${DOCS}`);
+    const written = updateDocs(DOCS, run, md);
+    console.log(`updated ${DOCS}: ${written.join(" and ") || "nothing (no block for this run)"}`);
   }
   return Object.keys(failures).length > 0 ? 1 : 0;
 }

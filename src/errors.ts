@@ -44,7 +44,9 @@ export type ErrorCode =
   | "introspection.mock_conflict"
   | "introspection.disposed"
   | "introspection.unreachable_status"
-  | "introspection.wrong_status";
+  | "introspection.wrong_status"
+  | "history.invalid"
+  | "history.unsupported_format";
 
 /**
  * Base class of Cairn's errors.

@@ -16,7 +16,7 @@ export const USAGE = `npm run bench -- [options]
   --only W1,W3        run only these (ids: ${ORDER.join(", ")}; the ceiling always runs)
   --quick             smaller counts, for a smoke run (results get a -quick suffix)
   --w5-instances N    W5's number of waiting instances (default 100000)
-  --w6-instances N    finished instances in the stores of W6, W8 and W9 (default 1000000)
+  --w6-instances N    finished instances in the stores of W6, W8, W9 and W10 (default 1000000)
   --storage KIND      sqlite (default) or postgres
   --write-docs        put this run's tables into docs/performance.md
   --cpu-prof          write a V8 CPU profile of each workload's process to bench/profiles/

@@ -16,6 +16,7 @@ export const MODULES: Record<string, string> = {
   W7: "./w7-event-round-trip.js",
   W8: "./w8-inspect.js",
   W9: "./w9-http.js",
+  W10: "./w10-dashboard.js",
 };
 
 export const ORDER = Object.keys(MODULES);

@@ -9,7 +9,7 @@ import { DEFAULT_W5, DEFAULT_W6 } from "./args.js";
 import type { BenchOptions, WorkloadResult } from "./harness.js";
 import type { Machine } from "./machine.js";
 import { round } from "./stats.js";
-import { HTTP_PAIRS, RATIOS, ROWS, type Target } from "./targets.js";
+import { DASHBOARD_BUNDLE, DASHBOARD_PAGES, HTTP_PAIRS, RATIOS, ROWS, type Target } from "./targets.js";
 
 export type RunResult = {
   date: string;
@@ -30,6 +30,19 @@ export function docsMarkers(storage: string): [string, string] {
   return [`<!-- bench:${name}:start -->`, `<!-- bench:${name}:end -->`];
 }
 
+/** W10's own markers in docs/performance.md (its SQLite figures, in the dashboard's section). */
+export const DASHBOARD_MARKERS: [string, string] = [
+  "<!-- bench:dashboard:start -->",
+  "<!-- bench:dashboard:end -->",
+];
+
+/** Workloads whose figures go to the storage's block (all but the ceiling, which always runs, and W10). */
+export function storageWorkloads(run: RunResult): string[] {
+  return [...Object.keys(run.results), ...Object.keys(run.failures)].filter(
+    (id) => id !== "ceiling" && id !== "W10",
+  );
+}
+
 function fmt(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "–";
   return round(value).toLocaleString("en-US");
@@ -47,10 +60,16 @@ function targetText(target: Target | undefined, unit: string): string {
   return `${target.op === ">=" ? "≥" : "≤"} ${target.value.toLocaleString("en-US")} ${unit}`;
 }
 
-/** The run's tables in Markdown (without a top-level title, so docs can embed them). */
-export function markdown(run: RunResult): string {
+/** A figure with its unit; "failed" when its workload failed, "skipped" when it could not be taken. */
+function shownValue(result: WorkloadResult | undefined, value: number | undefined, unit: string): string {
+  if (!result) return "failed";
+  if (value === undefined && result.metrics.skipped) return "skipped";
+  return `${fmt(value)} ${unit}`;
+}
+
+/** The run's first two paragraphs: when, on what storage and code, how large, and the machine. */
+function header(run: RunResult): string[] {
   const m = run.machine;
-  const out: string[] = [];
   const o = run.options;
   const counts = `W5 with ${o.w5Instances.toLocaleString("en-US")} instances, W6 with ${o.w6Instances.toLocaleString("en-US")}`;
   const kind = o.quick
@@ -58,11 +77,18 @@ export function markdown(run: RunResult): string {
     : o.w5Instances !== DEFAULT_W5 || o.w6Instances !== DEFAULT_W6
       ? `smaller run (${counts})`
       : "full run";
-  out.push(
+  return [
     `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, ${o.code === "source" ? "Cairn from src/ through tsx (--source)" : "Cairn compiled (dist/, as shipped)"}, took ${fmt(run.durationMs / 1000)} s.`,
     "",
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB memory, Node ${m.node}, SQLite ${m.sqlite}, ${m.kernel}; temporary files on ${m.tempFilesystem}. Load average ${m.loadAverageAtStart.join(" / ")} at the start, ${(m.loadAverageAtEnd ?? []).join(" / ")} at the end (1/5/15 min).`,
     "",
+  ];
+}
+
+/** The run's tables in Markdown (without a top-level title, so docs can embed them). */
+export function markdown(run: RunResult): string {
+  const out: string[] = header(run);
+  out.push(
     ...(run.storage === "postgres"
       ? ["The targets are issue 6's targets for SQLite, shown for reference.", ""]
       : []),
@@ -73,7 +99,7 @@ export function markdown(run: RunResult): string {
     const result = run.results[row.workload];
     if (!result && !run.failures[row.workload]) continue;
     const value = result?.metrics[row.metric];
-    const shown = result ? `${fmt(value)} ${row.unit}` : "failed";
+    const shown = shownValue(result, value, row.unit);
     out.push(
       `| ${row.workload} | ${row.label} | ${shown} | ${targetText(row.target, row.unit)} | ${met(value, row.target)} | ${row.peer ?? ""} |`,
     );
@@ -143,6 +169,7 @@ export function markdown(run: RunResult): string {
       );
     }
   }
+  out.push(...dashboardTables(run));
   const failed = Object.entries(run.failures);
   if (failed.length > 0) {
     out.push("", "Failed:", "");
@@ -162,6 +189,60 @@ export function markdown(run: RunResult): string {
   return `${out.join("\n")}\n`;
 }
 
+/** W10's tables: each page's times cold and warm beside the static page's, and the bundle's size. */
+export function dashboardTables(run: RunResult): string[] {
+  const d = run.results.W10?.metrics;
+  if (!d) return [];
+  const out: string[] = ["", "The dashboard in Chromium (W10, same process, same run):", ""];
+  if (d.skipped) {
+    const why = run.results.W10!.notes[0] ?? "browser figures skipped";
+    out.push(`${why.charAt(0).toUpperCase()}${why.slice(1)}.`);
+  } else {
+    out.push(
+      "| Page, rendered | Cold p50 | Cold p95 | Warm p50 | Warm p95 | Cold p50 ÷ static | Warm p50 ÷ static |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const page of DASHBOARD_PAGES) {
+      const ms = (kind: string, p: string) => `${fmt(d[`${page.key}${kind}${p}Ms`])} ms`;
+      const ratio = (kind: string) =>
+        page.key === "baseline" ? "1 ×" : `${fmt(d[`${page.key}${kind}P50Ratio`])} ×`;
+      out.push(
+        `| ${page.label} | ${ms("Cold", "P50")} | ${ms("Cold", "P95")} | ${ms("Warm", "P50")} | ${ms("Warm", "P95")} | ${ratio("Cold")} | ${ratio("Warm")} |`,
+      );
+    }
+  }
+  out.push("", "| Bundle file | Bytes | Gzipped |", "| --- | ---: | ---: |");
+  let raw = 0;
+  let gzip = 0;
+  for (const file of DASHBOARD_BUNDLE) {
+    raw += d[`${file.key}Bytes`] ?? 0;
+    gzip += d[`${file.key}GzipBytes`] ?? 0;
+    out.push(`| ${file.name} | ${fmt(d[`${file.key}Bytes`])} | ${fmt(d[`${file.key}GzipBytes`])} |`);
+  }
+  out.push(`| all three | ${fmt(raw)} | ${fmt(gzip)} |`);
+  return out;
+}
+
+/** What goes between W10's markers in the docs: the run's header, W10's rows and tables, its notes. */
+export function dashboardMarkdown(run: RunResult): string {
+  const out = header(run);
+  out.push("| Figure | Value | Target | Met |", "| --- | ---: | --- | --- |");
+  const result = run.results.W10;
+  for (const row of ROWS.filter((r) => r.workload === "W10")) {
+    const value = result?.metrics[row.metric];
+    const shown = shownValue(result, value, row.unit);
+    out.push(`| ${row.label} | ${shown} | ${targetText(row.target, row.unit)} | ${met(value, row.target)} |`);
+  }
+  out.push(...dashboardTables(run));
+  if (run.failures.W10) out.push("", `Failed: ${run.failures.W10.split("\n")[0]}`);
+  if (result)
+    out.push(
+      "",
+      `How the figures were taken (${fmt(result.durationMs / 1000)} s): ${result.notes.join("; ")}.`,
+    );
+  return `${out.join("\n")}\n`;
+}
+
 /** Writes `<dir>/<name>.json` and `<dir>/<name>.md`; returns their paths. */
 export function writeResults(dir: string, name: string, run: RunResult, md: string): string[] {
   mkdirSync(dir, { recursive: true });
@@ -172,12 +253,31 @@ export function writeResults(dir: string, name: string, run: RunResult, md: stri
   return [json, text];
 }
 
-/** Replaces what lies between the storage's markers in `docsPath` with `md`. */
-export function updateDocs(docsPath: string, storage: string, md: string): void {
-  const [open, close] = docsMarkers(storage);
-  const text = readFileSync(docsPath, "utf8");
+/** Replaces what lies between `open` and `close` in `text` with `md`. */
+function replaceBetween(text: string, [open, close]: [string, string], md: string, docsPath: string): string {
   const start = text.indexOf(open);
   const end = text.indexOf(close);
   if (start < 0 || end < start) throw new Error(`${docsPath} has no ${open} … ${close} markers`);
-  writeFileSync(docsPath, `${text.slice(0, start + open.length)}\n\n${md}\n${text.slice(end)}`);
+  return `${text.slice(0, start + open.length)}\n\n${md}\n${text.slice(end)}`;
+}
+
+/**
+ * Puts the run into `docsPath`: its tables (`md`) between the storage's markers when it ran any
+ * workload besides the ceiling and W10, and W10's figures on SQLite between W10's own markers, so
+ * that `--only W10 --write-docs` refreshes the dashboard's figures and leaves the others alone.
+ * Answers which blocks it wrote.
+ */
+export function updateDocs(docsPath: string, run: RunResult, md: string): string[] {
+  let text = readFileSync(docsPath, "utf8");
+  const written: string[] = [];
+  if (storageWorkloads(run).length > 0) {
+    text = replaceBetween(text, docsMarkers(run.storage), md, docsPath);
+    written.push(`the ${run.storage} results`);
+  }
+  if (run.storage === "sqlite" && (run.results.W10 || run.failures.W10)) {
+    text = replaceBetween(text, DASHBOARD_MARKERS, dashboardMarkdown(run), docsPath);
+    written.push("the dashboard's (W10) results");
+  }
+  writeFileSync(docsPath, text);
+  return written;
 }

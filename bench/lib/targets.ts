@@ -253,6 +253,47 @@ export const ROWS: Row[] = [
     metric: "bareCapacityPerSecond",
     unit: "/s",
   },
+  {
+    workload: "W10",
+    label: "dashboard: overview rendered, cold, p50",
+    metric: "overviewColdP50Ms",
+    unit: "ms",
+  },
+  {
+    workload: "W10",
+    label: "dashboard: overview rendered, cold, p95",
+    metric: "overviewColdP95Ms",
+    unit: "ms",
+    target: { op: "<=", value: 1000 },
+  },
+  {
+    workload: "W10",
+    label: "dashboard: instances page's first row, cold, p50",
+    metric: "instancesColdP50Ms",
+    unit: "ms",
+  },
+  {
+    workload: "W10",
+    label: "dashboard: instances page's first row, cold, p95",
+    metric: "instancesColdP95Ms",
+    unit: "ms",
+    target: { op: "<=", value: 1000 },
+  },
+  {
+    workload: "W10",
+    label: "dashboard: overview rendered, warm (reload), p95",
+    metric: "overviewWarmP95Ms",
+    unit: "ms",
+    target: { op: "<=", value: 1000 },
+  },
+  {
+    workload: "W10",
+    label: "dashboard: instances page's first row, warm (reload), p95",
+    metric: "instancesWarmP95Ms",
+    unit: "ms",
+    target: { op: "<=", value: 1000 },
+  },
+  { workload: "W10", label: "dashboard: app.js gzipped", metric: "appJsGzipBytes", unit: "bytes" },
 ];
 
 /** Engine figures set beside the storage's ceiling: engine metric, ceiling metric, how to compare. */
@@ -370,4 +411,18 @@ export const HTTP_PAIRS: HttpPair[] = [
     http: { p50: "serverMsPerAnswer" },
     local: { p50: "instanceReadInProcessP50Ms" },
   },
+];
+
+/** W10's pages, in the order its table shows them: the metric prefix and what is timed. */
+export const DASHBOARD_PAGES: { key: string; label: string }[] = [
+  { key: "overview", label: "overview: the workflow's card with its counts" },
+  { key: "instances", label: "instances page: the first row" },
+  { key: "baseline", label: "baseline: a static page of the same server, to its load event" },
+];
+
+/** W10's bundle files and their metric prefixes. */
+export const DASHBOARD_BUNDLE: { name: string; key: string }[] = [
+  { name: "app.js", key: "appJs" },
+  { name: "app.css", key: "appCss" },
+  { name: "changes-worker.js", key: "changesWorkerJs" },
 ];

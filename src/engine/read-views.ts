@@ -55,12 +55,16 @@ export async function readJournal(
   return options.redact === false ? journal : journal.map(redactStep);
 }
 
-/** The bytes of a stream step's result, for tools that show it (redacted if sensitive). */
+/**
+ * The bytes of a stream step's result, for tools that show it: "[REDACTED]" if sensitive, unless
+ * `{ redact: false }` (an export that was asked to include sensitive outputs).
+ */
 export async function readStreamResult(
   store: Store,
   workflow: string,
   id: string,
   stepKey: string,
+  options: { redact?: boolean } = {},
 ): Promise<Uint8Array> {
   const record = await readInstance(store, workflow, id);
   const step = (await store.loadJournal(record.seq)).find((r) => r.key === stepKey);
@@ -70,7 +74,7 @@ export async function readStreamResult(
       `instance "${id}" has no finished stream step with key "${stepKey}"`,
     );
   }
-  if (isSensitive(step)) return new TextEncoder().encode(REDACTED);
+  if (isSensitive(step) && options.redact !== false) return new TextEncoder().encode(REDACTED);
   return Buffer.concat(await store.loadStreamChunks(record.seq, stepKey));
 }
 

@@ -18,6 +18,7 @@ import type {
   InstancePage,
   InstanceSummary,
   ListInstancesOptions,
+  RevealOptions,
   Watch,
   WatchedChange,
   WatchOptions,
@@ -98,8 +99,11 @@ export class Inspector {
     return activityBuckets(window, await this.#store.activity(workflow, window.fromMs, window.toMs));
   }
 
-  /** One instance in full: params, status, output or error, and its steps with their attempts. */
-  async instance(workflow: string, id: string): Promise<InstanceDetail> {
+  /**
+   * One instance in full: params, status, output or error, and its steps with their attempts.
+   * Sensitive outputs read "[REDACTED]" unless `{ includeSensitive: true }`.
+   */
+  async instance(workflow: string, id: string, options: RevealOptions = {}): Promise<InstanceDetail> {
     const record = await this.#record(workflow, id);
     const [journal, log] = await Promise.all([
       this.#store.loadJournal(record.seq),
@@ -109,7 +113,7 @@ export class Inspector {
       ...summary(record),
       params: decodeValue(record.params),
       rollback: rollbackState(record, log),
-      steps: stepViews(record, journal, log),
+      steps: stepViews(record, journal, log, { includeSensitive: options.includeSensitive === true }),
     };
     if (record.status === "complete") detail.output = decodeValue(record.output);
     if (record.status === "errored") detail.error = { ...record.error };
@@ -127,10 +131,20 @@ export class Inspector {
     return readLog(this.#store, workflow, id);
   }
 
-  /** The bytes of a finished stream step's result ("[REDACTED]" when sensitive). */
-  async streamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
+  /**
+   * The bytes of a finished stream step's result ("[REDACTED]" when sensitive, unless
+   * `{ includeSensitive: true }`).
+   */
+  async streamResult(
+    workflow: string,
+    id: string,
+    stepKey: string,
+    options: RevealOptions = {},
+  ): Promise<Uint8Array> {
     this.#definition(workflow);
-    return readStreamResult(this.#store, workflow, id, stepKey);
+    return readStreamResult(this.#store, workflow, id, stepKey, {
+      redact: options.includeSensitive !== true,
+    });
   }
 
   /**

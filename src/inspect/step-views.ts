@@ -5,18 +5,27 @@
 import { isSensitive, REDACTED } from "../engine/read-views.js";
 import { decodeValue } from "../engine/values.js";
 import type { InstanceRecord, LogEntry, StepRecord } from "../storage/types.js";
-import type { AttemptView, RollbackState, StepView } from "./types.js";
+import type { AttemptView, RevealOptions, RollbackState, StepView } from "./types.js";
 
 const ATTEMPT_START = new Set(["ATTEMPT_START", "ROLLBACK_ATTEMPT_START"]);
 const ATTEMPT_SUCCESS = new Set(["ATTEMPT_SUCCESS", "ROLLBACK_ATTEMPT_SUCCESS"]);
 const ATTEMPT_FAILURE = new Set(["ATTEMPT_FAILURE", "ROLLBACK_ATTEMPT_FAILURE"]);
 
-/** The steps of one instance in start order, each with its attempts. */
-export function stepViews(instance: InstanceRecord, journal: StepRecord[], log: LogEntry[]): StepView[] {
+/**
+ * The steps of one instance in start order, each with its attempts. Sensitive outputs read
+ * "[REDACTED]" unless `reveal.includeSensitive` is true (asked for explicitly, by an export).
+ */
+export function stepViews(
+  instance: InstanceRecord,
+  journal: StepRecord[],
+  log: LogEntry[],
+  reveal: RevealOptions = {},
+): StepView[] {
   const attempts = attemptsByStep(log);
+  const redact = reveal.includeSensitive !== true;
   const steps = [...journal]
     .sort((a, b) => (a.startOrder ?? 0) - (b.startOrder ?? 0) || a.startedAt - b.startedAt)
-    .map((record) => stepView(record, attempts.get(record.key) ?? []));
+    .map((record) => stepView(record, attempts.get(record.key) ?? [], redact));
   if (instance.status === "terminated") {
     const at = lastOf(log, "WORKFLOW_TERMINATED")?.at ?? instance.endedAt;
     steps.push({
@@ -36,7 +45,7 @@ export function stepViews(instance: InstanceRecord, journal: StepRecord[], log: 
   return steps;
 }
 
-function stepView(record: StepRecord, attempts: AttemptView[]): StepView {
+function stepView(record: StepRecord, attempts: AttemptView[], redact: boolean): StepView {
   const view: StepView = {
     key: record.key,
     type: record.kind,
@@ -53,7 +62,7 @@ function stepView(record: StepRecord, attempts: AttemptView[]): StepView {
   if (record.kind === "rollback") view.rollbackOf = record.key.slice("rollback:".length);
   if (record.kind === "waitForEvent") return waitView(view, record);
   if (record.status === "succeeded" && record.kind !== "sleep") {
-    if (isSensitive(record)) view.output = REDACTED;
+    if (redact && isSensitive(record)) view.output = REDACTED;
     else if (record.stream) view.stream = true;
     else view.output = decodeValue(record.value);
   }

@@ -81,6 +81,13 @@ export type ActivityBucket = {
   finished: number;
 };
 
+/**
+ * Whether a read shows the outputs of steps declared `sensitive: "output"`. They read
+ * "[REDACTED]" unless `includeSensitive` is true: only an explicit request (an export made with
+ * `--include-sensitive`) asks for that.
+ */
+export type RevealOptions = { includeSensitive?: boolean };
+
 /** One attempt of a `step.do` or a rollback handler. */
 export type AttemptView = {
   attempt: number;

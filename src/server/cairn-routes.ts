@@ -1,9 +1,11 @@
 // Cairn's own routes under `/cairn/api`, for what the dashboard and scripts need and Cloudflare's
 // API does not offer: workflows and instances in Cairn's full view (step keys, attempts, wake
 // times), the change feed (SSE), an instance's event log, a step's full output by its key, and
-// per-minute counts of instances created and finished.
+// per-minute counts of instances created and finished. Only the details and the step output
+// routes here take `include_sensitive=true`, which shows sensitive outputs (for an export).
 
 import { Hono } from "hono";
+import type { RevealOptions } from "../inspect/types.js";
 import type { ApiContext } from "./api-context.js";
 import { ApiError } from "./api-error.js";
 import { cairnInstance, cairnListItem, cairnWorkflow } from "./cairn-shapes.js";
@@ -53,10 +55,12 @@ export function cairnRoutes(ctx: ApiContext): Hono {
   });
 
   app.get("/workflows/:name/instances/:id", async (c) => {
-    const outputLimit = integer(new URL(c.req.url).searchParams, "output_limit", 0, MAX_OUTPUT_LIMIT);
+    const params = new URL(c.req.url).searchParams;
+    const outputLimit = integer(params, "output_limit", 0, MAX_OUTPUT_LIMIT);
+    const reveal = revealOptions(params);
     const target = ctx.target();
-    const detail = await target.inspect.instance(c.req.param("name"), c.req.param("id"));
-    const streams = await streamSummaries(target, detail, outputLimit);
+    const detail = await target.inspect.instance(c.req.param("name"), c.req.param("id"), reveal);
+    const streams = await streamSummaries(target, detail, outputLimit, reveal);
     return ok(cairnInstance(detail, { outputLimit, streams }));
   });
 
@@ -75,7 +79,13 @@ export function cairnRoutes(ctx: ApiContext): Hono {
   });
 
   app.get("/workflows/:name/instances/:id/steps/:key/output", (c) =>
-    stepOutputByKey(ctx.target(), c.req.param("name"), c.req.param("id"), c.req.param("key")),
+    stepOutputByKey(
+      ctx.target(),
+      c.req.param("name"),
+      c.req.param("id"),
+      c.req.param("key"),
+      revealOptions(new URL(c.req.url).searchParams),
+    ),
   );
 
   app.get("/workflows/:name/activity", async (c) => {
@@ -90,6 +100,17 @@ export function cairnRoutes(ctx: ApiContext): Hono {
   });
 
   return app;
+}
+
+/**
+ * `include_sensitive`: "true" shows the outputs of steps declared `sensitive: "output"`; absent,
+ * empty or "false" keeps them "[REDACTED]". Anything else is a 400, so a typo never reveals.
+ */
+export function revealOptions(params: URLSearchParams): RevealOptions {
+  const raw = params.get("include_sensitive");
+  if (raw === null || raw === "" || raw === "false") return {};
+  if (raw === "true") return { includeSensitive: true };
+  throw new ApiError(400, "request.invalid", `include_sensitive: expected true or false, got "${raw}"`);
 }
 
 /** An ISO date or milliseconds since the epoch from the query; the inspector checks the window. */

@@ -1,8 +1,8 @@
 // One step's full result, never truncated: Cloudflare's `…/instances/:id/step?name=<name-N>&type=`
 // and Cairn's `…/steps/:key/output`. A stream result comes back as its raw bytes; a sensitive
-// step's output reads "[REDACTED]".
+// step's output reads "[REDACTED]" (Cairn's route shows it when asked with include_sensitive).
 
-import type { StepView } from "../inspect/types.js";
+import type { RevealOptions, StepView } from "../inspect/types.js";
 import type { ApiTarget } from "./api-context.js";
 import { ApiError, CF_CODE } from "./api-error.js";
 import { stepName } from "./cloudflare-shapes.js";
@@ -21,9 +21,15 @@ function statusOf(step: StepView): string {
   return step.status === "waiting" ? "waiting" : "running";
 }
 
-async function answer(target: ApiTarget, workflow: string, id: string, step: StepView): Promise<Response> {
+async function answer(
+  target: ApiTarget,
+  workflow: string,
+  id: string,
+  step: StepView,
+  reveal: RevealOptions = {},
+): Promise<Response> {
   if (step.stream && step.status === "succeeded") {
-    const bytes = await target.inspect.streamResult(workflow, id, step.key);
+    const bytes = await target.inspect.streamResult(workflow, id, step.key, reveal);
     return new Response(bytes, { headers: { "content-type": "application/octet-stream" } });
   }
   const output = step.type === "waitForEvent" ? (step.event ?? null) : (step.output ?? null);
@@ -67,14 +73,18 @@ export async function stepOutput(
   return answer(target, workflow, id, step);
 }
 
-/** The step with this journal key (`do:1:charge`), as `inspect` names steps. */
+/**
+ * The step with this journal key (`do:1:charge`), as `inspect` names steps; a sensitive output
+ * only with `{ includeSensitive: true }`.
+ */
 export async function stepOutputByKey(
   target: ApiTarget,
   workflow: string,
   id: string,
   key: string,
+  reveal: RevealOptions = {},
 ): Promise<Response> {
-  const detail = await target.inspect.instance(workflow, id);
+  const detail = await target.inspect.instance(workflow, id, reveal);
   const step = detail.steps.find((s) => s.key === key && s.type !== "termination");
   if (!step) {
     throw new ApiError(
@@ -84,5 +94,5 @@ export async function stepOutputByKey(
       CF_CODE.notFound,
     );
   }
-  return answer(target, workflow, id, step);
+  return answer(target, workflow, id, step, reveal);
 }

@@ -3,7 +3,7 @@
 // route answers every byte).
 
 import { WorkflowsError } from "../errors.js";
-import type { InstanceDetail } from "../inspect/types.js";
+import type { InstanceDetail, RevealOptions } from "../inspect/types.js";
 import type { ApiTarget } from "./api-context.js";
 import type { StreamSummary } from "./cairn-shapes.js";
 
@@ -17,6 +17,7 @@ export async function streamSummaries(
   target: ApiTarget,
   detail: InstanceDetail,
   outputLimit: number | undefined,
+  reveal: RevealOptions = {},
 ): Promise<Map<string, StreamSummary>> {
   const size = Math.min(outputLimit ?? STREAM_PREVIEW.default, STREAM_PREVIEW.max);
   const keys = detail.steps.filter((s) => s.stream).map((s) => s.key);
@@ -25,7 +26,7 @@ export async function streamSummaries(
   const summaries = await Promise.all(
     keys.map(async (key): Promise<[string, StreamSummary] | null> => {
       try {
-        const bytes = await target.inspect.streamResult(detail.workflow, detail.id, key);
+        const bytes = await target.inspect.streamResult(detail.workflow, detail.id, key, reveal);
         return [key, { bytes: bytes.byteLength, preview: decoder.decode(bytes.subarray(0, size)) }];
       } catch (error) {
         // Restarted or deleted since the details were read: the step shows no summary.

@@ -2,6 +2,7 @@
 
 export { FakeClock } from "../engine/clock.js";
 export { IntrospectionError } from "./errors.js";
+export { HistoryError, type HistoryErrorCode } from "./history-error.js";
 export {
   introspectWorkflow,
   introspectWorkflowInstance,
@@ -11,4 +12,15 @@ export {
 } from "./introspection.js";
 export type { WorkflowInstanceModifier } from "./modifier.js";
 export type { WorkflowStepSelector } from "./overrides.js";
+export {
+  type ReplayDivergence,
+  type ReplayedResult,
+  type ReplayedStep,
+  type ReplayOptions,
+  type ReplayResult,
+  type ReplayStepRef,
+  type ReplayStepType,
+  type ReplayStop,
+  replayHistory,
+} from "./replay-history.js";
 export { type WaitOptions, waitForStatus, waitUntil } from "./wait.js";

@@ -9,8 +9,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitUntil } from "cairn/testing";
+import { replayHistory, waitUntil } from "cairn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OrderWorkflow } from "../fixtures/orders-jsonc/src/order-workflow.js";
 import { CairnProcess } from "../host/helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../host/helpers/projects.js";
 
@@ -178,13 +179,30 @@ describe("cairn workflows against cairn dev", () => {
     );
     const history = JSON.parse(readFileSync(file, "utf8"));
     rmSync(file);
-    expect(history).toMatchObject({ format: "cairn.instance-history/1", workflow: "orders", id: "e1" });
+    expect(history).toMatchObject({
+      format: "cairn.instance-history/2",
+      workflow: "orders",
+      id: "e1",
+      include_sensitive: false,
+    });
     expect(history.instance).toMatchObject({ id: "e1", status: "complete", output: { carrier: "ACME" } });
     expect(history.log.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(["WORKFLOW_QUEUED", "EVENT_SENT", "WORKFLOW_RESTARTED", "WORKFLOW_SUCCESS"]),
     );
     const stdout = await workflows(["instances", "export", "orders", "e1"]);
     expect(JSON.parse(stdout.stdout).log).toHaveLength(history.log.length);
+
+    // The fixture's own workflow class replays the file: compatible, with the recorded output.
+    const replay = await replayHistory(OrderWorkflow, history);
+    expect(replay).toMatchObject({ compatible: true, ending: "returned", notReached: [] });
+    expect(replay.output).toEqual(history.instance.output);
+    expect(replay.reached.map((s) => s.key)).toEqual([
+      "do:1:reserve",
+      "do:1:charge",
+      "sleep:1:pack",
+      "waitForEvent:1:shipment",
+      "do:1:receipt",
+    ]);
   });
 
   it("terminates one instance, then all that wait, and refuses to terminate a finished one", async () => {

@@ -190,26 +190,82 @@ describe("requests", () => {
     expect(sent(run.requests[0]!).body).toEqual({ instances: ["a", "b", "c"] });
   });
 
-  it("export writes the details and the log to --output", async () => {
+  it("export writes Cairn's view, each stream's bytes and the log to --output", async () => {
+    const steps = [
+      { key: "do:1:a", type: "do", name: "a", count: 1, status: "succeeded", output: 1 },
+      { key: "do:1:blob", type: "do", name: "blob", count: 1, status: "succeeded", stream: { bytes: 3 } },
+    ];
     const run = await runCli(["instances", "export", "orders", "x", "--output", "x.json"], {
       routes: {
-        "GET /workflows/orders/instances/x": { result: { status: "complete", steps: [] } },
+        "GET /cairn/api/workflows/orders/instances/x": { result: { id: "x", status: "complete", steps } },
+        "GET /cairn/api/workflows/orders/instances/x/steps/do%3A1%3Ablob/output": {
+          bytes: new Uint8Array([1, 2, 255]),
+        },
         "GET /cairn/api/workflows/orders/instances/x/log": { result: [{ seq: 1, type: "created" }] },
       },
     });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.files.get("x.json")!)).toEqual({
-      format: "cairn.instance-history/1",
+      format: "cairn.instance-history/2",
       exported_at: "2026-12-04T10:05:00.000Z",
       server: "http://localhost:8787",
       workflow: "orders",
       id: "x",
-      instance: { id: "x", status: "complete", steps: [] },
+      include_sensitive: false,
+      instance: { id: "x", status: "complete", steps },
+      streams: { "do:1:blob": { bytes: 3, base64: "AQL/" } },
       log: [{ seq: 1, type: "created" }],
     });
+    expect(run.requests.map((r) => r.url.search)).toEqual(["", "", ""]);
     expect(run.stdout).toContain(
-      'Wrote the history of instance "x" of workflow orders to x.json (0 steps, 1 log entry)',
+      'Wrote the history of instance "x" of workflow orders to x.json (2 steps, 1 log entry)',
     );
+  });
+
+  it("export --include-sensitive asks Cairn's routes to show sensitive outputs, and says so", async () => {
+    const steps = [
+      { key: "do:1:s", type: "do", name: "s", count: 1, status: "succeeded", stream: { bytes: 1 } },
+    ];
+    const run = await runCli(["instances", "export", "orders", "x", "--include-sensitive"], {
+      routes: {
+        "GET /cairn/api/workflows/orders/instances/x": { result: { id: "x", status: "complete", steps } },
+        "GET /cairn/api/workflows/orders/instances/x/steps/do%3A1%3As/output": { bytes: new Uint8Array([7]) },
+        "GET /cairn/api/workflows/orders/instances/x/log": { result: [] },
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.requests.map((r) => r.url.searchParams.get("include_sensitive"))).toEqual([
+      "true",
+      "true",
+      null,
+    ]);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      include_sensitive: true,
+      streams: { "do:1:s": { bytes: 1, base64: "Bw==" } },
+    });
+    expect(run.stderr).toContain("sensitive outputs in clear");
+  });
+
+  it("export notes how many sensitive outputs read [REDACTED] without --include-sensitive", async () => {
+    const steps = [
+      {
+        key: "do:1:token",
+        type: "do",
+        name: "token",
+        count: 1,
+        status: "succeeded",
+        config: { sensitive: "output" },
+        output: "[REDACTED]",
+      },
+    ];
+    const run = await runCli(["instances", "export", "orders", "x"], {
+      routes: {
+        "GET /cairn/api/workflows/orders/instances/x": { result: { id: "x", status: "complete", steps } },
+        "GET /cairn/api/workflows/orders/instances/x/log": { result: [] },
+      },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('1 sensitive output reads "[REDACTED]" (--include-sensitive to include them)\n');
   });
 });
 

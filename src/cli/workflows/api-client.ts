@@ -6,6 +6,7 @@
 import { ApiError, CliError, ConnectionError, UsageError } from "./errors.js";
 import type {
   BatchDeleteResult,
+  CairnInstanceDetails,
   CreatedInstance,
   Envelope,
   InstanceDetails,
@@ -84,6 +85,31 @@ export class WorkflowsClient {
 
   /** Sends one request to `<url><prefix>/<segments…>` and unwraps the envelope. */
   async request<T>(method: string, path: string, init: RequestInit = {}): Promise<Page<T>> {
+    return this.unwrap<T>(await this.send(method, path, init), method, path);
+  }
+
+  /**
+   * Sends one request whose success is raw bytes (`application/octet-stream`); an error answer
+   * is read as the envelope, and a JSON success is a CliError naming `what` was expected.
+   */
+  async requestBytes(
+    method: string,
+    path: string,
+    init: RequestInit & { what: string },
+  ): Promise<Uint8Array> {
+    const response = await this.send(method, path, init);
+    const type = response.headers.get("content-type") ?? "";
+    if (response.ok && type.startsWith("application/octet-stream"))
+      return new Uint8Array(await response.arrayBuffer());
+    await this.unwrap<unknown>(response, method, path);
+    throw new CliError(
+      "cli.bad_response",
+      1,
+      `${method} ${path} answered JSON where ${init.what} was expected`,
+    );
+  }
+
+  private async send(method: string, path: string, init: RequestInit): Promise<Response> {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(init.query ?? {}))
       if (value !== undefined) search.set(key, String(value));
@@ -108,7 +134,7 @@ export class WorkflowsClient {
           : reasonOf(error);
       throw new ConnectionError(this.url, reason, { cause: error });
     }
-    return this.unwrap<T>(response, method, path);
+    return response;
   }
 
   private async unwrap<T>(response: Response, method: string, path: string): Promise<Page<T>> {
@@ -205,9 +231,39 @@ export class WorkflowsClient {
     ).result;
   }
 
+  private cairnPath(name: string, id: string, ...rest: string[]): string {
+    return `/cairn/api/workflows/${[name, "instances", id, ...rest].map(encodeURIComponent).join("/")}`;
+  }
+
   /** Cairn's own route: the instance's append-only event log. */
   async instanceLog(name: string, id: string): Promise<unknown[]> {
-    const path = `/cairn/api/workflows/${encodeURIComponent(name)}/instances/${encodeURIComponent(id)}/log`;
-    return (await this.request<unknown[]>("GET", path)).result;
+    return (await this.request<unknown[]>("GET", this.cairnPath(name, id, "log"))).result;
+  }
+
+  /**
+   * Cairn's own route: the instance in Cairn's full view (step keys, counts, events, errors).
+   * `includeSensitive` asks the server to show sensitive outputs instead of "[REDACTED]".
+   */
+  async cairnInstance(
+    name: string,
+    id: string,
+    options: { includeSensitive?: boolean } = {},
+  ): Promise<CairnInstanceDetails> {
+    const query = options.includeSensitive ? { include_sensitive: "true" } : {};
+    return (await this.request<CairnInstanceDetails>("GET", this.cairnPath(name, id), { query })).result;
+  }
+
+  /** Cairn's own route: the bytes of a finished stream step's result, by step key. */
+  stepStreamBytes(
+    name: string,
+    id: string,
+    key: string,
+    options: { includeSensitive?: boolean } = {},
+  ): Promise<Uint8Array> {
+    const query = options.includeSensitive ? { include_sensitive: "true" } : {};
+    return this.requestBytes("GET", this.cairnPath(name, id, "steps", key, "output"), {
+      query,
+      what: `the bytes of stream step "${key}"`,
+    });
   }
 }

@@ -140,3 +140,45 @@ export type BatchDeleteResult = {
   deleted?: { id: string }[];
   errors?: { id: string; code?: number | string; message?: string; cairn_code?: string }[];
 };
+
+/** Cairn's own view of one step (`/cairn/api/workflows/:name/instances/:id`). */
+export type CairnStepDetails = {
+  key: string;
+  type: "do" | "sleep" | "waitForEvent" | "rollback" | "termination" | string;
+  name: string;
+  count: number;
+  status: "running" | "retrying" | "waiting" | "succeeded" | "failed" | string;
+  started_at?: string | null;
+  ended_at?: string | null;
+  config?: unknown;
+  attempts?: unknown[];
+  output?: unknown;
+  /** A stream result: its size and first bytes (the bytes come from the step output route). */
+  stream?: { bytes: number; preview?: string };
+  error?: (ErrorInfo & Record<string, unknown>) | null;
+  wake_at?: string | null;
+  event_type?: string;
+  event?: { type: string; payload?: unknown; sent_at?: string | null } | null;
+  timed_out?: boolean;
+  rollback_of?: string;
+};
+
+/** Cairn's own view of one instance: params, status, output or error, steps with their keys. */
+export type CairnInstanceDetails = {
+  id: string;
+  workflow: string;
+  status: string;
+  trigger?: string;
+  created_at?: string | null;
+  started_at?: string | null;
+  ended_at?: string | null;
+  updated_at?: string | null;
+  params?: unknown;
+  output?: unknown;
+  error?: ErrorInfo & Record<string, unknown>;
+  wake_at?: string | null;
+  waiting_for?: string[];
+  paused_at?: string | null;
+  rollback?: { reason?: string; state?: string } | null;
+  steps: CairnStepDetails[];
+};

@@ -1,6 +1,6 @@
 // Test helper: runs `cairn workflows …` in the test process with a fake server (a fetch that
-// answers from a route table and records every request), captured output, a fixed clock and
-// an exit that is caught instead of ending the process.
+// answers from a route table and records every request) or a real one, captured output, a
+// fixed clock and an exit that is caught instead of ending the process.
 
 import { Command } from "commander";
 import type { CliIo } from "../../../src/cli/workflows/io.js";
@@ -11,6 +11,8 @@ export type Recorded = { method: string; url: URL; headers: Headers; body: strin
 /** What a route answers: a result (wrapped in the envelope), or a full response. */
 export type Answer =
   | { result: unknown; result_info?: unknown }
+  /** Raw bytes, as the step output route answers a stream result. */
+  | { bytes: Uint8Array }
   | { status: number; body: unknown }
   | { throws: Error };
 
@@ -79,13 +81,30 @@ export function fakeFetch(routes: Routes, requests: Recorded[]): typeof fetch {
       return Response.json({ success: false, errors: [{ code: 404, message: "no route" }] }, { status: 404 });
     const answer = typeof route === "function" ? route(recorded) : route;
     if ("throws" in answer) throw answer.throws;
+    if ("bytes" in answer)
+      return new Response(answer.bytes, { headers: { "content-type": "application/octet-stream" } });
     if ("status" in answer) return new Response(JSON.stringify(answer.body), { status: answer.status });
     return Response.json(envelope(answer.result, answer.result_info));
   }) as typeof fetch;
 }
 
+/** `real`, recording each request it sends. */
+function recordingFetch(real: typeof fetch, requests: Recorded[]): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    requests.push({
+      method: init?.method ?? "GET",
+      url: new URL(String(input)),
+      headers: new Headers(init?.headers),
+      body: typeof init?.body === "string" ? init.body : null,
+    });
+    return real(input, init);
+  }) as typeof fetch;
+}
+
 export type RunOptions = {
   routes?: Routes;
+  /** A real fetch (to a real server) instead of the route table; requests are still recorded. */
+  fetch?: typeof fetch;
   env?: Record<string, string | undefined>;
   tty?: boolean;
   files?: Record<string, string>;
@@ -111,7 +130,9 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
     },
     env: options.env ?? {},
     now: () => NOW,
-    fetch: fakeFetch(options.routes ?? {}, requests),
+    fetch: options.fetch
+      ? recordingFetch(options.fetch, requests)
+      : fakeFetch(options.routes ?? {}, requests),
     readFile: async (path) => {
       const text = files.get(path);
       if (text === undefined) throw new Error(`ENOENT: no such file '${path}'`);
