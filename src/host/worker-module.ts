@@ -50,6 +50,14 @@ export async function loadWorkerModule(file: string, config: ProjectConfig): Pro
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     throw new HostError("module.invalid", `${basename(config.main)} threw while loading:\n${detail}`);
   }
+  return checkWorkerModule(mod, config);
+}
+
+/** The handlers and workflow classes of an imported Worker module, checked against the config. */
+export function checkWorkerModule(
+  mod: Record<string, unknown>,
+  config: Pick<ProjectConfig, "main" | "workflows">,
+): WorkerModule {
   const entry = basename(config.main);
   const classes: Record<string, WorkflowClass> = {};
   for (const w of config.workflows) {
