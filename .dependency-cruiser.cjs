@@ -30,7 +30,7 @@ module.exports = {
       severity: "error",
       comment: "engine/ uses storage's contract and api/'s vocabulary, never the layers that use it.",
       from: { path: "^src/engine/" },
-      to: { path: "^src/(host|cli|server|testing|bindings|inspect)/|^src/cairn\\.ts$|^src/index\\.ts$" },
+      to: { path: "^src/(host|cli|server|testing|bindings|inspect|vitest)/|^src/cairn\\.ts$|^src/index\\.ts$" },
     },
     {
       name: "engine-through-the-contract",
@@ -39,6 +39,22 @@ module.exports = {
         "engine/ reaches storage only through storage/types.ts (and the shared records), never an adapter.",
       from: { path: "^src/engine/" },
       to: { path: "^src/storage/(sqlite|postgres)/" },
+    },
+    {
+      name: "nothing-imports-the-vitest-plugin",
+      severity: "error",
+      comment:
+        "vitest/ (cairn/vitest) is an entry point on top: the Cairn facade, testing/ and host/ serve it, never the other way.",
+      from: { path: "^src/", pathNot: "^src/vitest/" },
+      to: { path: "^src/vitest/" },
+    },
+    {
+      name: "vitest-plugin-through-cairn-testing-host",
+      severity: "error",
+      comment:
+        "vitest/ runs a Worker as host/ does, on the Cairn facade, with testing/'s introspection; it reaches no adapter, server or CLI.",
+      from: { path: "^src/vitest/" },
+      to: { path: "^src/(storage|server|cli|dashboard|inspect|bindings)/" },
     },
     {
       name: "dashboard-ui-is-browser-code",

@@ -79,8 +79,8 @@ describe.concurrent("the moderation project's tests, written for Cloudflare", ()
   it("all pass on Cairn, each test file on its own store", { timeout: 120_000 }, async () => {
     const { code, output, report } = await vitest("vitest.config.ts");
     expect(report.numFailedTests, output).toBe(0);
-    expect(report.numTotalTests).toBe(15);
-    expect(report.numPassedTests).toBe(15);
+    expect(report.numTotalTests).toBe(16);
+    expect(report.numPassedTests).toBe(16);
     expect(report.success).toBe(true);
     expect(code).toBe(0);
     const names = (name: string) => file(report, name).assertionResults.map((a) => a.fullName);
@@ -93,6 +93,7 @@ describe.concurrent("the moderation project's tests, written for Cloudflare", ()
       "the lifecycle of an instance the Worker created pauses",
     ]);
     expect(names("test/self.test.ts")).toHaveLength(4);
+    expect(names("test/mocks.test.ts")).toEqual(["runs the mocked workflow class"]);
   });
 
   it("type-checks against Cairn's cloudflare:test and cloudflare:workers", { timeout: 120_000 }, async () => {
