@@ -87,6 +87,7 @@ describeWithBrowser("the instance page", { timeout: 30_000 }, () => {
     const [first, second] = await textsOf(attempts);
     expect(first).toMatch(/^1 .+ ✕ Error: card declined: try again 1\.0 s$/);
     expect(second).toMatch(/^2 .+ ✓ succeeded —$/);
+    expect(JSON.parse((await stepOutput().textContent())!)).toEqual({ charged: 1250, currency: "EUR" });
     await screenshot(page, "instance-step-charge");
 
     await openStep("report", "do:1:report");

@@ -76,6 +76,7 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
     expect(await trigger.isDisabled()).toBe(true);
     await screenshot(page, "trigger-invalid");
 
+    const same = await markDocument(page);
     await dialog.getByLabel("Instance id").fill("from-the-page");
     await dialog.getByLabel("Params").fill('{"customer": "grace@example.com", "skipWait": true}');
     expect(await trigger.isEnabled()).toBe(true);
@@ -87,6 +88,7 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
       "/cdn-cgi/local/explorer/workflows/orders/instances/from-the-page",
     );
     await table().getByRole("link", { name: "from-the-page" }).waitFor();
+    expect(await same()).toBe(true);
     const created = await server.instance("orders", "from-the-page");
     expect(created?.params).toEqual({ customer: "grace@example.com", skipWait: true });
   });

@@ -58,12 +58,16 @@ describeWithBrowser("signing in to the dashboard", { timeout: 30_000 }, () => {
     expect(cookie).toMatchObject({ name: "cairn_session", httpOnly: true, sameSite: "Strict" });
   });
 
-  it("acts as the signed-in browser: triggers an instance and pauses it", async () => {
+  it("acts as the signed-in browser, sending the session's CSRF token: triggers an instance and pauses it", async () => {
     await page.getByRole("link", { name: "orders", exact: true }).click();
     await page.getByRole("button", { name: "Trigger instance" }).click();
     const dialog = page.getByRole("dialog", { name: "Trigger orders" });
     await dialog.getByLabel("Instance id").fill("signed-in-order");
+    const post = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/orders/instances"));
     await dialog.getByRole("button", { name: "Trigger", exact: true }).click();
+    const csrf = await page.locator('meta[name="cairn-csrf"]').getAttribute("content");
+    expect(csrf).toMatch(/^[\w-]{43}$/);
+    expect((await post).headers()["x-cairn-csrf"]).toBe(csrf);
     await textOf(page.locator(".notice[role=status]"), /^Created signed-in-order\./);
     await server.waitForStatus("orders", "signed-in-order", "waiting");
 
