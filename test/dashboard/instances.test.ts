@@ -12,7 +12,7 @@ import {
   type WatchedContext,
   watchedContext,
 } from "./helpers/browser.js";
-import { countOf, markDocument, open, screenshot, textOf, textsOf, UI_TIMEOUT } from "./helpers/pages.js";
+import { countOf, markDocument, open, screenshot, textOf, textsOf } from "./helpers/pages.js";
 import { type DashboardServer, startDev } from "./helpers/server.js";
 
 describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, () => {
@@ -174,7 +174,7 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
     const same = await markDocument(page);
     await textOf(countOn("All"), "32");
     await server.create("orders", "made-elsewhere", {});
-    await table().getByRole("link", { name: "made-elsewhere" }).waitFor({ timeout: UI_TIMEOUT });
+    await table().getByRole("link", { name: "made-elsewhere" }).waitFor();
     await textOf(countOn("All"), "33");
     await server.waitForStatus("orders", "made-elsewhere", "waiting");
     await textOf(countOn("Waiting"), "1");

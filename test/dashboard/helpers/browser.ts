@@ -45,6 +45,9 @@ const FLAGS = [
   "--disable-dev-shm-usage",
 ];
 
+/** How long a page may take to show what a test waits for. */
+export const UI_TIMEOUT = 10_000;
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
@@ -58,7 +61,10 @@ export type WatchedContext = {
   newPage(): Promise<Page>;
 };
 
-/** A fresh browser context (its own cookies) for `origin`, watching what its pages request. */
+/**
+ * A fresh browser context (its own cookies) for `origin`, watching what its pages request. Its
+ * waits (waitFor, waitForURL, a click's wait for its target) give up after UI_TIMEOUT.
+ */
 export async function watchedContext(
   browser: Browser,
   origin: string,
@@ -68,6 +74,8 @@ export async function watchedContext(
     colorScheme: options.colorScheme ?? "light",
     viewport: { width: 1280, height: 900 },
   });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  context.setDefaultNavigationTimeout(UI_TIMEOUT);
   const foreignRequests: string[] = [];
   const pageErrors: string[] = [];
   const allowed = new URL(origin).origin;

@@ -10,10 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { waitUntil } from "cairn/testing";
 import type { Browser, Locator, Page } from "playwright-core";
+import { UI_TIMEOUT } from "./browser.js";
 import type { DashboardServer } from "./server.js";
-
-/** How long a page may take to show what a test waits for. */
-export const UI_TIMEOUT = 10_000;
 
 /** Goes to `path` under the dashboard and waits until the header says the feed is live. */
 export async function open(page: Page, server: DashboardServer, path = ""): Promise<void> {
@@ -22,10 +20,10 @@ export async function open(page: Page, server: DashboardServer, path = ""): Prom
 }
 
 export function feedLive(page: Page): Promise<void> {
-  return page.getByText("Live", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
+  return page.getByText("Live", { exact: true }).waitFor();
 }
 
-/** Leaves a mark in the page's window; `stillSameDocument` is true until the page reloads. */
+/** Leaves a mark in the page's window; the function answered says whether it is still there (no reload since). */
 export async function markDocument(page: Page): Promise<() => Promise<boolean>> {
   const mark = `mark-${Math.random()}`;
   await page.evaluate((m) => {
