@@ -113,7 +113,7 @@ export const act = {
     call("POST", `${explorerInstance(name, id)}/events/${encodeURIComponent(type)}`, payload ?? null),
   remove: (name: string, id: string) => call("DELETE", explorerInstance(name, id)),
   removeMany: (name: string, ids: string[]) =>
-    call<{ deleted: number; errors: { id: string; message: string }[] }>(
+    call<{ deleted: { id: string }[]; errors: { id: string; message: string }[] }>(
       "POST",
       `${EXPLORER_API}/workflows/${path(name)}/instances/batch/delete`,
       { instances: ids },

@@ -242,6 +242,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
       <Timeline instance={d} steps={steps} now={now} stepHref={stepHref} selectedKey={selectedKey} />
       {selected && (
         <StepDetail
+          key={selected.key}
           workflow={name}
           id={id}
           step={selected}
