@@ -194,6 +194,7 @@ describeWithBrowser("the instance page", { timeout: 30_000 }, () => {
     await textOf(badge(), "✕ Errored");
     await page.getByText("NonRetryableError: the payment provider refused the refund").first().waitFor();
     await page.getByText("complete (after a failure)").waitFor();
+    await page.getByText("3 of 3 finished").waitFor();
     await textOf(timelineRow("↩ reserve funds"), /^↩ reserve funds rollback succeeded after .+; 1 attempt$/);
     const log = logRows();
     await log.filter({ hasText: "WORKFLOW_FAILURE" }).waitFor();

@@ -168,6 +168,13 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
     await screenshot(page, "instances-paged");
     await page.getByRole("button", { name: "Clear filters" }).click();
     await textOf(page.locator(".pager .hint"), "32 matching");
+
+    // Rows per page: kept in the address, applied to the request.
+    await page.getByLabel("Rows per page").selectOption("10");
+    await page.waitForURL(/per_page=10/);
+    await countOf(rows(), 10);
+    await page.getByLabel("Rows per page").selectOption("25");
+    await countOf(rows(), 25);
   });
 
   it("live: an instance created elsewhere appears in the open table and the counts change, without a reload", async () => {
@@ -215,6 +222,18 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
     await textOf(notice(), /^Deleted 3 instances\./);
     expect(await statuses()).toEqual(["gone", "gone", "gone"]);
     await page.getByText("No instances match.").waitFor();
+  });
+
+  it("deletes every instance of a workflow after a confirmation", async () => {
+    await open(page, server, "workflows/refunds");
+    await page.getByRole("link", { name: "seed-refund" }).waitFor();
+    await page.getByRole("button", { name: "Delete all instances" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete every instance of refunds?" });
+    await dialog.getByText("All 1 instances and their history are deleted for good").waitFor();
+    await dialog.getByRole("button", { name: "Delete all instances" }).click();
+    await textOf(notice(), /^Deleted 1 instance\./);
+    await page.getByText("No instances match.").waitFor();
+    expect(await server.instance("refunds", "seed-refund")).toBeNull();
   });
 
   it("loaded nothing from another origin and threw no error", () => {

@@ -112,6 +112,7 @@ export const act = {
   sendEvent: (name: string, id: string, type: string, payload: unknown) =>
     call("POST", `${explorerInstance(name, id)}/events/${encodeURIComponent(type)}`, payload ?? null),
   remove: (name: string, id: string) => call("DELETE", explorerInstance(name, id)),
+  removeAll: (name: string) => call<{ deleted: number }>("DELETE", `${EXPLORER_API}/workflows/${path(name)}`),
   removeMany: (name: string, ids: string[]) =>
     call<{ deleted: { id: string }[]; errors: { id: string; message: string }[] }>(
       "POST",

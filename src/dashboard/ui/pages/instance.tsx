@@ -7,6 +7,7 @@ import { Link, useLocation } from "wouter-preact";
 import { ACTION_LABELS, type ActionName, DESTRUCTIVE, runAction } from "../actions.js";
 import { act, read, routes } from "../api.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { CopyButton } from "../components/copy-button.js";
 import { ErrorNotice } from "../components/error-notice.js";
 import { EventLog } from "../components/event-log.js";
 import { SendEventDialog } from "../components/send-event-dialog.js";
@@ -126,11 +127,12 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
         <Link href={`/workflows/${encodeURIComponent(name)}`}>{name}</Link> <span aria-hidden="true">/</span>{" "}
         <span>{id}</span>
       </nav>
-      <div class="page-head">
+      <div class="page-head title-row">
         <h1 id="instance-title" class="mono">
           {id}
         </h1>
         <StatusBadge status={d.status} />
+        <CopyButton text={id} label="Copy id" />
       </div>
       {waitingFor.length > 0 && (
         <div class="notice notice-waiting">
@@ -186,6 +188,11 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
           <dd>{when(d.ended_at)}</dd>
           <dt>Duration</dt>
           <dd>{duration(span(d.started_at, d.ended_at, now))}</dd>
+          <dt>Steps</dt>
+          <dd>
+            {d.steps.filter((s) => s.status === "succeeded" || s.status === "failed").length} of{" "}
+            {d.steps.length} finished
+          </dd>
           {d.paused_at && (
             <>
               <dt>Paused</dt>
