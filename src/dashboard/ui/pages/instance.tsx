@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Link, useLocation } from "wouter-preact";
 import { ACTION_LABELS, type ActionName, DESTRUCTIVE, runAction } from "../actions.js";
 import { act, read, routes } from "../api.js";
+import { ActionNotice, type Notice } from "../components/action-notice.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { CopyButton } from "../components/copy-button.js";
 import { ErrorNotice } from "../components/error-notice.js";
@@ -43,7 +44,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
   const selectedKey = query.get("step");
   const typeFilter = (query.get("type") ?? "") as StepType | "";
   const [stepSearch, setStepSearch] = useState("");
-  const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [sendOpen, setSendOpen] = useState(false);
 
@@ -160,19 +161,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
           </button>
         )}
       </div>
-      {notice && (
-        <div class={`notice ${notice.ok ? "notice-ok" : "notice-error"}`} role="status">
-          {notice.message}{" "}
-          <button
-            type="button"
-            class="link-button"
-            onClick={() => setNotice(null)}
-            aria-label="Dismiss message"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {notice && <ActionNotice notice={notice} onDismiss={() => setNotice(null)} />}
       {detail.error && <ErrorNotice failure={detail.error} />}
       <div class="columns">
         <dl class="facts card">

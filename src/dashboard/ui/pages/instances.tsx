@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { ACTION_LABELS, type ActionName, DESTRUCTIVE, runAction } from "../actions.js";
 import { act, read, routes } from "../api.js";
+import { ActionNotice, type Notice } from "../components/action-notice.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { ErrorNotice } from "../components/error-notice.js";
 import { StatusBadge, statusLabel } from "../components/status-badge.js";
@@ -38,7 +39,7 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
   const [history, setHistory] = useState<string[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [search, setSearch] = useState(prefix);
-  const [notice, setNotice] = useState<{ ok: boolean; message: string; link?: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [confirm, setConfirm] = useState<ActionName | null>(null);
   const [triggerOpen, setTriggerOpen] = useState(false);
   const [deleteAllOpen, setDeleteAllOpen] = useState(false);
@@ -184,19 +185,7 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
           </button>
         )}
       </form>
-      {notice && (
-        <div class={`notice ${notice.ok ? "notice-ok" : "notice-error"}`} role="status">
-          {notice.message} {notice.link && <Link href={notice.link}>Open it</Link>}
-          <button
-            type="button"
-            class="link-button"
-            onClick={() => setNotice(null)}
-            aria-label="Dismiss message"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {notice && <ActionNotice notice={notice} onDismiss={() => setNotice(null)} />}
       {list.error && <ErrorNotice failure={list.error} />}
       <div class="bulk-bar" role="toolbar" aria-label="Actions on selected instances">
         <span class="hint">
