@@ -38,6 +38,13 @@ export type ErrorCode =
   | "storage.failed"
   | "engine.closed"
   | "engine.invalid_options"
+  | "introspection.invalid_argument"
+  | "introspection.session_exists"
+  | "introspection.no_session"
+  | "introspection.mock_conflict"
+  | "introspection.disposed"
+  | "introspection.unreachable_status"
+  | "introspection.wrong_status"
   | "history.invalid"
   | "history.unsupported_format";
 

@@ -13,6 +13,16 @@ import type {
 import { type Engine, type InstanceRef, notFound } from "../engine/engine.js";
 import { deleteBatch } from "./instance-operations.js";
 
+/**
+ * The engine and workflow name behind a binding, for cairn/testing's introspection (Cloudflare's
+ * `introspectWorkflow(env.MY_WORKFLOW)` takes the binding). Not part of Cloudflare's API.
+ * @internal
+ */
+export const BINDING_TARGET: unique symbol = Symbol.for("cairn.workflowBinding.target");
+
+/** What `binding[BINDING_TARGET]()` returns. @internal */
+export type BindingTarget = { engine: Engine; workflow: string };
+
 /** A handle on one instance; cheap to create, holds no state but its id. */
 export class WorkflowInstanceHandle implements WorkflowInstance {
   readonly id: string;
@@ -99,6 +109,11 @@ export class WorkflowBinding<PARAMS = unknown> implements Workflow<PARAMS> {
   /** Deletes up to 100 instances; duplicates are deleted once; missing ids are reported as errors. */
   deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult> {
     return deleteBatch(this.#engine, this.#workflow, instanceIds, this.#caller);
+  }
+
+  /** @internal For cairn/testing: the engine and the workflow this binding reaches. */
+  [BINDING_TARGET](): BindingTarget {
+    return { engine: this.#engine, workflow: this.#workflow };
   }
 
   #handle(id: string): WorkflowInstanceHandle {

@@ -5,11 +5,12 @@
 
 import type { WorkflowInstanceCreateOptions } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
-import type { NewInstance, Store, StoredStatus, TriggerSource } from "../storage/types.js";
+import type { CreateResult, NewInstance, Store, StoredStatus, TriggerSource } from "../storage/types.js";
 import type { ChangeHub } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { newInstance, restartTarget, validateBatch } from "./control-input.js";
 import type { InstanceRef, LiveInstances } from "./live-instances.js";
+import type { OverrideRegistry } from "./overrides.js";
 import { notFound } from "./read-views.js";
 import type { WorkflowDefinition } from "./settings.js";
 import { describeValue, validateAddressableId, validateEventType } from "./validate.js";
@@ -21,6 +22,10 @@ export interface ControlHost {
   readonly clock: Clock;
   readonly changes: ChangeHub;
   readonly live: LiveInstances;
+  /** This process's name as a lease owner (an introspected instance is pinned to it). */
+  readonly owner: string;
+  /** The test overrides this process holds (cairn/testing's introspection). */
+  readonly overrides: OverrideRegistry;
   definition(workflow: string): WorkflowDefinition | undefined;
   /** Throws EngineClosedError once the engine is closed. */
   assertOpen(): void;
@@ -60,11 +65,19 @@ export class InstanceControl {
       seen.add(item.id);
       items.push(item);
     }
+    // Introspected instances (cairn/testing) get their overrides before anything can run them,
+    // and on a store shared by several processes they may run in this one only.
+    const introspection = this.host.overrides.active ? this.introspect(workflow, items) : null;
     const creating = store.createInstances(items, clock.now());
     // A claim issued in the same tick shares the create's group commit (SQLite runs it after
     // the create in one transaction); the kick below covers stores that run them apart.
     this.host.passNow();
-    const results = await creating;
+    let results: CreateResult[] = [];
+    try {
+      results = await creating;
+    } finally {
+      introspection?.settle(new Set(results.filter((r) => r.created).map((r) => r.id)));
+    }
     if (mode === "single" && !results[0]?.created) {
       throw new WorkflowsError(
         "instance.already_exists",
@@ -75,6 +88,18 @@ export class InstanceControl {
     const created = results.filter((r) => r.created).map((r) => r.id);
     for (const id of created) this.created(workflow, id);
     return created;
+  }
+
+  /** Asks the overrides registry about new instances; pins the introspected ones on a shared store. */
+  private introspect(workflow: string, items: NewInstance[]) {
+    const ticket = this.host.overrides.creating(
+      workflow,
+      items.map((i) => i.id),
+    );
+    if (ticket && !this.host.store.capabilities.singleProcess) {
+      for (const item of items) if (ticket.introspected.has(item.id)) item.affinity = this.host.owner;
+    }
+    return ticket;
   }
 
   /** Reports an instance created by this process (by the binding or by a cron schedule). */

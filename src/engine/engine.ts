@@ -21,6 +21,7 @@ import { type Clock, SystemClock } from "./clock.js";
 import { InstanceControl } from "./control.js";
 import { CronSchedules } from "./cron-schedules.js";
 import { type EnvFor, type InstanceRef, LiveInstances } from "./live-instances.js";
+import { OverrideRegistry } from "./overrides.js";
 import * as views from "./read-views.js";
 import { Scheduler, type SchedulerHost } from "./scheduler.js";
 import { type EngineSettings, resolveSettings, type WorkflowDefinition } from "./settings.js";
@@ -28,6 +29,7 @@ import type { WorkflowClass } from "./workflow-class.js";
 
 export { MAX_BATCH } from "./control-input.js";
 export type { EnvFor, InstanceRef } from "./live-instances.js";
+export type { AttemptOverride, CreationWatch, MockedEvent, StepOverrides } from "./overrides.js";
 export { notFound, REDACTED } from "./read-views.js";
 export type { EngineSettings, WorkflowDefinitionInput } from "./settings.js";
 export type { WorkflowClass } from "./workflow-class.js";
@@ -47,6 +49,11 @@ export class Engine implements SchedulerHost {
   readonly changes: ChangeHub;
   /** The instances this process runs now. */
   readonly live: LiveInstances;
+  /**
+   * Test overrides of the instances this process introspects (cairn/testing), and the sessions
+   * that capture new instances. Empty unless a test introspects: the engine then asks nothing.
+   */
+  readonly overrides = new OverrideRegistry();
   private readonly settings: EngineSettings;
   /** Workflow definitions by workflow name (settings key them by binding). */
   private readonly byName: Map<string, WorkflowDefinition>;
@@ -227,6 +234,46 @@ export class Engine implements SchedulerHost {
   readStreamResult(workflow: string, id: string, stepKey: string): Promise<Uint8Array> {
     this.assertOpen();
     return views.readStreamResult(this.store, workflow, id, stepKey);
+  }
+
+  // ---- test introspection (cairn/testing) ----------------------------------------------------
+
+  /**
+   * On a store shared by several processes, pins an existing instance to this process (which
+   * holds its overrides), taking it over if another process runs it now. Nothing to do on a
+   * single-process store, or for an instance not created yet (create pins it).
+   */
+  async pinIntrospected(workflow: string, id: string): Promise<void> {
+    this.assertOpen();
+    if (this.store.capabilities.singleProcess) return;
+    const result = await this.store.setAffinity(workflow, id, this.owner, this.clock.now());
+    if (result.outcome === "revoked") this.scheduler.kick();
+  }
+
+  /**
+   * The overrides of an instance changed. Its live run here asks them at its next steps and
+   * looks again at its waits for `eventTypes` (events just mocked); a hibernated instance is
+   * woken, to replay with them.
+   */
+  async overridesChanged(workflow: string, id: string, eventTypes: readonly string[] = []): Promise<void> {
+    this.assertOpen();
+    const active = this.live.find(workflow, id);
+    if (active && !active.isStopped) {
+      active.useOverrides(this.overrides.get(workflow, id));
+      for (const type of eventTypes) active.notifyEvent(type);
+      return;
+    }
+    await this.wakeNow(workflow, id);
+  }
+
+  wakeForOverrides(workflow: string, id: string): void {
+    if (this.closed) return;
+    this.wakeNow(workflow, id).catch((error) => this.report(error, `waking ${workflow}/${id}`));
+  }
+
+  private async wakeNow(workflow: string, id: string): Promise<void> {
+    const result = await this.store.wake(workflow, id, this.clock.now());
+    if (result.outcome === "woken") this.scheduler.kick();
   }
 
   // ---- for the scheduler, the live instances and the operations ------------------------------

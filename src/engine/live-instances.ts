@@ -10,6 +10,7 @@ import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./acti
 import type { ChangeHub } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { scheduleFromId } from "./cron.js";
+import type { OverrideRegistry, StepOverrides } from "./overrides.js";
 import type { EngineSettings, WorkflowDefinition } from "./settings.js";
 import { RollbackRegistry } from "./steps/rollbacks.js";
 import { createWorkflowStep } from "./steps/workflow-step.js";
@@ -28,7 +29,11 @@ export interface LiveHost {
   readonly changes: ChangeHub;
   readonly owner: string;
   readonly leaseMs: number;
+  /** The test overrides this process holds (cairn/testing's introspection). */
+  readonly overrides: OverrideRegistry;
   definition(workflow: string): WorkflowDefinition | undefined;
+  /** An introspected instance hibernated before its run saw a change of its overrides. */
+  wakeForOverrides(workflow: string, id: string): void;
   /** A slot was freed or an instance settled: the scheduler may find more work. */
   kick(): void;
   report(error: unknown, context: string): void;
@@ -201,7 +206,18 @@ export class LiveInstances implements ActivationHost<Activation> {
     this.removeLive(a);
     if (reason === "released") this.awaitRelease(a.releaseLease());
     if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
+    // After removeLive: a change made from now on finds no live run and wakes the instance itself.
+    const { workflow, id } = a.instance;
+    if (status === "waiting" && a.missedOverrides(this.overridesFor(workflow, id))) {
+      this.host.wakeForOverrides(workflow, id);
+    }
     this.host.kick();
+  }
+
+  /** One map lookup per activation, and none at all in a process that introspects nothing. */
+  overridesFor(workflow: string, id: string): StepOverrides | undefined {
+    const registry = this.host.overrides;
+    return registry.active ? registry.get(workflow, id) : undefined;
   }
 
   /** The rollback registry of a new activation (the step kinds implement it). */

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type Decision,
+  decideAffinity,
   decideCreate,
   decideDelete,
   decideFinish,
@@ -18,6 +19,7 @@ import {
   decideSuspend,
   decideTake,
   decideTerminate,
+  decideWake,
   pausedForMs,
   STORED_STATUSES,
   statusesWhere,
@@ -237,6 +239,28 @@ describe("lifecycle decisions", () => {
     ]);
     expect(storeSignals(["wake"])).toEqual([{ kind: "wake" }]);
     expect(() => storeSignals(["control"])).toThrow();
+  });
+
+  it("affinity: set from any status; a lease another owner holds on a running instance is revoked", () => {
+    const set = (s: StoredStatus): Row => ["set", s, [], []];
+    const revoked = (s: StoredStatus): Row => ["revoked", s, [], ["control", "wake"]];
+    expect(table((s) => decideAffinity(s, true))).toEqual({
+      queued: set("queued"),
+      running: revoked("running"),
+      waiting: set("waiting"),
+      waitingForPause: revoked("waitingForPause"),
+      paused: set("paused"),
+      complete: set("complete"),
+      errored: set("errored"),
+      terminated: set("terminated"),
+    });
+    for (const s of STORED_STATUSES) expect(summary(decideAffinity(s, false))).toEqual(set(s));
+  });
+
+  it("wake: only a waiting instance is made due (and the claimers woken)", () => {
+    expect(statusesWhere(decideWake, "woken")).toEqual(["waiting"]);
+    expect(summary(decideWake("waiting"))).toEqual(["woken", "waiting", [], ["wake"]]);
+    expect(summary(decideWake("paused"))).toEqual(["noop", "paused", [], []]);
   });
 
   it("create and delete: queued and logged; deleted silently with a control signal", () => {

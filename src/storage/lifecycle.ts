@@ -162,6 +162,27 @@ export function decideSendEvent(status: StoredStatus, type: string, awaited: boo
   };
 }
 
+/**
+ * An affinity set (or cleared) by `owner`'s process. `heldByOther`: another owner holds the
+ * instance's lease now. A running instance (or one settling a pause) held by another owner has
+ * its lease revoked, so that its holder stops and the instance is claimed again, by `owner` only
+ * when an affinity is set; the holder is told (`control`) and the claimers woken (`wake`).
+ */
+export function decideAffinity(status: StoredStatus, heldByOther: boolean): Decision<"set" | "revoked"> {
+  const leased = status === "running" || status === "waitingForPause";
+  if (leased && heldByOther) return decision("revoked", status, [], ["control", "wake"]);
+  return decision("set", status);
+}
+
+/**
+ * A wake request (the engine delivers a mocked event, or test overrides changed): a waiting
+ * instance is due at once and replays; nothing else changes.
+ */
+export function decideWake(status: StoredStatus): Decision<"woken" | "noop"> {
+  if (status === "waiting") return decision("woken", status, [], ["wake"]);
+  return decision("noop", status);
+}
+
 /** Finishing, with which retention its expiry is computed from. */
 export type FinishDecision = Decision<"finished"> & { retention: "success" | "error" };
 

@@ -150,6 +150,7 @@ export type InstanceColumns = {
   errorRetentionMs: number;
   expiresAt: number | null;
   rollbackPending: boolean;
+  affinity: string | null;
 };
 
 const emptyError: ErrorRecord = { name: "Error", message: "" };
@@ -179,6 +180,7 @@ export function instanceRecord(c: InstanceColumns): InstanceRecord {
     successRetentionMs: c.successRetentionMs,
     errorRetentionMs: c.errorRetentionMs,
     rollbackPending: c.rollbackPending,
+    affinity: c.affinity,
   };
   const status = c.status as StoredStatus;
   const endedAt = c.endedAt ?? c.updatedAt;

@@ -12,6 +12,8 @@
 // - lease: (owner, expiry, epoch) set when a process claims an instance. Every journal write
 //   carries a Fence {seq, epoch}; a write whose epoch is not the current one is rejected with
 //   StaleLeaseError, so two processes never both record results for one instance.
+// - affinity: the one owner allowed to claim an instance, when set (an instance introspected by
+//   cairn/testing runs only in the process that holds its test overrides); null for all others.
 
 /** An error as stored: its name and message. */
 export type ErrorRecord = { name: string; message: string };
@@ -52,6 +54,8 @@ type InstanceCommon = {
   errorRetentionMs: number;
   /** `terminate({ rollback: true })` was asked: the next activation runs rollbacks, then terminates. */
   rollbackPending: boolean;
+  /** The only owner whose claims may take this instance; null: any owner's. */
+  affinity: string | null;
 };
 
 /** One instance's row. Fields that only make sense in some statuses live in those variants. */
@@ -94,8 +98,11 @@ export type StepRecord =
       attempts: number;
       value: Uint8Array;
       endedAt: number;
-      /** waitForEvent only: the type and send time of the event received. */
-      event: { type: string; sentAt: number } | null;
+      /**
+       * waitForEvent only: the type and send time of the event received; `mocked` is the index of
+       * a mocked event (cairn/testing's `mockEvent`) among its instance's mocked events.
+       */
+      event: { type: string; sentAt: number; mocked?: number } | null;
       /** The value is a stream whose bytes are stored as chunks (see loadStreamChunks). */
       stream?: boolean;
     })
@@ -163,6 +170,8 @@ export type NewInstance = {
   trigger: TriggerSource;
   successRetentionMs: number;
   errorRetentionMs: number;
+  /** The only owner allowed to claim it (see `affinity` in the glossary); absent: any. */
+  affinity?: string | null;
 };
 
 /** How a run ended: its output, its error, or terminated (after rollbacks). */
@@ -176,6 +185,7 @@ export type CreateResult = { id: string; created: true; seq: number } | { id: st
 
 /** What the scheduler may claim in one call. */
 export type ClaimRequest = {
+  /** Who claims: instances whose affinity names another owner are never taken. */
   owner: string;
   now: number;
   leaseMs: number;
@@ -325,7 +335,7 @@ export interface Store {
 
   /** Claims waking instances first, then queued ones oldest first, within the slots. */
   claim(request: ClaimRequest): Promise<Claim[]>;
-  /** The earliest time at which something not held by `owner` becomes claimable. */
+  /** The earliest time at which something not held by `owner` becomes claimable by `owner`. */
   nextWakeAt(owner: string): Promise<number | null>;
   renewLeases(owner: string, fences: Fence[], until: number): Promise<void>;
   /** Releases a lease without changing status (graceful shutdown): the instance is claimable at once. */
@@ -406,6 +416,23 @@ export interface Store {
     target: { kind: StepKind; name: string; count: number },
     now: number,
   ): Promise<ControlResult<"restarted" | "step_not_found">>;
+  /**
+   * Sets the instance's affinity (null clears it). A lease held by another owner is revoked at
+   * once (epoch bumped, lease expired, `revoked`): that holder's writes are refused, and the
+   * instance is claimable by `owner` alone, as an instance whose holder died.
+   */
+  setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): Promise<ControlResult<"set" | "revoked">>;
+  /**
+   * Makes a `waiting` instance due at once, as if its timer fired: the next claim replays it and
+   * it looks again at what it waits for (it hibernates again if nothing changed). Any other
+   * status is left as it is (`noop`).
+   */
+  wake(workflow: string, id: string, now: number): Promise<ControlResult<"woken" | "noop">>;
   /** Deletes instances with their journal, inbox and log, whatever their status. */
   deleteInstances(
     workflow: string,

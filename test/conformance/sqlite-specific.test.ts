@@ -298,7 +298,7 @@ describe("sqlite store", () => {
     await (await open(path)).close();
     const db = new Database(path, { readonly: true });
     try {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${EXPIRED_LEASES_SQL}`).all(0, "[]", "me", 10) as {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${EXPIRED_LEASES_SQL}`).all(0, "[]", "me", "me", 10) as {
         detail: string;
       }[];
       const details = plan.map((p) => p.detail).join("; ");

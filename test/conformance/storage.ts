@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/storage/types.js";
+import { affinityCases } from "./cases/affinity.js";
 import { claimCases } from "./cases/claims-and-leases.js";
 import { controlCases } from "./cases/control.js";
 import { eventCases } from "./cases/events.js";
@@ -33,6 +34,7 @@ const groups: [string, (test: StoreCase) => void][] = [
   ["listing filters", listingFilterCases],
   ["retention", retentionCases],
   ["workers api", workersApiCases],
+  ["affinity", affinityCases],
 ];
 
 /**

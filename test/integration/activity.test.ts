@@ -18,7 +18,9 @@ import { waitForStatus } from "cairn/testing";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WorkflowsError } from "../../src/errors.js";
+import { migrations as postgresMigrations } from "../../src/storage/postgres/migrations.js";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
+import { migrations as sqliteMigrations } from "../../src/storage/sqlite/migrations.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import { openTestDatabase, type TestDatabase } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-store.js";
@@ -236,15 +238,19 @@ describe("the index on (workflow, ended_at)", () => {
     const dir = tempDir("cairn-activity-");
     cleanups.push(dir.cleanup);
     await (await SqliteStore.open({ path: dir.dbPath })).close();
+    // Back to version 5: what migrations 6 and later added goes.
     const file = new Database(dir.dbPath);
-    file.exec("DROP INDEX instances_by_end; DELETE FROM schema_migrations WHERE version = 6");
+    file.exec(`DROP INDEX instances_by_end; ALTER TABLE instances DROP COLUMN affinity;
+      DELETE FROM schema_migrations WHERE version >= 6`);
     file.close();
 
     const store = await SqliteStore.open({ path: dir.dbPath });
     await store.close();
     const reopened = new Database(dir.dbPath, { readonly: true });
     cleanups.push(() => void reopened.close());
-    expect(reopened.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({ v: 6 });
+    expect(reopened.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({
+      v: sqliteMigrations.at(-1)?.version,
+    });
     const plan = reopened.prepare(`EXPLAIN QUERY PLAN ${finishedSql("instances")}`).all() as {
       detail: string;
     }[];
@@ -254,14 +260,16 @@ describe("the index on (workflow, ended_at)", () => {
   it("PostgreSQL migration 3 adds it to a schema at version 2, and the finished count can use it", async () => {
     const schema = db.newSchema("activity_index");
     await (await PostgresStore.open({ connection: db.url, schema, poolSize: 2 })).close();
+    // Back to version 2: what migrations 3 and later added goes.
     await db.query(`DROP INDEX "${schema}".instances_by_end`);
-    await db.query(`DELETE FROM "${schema}".schema_migrations WHERE version = 3`);
+    await db.query(`ALTER TABLE "${schema}".instances DROP COLUMN affinity`);
+    await db.query(`DELETE FROM "${schema}".schema_migrations WHERE version >= 3`);
 
     await (await PostgresStore.open({ connection: db.url, schema, poolSize: 2 })).close();
     const [row] = await db.query<{ v: number }>(
       `SELECT max(version) AS v FROM "${schema}".schema_migrations`,
     );
-    expect(row?.v).toBe(3);
+    expect(row?.v).toBe(postgresMigrations.at(-1)?.version);
     // A fresh table is small enough that a sequential scan wins; without it, the plan shows the index.
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -13,6 +13,7 @@ import type {
   StoredStatus,
 } from "../../storage/types.js";
 import type { CancelTimer } from "../clock.js";
+import type { StepOverrides } from "../overrides.js";
 import { encodeValue, toErrorRecord } from "../values.js";
 import { JournalWriter } from "./journal-writer.js";
 import { Replay } from "./replay.js";
@@ -47,6 +48,10 @@ export class Activation implements StepHost {
   readonly replayOnly: boolean;
   /** Taken over after its holder stopped mid-run: attempt starts are committed before callbacks. */
   readonly recovered: boolean;
+  /** The instance's test overrides (cairn/testing), if it is introspected. */
+  overrides: StepOverrides | undefined;
+  /** The overrides, and their version, when the run decided to hibernate (see missedOverrides). */
+  private overridesSeen: { overrides: StepOverrides | undefined; version: number } | null = null;
   private readonly replay: Replay;
   private readonly writer: JournalWriter;
   private readonly budget: StateBudget;
@@ -89,7 +94,24 @@ export class Activation implements StepHost {
     this.budget = new StateBudget(host.store, instance.seq, host.maxInstanceStateBytes, storedBytes);
     this.replayOnly = instance.rollbackPending;
     this.recovered = recovered;
+    this.overrides = host.overridesFor(instance.workflow, instance.id);
     this.rollbacks = host.createRollbacks(this);
+  }
+
+  /** Overrides installed while this run is live: its next steps ask them. */
+  useOverrides(overrides: StepOverrides | undefined): void {
+    this.overrides = overrides;
+  }
+
+  /**
+   * True when `current` (the instance's overrides now) differs from what the run saw when it
+   * decided to hibernate: the change could not reach the run, so the instance must be woken to
+   * replay with it.
+   */
+  missedOverrides(current: StepOverrides | undefined): boolean {
+    const seen = this.overridesSeen;
+    if (!seen || !current) return false;
+    return current !== seen.overrides || current.version !== seen.version;
   }
 
   get isStopped(): boolean {
@@ -377,7 +399,9 @@ export class Activation implements StepHost {
     }
     if (this.mode === "pausing") return this.stop("paused", () => writer.settlePause(), "paused");
     const wake = this.waits.hibernation(this.host.hibernateAfterMs);
-    if (wake) return this.stop("hibernated", () => writer.suspend(wake), "waiting");
+    if (!wake) return;
+    this.overridesSeen = { overrides: this.overrides, version: this.overrides?.version ?? -1 };
+    return this.stop("hibernated", () => writer.suspend(wake), "waiting");
   }
 
   private async complete(output: unknown): Promise<void> {

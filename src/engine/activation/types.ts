@@ -15,6 +15,7 @@ import type {
 } from "../../storage/types.js";
 import type { ChangeHub } from "../changes.js";
 import type { CancelTimer, Clock } from "../clock.js";
+import type { StepOverrides } from "../overrides.js";
 import type { StepPlan } from "../step-config.js";
 
 /**
@@ -39,6 +40,8 @@ export interface ActivationHost<A> {
   ended(activation: A, reason: EndReason, status: StoredStatus | undefined): void;
   /** The rollback handlers of one activation (implemented by the step kinds). */
   createRollbacks(steps: StepHost): RollbackLedger;
+  /** The test overrides of an instance (cairn/testing's introspection), asked once per activation. */
+  overridesFor(workflow: string, id: string): StepOverrides | undefined;
   report(error: unknown, context: string): void;
 }
 
@@ -98,6 +101,11 @@ export interface StepHost {
    */
   readonly recovered: boolean;
   readonly rollbacks: RollbackLedger;
+  /**
+   * The instance's test overrides (cairn/testing's introspection); undefined for every instance
+   * that is not introspected, so that a step pays one property read for them.
+   */
+  readonly overrides: StepOverrides | undefined;
   now(): number;
   setTimer(at: number, callback: () => void): CancelTimer;
 

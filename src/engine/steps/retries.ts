@@ -6,6 +6,7 @@ import { isNonRetryable } from "../../api/non-retryable-error.js";
 import type { WorkflowStepContext } from "../../api/types.js";
 import type { ErrorRecord, StepRecord } from "../../storage/types.js";
 import type { RetriableStep, StepHost } from "../activation/types.js";
+import type { AttemptOverride } from "../overrides.js";
 import { backoffDelay, evaluateDelayFunction, shouldRetry } from "../step-config.js";
 import { failsInstance, WorkflowInternalError, WorkflowTimeoutError } from "../step-errors.js";
 import { encodeValue, fromErrorRecord, toErrorRecord } from "../values.js";
@@ -34,7 +35,7 @@ export async function runRetriable(
     await a.countInFlight(a.discardStreamChunks(step.key));
   }
   for (;;) {
-    if (wakeAt !== null && wakeAt > a.now()) {
+    if (wakeAt !== null && wakeAt > a.now() && !retryDelayDisabled(a, step)) {
       await a.waitFor(wakeAt, null);
       await a.gate();
     }
@@ -48,11 +49,36 @@ export async function runRetriable(
     // process at once then still counts as an attempt, and its retries run out.
     if (a.recovered) await a.commit(start, startLog);
     else a.recordStart(start, startLog);
-    const outcome = await a.countInFlight(runAttempt(a, step, callback, ctx));
+    // A test (cairn/testing) may replace this attempt's callback: mocked error, forced timeout, mocked result.
+    const override = step.kind === "do" ? a.overrides?.attempt(step.name, step.count, attempts) : undefined;
+    const run = override ? overriddenCallback(override) : callback;
+    const outcome = await a.countInFlight(runAttempt(a, step, run, ctx));
     if (outcome.ok) return succeed(a, step, attempts, outcome.value);
     if (failsInstance(outcome.error)) return a.fatal(toErrorRecord(outcome.error));
     wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
   }
+}
+
+/** True when a test disabled the retry delays of this `step.do` (cairn/testing). */
+function retryDelayDisabled(a: StepHost, step: RetriableStep): boolean {
+  return step.kind === "do" && a.overrides?.retryDelayDisabled(step.name, step.count) === true;
+}
+
+/**
+ * What an attempt runs in place of the step's callback: Cloudflare's order per attempt is a mocked
+ * error, then a forced timeout, then a mocked result (the overrides answer in that order). A
+ * mocked result goes through the same path as a real one: stored, journaled and logged.
+ */
+function overriddenCallback(override: AttemptOverride): StepCallback {
+  if (override.kind === "result") return () => override.value;
+  if (override.kind === "timeout") {
+    return () => {
+      throw new WorkflowTimeoutError("Execution timed out after 0ms");
+    };
+  }
+  return () => {
+    throw fromErrorRecord(override.error);
+  };
 }
 
 /**
@@ -195,9 +221,10 @@ async function afterFailure(
   if (isNonRetryable(error) || !shouldRetry(attempts, step.plan.limit)) {
     return finalFailure(a, step, attempts, errorRecord, error);
   }
-  let delayMs: number;
+  let delayMs = 0;
   try {
-    delayMs = await a.countInFlight(retryDelay(a, step, attempts, error, ctx));
+    if (!retryDelayDisabled(a, step))
+      delayMs = await a.countInFlight(retryDelay(a, step, attempts, error, ctx));
   } catch (delayError) {
     return finalFailure(a, step, attempts, toErrorRecord(delayError), delayError);
   }

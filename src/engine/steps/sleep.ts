@@ -51,13 +51,15 @@ async function sleepUntilTime(a: StepHost, name: string, target: () => number): 
   const startedAt = cached?.startedAt ?? a.now();
   const startOrder = cached?.startOrder ?? a.nextStartOrder();
   const base = { key, kind: "sleep" as const, name, count, startedAt, startOrder, config: null };
-  const wakeAt = cached?.status === "waiting" ? cached.wakeAt : target();
+  // A sleep disabled by a test (cairn/testing) ends at once, still journaled and logged.
+  const disabled = a.overrides?.sleepDisabled(name, count) === true;
+  const wakeAt = cached?.status === "waiting" ? cached.wakeAt : disabled ? a.now() : target();
   if (cached?.status !== "waiting") {
     a.record({ ...base, status: "waiting", wakeAt, eventType: null }, [
       { type: "SLEEP_START", stepKey: key, data: { wakeAt } },
     ]);
   }
-  if (wakeAt > a.now()) {
+  if (wakeAt > a.now() && !disabled) {
     await a.waitFor(wakeAt, null);
     await a.gate();
   }

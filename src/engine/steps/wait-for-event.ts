@@ -69,22 +69,77 @@ async function waitForEventLoop<T>(
       { type: "WAIT_START", stepKey: key, data: { type, deadline } },
     ]);
   }
+  if (a.overrides?.eventTimeoutForced(name, count)) {
+    return timeOut(
+      a,
+      base,
+      type,
+      `Execution timed out after 0ms: waitForEvent "${name}" was made to time out`,
+    );
+  }
   const step = { key, name, count, startedAt, type };
   for (;;) {
+    const mocked = a.overrides ? await takeMockedEvent(a, base, type) : undefined;
+    if (mocked) return toStepEvent<T>(mocked, type);
     const received = await a.consumeEvent(step, base);
     if (received) return toStepEvent<T>(received, type);
     if (a.now() >= deadline) {
       // Cloudflare's wording for a timeout, with what was awaited.
-      const error = new WorkflowTimeoutError(
+      return timeOut(
+        a,
+        base,
+        type,
         `Execution timed out after ${deadline - startedAt}ms: waitForEvent "${name}" received no event of type "${type}"`,
       );
-      const errorRecord = toErrorRecord(error);
-      await a.commit({ ...base, status: "failed", attempts: 1, error: errorRecord, endedAt: a.now() }, [
-        { type: "WAIT_TIMED_OUT", stepKey: key, data: { type } },
-      ]);
-      throw error;
     }
     await a.waitFor(deadline, type);
     await a.gate();
   }
+}
+
+/** Records the wait as timed out and throws its WorkflowTimeoutError into the run. */
+async function timeOut(a: StepHost, base: WaitBase, type: string, message: string): Promise<never> {
+  const error = new WorkflowTimeoutError(message);
+  const record = {
+    ...base,
+    status: "failed" as const,
+    attempts: 1,
+    error: toErrorRecord(error),
+    endedAt: a.now(),
+  };
+  await a.commit(record, [{ type: "WAIT_TIMED_OUT", stepKey: base.key, data: { type } }]);
+  throw error;
+}
+
+/**
+ * Takes a mocked event (cairn/testing's `mockEvent`) of `type` that no wait in the journal took
+ * yet, and journals the wait as received, as if the event had been sent. The mocked events live
+ * in memory with the overrides, so a restart (which erases the journal) finds them all again, and
+ * a restart from a step finds again those its erased waits had taken, as Cloudflare keeps them.
+ */
+async function takeMockedEvent(
+  a: StepHost,
+  base: WaitBase,
+  type: string,
+): Promise<(StepRecord & { status: "succeeded" }) | undefined> {
+  const events = a.overrides?.events;
+  if (!events || events.length === 0) return undefined;
+  const taken = new Set<number>();
+  for (const r of a.recordsOf("waitForEvent")) {
+    if (r.status === "succeeded" && r.event?.mocked !== undefined) taken.add(r.event.mocked);
+  }
+  const index = events.findIndex((e, i) => e.type === type && !taken.has(i));
+  const event = events[index];
+  if (!event) return undefined;
+  const record: StepRecord & { status: "succeeded" } = {
+    ...base,
+    status: "succeeded",
+    attempts: 1,
+    value: event.payload,
+    endedAt: a.now(),
+    event: { type, sentAt: event.sentAt, mocked: index },
+  };
+  // The journal holds the record from this call on, so a parallel wait cannot take the same event.
+  await a.commit(record, [{ type: "WAIT_COMPLETE", stepKey: base.key, data: { type, mocked: true } }]);
+  return record;
 }

@@ -51,12 +51,18 @@ export class Claims {
       orphans: `SELECT seq, workflow, status FROM ${t.instances}
         WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= $1
           AND (status = 'waitingForPause' OR workflow = ANY($3::text[]))
+          AND (affinity IS NULL OR affinity = $4)
         ORDER BY lease_expires_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
       pauseOrphans: `UPDATE ${t.instances} SET status = $3, paused_at = $2, lease_owner = NULL,
           lease_expires_at = NULL, epoch = epoch + 1, updated_at = $2
         WHERE seq = ANY($1::bigint[])`,
-      waking: perWorkflow("status = 'waiting' AND wake_at <= $3", "wake_at, seq", "wake_at"),
-      queued: perWorkflow("status = 'queued'", "seq", "seq"),
+      // An instance whose affinity names another owner is left to that owner.
+      waking: perWorkflow(
+        "status = 'waiting' AND wake_at <= $3 AND (affinity IS NULL OR affinity = $4)",
+        "wake_at, seq",
+        "wake_at",
+      ),
+      queued: perWorkflow("status = 'queued' AND (affinity IS NULL OR affinity = $3)", "seq", "seq"),
       take: `UPDATE ${t.instances} SET status = $5, started_at = coalesce(started_at, $2),
           lease_owner = $3, lease_expires_at = $4, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           updated_at = $2
@@ -98,9 +104,8 @@ export class Claims {
     };
 
     const asked = Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0);
-    const orphans = (await tx.query(this.sql.orphans, [req.now, Math.max(total, 1) * 4 + 16, asked])).map(
-      candidate,
-    );
+    const window = Math.max(total, 1) * 4 + 16;
+    const orphans = (await tx.query(this.sql.orphans, [req.now, window, asked, req.owner])).map(candidate);
     // Orphans whose decision is to pause: one statement for all of them (they decide alike).
     const paused = orphans.filter((o) => decideOrphan(o.status).outcome === "paused");
     const [first] = paused;
@@ -123,8 +128,8 @@ export class Claims {
       rows.sort((a, b) => a.order - b.order || a.seq - b.seq);
       for (const c of rows) pick(c);
     };
-    await inOrder(this.sql.waking, [req.now]);
-    await inOrder(this.sql.queued, []);
+    await inOrder(this.sql.waking, [req.now, req.owner]);
+    await inOrder(this.sql.queued, [req.owner]);
     if (chosen.length === 0) return [];
 
     const seqs = chosen.map((c) => c.seq);

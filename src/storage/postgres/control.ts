@@ -7,6 +7,7 @@
 import {
   controlResult,
   type Decision,
+  decideAffinity,
   decideCreate,
   decidePause,
   decideRestart,
@@ -14,6 +15,7 @@ import {
   decideResume,
   decideSendEvent,
   decideTerminate,
+  decideWake,
   pausedForMs,
   storeSignals,
 } from "../lifecycle.js";
@@ -34,7 +36,13 @@ import type { Retention } from "./retention.js";
 import { num, toBuffer } from "./rows.js";
 
 /** What control operations read of an instance (locked) before deciding. */
-type InstanceHead = { seq: number; status: StoredStatus; waitTypes: string[]; pausedAt: number | null };
+type InstanceHead = {
+  seq: number;
+  status: StoredStatus;
+  waitTypes: string[];
+  pausedAt: number | null;
+  leaseOwner: string | null;
+};
 
 /** Operations by (workflow, id) that any process may perform. */
 export class Control {
@@ -51,18 +59,26 @@ export class Control {
     const created = decideCreate();
     this.sql = {
       create: `WITH input AS (
-          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[])
-            WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, ord)),
+          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[],
+              $10::text[])
+            WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, affinity, ord)),
         ins AS (
           INSERT INTO ${t.instances} (workflow, id, status, params, trigger, created_at, updated_at,
-            success_retention_ms, error_retention_ms)
-          SELECT workflow, id, ${sqlLiteral(created.status)}, params, trigger, $7, $7, success_ms, error_ms
+            success_retention_ms, error_retention_ms, affinity)
+          SELECT workflow, id, ${sqlLiteral(created.status)}, params, trigger, $7, $7, success_ms, error_ms,
+            affinity
           FROM input ORDER BY ord
           ON CONFLICT (workflow, id) DO NOTHING RETURNING seq, workflow, id),
         logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
           SELECT ins.seq, $7, e.type, e.data FROM ins, ${logRows(created.log)} ORDER BY ins.seq, e.ord)
         SELECT seq, workflow, id, (SELECT pg_notify($8, $9)) AS notified FROM ins`,
-      lock: `SELECT seq, status, wait_types, paused_at FROM ${t.instances} WHERE workflow = $1 AND id = $2 FOR UPDATE`,
+      lock: `SELECT seq, status, wait_types, paused_at, lease_owner FROM ${t.instances}
+        WHERE workflow = $1 AND id = $2 FOR UPDATE`,
+      setAffinity: `UPDATE ${t.instances} SET affinity = $2 WHERE seq = $1`,
+      // The holder's writes are refused from now on (epoch), and the lease has run out: the next
+      // claim takes the instance over as an orphan.
+      revokeLease: `UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $2, epoch = epoch + 1,
+          updated_at = $2 WHERE seq = $1`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT $1, $2, e.type, e.data FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, data, ord)
         ORDER BY e.ord`,
@@ -123,6 +139,7 @@ export class Control {
       // The channel and payload for `pg_notify` in a statement that is not a Tx.
       this.db.channel,
       this.signal(signal ?? { kind: "wake" }),
+      items.map((i) => i.affinity ?? null),
     ];
   }
 
@@ -135,6 +152,7 @@ export class Control {
       status: row.status as StoredStatus,
       waitTypes: (row.wait_types as string[] | null) ?? [],
       pausedAt: row.paused_at === null ? null : num(row.paused_at),
+      leaseOwner: (row.lease_owner as string | null) ?? null,
     };
   }
 
@@ -170,6 +188,36 @@ export class Control {
         if (d.wake) await tx.query(this.sql.wakeNow, [row.seq, now]);
       }
       await this.apply(tx, row.seq, d, { workflow, id, type: event.type }, now);
+      return controlResult(d);
+    });
+  }
+
+  /** Sets the affinity; revokes a lease another owner holds (see Store.setAffinity). */
+  setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): Promise<ControlResult<"set" | "revoked">> {
+    return this.db.tx("setting an instance's affinity", async (tx) => {
+      const row = await this.lockInstance(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const d = decideAffinity(row.status, row.leaseOwner !== null && row.leaseOwner !== owner);
+      await tx.query(this.sql.setAffinity, [row.seq, owner]);
+      if (d.outcome === "revoked") await tx.query(this.sql.revokeLease, [row.seq, now]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
+      return controlResult(d);
+    });
+  }
+
+  /** Makes a waiting instance due now. */
+  wake(workflow: string, id: string, now: number): Promise<ControlResult<"woken" | "noop">> {
+    return this.db.tx("waking an instance", async (tx) => {
+      const row = await this.lockInstance(tx, workflow, id);
+      if (!row) return { outcome: "not_found" };
+      const d = decideWake(row.status);
+      if (d.outcome === "woken") await tx.query(this.sql.wakeNow, [row.seq, now]);
+      await this.apply(tx, row.seq, d, { workflow, id }, now);
       return controlResult(d);
     });
   }

@@ -140,6 +140,15 @@ export const migrations: Migration[] = [
       CREATE INDEX instances_by_end ON ${t.instances} (workflow, ended_at) WHERE ended_at IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: "instance affinity: the one owner allowed to claim an instance (cairn/testing introspection)",
+    // Null for every instance but those a test introspects; claims and wake-ups skip an instance
+    // whose affinity names another owner. Adding a nullable column rewrites nothing.
+    sql: (t) => `
+      ALTER TABLE ${t.instances} ADD COLUMN affinity text;
+    `,
+  },
 ];
 
 /** Namespace of Cairn's advisory locks (the first key); the second is a hash of the schema. */

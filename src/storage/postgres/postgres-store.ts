@@ -331,6 +331,21 @@ export class PostgresStore implements Store {
     return this.control.restart(workflow, id, now);
   }
 
+  async setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): Promise<ControlResult<"set" | "revoked">> {
+    this.assertOpen();
+    return this.control.setAffinity(workflow, id, owner, now);
+  }
+
+  async wake(workflow: string, id: string, now: number): Promise<ControlResult<"woken" | "noop">> {
+    this.assertOpen();
+    return this.control.wake(workflow, id, now);
+  }
+
   async restartFrom(
     workflow: string,
     id: string,

@@ -57,10 +57,12 @@ export class Reads {
       createdPerMinute: perMinute(t, "created_at"),
       finishedPerMinute: perMinute(t, "ended_at"),
       // The timer index gives the first wake-up; other owners' leases may run out before it.
+      // Instances whose affinity names another owner are not this owner's to wake.
       nextWake: `SELECT least(
-          (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL),
+          (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL
+            AND (affinity IS NULL OR affinity = $1)),
           (SELECT min(lease_expires_at) FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
-            AND (lease_owner IS NULL OR lease_owner <> $1))) AS t`,
+            AND (lease_owner IS NULL OR lease_owner <> $1) AND (affinity IS NULL OR affinity = $1))) AS t`,
       journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
       log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
       list: `SELECT * FROM ${t.instances}`,

@@ -53,6 +53,7 @@ export function toInstance(row: Row): InstanceRecord {
     errorRetentionMs: num(row.error_retention_ms),
     expiresAt: numOrNull(row.expires_at),
     rollbackPending: row.rollback_pending === true,
+    affinity: (row.affinity as string | null | undefined) ?? null,
   });
 }
 

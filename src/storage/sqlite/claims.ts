@@ -17,7 +17,8 @@ import { prepareAll } from "./statements.js";
 export const EXPIRED_LEASES_SQL = `SELECT seq, workflow, status FROM instances WHERE status IN ('running', 'waitingForPause')
            AND lease_expires_at <= ?
            AND (status = 'waitingForPause' OR workflow IN (SELECT value FROM json_each(?)))
-           AND (lease_owner IS NULL OR lease_owner <> ?) ORDER BY lease_expires_at LIMIT ?`;
+           AND (lease_owner IS NULL OR lease_owner <> ?) AND (affinity IS NULL OR affinity = ?)
+           ORDER BY lease_expires_at LIMIT ?`;
 
 /** A claimable instance as the candidate queries return it. */
 type Candidate = { seq: number; workflow: string; status: StoredStatus; started_at?: number | null };
@@ -33,10 +34,12 @@ export class SqliteClaims {
     this.log = log;
     this.stmt = prepareAll(db, {
       expiredLeases: EXPIRED_LEASES_SQL,
+      // An instance whose affinity names another owner is left to that owner.
       dueWaiting: `SELECT seq, workflow, status, wake_at FROM instances
-        WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? ORDER BY wake_at LIMIT ?`,
+        WHERE status = 'waiting' AND wake_at <= ? AND workflow = ? AND (affinity IS NULL OR affinity = ?)
+        ORDER BY wake_at LIMIT ?`,
       queued: `SELECT seq, workflow, status, started_at FROM instances
-        WHERE workflow = ? AND status = 'queued' ORDER BY seq LIMIT ?`,
+        WHERE workflow = ? AND status = 'queued' AND (affinity IS NULL OR affinity = ?) ORDER BY seq LIMIT ?`,
       take: `UPDATE instances SET status = @status, started_at = coalesce(started_at, @now), lease_owner = @owner,
            lease_expires_at = @until, epoch = epoch + 1, wake_at = NULL, wait_types = NULL, updated_at = @now
          WHERE seq = @seq RETURNING *`,
@@ -69,7 +72,7 @@ export class SqliteClaims {
 
     const asked = JSON.stringify(Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0));
     const window = Math.max(total, 1) * 4 + 16;
-    const orphans = this.stmt.expiredLeases.all(req.now, asked, req.owner, window) as Candidate[];
+    const orphans = this.stmt.expiredLeases.all(req.now, asked, req.owner, req.owner, window) as Candidate[];
     for (const o of orphans) {
       const d = decideOrphan(o.status);
       if (d.outcome === "paused") {
@@ -96,11 +99,11 @@ export class SqliteClaims {
       for (const r of rows) if (hasSlot(r.workflow)) take(r, r.status === "queued" && r.started_at === null);
     };
     takeInOrder(
-      (w, n) => this.stmt.dueWaiting.all(req.now, w, n) as DueRow[],
+      (w, n) => this.stmt.dueWaiting.all(req.now, w, req.owner, n) as DueRow[],
       (r) => r.wake_at,
     );
     takeInOrder(
-      (w, n) => this.stmt.queued.all(w, n) as QueuedRow[],
+      (w, n) => this.stmt.queued.all(w, req.owner, n) as QueuedRow[],
       (r) => r.seq,
     );
     return claims;

@@ -5,6 +5,7 @@
 import type Database from "better-sqlite3";
 import {
   controlResult,
+  decideAffinity,
   decideCreate,
   decidePause,
   decideRestart,
@@ -12,6 +13,7 @@ import {
   decideResume,
   decideSendEvent,
   decideTerminate,
+  decideWake,
   pausedForMs,
 } from "../lifecycle.js";
 import type { ControlResult, CreateResult, NewInstance, StepKind, StoredStatus } from "../types.js";
@@ -25,6 +27,7 @@ type InstanceHead = {
   status: StoredStatus;
   wait_types: string | null;
   paused_at: number | null;
+  lease_owner: string | null;
 };
 
 type StepHead = { key: string; kind: string; name: string; count: number };
@@ -40,9 +43,14 @@ export class SqliteControl {
     this.retention = retention;
     this.stmt = prepareAll(db, {
       insertInstance: `INSERT INTO instances (workflow, id, status, params, trigger, created_at, updated_at,
-           success_retention_ms, error_retention_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
-      byId: "SELECT seq, status, wait_types, paused_at FROM instances WHERE workflow = ? AND id = ?",
+           success_retention_ms, error_retention_ms, affinity)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
+      byId: "SELECT seq, status, wait_types, paused_at, lease_owner FROM instances WHERE workflow = ? AND id = ?",
+      setAffinity: "UPDATE instances SET affinity = ? WHERE seq = ?",
+      // The holder's writes are refused from now on (epoch), and the lease has run out: the next
+      // claim takes the instance over as an orphan.
+      revokeLease: `UPDATE instances SET lease_owner = NULL, lease_expires_at = ?, epoch = epoch + 1, updated_at = ?
+         WHERE seq = ?`,
       insertEvent: "INSERT INTO events (instance_seq, type, payload, sent_at) VALUES (?, ?, ?, ?)",
       wakeNow: "UPDATE instances SET wake_at = ?, updated_at = ? WHERE seq = ?",
       setStatus: "UPDATE instances SET status = ?, updated_at = ? WHERE seq = ?",
@@ -96,6 +104,7 @@ export class SqliteControl {
         now,
         item.successRetentionMs,
         item.errorRetentionMs,
+        item.affinity ?? null,
       );
       if (info.changes === 0) return { id: item.id, created: false };
       const seq = Number(info.lastInsertRowid);
@@ -120,6 +129,30 @@ export class SqliteControl {
       this.log.write(row.seq, d.log, now);
       if (d.wake) this.stmt.wakeNow.run(now, now, row.seq);
     }
+    return controlResult(d);
+  }
+
+  /** Sets the affinity; revokes a lease another owner holds (see Store.setAffinity). */
+  setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): ControlResult<"set" | "revoked"> {
+    const row = this.findInstance(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const d = decideAffinity(row.status, row.lease_owner !== null && row.lease_owner !== owner);
+    this.stmt.setAffinity.run(owner, row.seq);
+    if (d.outcome === "revoked") this.stmt.revokeLease.run(now, now, row.seq);
+    return controlResult(d);
+  }
+
+  /** Makes a waiting instance due now. */
+  wake(workflow: string, id: string, now: number): ControlResult<"woken" | "noop"> {
+    const row = this.findInstance(workflow, id);
+    if (!row) return { outcome: "not_found" };
+    const d = decideWake(row.status);
+    if (d.outcome === "woken") this.stmt.wakeNow.run(now, now, row.seq);
     return controlResult(d);
   }
 

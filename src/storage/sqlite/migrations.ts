@@ -231,4 +231,13 @@ export const migrations: Migration[] = [
       CREATE INDEX instances_by_end ON instances (workflow, ended_at) WHERE ended_at IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: "instance affinity: the one owner allowed to claim an instance (cairn/testing introspection)",
+    // Null for every instance but those a test introspects; claims and wake-ups skip an instance
+    // whose affinity names another owner.
+    sql: `
+      ALTER TABLE instances ADD COLUMN affinity TEXT;
+    `,
+  },
 ];

@@ -37,6 +37,7 @@ export type InstanceRow = {
   error_retention_ms: number;
   expires_at: number | null;
   rollback_pending: number;
+  affinity: string | null;
 };
 
 /** A steps row as better-sqlite3 returns it. */
@@ -105,6 +106,7 @@ export function toInstance(row: InstanceRow): InstanceRecord {
     errorRetentionMs: row.error_retention_ms,
     expiresAt: row.expires_at,
     rollbackPending: row.rollback_pending === 1,
+    affinity: row.affinity ?? null,
   });
 }
 

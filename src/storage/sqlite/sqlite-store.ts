@@ -82,9 +82,10 @@ export class SqliteStore implements Store {
     this.lists = new SqliteInstanceReads(reader);
     this.stmt = prepareAll(reader, {
       instance: "SELECT * FROM instances WHERE workflow = ? AND id = ?",
-      nextWake: "SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL",
+      nextWake: `SELECT min(wake_at) AS t FROM instances WHERE status = 'waiting' AND wake_at IS NOT NULL
+           AND (affinity IS NULL OR affinity = ?)`,
       nextLease: `SELECT min(lease_expires_at) AS t FROM instances WHERE status IN ('running', 'waitingForPause')
-           AND (lease_owner IS NULL OR lease_owner <> ?)`,
+           AND (lease_owner IS NULL OR lease_owner <> ?) AND (affinity IS NULL OR affinity = ?)`,
       journal: "SELECT * FROM steps WHERE instance_seq = ?",
       log: "SELECT seq, at, type, step_key, attempt, data FROM log WHERE instance_seq = ? ORDER BY seq",
       chunks: "SELECT bytes FROM stream_chunks WHERE instance_seq = ? AND step_key = ? ORDER BY idx",
@@ -158,8 +159,8 @@ export class SqliteStore implements Store {
 
   async nextWakeAt(owner: string): Promise<number | null> {
     this.assertOpen();
-    const a = (this.stmt.nextWake.get() as { t: number | null }).t;
-    const b = (this.stmt.nextLease.get(owner) as { t: number | null }).t;
+    const a = (this.stmt.nextWake.get(owner) as { t: number | null }).t;
+    const b = (this.stmt.nextLease.get(owner, owner) as { t: number | null }).t;
     if (a === null) return b;
     if (b === null) return a;
     return Math.min(a, b);
@@ -300,6 +301,19 @@ export class SqliteStore implements Store {
 
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
     return this.writer.call("restart", [workflow, id, now]);
+  }
+
+  setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): Promise<ControlResult<"set" | "revoked">> {
+    return this.writer.call("setAffinity", [workflow, id, owner, now]);
+  }
+
+  wake(workflow: string, id: string, now: number): Promise<ControlResult<"woken" | "noop">> {
+    return this.writer.call("wake", [workflow, id, now]);
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {

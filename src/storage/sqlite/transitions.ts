@@ -134,6 +134,19 @@ export class SqliteTransitions {
     return this.control.terminate(workflow, id, now, options);
   }
 
+  setAffinity(
+    workflow: string,
+    id: string,
+    owner: string | null,
+    now: number,
+  ): ControlResult<"set" | "revoked"> {
+    return this.control.setAffinity(workflow, id, owner, now);
+  }
+
+  wake(workflow: string, id: string, now: number): ControlResult<"woken" | "noop"> {
+    return this.control.wake(workflow, id, now);
+  }
+
   restart(workflow: string, id: string, now: number): ControlResult<"restarted"> {
     return this.control.restart(workflow, id, now);
   }
