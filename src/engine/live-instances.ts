@@ -207,8 +207,9 @@ export class LiveInstances implements ActivationHost<Activation> {
     if (reason === "released") this.awaitRelease(a.releaseLease());
     if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
     // After removeLive: a change made from now on finds no live run and wakes the instance itself.
-    if (status === "waiting" && a.overridesChangedSinceHibernating) {
-      this.host.wakeForOverrides(a.instance.workflow, a.instance.id);
+    const { workflow, id } = a.instance;
+    if (status === "waiting" && a.missedOverrides(this.overridesFor(workflow, id))) {
+      this.host.wakeForOverrides(workflow, id);
     }
     this.host.kick();
   }

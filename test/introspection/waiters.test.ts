@@ -6,7 +6,7 @@
 // and the errors of bad arguments and of use after dispose.
 
 import { Cairn, FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
-import { introspectWorkflowInstance, type WorkflowInstanceIntrospector } from "cairn/testing";
+import { introspectWorkflowInstance, type WorkflowInstanceIntrospector, waitUntil } from "cairn/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred, type RunFn, Scenarios } from "../helpers/steps-harness.js";
 
@@ -251,6 +251,30 @@ describe("dispose", () => {
     const i = await introspectWorkflowInstance(other.env.WAITED, "whatever");
     await other.close();
     await expect(i.dispose()).resolves.toBeUndefined();
+  });
+});
+
+describe("the engine's side", () => {
+  it("gives overrides to introspected instances only, and holds none once they are disposed", async () => {
+    expect(cairn.engine.overrides.active).toBe(false);
+    const gate = deferred<void>();
+    const body: RunFn = async (_e, step) => step.do("held", async () => gate.promise);
+    const plain = scenarios.add(body);
+    const i = await introspect(body);
+    await cairn.env.WAITED.createBatch([{ id: plain }, { id: i.id }]);
+    await i.waitForStatus("running");
+    await waitUntil(
+      () => cairn.engine.live.find(WF, plain),
+      (a) => a !== undefined,
+      { what: "the plain instance to run" },
+    );
+    expect(cairn.engine.overrides.active).toBe(true);
+    expect(cairn.engine.live.find(WF, plain)?.overrides).toBeUndefined();
+    expect(cairn.engine.live.find(WF, i.id)?.overrides).toBeDefined();
+    await i.dispose();
+    expect(cairn.engine.overrides.active).toBe(false);
+    gate.resolve();
+    await (await cairn.env.WAITED.get(plain)).delete();
   });
 });
 

@@ -49,7 +49,7 @@ export async function runAction(action: ActionName, workflow: string, ids: strin
     for (let i = 0; i < ids.length; i += 100) {
       try {
         const { result } = await act.removeMany(workflow, ids.slice(i, i + 100));
-        done += result.deleted;
+        done += result.deleted.length;
         for (const e of result.errors) failures.push(`${e.id}: ${e.message}`);
       } catch (error) {
         failures.push((error as ApiFailure).message);

@@ -112,8 +112,9 @@ export const act = {
   sendEvent: (name: string, id: string, type: string, payload: unknown) =>
     call("POST", `${explorerInstance(name, id)}/events/${encodeURIComponent(type)}`, payload ?? null),
   remove: (name: string, id: string) => call("DELETE", explorerInstance(name, id)),
+  removeAll: (name: string) => call<{ deleted: number }>("DELETE", `${EXPLORER_API}/workflows/${path(name)}`),
   removeMany: (name: string, ids: string[]) =>
-    call<{ deleted: number; errors: { id: string; message: string }[] }>(
+    call<{ deleted: { id: string }[]; errors: { id: string; message: string }[] }>(
       "POST",
       `${EXPLORER_API}/workflows/${path(name)}/instances/batch/delete`,
       { instances: ids },

@@ -50,8 +50,8 @@ export class Activation implements StepHost {
   readonly recovered: boolean;
   /** The instance's test overrides (cairn/testing), if it is introspected. */
   overrides: StepOverrides | undefined;
-  /** The overrides' version when the run decided to hibernate (see overridesChangedSince). */
-  private overridesSeen = -1;
+  /** The overrides, and their version, when the run decided to hibernate (see missedOverrides). */
+  private overridesSeen: { overrides: StepOverrides | undefined; version: number } | null = null;
   private readonly replay: Replay;
   private readonly writer: JournalWriter;
   private readonly budget: StateBudget;
@@ -104,11 +104,14 @@ export class Activation implements StepHost {
   }
 
   /**
-   * True when the overrides changed after the run decided to hibernate: the change could not
-   * reach the run, so the instance must be woken to replay with it.
+   * True when `current` (the instance's overrides now) differs from what the run saw when it
+   * decided to hibernate: the change could not reach the run, so the instance must be woken to
+   * replay with it.
    */
-  get overridesChangedSinceHibernating(): boolean {
-    return this.overrides !== undefined && this.overrides.version !== this.overridesSeen;
+  missedOverrides(current: StepOverrides | undefined): boolean {
+    const seen = this.overridesSeen;
+    if (!seen || !current) return false;
+    return current !== seen.overrides || current.version !== seen.version;
   }
 
   get isStopped(): boolean {
@@ -397,7 +400,7 @@ export class Activation implements StepHost {
     if (this.mode === "pausing") return this.stop("paused", () => writer.settlePause(), "paused");
     const wake = this.waits.hibernation(this.host.hibernateAfterMs);
     if (!wake) return;
-    this.overridesSeen = this.overrides?.version ?? -1;
+    this.overridesSeen = { overrides: this.overrides, version: this.overrides?.version ?? -1 };
     return this.stop("hibernated", () => writer.suspend(wake), "waiting");
   }
 

@@ -3,7 +3,7 @@
 // except in CI, where a missing browser fails the run. Pages record every request that leaves
 // the server under test, so a test can prove the dashboard loads nothing from elsewhere.
 
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { describe } from "vitest";
@@ -45,6 +45,9 @@ const FLAGS = [
   "--disable-dev-shm-usage",
 ];
 
+/** How long a page may take to show what a test waits for. */
+export const UI_TIMEOUT = 10_000;
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
@@ -58,7 +61,10 @@ export type WatchedContext = {
   newPage(): Promise<Page>;
 };
 
-/** A fresh browser context (its own cookies) for `origin`, watching what its pages request. */
+/**
+ * A fresh browser context (its own cookies) for `origin`, watching what its pages request. Its
+ * waits (waitFor, waitForURL, a click's wait for its target) give up after UI_TIMEOUT.
+ */
 export async function watchedContext(
   browser: Browser,
   origin: string,
@@ -68,6 +74,8 @@ export async function watchedContext(
     colorScheme: options.colorScheme ?? "light",
     viewport: { width: 1280, height: 900 },
   });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  context.setDefaultNavigationTimeout(UI_TIMEOUT);
   const foreignRequests: string[] = [];
   const pageErrors: string[] = [];
   const allowed = new URL(origin).origin;
@@ -95,12 +103,18 @@ export async function watchedContext(
 }
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+let axeSource: string | undefined;
 
 export type AxeViolation = { id: string; impact: string; help: string; nodes: string[] };
 
-/** Runs axe-core in the page (injected from the package) and answers its serious and critical findings. */
+/**
+ * Runs axe-core in the page and answers its serious and critical findings. axe-core is evaluated
+ * through the DevTools protocol, which the dashboard's CSP (no inline script) does not govern;
+ * a <script> tag added to the page would be refused.
+ */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ path: axePath });
+  axeSource ??= readFileSync(axePath, "utf8");
+  if (!(await page.evaluate(() => "axe" in globalThis))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     // Runs in the page: `globalThis` is its window, where axe-core put itself.
     const page = globalThis as unknown as {
@@ -112,7 +126,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
       id: v.id,
       impact: v.impact,
       help: v.help,
-      nodes: v.nodes.slice(0, 5).map((n: any) => n.target.join(" ")),
+      nodes: v.nodes.slice(0, 5).map((n: any) => `${n.target.join(" ")}: ${n.failureSummary}`),
     }));
   });
   return (violations as AxeViolation[]).filter((v) => v.impact === "serious" || v.impact === "critical");

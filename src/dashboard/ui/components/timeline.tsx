@@ -105,6 +105,7 @@ export function Timeline(props: {
       <ol class="timeline-rows">
         {rows.map((step) => {
           const running = step.status === "running" || (step.status === "waiting" && !step.ended_at);
+          const text = describeStep(step, now);
           return (
             <li
               key={step.key}
@@ -154,9 +155,11 @@ export function Timeline(props: {
                   );
                 })}
               </svg>
-              <span class="timeline-text">
-                {running && <span class="running-mark">running · </span>}
-                {describeStep(step, now)}
+              <span class="timeline-text" title={text}>
+                {running && (step.type === "do" || step.type === "rollback") && (
+                  <span class="running-mark">running · </span>
+                )}
+                {text}
               </span>
             </li>
           );

@@ -6,7 +6,9 @@ import { useEffect, useState } from "preact/hooks";
 import { Link, useLocation } from "wouter-preact";
 import { ACTION_LABELS, type ActionName, DESTRUCTIVE, runAction } from "../actions.js";
 import { act, read, routes } from "../api.js";
+import { ActionNotice, type Notice } from "../components/action-notice.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
+import { CopyButton } from "../components/copy-button.js";
 import { ErrorNotice } from "../components/error-notice.js";
 import { EventLog } from "../components/event-log.js";
 import { SendEventDialog } from "../components/send-event-dialog.js";
@@ -42,7 +44,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
   const selectedKey = query.get("step");
   const typeFilter = (query.get("type") ?? "") as StepType | "";
   const [stepSearch, setStepSearch] = useState("");
-  const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [sendOpen, setSendOpen] = useState(false);
 
@@ -126,11 +128,12 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
         <Link href={`/workflows/${encodeURIComponent(name)}`}>{name}</Link> <span aria-hidden="true">/</span>{" "}
         <span>{id}</span>
       </nav>
-      <div class="page-head">
+      <div class="page-head title-row">
         <h1 id="instance-title" class="mono">
           {id}
         </h1>
         <StatusBadge status={d.status} />
+        <CopyButton text={id} label="Copy id" />
       </div>
       {waitingFor.length > 0 && (
         <div class="notice notice-waiting">
@@ -158,19 +161,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
           </button>
         )}
       </div>
-      {notice && (
-        <div class={`notice ${notice.ok ? "notice-ok" : "notice-error"}`} role="status">
-          {notice.message}{" "}
-          <button
-            type="button"
-            class="link-button"
-            onClick={() => setNotice(null)}
-            aria-label="Dismiss message"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {notice && <ActionNotice notice={notice} onDismiss={() => setNotice(null)} />}
       {detail.error && <ErrorNotice failure={detail.error} />}
       <div class="columns">
         <dl class="facts card">
@@ -186,6 +177,11 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
           <dd>{when(d.ended_at)}</dd>
           <dt>Duration</dt>
           <dd>{duration(span(d.started_at, d.ended_at, now))}</dd>
+          <dt>Steps</dt>
+          <dd>
+            {d.steps.filter((s) => s.status === "succeeded" || s.status === "failed").length} of{" "}
+            {d.steps.length} finished
+          </dd>
           {d.paused_at && (
             <>
               <dt>Paused</dt>
@@ -242,6 +238,7 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
       <Timeline instance={d} steps={steps} now={now} stepHref={stepHref} selectedKey={selectedKey} />
       {selected && (
         <StepDetail
+          key={selected.key}
           workflow={name}
           id={id}
           step={selected}

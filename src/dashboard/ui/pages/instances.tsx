@@ -5,7 +5,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { ACTION_LABELS, type ActionName, DESTRUCTIVE, runAction } from "../actions.js";
-import { read, routes } from "../api.js";
+import { act, read, routes } from "../api.js";
+import { ActionNotice, type Notice } from "../components/action-notice.js";
 import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { ErrorNotice } from "../components/error-notice.js";
 import { StatusBadge, statusLabel } from "../components/status-badge.js";
@@ -16,7 +17,8 @@ import type { InstanceRow, ListInfo, Status, Workflow } from "../shapes.js";
 import { STATUSES } from "../shapes.js";
 import { param, useQuery } from "../url-state.js";
 
-const PER_PAGE = 25;
+const PAGE_SIZES = [10, 25, 50, 100];
+const DEFAULT_PAGE_SIZE = 25;
 
 function toIso(local: string | null): string | null {
   if (!local) return null;
@@ -32,19 +34,22 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
   const to = query.get("to");
   const prefix = query.get("q") ?? "";
   const cursor = query.get("cursor");
+  const askedSize = Number(query.get("per_page"));
+  const perPage = PAGE_SIZES.includes(askedSize) ? askedSize : DEFAULT_PAGE_SIZE;
   const [history, setHistory] = useState<string[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [search, setSearch] = useState(prefix);
-  const [notice, setNotice] = useState<{ ok: boolean; message: string; link?: string } | null>(null);
+  const [notice, setNotice] = useState<Notice | null>(null);
   const [confirm, setConfirm] = useState<ActionName | null>(null);
   const [triggerOpen, setTriggerOpen] = useState(false);
+  const [deleteAllOpen, setDeleteAllOpen] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  const filterKey = JSON.stringify([name, status, from, to, prefix, cursor]);
+  const filterKey = JSON.stringify([name, status, from, to, prefix, cursor, perPage]);
   const list = useLive(
     filterKey,
     async () => {
-      const q = new URLSearchParams({ per_page: String(PER_PAGE) });
+      const q = new URLSearchParams({ per_page: String(perPage) });
       if (status) q.set("status", status);
       const start = toIso(from);
       const end = toIso(to);
@@ -87,7 +92,7 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
     setQuery({ ...changes, cursor: null });
   };
 
-  const act = async (action: ActionName) => {
+  const runBulk = async (action: ActionName) => {
     const ids = [...selected];
     setBusy(true);
     const outcome = await runAction(action, name, ids);
@@ -97,7 +102,8 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
     list.reload();
   };
 
-  const ask = (action: ActionName) => (DESTRUCTIVE.includes(action) ? setConfirm(action) : void act(action));
+  const ask = (action: ActionName) =>
+    DESTRUCTIVE.includes(action) ? setConfirm(action) : void runBulk(action);
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
 
   return (
@@ -107,6 +113,9 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
       </nav>
       <div class="page-head">
         <h1 id="instances-title">{name}</h1>
+        <button type="button" class="danger-outline" onClick={() => setDeleteAllOpen(true)}>
+          Delete all instances
+        </button>
         <button type="button" class="primary" onClick={() => setTriggerOpen(true)}>
           Trigger instance
         </button>
@@ -176,19 +185,7 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
           </button>
         )}
       </form>
-      {notice && (
-        <div class={`notice ${notice.ok ? "notice-ok" : "notice-error"}`} role="status">
-          {notice.message} {notice.link && <Link href={notice.link}>Open it</Link>}
-          <button
-            type="button"
-            class="link-button"
-            onClick={() => setNotice(null)}
-            aria-label="Dismiss message"
-          >
-            ✕
-          </button>
-        </div>
-      )}
+      {notice && <ActionNotice notice={notice} onDismiss={() => setNotice(null)} />}
       {list.error && <ErrorNotice failure={list.error} />}
       <div class="bulk-bar" role="toolbar" aria-label="Actions on selected instances">
         <span class="hint">
@@ -266,6 +263,19 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
       </div>
       <nav class="pager" aria-label="Pages">
         <span class="hint">{info ? `${info.total.toLocaleString()} matching` : "Loading…"}</span>
+        <label class="page-size">
+          Rows per page
+          <select
+            value={String(perPage)}
+            onChange={(event) => filter({ per_page: (event.target as HTMLSelectElement).value })}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={String(size)}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </label>
         <button
           type="button"
           disabled={!cursor}
@@ -306,7 +316,7 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
         }
         open={confirm !== null}
         confirmLabel={confirm ? ACTION_LABELS[confirm] : ""}
-        onConfirm={() => confirm && void act(confirm)}
+        onConfirm={() => confirm && void runBulk(confirm)}
         onClose={() => setConfirm(null)}
       >
         <p>
@@ -315,6 +325,29 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
             : confirm === "restart"
               ? "Each instance runs again from its first step with the same params."
               : "Terminated instances stop where they are and do not run again."}
+        </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        title={`Delete every instance of ${name}?`}
+        open={deleteAllOpen}
+        confirmLabel="Delete all instances"
+        onConfirm={() => {
+          act
+            .removeAll(name)
+            .then(({ result }) =>
+              setNotice({
+                ok: true,
+                message: `Deleted ${result.deleted} instance${result.deleted === 1 ? "" : "s"}.`,
+              }),
+            )
+            .catch((failure: Error) => setNotice({ ok: false, message: failure.message }))
+            .finally(() => list.reload());
+        }}
+        onClose={() => setDeleteAllOpen(false)}
+      >
+        <p>
+          All {(counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0).toLocaleString()} instances and
+          their history are deleted for good, whatever their status.
         </p>
       </ConfirmDialog>
       <TriggerDialog
