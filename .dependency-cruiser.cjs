@@ -30,7 +30,9 @@ module.exports = {
       severity: "error",
       comment: "engine/ uses storage's contract and api/'s vocabulary, never the layers that use it.",
       from: { path: "^src/engine/" },
-      to: { path: "^src/(host|cli|server|testing|bindings|inspect|vitest)/|^src/cairn\\.ts$|^src/index\\.ts$" },
+      to: {
+        path: "^src/(host|cli|server|testing|bindings|inspect|vitest)/|^src/cairn\\.ts$|^src/index\\.ts$",
+      },
     },
     {
       name: "engine-through-the-contract",
