@@ -5,6 +5,7 @@
 // nothing of vitest or vite, so that it works with vitest 3.2 and 4.
 
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadProjectConfig } from "../host/config.js";
 import { findConfigFile } from "../host/config-file.js";
 import { loadVars } from "../host/vars.js";
@@ -37,10 +38,10 @@ export type CairnWorkflowsPlugin = {
 
 /** `.ts` when Cairn runs from its sources, `.js` when it runs from dist. */
 const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const own = (path: string) => decodeURIComponent(new URL(`${path}${ext}`, import.meta.url).pathname);
+const own = (path: string) => fileURLToPath(new URL(`${path}${ext}`, import.meta.url));
 
 /** Cairn's own modules (src/ or dist/), which the import check leaves alone. */
-const CAIRN_DIR = decodeURIComponent(new URL("../", import.meta.url).pathname);
+const CAIRN_DIR = fileURLToPath(new URL("../", import.meta.url));
 const SETUP_FILE = own("./setup");
 const CLOUDFLARE_TEST_FILE = own("./cloudflare-test");
 const PROVIDED: Record<string, string> = {
