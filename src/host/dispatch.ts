@@ -4,6 +4,7 @@
 // the host for the current build, so a reload takes effect at the next call.
 
 import type { ApiHandler } from "../server/api-handler.js";
+import { withoutSessionCookie } from "../server/session.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
 import type { Logger } from "./logger.js";
@@ -72,7 +73,7 @@ export class Dispatcher {
     if (!running.module.fetch) return new Response("This Worker has no fetch handler", { status: 404 });
     try {
       const ctx = createExecutionContext(this.options.tracker);
-      const response = await running.module.fetch(request, running.env, ctx);
+      const response = await running.module.fetch(withoutSessionCookie(request), running.env, ctx);
       if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
       return response;
     } catch (error) {

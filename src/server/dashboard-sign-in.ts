@@ -49,6 +49,9 @@ export function safeNext(raw: string | null, base: string, url: URL): string {
     return base;
   }
   if (target.origin !== url.origin || !target.pathname.startsWith(base)) return base;
+  // Normalising can turn "/.//evil.example" into "//evil.example", which a browser reads as
+  // another host: a path that starts with two slashes after normalising goes to the base.
+  if (target.pathname.startsWith("//")) return base;
   return `${target.pathname}${target.search}`;
 }
 

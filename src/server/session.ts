@@ -63,6 +63,28 @@ export function sessionCookies(header: string | null): string[] {
   return values;
 }
 
+/**
+ * The request without its `cairn_session` cookies. A cookie goes to every port of a host name,
+ * so the dashboard's session would otherwise reach the user's Worker (the same origin in
+ * `cairn dev`, the next port in `cairn start`), which might forward or log it.
+ */
+export function withoutSessionCookie(request: Request): Request {
+  const header = request.headers.get("cookie");
+  if (!header || sessionCookies(header).length === 0) return request;
+  const kept = header
+    .split(";")
+    .filter((part) => {
+      const eq = part.indexOf("=");
+      return eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE;
+    })
+    .join(";")
+    .trim();
+  const headers = new Headers(request.headers);
+  if (kept) headers.set("cookie", kept);
+  else headers.delete("cookie");
+  return new Request(request, { headers });
+}
+
 const ATTRIBUTES = "HttpOnly; SameSite=Strict; Path=/";
 
 /** The Set-Cookie header that starts a session (Secure when the page came over https). */

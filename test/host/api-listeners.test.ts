@@ -149,6 +149,16 @@ describe("the web dashboard", () => {
       text: await r.text(),
     }));
 
+  it("cairn dev keeps the dashboard's session cookie from the Worker, and passes its other cookies", async () => {
+    const dev = CairnProcess.start(["dev", "--port", "0"], copyFixture("dashboard-project"));
+    const ready = await dev.waitForLog((l) => l.msg === "ready", "ready");
+    const echo = (cookie: string) =>
+      page(`${ready.url}/echo-cookie`, { headers: { cookie } }).then((answer) => answer.text);
+    expect(await echo("a=1; cairn_session=v1.1.forged; b=2")).toBe("a=1; b=2");
+    expect(await echo("cairn_session=v1.1.forged")).toBe("");
+    expect(await echo("theme=dark")).toBe("theme=dark");
+  });
+
   it("cairn dev serves it at /cdn-cgi/local/explorer/ and names it in the ready line; --no-dashboard turns it off", async () => {
     const dir = copyFixture("orders-jsonc");
     const dev = CairnProcess.start(["dev", "--port", "0"], dir);

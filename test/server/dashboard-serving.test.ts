@@ -278,6 +278,16 @@ describe("the dashboard with a token", () => {
     expect(form.text).toContain(`<input type="hidden" name="next" value="${EXPLORER}">`);
     const kept = await signInForm(TOKEN, `${EXPLORER}workflows/../workflows/q?x=1`);
     expect(kept.headers.get("location")).toBe(`${EXPLORER}workflows/q?x=1`);
+    // At the root base, paths that normalise to "//host" would leave the site.
+    for (const next of ["/.//evil.example", "/%2e//evil.example", "/a/..//evil.example"]) {
+      const answer = await get("/sign-in", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: TOKEN, next }).toString(),
+      });
+      expect(answer.status, next).toBe(303);
+      expect(answer.headers.get("location"), next).toBe("/");
+    }
   });
 
   it("refuses a sign-in posted from another site, and a form too large", async () => {

@@ -20,7 +20,9 @@ function broadcast(message: FeedMessage): void {
 const CHANGE_TYPES = ["created", "status", "step", "deleted", "resync"];
 
 function open(url: string): void {
-  if (source && sourceUrl === url) return;
+  // A stream the server ended for good (a 401 after the session expired, a 503 while the Worker
+  // has no build) is opened again when a tab says hello, so reloading a tab brings it back.
+  if (source && sourceUrl === url && source.readyState !== EventSource.CLOSED) return;
   source?.close();
   sourceUrl = url;
   const stream = new EventSource(url);
@@ -50,6 +52,8 @@ self.onconnect = (event) => {
   port.onmessage = (message: MessageEvent<TabMessage>) => {
     const data = message.data;
     if (data.type === "hello") {
+      // A tab restored from the back/forward cache says hello again on the port it had.
+      ports.add(port);
       open(data.url);
       port.postMessage({
         type: "state",

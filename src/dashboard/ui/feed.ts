@@ -41,19 +41,32 @@ function startShared(): boolean {
     else setState(event.data.state);
   };
   port.start();
-  port.postMessage({ type: "hello", url: new URL(FEED_URL, window.location.href).href });
+  const hello = () => port.postMessage({ type: "hello", url: new URL(FEED_URL, window.location.href).href });
+  hello();
   window.addEventListener("pagehide", () => port.postMessage({ type: "bye" }));
+  // Back from the back/forward cache: the worker forgot this tab at pagehide.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) hello();
+  });
   return true;
 }
 
-function startOwn(): void {
+function openOwn(): EventSource {
   const source = new EventSource(FEED_URL);
   source.onopen = () => setState("live");
   source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
   for (const type of ["created", "status", "step", "deleted", "resync"]) {
     source.addEventListener(type, (event) => deliver(JSON.parse((event as MessageEvent<string>).data)));
   }
+  return source;
+}
+
+function startOwn(): void {
+  let source = openOwn();
   window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) source = openOwn();
+  });
 }
 
 function start(): void {

@@ -60,6 +60,8 @@ export function useLive<T>(
         },
       )
       .finally(() => {
+        // A load of an earlier key (or of an unmounted view) leaves the current one alone.
+        if (mine !== generation.current) return;
         inFlight.current = false;
         if (again.current) {
           again.current = false;
@@ -89,6 +91,7 @@ export function useLive<T>(
     return () => {
       off();
       generation.current++;
+      again.current = false;
       if (timer.current !== null) window.clearTimeout(timer.current);
       timer.current = null;
     };
