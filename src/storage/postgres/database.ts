@@ -70,12 +70,19 @@ export class Database {
     }
   }
 
-  /** One statement in its own transaction (PostgreSQL's autocommit). Never retried. */
+  /**
+   * One statement in its own transaction (PostgreSQL's autocommit). A deadlock or serialization
+   * failure rolled the whole statement back, so it runs again, as `tx` does (a batch of step
+   * records locks several instance rows and can meet another batch in the other order).
+   */
   async write<R extends Row = Row>(what: string, text: string, values?: unknown[]): Promise<R[]> {
-    try {
-      return (await this.pool.query<R>(this.statement(text, values))).rows;
-    } catch (error) {
-      throw translateError(error, what);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.pool.query<R>(this.statement(text, values))).rows;
+      } catch (error) {
+        if (attempt < CONFLICT_RETRIES && isRetryableConflict(error)) continue;
+        throw translateError(error, what);
+      }
     }
   }
 

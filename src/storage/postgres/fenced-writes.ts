@@ -151,7 +151,7 @@ export class FencedWrites {
           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], ${arrays(4)})
             WITH ORDINALITY AS i(seq, epoch, now, ${STEP_COLUMN_NAMES.join(", ")}, ord)),
         f AS (SELECT i.ord, i.seq FROM i JOIN ${t.instances} t ON t.seq = i.seq AND t.epoch = i.epoch
-          FOR SHARE OF t),
+          ORDER BY t.seq FOR SHARE OF t),
         s AS (INSERT INTO ${t.steps} AS st (${columns})
           SELECT i.seq, ${STEP_COLUMN_NAMES.map((c) => `i.${c}`).join(", ")} FROM i JOIN f ON f.ord = i.ord ${upsertSet}),
         l AS (INSERT INTO ${t.log} (instance_seq, at, type, step_key, attempt, data)
