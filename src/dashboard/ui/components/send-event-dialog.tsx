@@ -2,8 +2,9 @@
 // for) and a JSON payload, checked before sending.
 
 import { useEffect, useState } from "preact/hooks";
-import { type ApiFailure, act } from "../api.js";
+import { act } from "../api.js";
 import { Dialog } from "./confirm-dialog.js";
+import { useFormAction } from "./form-action.js";
 import { checkJson, JsonEditor } from "./json-editor.js";
 
 export function SendEventDialog(props: {
@@ -16,27 +17,20 @@ export function SendEventDialog(props: {
 }) {
   const [type, setType] = useState(props.suggestedType);
   const [payload, setPayload] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useFormAction();
   useEffect(() => {
     if (props.open) setType(props.suggestedType);
   }, [props.open, props.suggestedType]);
   const check = checkJson(payload, null);
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
     if (!check.ok || !type.trim()) return;
-    setBusy(true);
-    setError(null);
-    try {
+    action.run(async () => {
       await act.sendEvent(props.workflow, props.id, type.trim(), check.value);
       props.onSent(type.trim());
       setPayload("");
       props.onClose();
-    } catch (failure) {
-      setError((failure as ApiFailure).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title="Send event" open={props.open} onClose={props.onClose}>
@@ -57,16 +51,16 @@ export function SendEventDialog(props: {
           onInput={setPayload}
           hint="JSON; leave empty to send null."
         />
-        {error && (
+        {action.error && (
           <p class="field-error" role="alert">
-            {error}
+            {action.error}
           </p>
         )}
         <div class="dialog-actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={!check.ok || !type.trim() || busy}>
+          <button type="submit" class="primary" disabled={!check.ok || !type.trim() || action.busy}>
             Send
           </button>
         </div>

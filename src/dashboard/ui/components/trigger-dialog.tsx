@@ -1,8 +1,9 @@
 // The form that creates an instance: an optional id and params as JSON, checked before sending.
 
 import { useState } from "preact/hooks";
-import { type ApiFailure, act } from "../api.js";
+import { act } from "../api.js";
 import { Dialog } from "./confirm-dialog.js";
+import { useFormAction } from "./form-action.js";
 import { checkJson, JsonEditor } from "./json-editor.js";
 
 export function TriggerDialog(props: {
@@ -13,15 +14,12 @@ export function TriggerDialog(props: {
 }) {
   const [id, setId] = useState("");
   const [params, setParams] = useState("{}");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useFormAction();
   const check = checkJson(params);
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
     if (!check.ok) return;
-    setBusy(true);
-    setError(null);
-    try {
+    action.run(async () => {
       const body: { id?: string; params?: unknown } = {};
       if (id.trim()) body.id = id.trim();
       if (check.value !== undefined) body.params = check.value;
@@ -29,11 +27,7 @@ export function TriggerDialog(props: {
       props.onCreated(result.id);
       setId("");
       props.onClose();
-    } catch (failure) {
-      setError((failure as ApiFailure).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title={`Trigger ${props.workflow}`} open={props.open} onClose={props.onClose}>
@@ -48,16 +42,16 @@ export function TriggerDialog(props: {
           />
         </div>
         <JsonEditor id="trigger-params" label="Params" value={params} onInput={setParams} />
-        {error && (
+        {action.error && (
           <p class="field-error" role="alert">
-            {error}
+            {action.error}
           </p>
         )}
         <div class="dialog-actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={!check.ok || busy}>
+          <button type="submit" class="primary" disabled={!check.ok || action.busy}>
             Trigger
           </button>
         </div>
