@@ -7,6 +7,7 @@ import { WorkflowBinding } from "./bindings/workflow-binding.js";
 import type { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
 import { Engine, type InstanceRef } from "./engine/engine.js";
+import type { EngineObserver } from "./engine/observer.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { Inspector } from "./inspect/inspector.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
@@ -23,6 +24,11 @@ export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> =
     clock?: Clock;
     /** Where the engine reports what it changes (default: a new hub, `cairn.engine.changes`). */
     changes?: ChangeHub;
+    /**
+     * Extra observers of the engine: they hear instances created, statuses written and each run's
+     * attempts, sleeps and waits (see `EngineObserver`). Metrics, traces and logs are built on them.
+     */
+    observers?: EngineObserver[];
   };
 
 export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
@@ -58,6 +64,7 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     const engine = new Engine(store, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.changes ? { changes: options.changes } : {}),
+      observers: [...(options.observers ?? [])],
       settings,
     });
     const defs = [...settings.workflows.values()];

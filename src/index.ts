@@ -9,6 +9,14 @@ export { WorkflowBinding, WorkflowInstanceHandle } from "./bindings/workflow-bin
 export { Cairn, type CairnEnv, type CairnOptions } from "./cairn.js";
 export { ChangeHub, type ChangeListener, type InstanceChange } from "./engine/changes.js";
 export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
+export type {
+  AttemptEnd,
+  AttemptObserver,
+  AttemptStart,
+  EngineObserver,
+  RunObserver,
+  RunStart,
+} from "./engine/observer.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";

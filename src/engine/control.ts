@@ -10,6 +10,7 @@ import type { ChangeHub } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { newInstance, restartTarget, validateBatch } from "./control-input.js";
 import type { InstanceRef, LiveInstances } from "./live-instances.js";
+import type { EngineObserver } from "./observer.js";
 import type { OverrideRegistry } from "./overrides.js";
 import { notFound } from "./read-views.js";
 import type { WorkflowDefinition } from "./settings.js";
@@ -26,6 +27,8 @@ export interface ControlHost {
   readonly owner: string;
   /** The test overrides this process holds (cairn/testing's introspection). */
   readonly overrides: OverrideRegistry;
+  /** What this process's metrics, traces and logs hear (undefined: nobody). */
+  readonly observer: EngineObserver | undefined;
   definition(workflow: string): WorkflowDefinition | undefined;
   /** Throws EngineClosedError once the engine is closed. */
   assertOpen(): void;
@@ -86,7 +89,7 @@ export class InstanceControl {
     }
     this.host.kick();
     const created = results.filter((r) => r.created).map((r) => r.id);
-    for (const id of created) this.created(workflow, id);
+    for (const id of created) this.created(workflow, id, trigger);
     return created;
   }
 
@@ -103,8 +106,9 @@ export class InstanceControl {
   }
 
   /** Reports an instance created by this process (by the binding or by a cron schedule). */
-  created(workflow: string, id: string): void {
+  created(workflow: string, id: string, trigger: TriggerSource): void {
     this.host.changes.emit({ type: "created", workflow, id, status: "queued", at: this.host.clock.now() });
+    this.host.observer?.created?.(workflow, id, trigger);
   }
 
   /** Buffers an event for the instance and wakes its waits for that type (here or elsewhere). */
@@ -233,5 +237,6 @@ export class InstanceControl {
 
   private statusChanged(workflow: string, id: string, status: StoredStatus): void {
     this.host.changes.emit({ type: "status", workflow, id, status, at: this.host.clock.now() });
+    this.host.observer?.statusWritten?.(workflow, id, status);
   }
 }

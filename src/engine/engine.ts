@@ -21,6 +21,8 @@ import { type Clock, SystemClock } from "./clock.js";
 import { InstanceControl } from "./control.js";
 import { CronSchedules } from "./cron-schedules.js";
 import { type EnvFor, type InstanceRef, LiveInstances } from "./live-instances.js";
+import type { EngineObserver } from "./observer.js";
+import { combineObservers } from "./observers.js";
 import { OverrideRegistry } from "./overrides.js";
 import * as views from "./read-views.js";
 import { Scheduler, type SchedulerHost } from "./scheduler.js";
@@ -29,6 +31,7 @@ import type { WorkflowClass } from "./workflow-class.js";
 
 export { MAX_BATCH } from "./control-input.js";
 export type { EnvFor, InstanceRef } from "./live-instances.js";
+export type * from "./observer.js";
 export type { AttemptOverride, CreationWatch, MockedEvent, StepOverrides } from "./overrides.js";
 export { notFound, REDACTED } from "./read-views.js";
 export type { EngineSettings, WorkflowDefinitionInput } from "./settings.js";
@@ -54,6 +57,8 @@ export class Engine implements SchedulerHost {
    * that capture new instances. Empty unless a test introspects: the engine then asks nothing.
    */
   readonly overrides = new OverrideRegistry();
+  /** What this process's metrics, traces and logs hear of its instances (undefined: nobody). */
+  readonly observer: EngineObserver | undefined;
   private readonly settings: EngineSettings;
   /** Workflow definitions by workflow name (settings key them by binding). */
   private readonly byName: Map<string, WorkflowDefinition>;
@@ -66,8 +71,12 @@ export class Engine implements SchedulerHost {
   private unsubscribe: (() => void) | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
 
-  constructor(store: Store, options: { clock?: Clock; settings: EngineSettings; changes?: ChangeHub }) {
+  constructor(
+    store: Store,
+    options: { clock?: Clock; settings: EngineSettings; changes?: ChangeHub; observers?: EngineObserver[] },
+  ) {
     this.store = store;
+    this.observer = combineObservers(options.observers ?? []);
     this.clock = options.clock ?? new SystemClock();
     // A store shared by several processes carries this process's changes to the others' views.
     this.changes =
@@ -86,7 +95,7 @@ export class Engine implements SchedulerHost {
       store,
       clock: this.clock,
       created: (workflow, id) => {
-        this.control.created(workflow, id);
+        this.control.created(workflow, id, "cron");
         this.scheduler.kick();
       },
       report: (error, context) => this.report(error, context),

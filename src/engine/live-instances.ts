@@ -10,6 +10,7 @@ import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./acti
 import type { ChangeHub } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { scheduleFromId } from "./cron.js";
+import type { EngineObserver } from "./observer.js";
 import type { OverrideRegistry, StepOverrides } from "./overrides.js";
 import type { EngineSettings, WorkflowDefinition } from "./settings.js";
 import { RollbackRegistry } from "./steps/rollbacks.js";
@@ -31,6 +32,8 @@ export interface LiveHost {
   readonly leaseMs: number;
   /** The test overrides this process holds (cairn/testing's introspection). */
   readonly overrides: OverrideRegistry;
+  /** What this process's metrics, traces and logs hear (undefined: nobody). */
+  readonly observer: EngineObserver | undefined;
   definition(workflow: string): WorkflowDefinition | undefined;
   /** An introspected instance hibernated before its run saw a change of its overrides. */
   wakeForOverrides(workflow: string, id: string): void;
@@ -125,7 +128,7 @@ export class LiveInstances implements ActivationHost<Activation> {
       // Never started: nothing to load (no journal, no stored state).
       const activation = new Activation(this, instance, [], def.stepLimit, 0);
       this.addLive(activation);
-      this.run(activation, cls);
+      this.run(activation, cls, true);
       return;
     }
     // The placeholder holds the slot (and takes control signals) while the journal loads.
@@ -146,7 +149,7 @@ export class LiveInstances implements ActivationHost<Activation> {
         );
         this.addLive(activation);
         placeholder.handOver(activation);
-        this.run(activation, cls);
+        this.run(activation, cls, false);
       },
       (error) => {
         this.host.report(error, `loading the journal of ${instance.workflow}/${instance.id}`);
@@ -161,7 +164,7 @@ export class LiveInstances implements ActivationHost<Activation> {
     this.awaitRelease(this.store.releaseLease(fence, this.clock.now()));
   }
 
-  private run(activation: Activation, cls: NonNullable<WorkflowDefinition["class"]>): void {
+  private run(activation: Activation, cls: NonNullable<WorkflowDefinition["class"]>, fresh: boolean): void {
     const { instance } = activation;
     const ctx: ExecutionContext = {
       waitUntil: (promise) => {
@@ -180,7 +183,8 @@ export class LiveInstances implements ActivationHost<Activation> {
     if (schedule) event.schedule = schedule;
     const step = createWorkflowStep(activation);
     const env = this.envFor ? this.envFor({ workflow: instance.workflow, id: instance.id }) : this.env;
-    activation.start(() => new cls(ctx, env).run(event, step));
+    const observer = this.host.observer?.run?.({ instance, fresh, recovered: activation.recovered });
+    activation.start(() => new cls(ctx, env).run(event, step), observer);
     this.statusChanged(instance.workflow, instance.id, "running");
   }
 
@@ -260,6 +264,7 @@ export class LiveInstances implements ActivationHost<Activation> {
 
   private statusChanged(workflow: string, id: string, status: StoredStatus): void {
     this.changes.emit({ type: "status", workflow, id, status, at: this.clock.now() });
+    this.host.observer?.statusWritten?.(workflow, id, status);
   }
 
   private renewLoop(): void {

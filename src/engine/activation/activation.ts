@@ -13,6 +13,7 @@ import type {
   StoredStatus,
 } from "../../storage/types.js";
 import type { CancelTimer } from "../clock.js";
+import type { RunObserver } from "../observer.js";
 import type { StepOverrides } from "../overrides.js";
 import { encodeValue, toErrorRecord } from "../values.js";
 import { JournalWriter } from "./journal-writer.js";
@@ -48,6 +49,10 @@ export class Activation implements StepHost {
   readonly replayOnly: boolean;
   /** Taken over after its holder stopped mid-run: attempt starts are committed before callbacks. */
   readonly recovered: boolean;
+  /** What this run reports to the process's metrics, traces and logs (undefined: nobody listens). */
+  observer: RunObserver | undefined;
+  /** The instance's error, once the run failed (for the observer). */
+  private failure: ErrorRecord | undefined;
   /** The instance's test overrides (cairn/testing), if it is introspected. */
   overrides: StepOverrides | undefined;
   /** The overrides, and their version, when the run decided to hibernate (see missedOverrides). */
@@ -127,10 +132,11 @@ export class Activation implements StepHost {
   }
 
   /** Runs the workflow; settles the instance when `run` returns or throws. */
-  start(run: () => Promise<unknown>): void {
+  start(run: () => Promise<unknown>, observer?: RunObserver): void {
+    this.observer = observer;
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(run());
+      result = Promise.resolve(observer?.enter ? observer.enter(run) : run());
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -362,6 +368,7 @@ export class Activation implements StepHost {
       if (isUnavailable(error)) outcome = "released";
     }
     this.drained?.();
+    this.observer?.ended?.(outcome, written, written === "errored" ? this.failure : undefined);
     this.host.ended(this, outcome, written);
   }
 
@@ -444,6 +451,7 @@ export class Activation implements StepHost {
   }
 
   private fail(error: ErrorRecord): Promise<void> {
+    this.failure = error;
     return this.stop("finished", () => this.writer.finish({ status: "errored", error }), "errored");
   }
 }

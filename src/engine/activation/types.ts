@@ -15,14 +15,11 @@ import type {
 } from "../../storage/types.js";
 import type { ChangeHub } from "../changes.js";
 import type { CancelTimer, Clock } from "../clock.js";
+import type { EndReason, RunObserver } from "../observer.js";
 import type { StepOverrides } from "../overrides.js";
 import type { StepPlan } from "../step-config.js";
 
-/**
- * Why an activation stopped. `released`: it gave up the instance (a store write failed, or the
- * engine closed before it could finish), and its lease was released so another run takes over.
- */
-export type EndReason = "finished" | "hibernated" | "paused" | "abandoned" | "drained" | "released";
+export type { EndReason } from "../observer.js";
 
 /** What an activation (of type `A`) needs from the engine that runs it. */
 export interface ActivationHost<A> {
@@ -106,6 +103,8 @@ export interface StepHost {
    * that is not introspected, so that a step pays one property read for them.
    */
   readonly overrides: StepOverrides | undefined;
+  /** What the run reports to metrics, traces and logs; undefined when nobody listens. */
+  readonly observer: RunObserver | undefined;
   now(): number;
   setTimer(at: number, callback: () => void): CancelTimer;
 

@@ -6,6 +6,7 @@ import { isNonRetryable } from "../../api/non-retryable-error.js";
 import type { WorkflowStepContext } from "../../api/types.js";
 import type { ErrorRecord, StepRecord } from "../../storage/types.js";
 import type { RetriableStep, StepHost } from "../activation/types.js";
+import type { AttemptObserver } from "../observer.js";
 import type { AttemptOverride } from "../overrides.js";
 import { backoffDelay, evaluateDelayFunction, shouldRetry } from "../step-config.js";
 import { failsInstance, WorkflowInternalError, WorkflowTimeoutError } from "../step-errors.js";
@@ -14,6 +15,15 @@ import { isStreamResult, persistStream, replayStream } from "./stream-results.js
 
 export type StepCallback = (ctx: WorkflowStepContext) => Promise<unknown> | unknown;
 type AttemptOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** An attempt an observer watches, and how long its callback took. */
+type Watched = { watch: AttemptObserver; durationMs: number } | undefined;
+
+/** Tells the attempt's observer (if any) that it failed, and whether a retry follows. */
+function reportFailure(watched: Watched, error: unknown, record: ErrorRecord, retryDelayMs: number | null) {
+  if (!watched) return;
+  const outcome = error instanceof WorkflowTimeoutError ? "timeout" : "failure";
+  watched.watch.ended({ outcome, durationMs: watched.durationMs, error: record, retryDelayMs });
+}
 
 /** Runs attempts until one succeeds or the retries run out; resolves after the result is durable. */
 export async function runRetriable(
@@ -52,10 +62,22 @@ export async function runRetriable(
     // A test (cairn/testing) may replace this attempt's callback: mocked error, forced timeout, mocked result.
     const override = step.kind === "do" ? a.overrides?.attempt(step.name, step.count, attempts) : undefined;
     const run = override ? overriddenCallback(override) : callback;
-    const outcome = await a.countInFlight(runAttempt(a, step, run, ctx));
-    if (outcome.ok) return succeed(a, step, attempts, outcome.value);
-    if (failsInstance(outcome.error)) return a.fatal(toErrorRecord(outcome.error));
-    wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx);
+    const watch = a.observer?.attempt?.({
+      kind: step.kind,
+      name: step.name,
+      count: step.count,
+      attempt: attempts,
+    });
+    const began = watch ? performance.now() : 0;
+    const outcome = await a.countInFlight(runAttempt(a, step, run, ctx, watch));
+    const watched = watch ? { watch, durationMs: performance.now() - began } : undefined;
+    if (outcome.ok) return succeed(a, step, attempts, outcome.value, watched);
+    if (failsInstance(outcome.error)) {
+      const error = toErrorRecord(outcome.error);
+      reportFailure(watched, outcome.error, error, null);
+      return a.fatal(error);
+    }
+    wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx, watched);
   }
 }
 
@@ -124,6 +146,7 @@ function runAttempt(
   step: RetriableStep,
   callback: StepCallback,
   ctx: WorkflowStepContext,
+  watch: AttemptObserver | undefined,
 ): Promise<AttemptOutcome> {
   const { timeoutMs } = step.plan;
   return new Promise<AttemptOutcome>((resolve) => {
@@ -164,7 +187,8 @@ function runAttempt(
       }
     };
     try {
-      Promise.resolve(callback(ctx)).then(done, (error) => finish({ ok: false, error }));
+      const result = watch?.run ? watch.run(() => callback(ctx)) : callback(ctx);
+      Promise.resolve(result).then(done, (error) => finish({ ok: false, error }));
     } catch (error) {
       finish({ ok: false, error });
     }
@@ -174,7 +198,13 @@ function runAttempt(
 /** Marks an attempt whose stream result is already stored as chunks. */
 const STREAM_STORED = Symbol("stream stored");
 
-async function succeed(a: StepHost, step: RetriableStep, attempts: number, value: unknown): Promise<unknown> {
+async function succeed(
+  a: StepHost,
+  step: RetriableStep,
+  attempts: number,
+  value: unknown,
+  watched: Watched,
+): Promise<unknown> {
   const stream = value === STREAM_STORED;
   let bytes: Uint8Array;
   try {
@@ -186,8 +216,11 @@ async function succeed(a: StepHost, step: RetriableStep, attempts: number, value
   } catch (error) {
     // A result that cannot be stored fails the step without retries: another attempt would
     // produce the same value.
-    return finalFailure(a, step, attempts, toErrorRecord(error), error);
+    const record = toErrorRecord(error);
+    reportFailure(watched, error, record, null);
+    return finalFailure(a, step, attempts, record, error);
   }
+  watched?.watch.ended({ outcome: "success", durationMs: watched.durationMs });
   try {
     // Stream chunks were charged as they were stored; a plain result is charged here.
     if (!stream) {
@@ -216,9 +249,11 @@ async function afterFailure(
   attempts: number,
   error: unknown,
   ctx?: WorkflowStepContext,
+  watched?: Watched,
 ): Promise<number> {
   const errorRecord = toErrorRecord(error);
   if (isNonRetryable(error) || !shouldRetry(attempts, step.plan.limit)) {
+    reportFailure(watched, error, errorRecord, null);
     return finalFailure(a, step, attempts, errorRecord, error);
   }
   let delayMs = 0;
@@ -226,8 +261,10 @@ async function afterFailure(
     if (!retryDelayDisabled(a, step))
       delayMs = await a.countInFlight(retryDelay(a, step, attempts, error, ctx));
   } catch (delayError) {
+    reportFailure(watched, error, errorRecord, null);
     return finalFailure(a, step, attempts, toErrorRecord(delayError), delayError);
   }
+  reportFailure(watched, error, errorRecord, delayMs);
   const wakeAt = a.now() + delayMs;
   a.record(record(step, { status: "retrying", attempts, wakeAt, error: errorRecord }), [
     {

@@ -58,11 +58,14 @@ async function sleepUntilTime(a: StepHost, name: string, target: () => number): 
     a.record({ ...base, status: "waiting", wakeAt, eventType: null }, [
       { type: "SLEEP_START", stepKey: key, data: { wakeAt } },
     ]);
+    a.observer?.sleeping?.(name, wakeAt);
   }
   if (wakeAt > a.now() && !disabled) {
     await a.waitFor(wakeAt, null);
     await a.gate();
   }
+  // A sleep that was due while its instance hibernated resumes here too: its lateness counts.
+  if (!disabled) a.observer?.woke?.(name, wakeAt, a.now());
   // Not awaited: if this record is lost, the replay finds the wake time passed and completes again.
   a.record(
     { ...base, status: "succeeded", attempts: 1, value: UNDEFINED_BYTES, endedAt: a.now(), event: null },

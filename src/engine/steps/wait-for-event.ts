@@ -68,6 +68,7 @@ async function waitForEventLoop<T>(
     a.record({ ...base, status: "waiting", wakeAt: deadline, eventType: type }, [
       { type: "WAIT_START", stepKey: key, data: { type, deadline } },
     ]);
+    a.observer?.waiting?.(name, type, deadline);
   }
   if (a.overrides?.eventTimeoutForced(name, count)) {
     return timeOut(
@@ -80,9 +81,11 @@ async function waitForEventLoop<T>(
   const step = { key, name, count, startedAt, type };
   for (;;) {
     const mocked = a.overrides ? await takeMockedEvent(a, base, type) : undefined;
-    if (mocked) return toStepEvent<T>(mocked, type);
-    const received = await a.consumeEvent(step, base);
-    if (received) return toStepEvent<T>(received, type);
+    const received = mocked ?? (await a.consumeEvent(step, base));
+    if (received) {
+      a.observer?.received?.(name, type, received.event?.sentAt ?? received.endedAt, received.endedAt);
+      return toStepEvent<T>(received, type);
+    }
     if (a.now() >= deadline) {
       // Cloudflare's wording for a timeout, with what was awaited.
       return timeOut(
@@ -108,6 +111,7 @@ async function timeOut(a: StepHost, base: WaitBase, type: string, message: strin
     endedAt: a.now(),
   };
   await a.commit(record, [{ type: "WAIT_TIMED_OUT", stepKey: base.key, data: { type } }]);
+  a.observer?.timedOut?.(base.name, type);
   throw error;
 }
 
