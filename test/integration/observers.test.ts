@@ -123,6 +123,8 @@ describe("engine observers", () => {
     ]);
     expect(heard.filter((l) => l.startsWith("a status"))).toEqual([
       "a status s1 running",
+      "a status s1 waiting",
+      "a status s1 running",
       "a status s1 errored",
     ]);
   });
