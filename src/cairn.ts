@@ -7,6 +7,7 @@ import { WorkflowBinding } from "./bindings/workflow-binding.js";
 import type { ChangeHub } from "./engine/changes.js";
 import type { Clock } from "./engine/clock.js";
 import { Engine, type InstanceRef } from "./engine/engine.js";
+import { checkHealth, type HealthOptions, type HealthReport } from "./engine/health.js";
 import type { EngineObserver } from "./engine/observer.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { Inspector } from "./inspect/inspector.js";
@@ -89,6 +90,18 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     });
     engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>, inspect);
+  }
+
+  /**
+   * Whether this Cairn is ready for work: the store answers a ping within `timeoutMs`, its schema
+   * is at the version this code expects, and the engine is open with its scheduler not stuck
+   * failing. Never throws for a failing check; each one says ok or its code and reason.
+   * @example
+   * const report = await cairn.health();
+   * if (!report.ready) console.error(report.reason);
+   */
+  health(options?: HealthOptions): Promise<HealthReport> {
+    return checkHealth(this.engine, options);
   }
 
   /** Stops taking work, lets in-flight attempts finish, and closes storage. */

@@ -9,6 +9,7 @@ export { WorkflowBinding, WorkflowInstanceHandle } from "./bindings/workflow-bin
 export { Cairn, type CairnEnv, type CairnOptions } from "./cairn.js";
 export { ChangeHub, type ChangeListener, type InstanceChange } from "./engine/changes.js";
 export { type Clock, FakeClock, SystemClock } from "./engine/clock.js";
+export type { HealthCheck, HealthCheckName, HealthOptions, HealthReport } from "./engine/health.js";
 export type {
   AttemptEnd,
   AttemptObserver,
@@ -26,4 +27,12 @@ export {
   type ApiHandlerOptions,
   createApiHandler,
 } from "./server/api-handler.js";
-export type { InstanceRecord, LogEntry, LogType, StepRecord, Store, StoredStatus } from "./storage/types.js";
+export type {
+  InstanceRecord,
+  LogEntry,
+  LogType,
+  StepRecord,
+  Store,
+  StoredStatus,
+  StorePing,
+} from "./storage/types.js";

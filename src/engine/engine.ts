@@ -20,6 +20,7 @@ import { ChangeHub, type InstanceChange } from "./changes.js";
 import { type Clock, SystemClock } from "./clock.js";
 import { InstanceControl } from "./control.js";
 import { CronSchedules } from "./cron-schedules.js";
+import type { EngineState } from "./health.js";
 import { type EnvFor, type InstanceRef, LiveInstances } from "./live-instances.js";
 import type { EngineObserver } from "./observer.js";
 import { combineObservers } from "./observers.js";
@@ -301,6 +302,16 @@ export class Engine implements SchedulerHost {
 
   definition(workflow: string): WorkflowDefinition | undefined {
     return this.byName.get(workflow);
+  }
+
+  /** What a health check asks of the engine (see health.ts). */
+  state(): EngineState {
+    return {
+      started: this.started,
+      closed: this.closed,
+      runInstances: this.settings.runInstances,
+      scheduler: this.scheduler.health(),
+    };
   }
 
   kick(): void {

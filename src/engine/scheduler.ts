@@ -17,6 +17,15 @@ export interface SchedulerHost {
   report(error: unknown, context: string): void;
 }
 
+/**
+ * How the scheduler's passes went, for health checks: when a pass last went well, and while
+ * passes fail, the latest error and when the failing began (the first failure since a good pass).
+ */
+export type SchedulerHealth = {
+  lastPassAt: number | null;
+  failing: { since: number; at: number; error: unknown } | null;
+};
+
 /** How long to wait before trying again after the store failed. */
 const RETRY_AFTER_ERROR_MS = 1000;
 /** Upper bound between passes, a safety net if a wake-up was missed. */
@@ -33,9 +42,16 @@ export class Scheduler {
   private dueMisses = 0;
   /** The pass in progress, which stop() waits for so that no claim it makes is left held. */
   private passing: Promise<void> | null = null;
+  private lastPassAt: number | null = null;
+  private failing: SchedulerHealth["failing"] = null;
 
   constructor(host: SchedulerHost) {
     this.host = host;
+  }
+
+  /** How the passes went so far (two fields written per pass, read by health checks). */
+  health(): SchedulerHealth {
+    return { lastPassAt: this.lastPassAt, failing: this.failing };
   }
 
   /** Asks for a pass soon; many kicks in one tick make one pass. */
@@ -103,6 +119,8 @@ export class Scheduler {
       }
       const next = await store.nextWakeAt(this.host.owner);
       const now = clock.now();
+      this.lastPassAt = now;
+      this.failing = null;
       if (next !== null && next <= now) {
         // Due now: either it became due after our claim (look again at once), or it cannot be
         // taken for lack of a slot (a freed slot kicks us; the timer is only a safety net).
@@ -114,6 +132,8 @@ export class Scheduler {
         this.arm(Math.min(next ?? Number.POSITIVE_INFINITY, now + MAX_IDLE_MS));
       }
     } catch (error) {
+      const at = clock.now();
+      this.failing = { since: this.failing?.since ?? at, at, error };
       this.host.report(error, "scheduler");
       this.arm(clock.now() + RETRY_AFTER_ERROR_MS);
     } finally {

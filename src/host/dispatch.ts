@@ -4,6 +4,7 @@
 // the host for the current build, so a reload takes effect at the next call.
 
 import type { ApiHandler } from "../server/api-handler.js";
+import type { HealthRoutes } from "../server/health-routes.js";
 import { withoutSessionCookie } from "../server/session.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
@@ -29,6 +30,8 @@ export type DispatchOptions = {
   swapping: () => Promise<void> | null;
   /** The HTTP API (and dashboard), answered before the Worker sees the request (`cairn dev`); none in `cairn start`. */
   api?: ApiHandler | undefined;
+  /** The health probes (`cairn dev`), answered at once, even while the engine is being reopened. */
+  health?: HealthRoutes | undefined;
 };
 
 export class Dispatcher {
@@ -54,6 +57,7 @@ export class Dispatcher {
   }
 
   private async respond(request: Request): Promise<Response> {
+    if (this.options.health?.handles(request)) return this.options.health.fetch(request);
     await this.options.swapping();
     if (this.options.api?.handles(request)) return this.options.api.fetch(request);
     const url = new URL(request.url);

@@ -5,12 +5,12 @@
 
 import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
 import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
 import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
-import { isLoopbackAddress } from "../server/request-guard.js";
-import { sqlitePath } from "../storage/open-store.js";
+import { createHealthRoutes, type HealthRoutes } from "../server/health-routes.js";
+import { isLoopbackAddress, RequestGuard } from "../server/request-guard.js";
 import { bundleWorker } from "./bundle.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import { findConfigFile } from "./config-file.js";
@@ -22,6 +22,7 @@ import { HostError } from "./host-error.js";
 import { closeServer } from "./http-server.js";
 import { listenAll } from "./listeners.js";
 import type { Logger } from "./logger.js";
+import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { loadVars } from "./vars.js";
 import { watchProject } from "./watch.js";
@@ -92,6 +93,8 @@ export class WorkerHost {
   private readonly dispatch: Dispatcher;
   private servers: Server[] = [];
   private readonly api: ApiHandler;
+  /** healthz and readyz: on the admin listener in start, under /cdn-cgi/cairn/ on the Worker's port in dev. */
+  private readonly health: HealthRoutes;
   private adminAddress: string | null = null;
   private loaded: Loaded | null = null;
   private cairn: Cairn<any, any> | null = null;
@@ -124,8 +127,20 @@ export class WorkerHost {
           : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
       onError: (error, context) => this.log.error("HTTP API error", { context, error }),
     });
+    this.health = createHealthRoutes({
+      basePath: options.mode === "dev" ? "/cdn-cgi/cairn" : "",
+      guard: new RequestGuard({ allowedHosts: options.adminHosts ?? [] }),
+      readiness: () =>
+        hostReadiness({
+          closing: this.closing !== null,
+          swapping: this.swapping !== null,
+          cairn: this.cairn,
+          buildError: this.lastError,
+        }),
+    });
     this.dispatch = new Dispatcher({
       api: options.mode === "dev" ? this.api : undefined,
+      health: options.mode === "dev" ? this.health : undefined,
       mode: options.mode,
       testScheduled: options.testScheduled ?? false,
       tracker: this.tracker,
@@ -183,6 +198,7 @@ export class WorkerHost {
     if (admin) {
       const listening = await listenAll(
         async (request) => {
+          if (this.health.handles(request)) return this.health.fetch(request);
           await this.swapping;
           return this.api.fetch(request);
         },
@@ -296,11 +312,9 @@ export class WorkerHost {
     return null;
   }
 
+  /** The storage URL; the SQLite store makes its file's folder (or fails naming the path). */
   private storage(): string {
-    const storage = this.options.storage ?? `sqlite:${join(this.stateDir, "cairn.db")}`;
-    const path = sqlitePath(storage);
-    if (path && path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
-    return storage;
+    return this.options.storage ?? `sqlite:${join(this.stateDir, "cairn.db")}`;
   }
 
   /** Opens Cairn on the loaded project and starts its crons. */

@@ -298,6 +298,9 @@ export type PublishedChange = {
   at: number;
 };
 
+/** What a store's ping read: the schema version of the database and the one this code expects. */
+export type StorePing = { schemaVersion: number; expectedSchemaVersion: number };
+
 /** Limits and behaviours that differ between adapters, declared instead of branched on. */
 export type StoreCapabilities = {
   /** Only one process can open this store at a time (SQLite file lock). */
@@ -466,6 +469,13 @@ export interface Store {
    * found again by a change feed's catch-up.
    */
   publishChange?(change: PublishedChange): void;
+
+  /**
+   * A cheap round trip to the database (health checks): reads the schema version. Rejects within
+   * about `timeoutMs` with `storage.unavailable` when the database does not answer in time or
+   * cannot be reached, and with `engine.closed` once the store is closed.
+   */
+  ping(timeoutMs: number): Promise<StorePing>;
 
   readLog(seq: number): Promise<LogEntry[]>;
   /** Deletes up to `limit` finished instances whose retention ended; returns which. */

@@ -151,6 +151,9 @@ export const migrations: Migration[] = [
   },
 ];
 
+/** The schema version this code migrates to (the last entry's), which a health check expects. */
+export const LATEST_VERSION = migrations[migrations.length - 1]?.version ?? 0;
+
 /** Namespace of Cairn's advisory locks (the first key); the second is a hash of the schema. */
 const LOCK_NAMESPACE = 0x43414952; // "CAIR"
 
@@ -183,7 +186,7 @@ export async function migrate(
       `SELECT max(version) AS v FROM ${t.migrations}`,
     );
     const current = rows[0]?.v ?? 0;
-    const latest = migrations[migrations.length - 1]?.version ?? 0;
+    const latest = LATEST_VERSION;
     if (current > latest) {
       throw new WorkflowsError(
         "storage.migration_failed",

@@ -30,17 +30,19 @@ import type {
   StepRecord,
   Store,
   StoredStatus,
+  StorePing,
   StoreSignal,
 } from "../types.js";
 import { ChangePublisher } from "./change-publisher.js";
 import { Claims } from "./claims.js";
-import { connect, describeTarget, tables } from "./connection.js";
+import { connect, describeTarget, type Tables, tables } from "./connection.js";
 import { Control } from "./control.js";
 import { Database } from "./database.js";
 import { isConnectionError } from "./errors.js";
 import { FencedWrites } from "./fenced-writes.js";
 import { InstanceQueue } from "./instance-queue.js";
 import { migrate } from "./migrations.js";
+import { pingPostgres } from "./ping.js";
 import { Reads } from "./reads.js";
 import { Retention } from "./retention.js";
 import { channelOf, encodeSignal, SignalListener } from "./signals.js";
@@ -80,6 +82,7 @@ export class PostgresStore implements Store {
   private readonly listener: SignalListener;
   private readonly publisher: ChangePublisher;
   private readonly reads: Reads;
+  private readonly tableNames: Tables;
   /** Wake-ups of the delays retries are waiting out, called at close so that they end at once. */
   private readonly retryDelays = new Set<() => void>();
   private closed = false;
@@ -89,6 +92,7 @@ export class PostgresStore implements Store {
     this.owned = owned;
     this.schema = schema;
     const t = tables(schema);
+    this.tableNames = t;
     const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
     this.claims = new Claims(db, t);
     this.fenced = new FencedWrites(db, t, signal);
@@ -190,6 +194,11 @@ export class PostgresStore implements Store {
   async stateBytes(seq: number): Promise<number> {
     this.assertOpen();
     return this.reads.stateBytes(seq);
+  }
+
+  async ping(timeoutMs: number): Promise<StorePing> {
+    this.assertOpen();
+    return pingPostgres(this.db.pool, this.tableNames, timeoutMs);
   }
 
   // ---- claims and leases --------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 import Database from "better-sqlite3";
 import { WorkflowsError } from "../../errors.js";
-import { migrations } from "./migrations.js";
+import { LATEST_VERSION, migrations } from "./migrations.js";
 
 /** SQLite's `synchronous` setting: FULL survives power loss, NORMAL a process crash, OFF neither. */
 export type SqliteSynchronous = "FULL" | "NORMAL" | "OFF";
@@ -25,7 +25,7 @@ export function migrate(db: Database.Database, now: number): void {
   );
   const row = db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null };
   const current = row.v ?? 0;
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const latest = LATEST_VERSION;
   if (current > latest) {
     throw new WorkflowsError(
       "storage.migration_failed",

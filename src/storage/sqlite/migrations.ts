@@ -241,3 +241,6 @@ export const migrations: Migration[] = [
     `,
   },
 ];
+
+/** The schema version this code migrates to (the last entry's), which a health check expects. */
+export const LATEST_VERSION = migrations[migrations.length - 1]?.version ?? 0;

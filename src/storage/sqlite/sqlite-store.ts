@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type Database from "better-sqlite3";
-import { EngineClosedError } from "../../errors.js";
+import { EngineClosedError, WorkflowsError } from "../../errors.js";
 import type {
   ActivityCounts,
   ChangedInstance,
@@ -29,9 +29,11 @@ import type {
   StepRecord,
   Store,
   StoredStatus,
+  StorePing,
 } from "../types.js";
 import { openConnection, type SqliteSynchronous } from "./connection.js";
 import { SqliteInstanceReads } from "./instance-reads.js";
+import { LATEST_VERSION } from "./migrations.js";
 import { ProcessLock } from "./process-lock.js";
 import {
   flattenLog,
@@ -92,6 +94,7 @@ export class SqliteStore implements Store {
       stateBytes: `SELECT coalesce((SELECT sum(length(value)) FROM steps WHERE instance_seq = ?), 0)
            + coalesce((SELECT sum(length(bytes)) FROM stream_chunks WHERE instance_seq = ?), 0) AS n`,
       mark: "SELECT scheduled_time FROM schedule_marks WHERE workflow = ? AND cron = ?",
+      schemaVersion: "SELECT max(version) AS v FROM schema_migrations",
     });
   }
 
@@ -100,9 +103,18 @@ export class SqliteStore implements Store {
     const memory = options.path === ":memory:";
     const scratchDir = memory ? mkdtempSync(join(tmpdir(), "cairn-")) : null;
     const path = scratchDir ? join(scratchDir, "cairn.db") : resolve(options.path);
-    mkdirSync(dirname(path), { recursive: true });
     const synchronous = options.synchronous ?? (memory ? "OFF" : "FULL");
-    const lock = ProcessLock.acquire(path);
+    let lock: ProcessLock;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      lock = ProcessLock.acquire(path);
+    } catch (error) {
+      if (WorkflowsError.is(error)) throw error;
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new WorkflowsError("storage.unavailable", `cannot open the SQLite file ${path}: ${cause}`, {
+        cause: error,
+      });
+    }
     try {
       const writer = await SqliteWriter.start(path, synchronous, options.now ?? Date.now());
       const reader = openConnection(path, synchronous);
@@ -323,6 +335,16 @@ export class SqliteStore implements Store {
 
   deleteExpired(now: number, limit: number): Promise<{ workflow: string; id: string }[]> {
     return this.writer.call("deleteExpired", [now, limit]);
+  }
+
+  /** Reads the schema version on the read connection; a stopped writer thread fails it. */
+  async ping(_timeoutMs: number): Promise<StorePing> {
+    this.assertOpen();
+    if (!this.writer.running) {
+      throw new WorkflowsError("storage.unavailable", "the SQLite writer thread has stopped");
+    }
+    const row = this.stmt.schemaVersion.get() as { v: number | null };
+    return { schemaVersion: row.v ?? 0, expectedSchemaVersion: LATEST_VERSION };
   }
 
   /** Reads after close fail as every other call does, with `engine.closed`. */

@@ -98,6 +98,11 @@ export class SqliteWriter {
     return new SqliteWriter(worker);
   }
 
+  /** False once the thread is closed or has exited: it would answer nothing more. */
+  get running(): boolean {
+    return !this.closed && !this.exited;
+  }
+
   /** Queues one transition; resolves once it is committed (or rejects with its own error). */
   call<K extends TransitionName>(
     op: K,
