@@ -28,6 +28,8 @@ type RunAs = { uid: number; gid: number } | null;
 export type PostgresServer = {
   url: string;
   port: number;
+  /** The server's data folder (holding postmaster.pid while it runs). */
+  dataDir: string;
   /** Fast shutdown: every connection is closed, as when the database goes away. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -183,12 +185,38 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
     start,
     stop,
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Suspends (SIGSTOP) the running server and every backend it forked, keeping their connections
+ * open: a database that hangs instead of refusing. Returns the function that resumes them.
+ * Linux only (reads the children from /proc).
+ */
+export function freezePostgresServer(server: PostgresServer): () => void {
+  const postmaster = Number(readFileSync(join(server.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, "utf8")
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number);
+  const pids = [postmaster, ...children];
+  for (const pid of pids) process.kill(pid, "SIGSTOP");
+  return () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGCONT");
+      } catch {
+        // Already gone.
+      }
+    }
   };
 }
 
