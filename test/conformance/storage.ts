@@ -9,6 +9,7 @@ import { affinityCases } from "./cases/affinity.js";
 import { claimCases } from "./cases/claims-and-leases.js";
 import { controlCases } from "./cases/control.js";
 import { eventCases } from "./cases/events.js";
+import { healthCases } from "./cases/health.js";
 import { instanceCases } from "./cases/instances.js";
 import { journalCases } from "./cases/journal.js";
 import { listingCases } from "./cases/listing.js";
@@ -35,6 +36,7 @@ const groups: [string, (test: StoreCase) => void][] = [
   ["retention", retentionCases],
   ["workers api", workersApiCases],
   ["affinity", affinityCases],
+  ["health", healthCases],
 ];
 
 /**
