@@ -107,7 +107,8 @@ function reachableBinaries(bin: Binaries, runAs: RunAs): Binaries {
   return { initdb: join(cache, "bin", "initdb"), postgres: join(cache, "bin", "postgres") };
 }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 at the moment of asking. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -7,11 +7,11 @@
 
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntil } from "cairn/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/postgres-server.js";
 import { CairnProcess } from "./helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "./helpers/projects.js";
 
@@ -39,16 +39,9 @@ function statusWithHost(url: string, host: string): Promise<number> {
   });
 }
 
-/** A port nothing listens on (taken, then given back). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
+/** `cairn start` on free ports with `storage`, and `extra` arguments. */
+function startArgs(storage: string, ...extra: string[]): string[] {
+  return ["start", "--port", "0", "--admin-port", "0", "--storage", storage, ...extra];
 }
 
 function sqliteUrl(): string {
@@ -58,17 +51,7 @@ function sqliteUrl(): string {
 describe("health probes in cairn start", () => {
   it("answers healthz and readyz on the admin listener without the token the API asks for", async () => {
     const dir = copyFixture("two-workflows-toml");
-    const args = [
-      "start",
-      "--port",
-      "0",
-      "--admin-port",
-      "0",
-      "--storage",
-      sqliteUrl(),
-      "--api-token",
-      TOKEN,
-    ];
+    const args = startArgs(sqliteUrl(), "--api-token", TOKEN);
     const cairn = CairnProcess.start(args, dir);
     await cairn.ready();
     const admin = (cairn.logs().find((l) => l.msg === "ready")?.admin ?? "") as string;
@@ -104,12 +87,10 @@ describe("health probes in cairn start", () => {
 
   it("exits non-zero with one line naming an unreachable PostgreSQL, its password hidden", async () => {
     const dir = copyFixture("two-workflows-toml");
-    const port = await closedPort();
+    // Taken and given back: nothing listens on it.
+    const port = await freePort();
     const storage = `postgres://cairn:hunter2@127.0.0.1:${port}/cairn`;
-    const cairn = CairnProcess.start(
-      ["start", "--port", "0", "--admin-port", "0", "--storage", storage],
-      dir,
-    );
+    const cairn = CairnProcess.start(startArgs(storage), dir);
     expect((await cairn.exited).code).toBe(1);
     expect(cairn.stderr).toContain(
       `cairn start: (storage.unavailable) PostgreSQL is unavailable (connecting to postgres://cairn:***@127.0.0.1:${port}/cairn): connect ECONNREFUSED`,
@@ -121,10 +102,7 @@ describe("health probes in cairn start", () => {
   it("exits non-zero with one line naming a SQLite file that cannot be opened", async () => {
     const dir = copyFixture("two-workflows-toml");
     const storage = "sqlite:/dev/null/cairn.db";
-    const cairn = CairnProcess.start(
-      ["start", "--port", "0", "--admin-port", "0", "--storage", storage],
-      dir,
-    );
+    const cairn = CairnProcess.start(startArgs(storage), dir);
     expect((await cairn.exited).code).toBe(1);
     expect(cairn.stderr).toMatch(
       /^cairn start: \(storage\.unavailable\) cannot open the SQLite file \/dev\/null\/cairn\.db: E[A-Z]+: /m,
