@@ -5,6 +5,7 @@
 
 import {
   type CairnLogger,
+  FakeClock,
   type LogFields,
   WorkflowEntrypoint,
   type WorkflowEvent,
@@ -24,6 +25,12 @@ class Tidy extends WorkflowEntrypoint<unknown, { lateFailure?: boolean }> {
       return "clean";
     });
     await step.sleep("nap", 10);
+  }
+}
+
+class Waiter extends WorkflowEntrypoint {
+  async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
+    await step.waitForEvent("nod", { type: "nod", timeout: "1 minute" }).catch(() => null);
   }
 }
 
@@ -100,6 +107,41 @@ describe("a library user's logger", () => {
       error: { name: "Error", message: "sneeze" },
       retryDelayMs: 10,
     });
+  });
+
+  it("with logInstances, hears an event wait time out, and an instance paused and terminated", async () => {
+    const { logger, lines } = pinoInMemory("debug");
+    const clock = new FakeClock();
+    const cairn = await h.open({
+      workflows: { WAITER: { name: "waiter", class: Waiter } },
+      clock,
+      hibernateAfterMs: 10 * 60_000,
+      logger,
+      logInstances: true,
+    });
+    const late = await cairn.env.WAITER.create({ id: "late" });
+    await waitForStatus(late, "waiting");
+    clock.advance(60_000);
+    await waitForStatus(late, "complete");
+    const stopped = await cairn.env.WAITER.create({ id: "stopped" });
+    await waitForStatus(stopped, "waiting");
+    await stopped.pause();
+    await waitForStatus(stopped, "paused");
+    await stopped.terminate();
+    await waitUntil(
+      () => lines,
+      (all) => all.some((l) => l.msg === "instance terminated"),
+      { what: "the terminate" },
+    );
+    const said = (id: string) =>
+      lines.filter((l) => l.instance === id).map(({ level, msg }) => `${level} ${msg}`);
+    expect(said("late")).toContain("debug event wait timed out");
+    expect(said("late").at(-1)).toBe("info instance complete");
+    expect(said("stopped").filter((line) => !line.startsWith("debug"))).toEqual([
+      "info instance created",
+      "info instance paused",
+      "info instance terminated",
+    ]);
   });
 
   it("may be any object with the four methods; onError, when given, still takes the errors", async () => {
