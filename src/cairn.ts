@@ -11,10 +11,12 @@ import { checkHealth, type HealthOptions, type HealthReport } from "./engine/hea
 import type { EngineObserver } from "./engine/observer.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { Inspector } from "./inspect/inspector.js";
+import { type LoggingOptionsInput, libraryLogging } from "./observability/library-logging.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
 
 export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> = EngineOptionsInput &
-  StorageSettings & {
+  StorageSettings &
+  LoggingOptionsInput & {
     /** "sqlite:./data/cairn.db", a file path, ":memory:", "postgres://…", a pg Pool or config, or a Store. */
     storage: StorageOption;
     /** Workflows by binding name, as `[[workflows]]` entries in a wrangler config. */
@@ -59,13 +61,14 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   static async open<W extends Record<string, WorkflowDefinitionInput>, E = {}>(
     options: CairnOptions<W, E>,
   ): Promise<Cairn<W, E>> {
-    const settings = Engine.resolveSettings(options.workflows, options);
+    const logging = libraryLogging(options);
+    const settings = Engine.resolveSettings(options.workflows, { ...options, onError: logging.onError });
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
     const engine = new Engine(store, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.changes ? { changes: options.changes } : {}),
-      observers: [...(options.observers ?? [])],
+      observers: [...(options.observers ?? []), ...logging.observers],
       settings,
     });
     const defs = [...settings.workflows.values()];

@@ -21,6 +21,7 @@ export type {
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
+export type { CairnLogger, LogFields, LogLevel } from "./observability/log-types.js";
 export type { ApiTarget } from "./server/api-context.js";
 export {
   type ApiHandler,

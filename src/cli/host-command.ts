@@ -1,12 +1,14 @@
 // What `cairn dev` and `cairn start` share: the options that describe the project and where it
 // serves, turning them into HostOptions, and the process around a WorkerHost (start-up errors
-// printed plainly with a non-zero exit, graceful shutdown on SIGTERM and SIGINT).
+// printed plainly with a non-zero exit, graceful shutdown on SIGTERM and SIGINT), and the logger
+// both write to, at the level --log-level or CAIRN_LOG_LEVEL chose.
 
 import { type Command, InvalidArgumentError } from "commander";
 import { WorkflowsError } from "../errors.js";
 import { HostError } from "../host/host-error.js";
-import { createLogger, defaultLogFormat, type LogFormat } from "../host/logger.js";
 import { type HostOptions, WorkerHost } from "../host/worker-host.js";
+import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../observability/log-types.js";
+import { createLogger, defaultLogFormat, type LogFormat } from "../observability/logger.js";
 
 export type HostCommandOptions = {
   config?: string;
@@ -19,6 +21,7 @@ export type HostCommandOptions = {
   var: string[];
   grace: number;
   logFormat?: LogFormat;
+  logLevel?: LogLevel;
   testScheduled?: boolean;
   crons: boolean;
   debug?: boolean;
@@ -46,6 +49,45 @@ function seconds(value: string): number {
 function logFormat(value: string): LogFormat {
   if (value !== "json" && value !== "pretty") throw new InvalidArgumentError('expected "json" or "pretty"');
   return value;
+}
+
+const ACCEPTED_LEVELS = LOG_LEVELS.join(", ");
+
+function logLevel(value: string): LogLevel {
+  const level = parseLogLevel(value);
+  if (!level) throw new InvalidArgumentError(`expected one of ${ACCEPTED_LEVELS}`);
+  return level;
+}
+
+/**
+ * The level lines are written at: --log-level, else the deprecated --debug, else
+ * CAIRN_LOG_LEVEL, else info. A CAIRN_LOG_LEVEL naming no level is a start-up error.
+ */
+function chosenLogLevel(options: HostCommandOptions): LogLevel {
+  if (options.logLevel) return options.logLevel;
+  if (options.debug) return "debug";
+  const fromEnv = process.env.CAIRN_LOG_LEVEL;
+  if (!fromEnv) return "info";
+  const level = parseLogLevel(fromEnv);
+  if (!level) {
+    throw new HostError(
+      "log.invalid_level",
+      `CAIRN_LOG_LEVEL is "${fromEnv}", which is not a log level; expected one of ${ACCEPTED_LEVELS}`,
+    );
+  }
+  return level;
+}
+
+/** Prints why the host could not start (a known error as its message, else the stack) and exits 1. */
+function startFailed(mode: HostOptions["mode"], error: unknown): never {
+  const known = error instanceof HostError || WorkflowsError.is(error);
+  const text = known
+    ? (error as Error).message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+  process.stderr.write(`cairn ${mode}: ${text}\n`);
+  process.exit(1);
 }
 
 /** Adds the options both commands take; `graceSeconds` is the command's default grace period. */
@@ -76,7 +118,12 @@ export function addHostOptions(command: Command, graceSeconds: number): Command 
     )
     .option("--test-scheduled", "serve /__scheduled?cron=… to run the scheduled handler by hand")
     .option("--no-crons", "do not run triggers.crons here (extra processes sharing one database)")
-    .option("--debug", "log debug messages")
+    .option(
+      "--log-level <level>",
+      `the least severe lines written: ${ACCEPTED_LEVELS} (default: $CAIRN_LOG_LEVEL, else info)`,
+      logLevel,
+    )
+    .option("--debug", "deprecated: the same as --log-level debug")
     .option(
       "--api-token <token>",
       "bearer token the HTTP API asks for (default: $CAIRN_API_TOKEN); required beyond loopback",
@@ -107,7 +154,14 @@ export async function runHost(
   dir: string,
   options: HostCommandOptions,
 ): Promise<void> {
-  const logger = createLogger(options.logFormat ?? defaultLogFormat(), { debug: options.debug ?? false });
+  let level: LogLevel;
+  try {
+    level = chosenLogLevel(options);
+  } catch (error) {
+    startFailed(mode, error);
+  }
+  const logger = createLogger({ format: options.logFormat ?? defaultLogFormat(), level });
+  if (options.debug) logger.warn("--debug is deprecated: use --log-level debug (or CAIRN_LOG_LEVEL=debug)");
   let host: WorkerHost;
   try {
     host = await WorkerHost.start({
@@ -132,30 +186,23 @@ export async function runHost(
       dashboard: options.dashboard,
     });
   } catch (error) {
-    const known = error instanceof HostError || WorkflowsError.is(error);
-    const text = known
-      ? (error as Error).message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-    process.stderr.write(`cairn ${mode}: ${text}\n`);
-    process.exit(1);
+    startFailed(mode, error);
   }
   // As in a Worker, a promise the code forgot to handle is reported and the server keeps serving.
-  process.on("unhandledRejection", (error) => logger.error("unhandled rejection", { error }));
-  process.on("uncaughtException", (error) => logger.error("uncaught exception", { error }));
+  process.on("unhandledRejection", (error) => logger.error({ err: error }, "unhandled rejection"));
+  process.on("uncaughtException", (error) => logger.error({ err: error }, "uncaught exception"));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
-      logger.warn("second signal: exiting without waiting", { signal });
+      logger.warn({ signal }, "second signal: exiting without waiting");
       process.exit(1);
     }
     stopping = true;
-    logger.info("shutting down", { signal, graceSeconds: options.grace });
+    logger.info({ signal, graceSeconds: options.grace }, "shutting down");
     host.close().then(
       () => process.exit(0),
       (error) => {
-        logger.error("shutdown failed", { error });
+        logger.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );

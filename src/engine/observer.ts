@@ -29,6 +29,8 @@ export type AttemptStart = {
   readonly count: number;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** The step's retry limit: at most `retryLimit + 1` attempts are made. */
+  readonly retryLimit: number;
 };
 
 /**

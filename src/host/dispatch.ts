@@ -3,12 +3,12 @@
 // stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It always asks
 // the host for the current build, so a reload takes effect at the next call.
 
+import type { Logger } from "../observability/logger.js";
 import type { ApiHandler } from "../server/api-handler.js";
 import type { HealthRoutes } from "../server/health-routes.js";
 import { withoutSessionCookie } from "../server/session.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
-import type { Logger } from "./logger.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand (old and new). */
@@ -51,8 +51,8 @@ export class Dispatcher {
       status: response.status,
       ms: Math.round(performance.now() - started),
     };
-    if (this.options.mode === "dev") this.options.log.info("request", fields);
-    else this.options.log.debug("request", fields);
+    if (this.options.mode === "dev") this.options.log.info(fields, "request");
+    else this.options.log.debug(fields, "request");
     return response;
   }
 
@@ -81,7 +81,7 @@ export class Dispatcher {
       if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
       return response;
     } catch (error) {
-      this.options.log.error("fetch handler threw", { method: request.method, url: request.url, error });
+      this.options.log.error({ method: request.method, url: request.url, err: error }, "fetch handler threw");
       const stack =
         this.options.mode === "dev" && error instanceof Error ? (error.stack ?? error.message) : "";
       return new Response(stack || "Internal Server Error", { status: 500 });
@@ -92,16 +92,16 @@ export class Dispatcher {
   async scheduled(cron: string, scheduledTime: number): Promise<boolean> {
     const running = this.options.current();
     if (!running?.module.scheduled) {
-      this.options.log.warn("cron fired but the Worker has no scheduled handler", { cron });
+      this.options.log.warn({ cron }, "cron fired but the Worker has no scheduled handler");
       return false;
     }
-    this.options.log.info("scheduled", { cron, scheduledTime: new Date(scheduledTime).toISOString() });
+    this.options.log.info({ cron, scheduledTime: new Date(scheduledTime).toISOString() }, "scheduled");
     try {
       const ctx = createExecutionContext(this.options.tracker);
       await running.module.scheduled(scheduledController(cron, scheduledTime), running.env, ctx);
       return true;
     } catch (error) {
-      this.options.log.error("scheduled handler threw", { cron, error });
+      this.options.log.error({ cron, err: error }, "scheduled handler threw");
       return false;
     }
   }

@@ -10,7 +10,8 @@ export type HostErrorCode =
   | "build.failed"
   | "module.invalid"
   | "listen.failed"
-  | "api.token_required";
+  | "api.token_required"
+  | "log.invalid_level";
 
 /** A problem with the project being hosted, not with Cairn itself. */
 export class HostError extends Error {

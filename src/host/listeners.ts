@@ -4,9 +4,9 @@
 
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../observability/logger.js";
 import { HostError } from "./host-error.js";
 import { closeServer, createHttpServer, type FetchHandler, listen } from "./http-server.js";
-import type { Logger } from "./logger.js";
 
 const TWIN: Record<string, string> = { "127.0.0.1": "::1", localhost: "::1", "::1": "127.0.0.1" };
 
@@ -36,7 +36,7 @@ export async function listenAll(
   log: Logger,
   flag: string,
 ): Promise<Listening> {
-  const onError = (error: unknown) => log.error("request failed", { error });
+  const onError = (error: unknown) => log.error({ err: error }, "request failed");
   const primaryIp = ip === "localhost" ? "127.0.0.1" : ip;
   for (let tries = 0; ; tries++) {
     const primary = createHttpServer(handle, onError);
@@ -60,9 +60,10 @@ export async function listenAll(
         continue;
       }
       if (code === "EADDRINUSE") {
-        log.warn("the port is taken on the other loopback address: 'localhost' may reach another server", {
-          address: `${twinIp}:${address.port}`,
-        });
+        log.warn(
+          { address: `${twinIp}:${address.port}` },
+          "the port is taken on the other loopback address: 'localhost' may reach another server",
+        );
         return { servers: [primary], url: urlOf(address) };
       }
       await closeServer(primary);

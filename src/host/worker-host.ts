@@ -7,6 +7,14 @@ import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "nod
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
+import { captureConsole } from "../observability/console-capture.js";
+import { instanceContextObserver } from "../observability/instance-context.js";
+import {
+  DEV_LIFECYCLE_LEVELS,
+  lifecycleLogObserver,
+  START_LIFECYCLE_LEVELS,
+} from "../observability/lifecycle-log.js";
+import type { Logger } from "../observability/logger.js";
 import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
 import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
 import { createHealthRoutes, type HealthRoutes } from "../server/health-routes.js";
@@ -21,7 +29,6 @@ import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
 import { closeServer } from "./http-server.js";
 import { listenAll } from "./listeners.js";
-import type { Logger } from "./logger.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { loadVars } from "./vars.js";
@@ -50,6 +57,7 @@ export type HostOptions = {
   crons?: boolean;
   /** How long shutdown waits for requests, waitUntil work and in-flight attempts. */
   graceMs: number;
+  /** Where everything the host prints goes: its own lines, engine errors, instance life and the Worker's console. */
   logger: Logger;
   /** The bearer token the HTTP API asks for; required when the API is reachable beyond loopback. */
   apiToken?: string | undefined;
@@ -109,13 +117,16 @@ export class WorkerHost {
   private swapping: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private address = "";
+  private restoreConsole: (() => void) | null = null;
 
   private constructor(options: HostOptions, configPath: string) {
     this.options = options;
     this.log = options.logger;
     this.configPath = configPath;
     this.stateDir = resolve(options.stateDir ?? join(options.dir, ".cairn"));
-    this.tracker = new WaitUntilTracker((error) => this.log.error("waitUntil promise rejected", { error }));
+    this.tracker = new WaitUntilTracker((error) =>
+      this.log.error({ err: error }, "waitUntil promise rejected"),
+    );
     this.api = createApiHandler({
       target: () => this.cairn,
       scriptName: () => this.loaded?.config.name ?? "worker",
@@ -125,7 +136,7 @@ export class WorkerHost {
         options.dashboard === false
           ? false
           : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
-      onError: (error, context) => this.log.error("HTTP API error", { context, error }),
+      onError: (error, context) => this.log.error({ context, err: error }, "HTTP API error"),
     });
     this.health = createHealthRoutes({
       basePath: options.mode === "dev" ? "/cdn-cgi/cairn" : "",
@@ -157,6 +168,7 @@ export class WorkerHost {
     process.setSourceMapsEnabled(true);
     const configPath = findConfigFile(resolve(options.dir), options.configPath);
     const host = new WorkerHost(options, configPath);
+    host.restoreConsole = captureConsole(options.logger);
     try {
       await host.boot();
     } catch (error) {
@@ -168,12 +180,15 @@ export class WorkerHost {
 
   private async boot(): Promise<void> {
     const { config, values } = this.readConfig();
-    this.log.info("config loaded", {
-      config: this.configPath,
-      main: config.main,
-      workflows: config.workflows.map((w) => `${w.binding} → ${w.name} (${w.className})`),
-    });
-    for (const key of config.ignored) this.log.warn("config key ignored: Cairn does not use it", { key });
+    this.log.info(
+      {
+        config: this.configPath,
+        main: config.main,
+        workflows: config.workflows.map((w) => `${w.binding} → ${w.name} (${w.className})`),
+      },
+      "config loaded",
+    );
+    for (const key of config.ignored) this.log.warn({ key }, "config key ignored: Cairn does not use it");
     mkdirSync(this.stateDir, { recursive: true });
     writeFileSync(join(this.stateDir, ".gitignore"), "*\n");
     for (const f of readdirSync(this.buildDir))
@@ -215,16 +230,19 @@ export class WorkerHost {
         config.dir,
         [this.stateDir],
         (paths) => this.enqueueReload(paths),
-        (error) => this.log.error("watching failed", { error }),
+        (error) => this.log.error({ err: error }, "watching failed"),
       );
     }
-    this.log.info("ready", {
-      url: this.url,
-      ...(this.adminAddress ? { admin: this.adminAddress } : {}),
-      api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows`,
-      ...(this.dashboardUrl ? { dashboard: this.dashboardUrl } : {}),
-      state: this.stateDir,
-    });
+    this.log.info(
+      {
+        url: this.url,
+        ...(this.adminAddress ? { admin: this.adminAddress } : {}),
+        api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows`,
+        ...(this.dashboardUrl ? { dashboard: this.dashboardUrl } : {}),
+        state: this.stateDir,
+      },
+      "ready",
+    );
   }
 
   /** Where a browser on this machine opens the dashboard, if it is served. */
@@ -276,7 +294,7 @@ export class WorkerHost {
       envFile: this.options.envFile,
       vars: this.options.vars ?? [],
     });
-    if (files.length > 0) this.log.info("secrets loaded", { files, names: secrets });
+    if (files.length > 0) this.log.info({ files, names: secrets }, "secrets loaded");
     return { config, values };
   }
 
@@ -289,7 +307,7 @@ export class WorkerHost {
       return this.buildFailed(result.message);
     }
     this.inputs = new Set(result.inputs.map(real));
-    for (const warning of result.warnings) this.log.warn("build warning", { warning });
+    for (const warning of result.warnings) this.log.warn({ warning }, "build warning");
     // Top-level code may read `env` from "cloudflare:workers"; before the engine opens it has the vars.
     if (!this.cairn) __cairnInstall({ env: { ...values }, waitUntil: (p) => this.tracker.track(p) });
     try {
@@ -308,7 +326,7 @@ export class WorkerHost {
   private buildFailed(message: string): null {
     this.lastError = message;
     const still = this.loaded ? "; still serving the last good build" : "";
-    this.log.error(`build failed${still}`, { error: message });
+    this.log.error({ error: message }, `build failed${still}`);
     return null;
   }
 
@@ -336,13 +354,20 @@ export class WorkerHost {
       workflows,
       env: values,
       shutdownGraceMs: this.options.graceMs,
-      onError: (error, context) => this.log.error("engine error", { context, error }),
+      logger: this.log,
+      observers: [
+        instanceContextObserver(),
+        lifecycleLogObserver(
+          this.log,
+          this.options.mode === "dev" ? DEV_LIFECYCLE_LEVELS : START_LIFECYCLE_LEVELS,
+        ),
+      ],
     });
     this.loaded = loaded;
     __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
     const crons = this.options.crons === false ? [] : config.crons;
     this.crons = new CronTriggers(crons, (cron, time) => void this.dispatch.scheduled(cron, time));
-    for (const { cron, next } of this.crons.nextRuns()) this.log.info("cron trigger", { cron, next });
+    for (const { cron, next } of this.crons.nextRuns()) this.log.info({ cron, next }, "cron trigger");
   }
 
   private async closeCairn(): Promise<void> {
@@ -370,19 +395,19 @@ export class WorkerHost {
     if (paths.length === 0) return;
     this.queue = this.queue
       .then(() => this.reload(paths))
-      .catch((error) => this.log.error("reload failed", { error }));
+      .catch((error) => this.log.error({ err: error }, "reload failed"));
   }
 
   /** Rebuilds after a change; a config or secrets change reopens Cairn, a source change swaps classes. */
   private async reload(paths: string[]): Promise<void> {
     if (this.closing) return;
     const reconfigure = paths.some((p) => this.isConfigFile(p));
-    this.log.info(reconfigure ? "config changed, restarting" : "change detected, rebuilding", { paths });
+    this.log.info({ paths }, reconfigure ? "config changed, restarting" : "change detected, rebuilding");
     let next: { config: ProjectConfig; values: Record<string, unknown> };
     try {
       next = reconfigure || !this.loaded ? this.readConfig() : this.loaded;
     } catch (error) {
-      this.log.error("config error; still serving the last good build", { error: (error as Error).message });
+      this.log.error({ error: (error as Error).message }, "config error; still serving the last good build");
       return;
     }
     const module = await this.build(next.config, next.values);
@@ -390,7 +415,7 @@ export class WorkerHost {
     if (this.cairn && !reconfigure) {
       this.cairn.engine.replaceClasses(module.classes);
       this.loaded = { ...next, module };
-      this.log.info("reloaded", { generation: this.generation });
+      this.log.info({ generation: this.generation }, "reloaded");
       return;
     }
     let done!: () => void;
@@ -400,7 +425,7 @@ export class WorkerHost {
     try {
       await this.closeCairn();
       await this.open({ ...next, module });
-      this.log.info("reloaded", { generation: this.generation, restarted: true });
+      this.log.info({ generation: this.generation, restarted: true }, "reloaded");
     } finally {
       this.swapping = null;
       done();
@@ -423,6 +448,7 @@ export class WorkerHost {
       await this.closeCairn();
       if (this.lastFile) rmSync(this.lastFile, { force: true });
       this.log.info("stopped");
+      this.restoreConsole?.();
     })();
     return this.closing;
   }

@@ -67,6 +67,7 @@ export async function runRetriable(
       name: step.name,
       count: step.count,
       attempt: attempts,
+      retryLimit: step.plan.limit,
     });
     const began = watch ? performance.now() : 0;
     const outcome = await a.countInFlight(runAttempt(a, step, run, ctx, watch));
