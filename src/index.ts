@@ -20,6 +20,7 @@ export type {
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
+export type { TracingOption } from "./observability/tracing/tracing-option.js";
 export type { ApiTarget } from "./server/api-context.js";
 export {
   type ApiHandler,
