@@ -5,7 +5,7 @@
 // (argv[2]) two hours later by its clock and runs the instance to its end.
 
 import { appendFileSync, readFileSync } from "node:fs";
-import { context, trace } from "@opentelemetry/api";
+import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   BasicTracerProvider,
