@@ -66,13 +66,14 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     options: CairnOptions<W, E>,
   ): Promise<Cairn<W, E>> {
     const settings = Engine.resolveSettings(options.workflows, options);
+    // Tracing first: its context wraps the other observers', so what they record can name the span.
+    const observers = [...tracingObservers(options.tracing), ...(options.observers ?? [])];
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
     const engine = new Engine(store, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.changes ? { changes: options.changes } : {}),
-      // Tracing first: its context wraps the other observers', so what they record can name the span.
-      observers: [...tracingObservers(options.tracing), ...(options.observers ?? [])],
+      observers,
       settings,
     });
     const defs = [...settings.workflows.values()];

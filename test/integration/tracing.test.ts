@@ -18,7 +18,7 @@ import {
 } from "cairn";
 import { waitForStatus, waitUntil } from "cairn/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { useLifecycleHarness } from "../helpers/lifecycle-harness.js";
+import { expectCode, useLifecycleHarness } from "../helpers/lifecycle-harness.js";
 import { idsOf, parentOf, type SpanRecorder, spanRecorder } from "../helpers/span-recorder.js";
 
 const MINUTE = 60_000;
@@ -338,6 +338,15 @@ describe("traces with no SDK", () => {
     const stored = (await cairn.engine.store.getInstance("napper", "plain"))!;
     expect(stored.traceContext).toBeNull();
     expect(cairn.engine.observer?.run?.({ instance: stored, fresh: true, recovered: false })).toBeUndefined();
+  });
+
+  it("refuses a tracing option that is neither false nor { tracerProvider }", async () => {
+    for (const tracing of [true, "on", { tracerProvider: {} }]) {
+      await expectCode(
+        h.open({ workflows: { NAPPER: { name: "napper", class: Napper } }, tracing: tracing as never }),
+        "engine.invalid_options",
+      );
+    }
   });
 
   it("with tracing off, the engine has no observer at all", async () => {
