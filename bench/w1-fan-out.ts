@@ -3,9 +3,11 @@
 // where group commit lets many steps share one fsync; compare with the storage's rows/s at 100
 // rows per transaction.
 
+import { context, trace } from "@opentelemetry/api";
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../src/index.js";
 import { type BenchOptions, openBench, stepValue, type Workload, within } from "./lib/harness.js";
 import { nowMs, perSecond } from "./lib/stats.js";
+import { type BenchTracing, benchTracing } from "./lib/tracing.js";
 
 const STEPS = 10;
 
@@ -19,18 +21,32 @@ class FanOut extends WorkflowEntrypoint {
 
 /**
  * Runs W1's fan-out and measures it. `skipStepWrites` answers every step record at once without
- * writing it (the W1-engine bound).
+ * writing it (the W1-engine bound). `traced`: with an OpenTelemetry SDK registered (W1-traced),
+ * each createBatch inside a span of its own, so that every instance's runs continue its trace.
  */
-export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) {
+export async function runFanOut(options: BenchOptions, skipStepWrites: boolean, traced = false) {
   const instances = options.quick ? 200 : 1000;
-  const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } }, { skipStepWrites });
+  const tracing: BenchTracing | null = traced ? benchTracing() : null;
+  const bench = await openBench(
+    options,
+    { FAN_OUT: { name: "fan-out", class: FanOut } },
+    { skipStepWrites, ...(tracing ? { tracing: { tracerProvider: tracing.provider } } : {}) },
+  );
+  let spans = 0;
   try {
     const { cairn, watch } = bench;
+    const tracer = tracing?.provider.getTracer("bench");
     const loop = performance.eventLoopUtilization();
     const start = nowMs();
     for (let b = 0; b < instances / 100; b++) {
       const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
-      await cairn.env.FAN_OUT.createBatch(batch);
+      if (!tracer) {
+        await cairn.env.FAN_OUT.createBatch(batch);
+        continue;
+      }
+      const span = tracer.startSpan("create batch");
+      await context.with(trace.setSpan(context.active(), span), () => cairn.env.FAN_OUT.createBatch(batch));
+      span.end();
     }
     const created = nowMs();
     const end = await within(
@@ -40,6 +56,7 @@ export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) 
       () => `${watch.finished} finished`,
     );
     if (watch.completed !== instances) throw new Error(`only ${watch.completed} of ${instances} completed`);
+    if (tracing) spans = await tracing.finish();
     const totalMs = end - start;
     const busy = performance.eventLoopUtilization(loop).utilization * 100;
     return {
@@ -53,6 +70,11 @@ export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) 
       },
       notes: [
         `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
+        ...(tracing
+          ? [
+              `traced: an OpenTelemetry SDK (batching span processor, an exporter that drops spans) made ${spans} spans, a run span and ${STEPS} attempt spans per instance plus one per createBatch`,
+            ]
+          : []),
       ],
       ops: { ...watch.ops },
     };

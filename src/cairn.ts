@@ -12,6 +12,7 @@ import type { EngineObserver } from "./engine/observer.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { Inspector } from "./inspect/inspector.js";
 import { type LoggingOptionsInput, libraryLogging } from "./observability/library-logging.js";
+import { type TracingOption, tracingObservers } from "./observability/tracing/tracing-option.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
 
 export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> = EngineOptionsInput &
@@ -32,6 +33,12 @@ export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> =
      * attempts, sleeps and waits (see `EngineObserver`). Metrics, traces and logs are built on them.
      */
     observers?: EngineObserver[];
+    /**
+     * OpenTelemetry traces of each run and step attempt, through `@opentelemetry/api`: by default
+     * with the global tracer provider (no spans until an SDK registers one); a provider of your
+     * own with `{ tracerProvider }`; `false` for none.
+     */
+    tracing?: TracingOption;
   };
 
 export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
@@ -63,12 +70,18 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   ): Promise<Cairn<W, E>> {
     const logging = libraryLogging(options);
     const settings = Engine.resolveSettings(options.workflows, { ...options, onError: logging.onError });
+    // Tracing first: its context wraps the other observers', so what they record can name the span.
+    const observers = [
+      ...tracingObservers(options.tracing),
+      ...(options.observers ?? []),
+      ...logging.observers,
+    ];
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
     const engine = new Engine(store, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.changes ? { changes: options.changes } : {}),
-      observers: [...(options.observers ?? []), ...logging.observers],
+      observers,
       settings,
     });
     const defs = [...settings.workflows.values()];

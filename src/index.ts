@@ -22,6 +22,7 @@ export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/setti
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
 export type { CairnLogger, LogFields, LogLevel } from "./observability/log-types.js";
+export type { TracingOption } from "./observability/tracing/tracing-option.js";
 export type { ApiTarget } from "./server/api-context.js";
 export {
   type ApiHandler,

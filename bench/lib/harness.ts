@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { Cairn, type EngineOptionsInput, type WorkflowDefinitionInput } from "../../src/index.js";
+import {
+  Cairn,
+  type EngineOptionsInput,
+  type TracingOption,
+  type WorkflowDefinitionInput,
+} from "../../src/index.js";
 import { SqliteStore } from "../../src/storage/sqlite/sqlite-store.js";
 import type { Store } from "../../src/storage/types.js";
 import { dropSchema, newSchemaName, serverUrl } from "./postgres.js";
@@ -127,6 +132,8 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     name?: string;
     /** W1-engine only: answer every recordStep at once without writing it (not durable). */
     skipStepWrites?: boolean;
+    /** Cairn.open's `tracing` (default: the global provider, with no SDK registered). */
+    tracing?: TracingOption;
   } = {},
 ): Promise<Bench<W>> {
   const location = settings.location ?? freshLocation(options, settings.name ?? "w");
@@ -137,6 +144,7 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     storage: store,
     workflows,
     ...settings.engine,
+    ...(settings.tracing !== undefined ? { tracing: settings.tracing } : {}),
     onError: (error, context) => {
       errors.push(`${context}: ${String(error)}`);
       console.error(`[bench] engine error in ${context}:`, error);

@@ -8,6 +8,7 @@ export const MODULES: Record<string, string> = {
   ceiling: "./ceiling.js",
   W1: "./w1-fan-out.js",
   "W1-engine": "./w1-engine-bound.js",
+  "W1-traced": "./w1-traced.js",
   W2: "./w2-latency.js",
   W3: "./w3-long.js",
   W4: "./w4-sleep.js",

@@ -10,7 +10,7 @@ import type {
 import { type Engine, type InstanceRef, MAX_BATCH, notFound } from "../engine/engine.js";
 import { describeValue } from "../engine/validate.js";
 import { WorkflowsError } from "../errors.js";
-import type { TriggerSource } from "../storage/types.js";
+import type { TraceContext, TriggerSource } from "../storage/types.js";
 
 /** Where a restart starts, as Cloudflare's `restart({ from })` takes it. */
 export type RestartFrom = { name: string; count?: number; type?: "do" | "sleep" | "waitForEvent" };
@@ -24,15 +24,26 @@ export class InstanceOperations {
     this.#trigger = trigger;
   }
 
-  /** Creates one instance; `instance.already_exists` when the id is taken. */
-  async create(workflow: string, options: WorkflowInstanceCreateOptions): Promise<string> {
-    const [id] = await this.#engine.create(workflow, [options], "single", this.#trigger);
+  /**
+   * Creates one instance; `instance.already_exists` when the id is taken. `parent`: the trace it
+   * continues when the caller has no active span (a request's `traceparent`).
+   */
+  async create(
+    workflow: string,
+    options: WorkflowInstanceCreateOptions,
+    parent?: TraceContext | null,
+  ): Promise<string> {
+    const [id] = await this.#engine.create(workflow, [options], "single", this.#trigger, parent);
     return id!;
   }
 
   /** Creates up to 100 instances; ids that already exist are skipped and left out of the result. */
-  createBatch(workflow: string, batch: WorkflowInstanceCreateOptions[]): Promise<string[]> {
-    return this.#engine.create(workflow, batch, "batch", this.#trigger);
+  createBatch(
+    workflow: string,
+    batch: WorkflowInstanceCreateOptions[],
+    parent?: TraceContext | null,
+  ): Promise<string[]> {
+    return this.#engine.create(workflow, batch, "batch", this.#trigger, parent);
   }
 
   /** `{ status, output?, error? }`, as `instance.status()` answers. */

@@ -5,7 +5,14 @@
 
 import type { WorkflowInstanceCreateOptions } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
-import type { CreateResult, NewInstance, Store, StoredStatus, TriggerSource } from "../storage/types.js";
+import type {
+  CreateResult,
+  NewInstance,
+  Store,
+  StoredStatus,
+  TraceContext,
+  TriggerSource,
+} from "../storage/types.js";
 import type { ChangeHub } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { newInstance, restartTarget, validateBatch } from "./control-input.js";
@@ -14,6 +21,7 @@ import type { EngineObserver } from "./observer.js";
 import type { OverrideRegistry } from "./overrides.js";
 import { notFound } from "./read-views.js";
 import type { WorkflowDefinition } from "./settings.js";
+import { activeTraceContext } from "./trace-context.js";
 import { describeValue, validateAddressableId, validateEventType } from "./validate.js";
 import { encodeValue } from "./values.js";
 
@@ -48,12 +56,16 @@ export class InstanceControl {
     this.host = host;
   }
 
-  /** Creates instances; returns the ids created (a batch skips ids that already exist). */
+  /**
+   * Creates instances; returns the ids created (a batch skips ids that already exist). They keep
+   * the trace of the caller's active span, or else `parent` (a request's `traceparent`), if any.
+   */
   async create(
     workflow: string,
     batch: WorkflowInstanceCreateOptions[],
     mode: "single" | "batch",
     trigger: TriggerSource = "binding",
+    parent?: TraceContext | null,
   ): Promise<string[]> {
     const { store, clock } = this.host;
     this.host.assertOpen();
@@ -62,8 +74,10 @@ export class InstanceControl {
     if (mode === "batch") validateBatch(batch);
     const seen = new Set<string>();
     const items: NewInstance[] = [];
+    const traceContext = activeTraceContext() ?? parent ?? null;
     for (const options of batch) {
       const item = newInstance(workflow, options, def.retention, trigger);
+      if (traceContext) item.traceContext = traceContext;
       if (seen.has(item.id)) continue;
       seen.add(item.id);
       items.push(item);

@@ -13,6 +13,7 @@ import type {
   StepRecord,
   Store,
   StoreSignal,
+  TraceContext,
   TriggerSource,
 } from "../storage/types.js";
 import type { Activation } from "./activation/activation.js";
@@ -173,14 +174,18 @@ export class Engine implements SchedulerHost {
 
   // ---- the binding's operations (control.ts) and read views (read-views.ts) ----------------
 
-  /** Creates instances; returns the ids created (a batch skips ids that already exist). */
+  /**
+   * Creates instances; returns the ids created (a batch skips ids that already exist). `parent`:
+   * the trace they continue when the caller has no active span (a request's `traceparent`).
+   */
   create(
     workflow: string,
     batch: WorkflowInstanceCreateOptions[],
     mode: "single" | "batch",
     trigger: TriggerSource = "binding",
+    parent?: TraceContext | null,
   ): Promise<string[]> {
-    return this.control.create(workflow, batch, mode, trigger);
+    return this.control.create(workflow, batch, mode, trigger, parent);
   }
 
   sendEvent(workflow: string, id: string, event: { type: string; payload: unknown }): Promise<void> {

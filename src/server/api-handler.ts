@@ -53,7 +53,8 @@ export type ApiHandler = {
 
 const CORS_HEADERS = {
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-  "access-control-allow-headers": "Content-Type, Authorization, Last-Event-ID, X-Cairn-CSRF",
+  "access-control-allow-headers":
+    "Content-Type, Authorization, Last-Event-ID, X-Cairn-CSRF, Traceparent, Tracestate",
   "access-control-max-age": "86400",
 };
 

@@ -10,6 +10,7 @@ import { ok } from "./envelope.js";
 import { listOptions } from "./list-query.js";
 import { readJson } from "./request-body.js";
 import { sharedHandlers } from "./shared-handlers.js";
+import { requestTraceContext } from "./trace-headers.js";
 
 export function explorerRoutes(ctx: ApiContext): Hono {
   const app = new Hono();
@@ -44,7 +45,9 @@ export function explorerRoutes(ctx: ApiContext): Hono {
 
   app.post("/workflows/:name/instances", async (c) => {
     const options = createOptions(await readJson(c.req.raw), "the create body");
-    const id = await ctx.target().operations.create(c.req.param("name"), options);
+    const id = await ctx
+      .target()
+      .operations.create(c.req.param("name"), options, requestTraceContext(c.req.raw));
     return ok({ id });
   });
 

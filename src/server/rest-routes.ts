@@ -12,6 +12,7 @@ import { DEFAULT_PER_PAGE, integer, listOptions, MAX_PER_PAGE } from "./list-que
 import { readJson } from "./request-body.js";
 import { sharedHandlers } from "./shared-handlers.js";
 import { stepOutput } from "./step-output.js";
+import { requestTraceContext } from "./trace-headers.js";
 
 /** When the workflow's newest instance was created (null: none yet). */
 async function triggeredOn(ctx: ApiContext, name: string): Promise<number | null> {
@@ -72,7 +73,11 @@ export function restRoutes(ctx: ApiContext): Hono {
     const name = c.req.param("name");
     const id = await ctx
       .target()
-      .operations.create(name, createOptions(await readJson(c.req.raw), "the create body"));
+      .operations.create(
+        name,
+        createOptions(await readJson(c.req.raw), "the create body"),
+        requestTraceContext(c.req.raw),
+      );
     return ok({ id, status: "queued", version_id: versionId(name), workflow_id: workflowId(name) });
   });
 
@@ -89,6 +94,7 @@ export function restRoutes(ctx: ApiContext): Hono {
     const ids = await ctx.target().operations.createBatch(
       name,
       body.map((item, i) => createOptions(item, `batch item ${i}`)),
+      requestTraceContext(c.req.raw),
     );
     return ok(
       ids.map((id) => ({ id, status: "queued", version_id: versionId(name), workflow_id: workflowId(name) })),

@@ -151,6 +151,8 @@ export type InstanceColumns = {
   expiresAt: number | null;
   rollbackPending: boolean;
   affinity: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 };
 
 const emptyError: ErrorRecord = { name: "Error", message: "" };
@@ -181,6 +183,7 @@ export function instanceRecord(c: InstanceColumns): InstanceRecord {
     errorRetentionMs: c.errorRetentionMs,
     rollbackPending: c.rollbackPending,
     affinity: c.affinity,
+    traceContext: c.traceparent === null ? null : { traceparent: c.traceparent, tracestate: c.tracestate },
   };
   const status = c.status as StoredStatus;
   const endedAt = c.endedAt ?? c.updatedAt;

@@ -35,6 +35,12 @@ export const FINISHED_STATUSES: readonly StoredStatus[] = ["complete", "errored"
 /** What created an instance. */
 export type TriggerSource = "api" | "binding" | "cron" | "event" | "unknown";
 
+/**
+ * The W3C trace context an instance keeps from its creation (`traceparent`, and `tracestate` when
+ * there is one): the spans of its runs continue that trace, in whichever process runs them.
+ */
+export type TraceContext = { traceparent: string; tracestate: string | null };
+
 /** Identifies the lease a runner holds; every journal write carries it. */
 export type Fence = { seq: number; epoch: number };
 
@@ -56,6 +62,8 @@ type InstanceCommon = {
   rollbackPending: boolean;
   /** The only owner whose claims may take this instance; null: any owner's. */
   affinity: string | null;
+  /** The trace its runs continue; null when it was created outside any trace. */
+  traceContext: TraceContext | null;
 };
 
 /** One instance's row. Fields that only make sense in some statuses live in those variants. */
@@ -172,6 +180,8 @@ export type NewInstance = {
   errorRetentionMs: number;
   /** The only owner allowed to claim it (see `affinity` in the glossary); absent: any. */
   affinity?: string | null;
+  /** The trace its runs continue (validated by the caller); absent: none. */
+  traceContext?: TraceContext | null;
 };
 
 /** How a run ended: its output, its error, or terminated (after rollbacks). */

@@ -16,6 +16,7 @@ import { listingCases } from "./cases/listing.js";
 import { listingFilterCases } from "./cases/listing-filters.js";
 import { retentionCases } from "./cases/retention.js";
 import type { StoreCase } from "./cases/support.js";
+import { traceContextCases } from "./cases/trace-context.js";
 import { workersApiCases } from "./cases/workers-api.js";
 
 export type OpenStore = () => Promise<{ store: Store; cleanup: () => Promise<void> }>;
@@ -37,6 +38,7 @@ const groups: [string, (test: StoreCase) => void][] = [
   ["workers api", workersApiCases],
   ["affinity", affinityCases],
   ["health", healthCases],
+  ["trace context", traceContextCases],
 ];
 
 /**

@@ -499,7 +499,7 @@ describe("the request guard", () => {
     expect(answer.text).toBe("");
     expect(answer.headers.get("access-control-allow-methods")).toBe("GET, POST, PUT, PATCH, DELETE, OPTIONS");
     expect(answer.headers.get("access-control-allow-headers")).toBe(
-      "Content-Type, Authorization, Last-Event-ID, X-Cairn-CSRF",
+      "Content-Type, Authorization, Last-Event-ID, X-Cairn-CSRF, Traceparent, Tracestate",
     );
     expect(answer.headers.get("access-control-allow-origin")).toBe("http://localhost:8787");
     const foreign = await call("OPTIONS", `${E}/workflows`, undefined, { origin: "https://evil.example" });

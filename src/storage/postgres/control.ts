@@ -60,13 +60,14 @@ export class Control {
     this.sql = {
       create: `WITH input AS (
           SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[],
-              $10::text[])
-            WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, affinity, ord)),
+              $10::text[], $11::text[], $12::text[])
+            WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, affinity, traceparent,
+              tracestate, ord)),
         ins AS (
           INSERT INTO ${t.instances} (workflow, id, status, params, trigger, created_at, updated_at,
-            success_retention_ms, error_retention_ms, affinity)
+            success_retention_ms, error_retention_ms, affinity, traceparent, tracestate)
           SELECT workflow, id, ${sqlLiteral(created.status)}, params, trigger, $7, $7, success_ms, error_ms,
-            affinity
+            affinity, traceparent, tracestate
           FROM input ORDER BY ord
           ON CONFLICT (workflow, id) DO NOTHING RETURNING seq, workflow, id),
         logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
@@ -140,6 +141,8 @@ export class Control {
       this.db.channel,
       this.signal(signal ?? { kind: "wake" }),
       items.map((i) => i.affinity ?? null),
+      items.map((i) => i.traceContext?.traceparent ?? null),
+      items.map((i) => i.traceContext?.tracestate ?? null),
     ];
   }
 

@@ -149,6 +149,14 @@ export const migrations: Migration[] = [
       ALTER TABLE ${t.instances} ADD COLUMN affinity text;
     `,
   },
+  {
+    version: 5,
+    name: "trace context kept with an instance (W3C traceparent and tracestate), continued by its runs' spans",
+    // Null for an instance created outside any trace. Adding nullable columns rewrites nothing.
+    sql: (t) => `
+      ALTER TABLE ${t.instances} ADD COLUMN traceparent text, ADD COLUMN tracestate text;
+    `,
+  },
 ];
 
 /** The schema version this code migrates to (the last entry's), which a health check expects. */

@@ -54,6 +54,8 @@ export function toInstance(row: Row): InstanceRecord {
     expiresAt: numOrNull(row.expires_at),
     rollbackPending: row.rollback_pending === true,
     affinity: (row.affinity as string | null | undefined) ?? null,
+    traceparent: (row.traceparent as string | null | undefined) ?? null,
+    tracestate: (row.tracestate as string | null | undefined) ?? null,
   });
 }
 

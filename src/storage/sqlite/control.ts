@@ -43,8 +43,8 @@ export class SqliteControl {
     this.retention = retention;
     this.stmt = prepareAll(db, {
       insertInstance: `INSERT INTO instances (workflow, id, status, params, trigger, created_at, updated_at,
-           success_retention_ms, error_retention_ms, affinity)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
+           success_retention_ms, error_retention_ms, affinity, traceparent, tracestate)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workflow, id) DO NOTHING`,
       byId: "SELECT seq, status, wait_types, paused_at, lease_owner FROM instances WHERE workflow = ? AND id = ?",
       setAffinity: "UPDATE instances SET affinity = ? WHERE seq = ?",
       // The holder's writes are refused from now on (epoch), and the lease has run out: the next
@@ -105,6 +105,8 @@ export class SqliteControl {
         item.successRetentionMs,
         item.errorRetentionMs,
         item.affinity ?? null,
+        item.traceContext?.traceparent ?? null,
+        item.traceContext?.tracestate ?? null,
       );
       if (info.changes === 0) return { id: item.id, created: false };
       const seq = Number(info.lastInsertRowid);

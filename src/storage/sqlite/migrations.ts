@@ -240,6 +240,15 @@ export const migrations: Migration[] = [
       ALTER TABLE instances ADD COLUMN affinity TEXT;
     `,
   },
+  {
+    version: 8,
+    name: "trace context kept with an instance (W3C traceparent and tracestate), continued by its runs' spans",
+    // Null for an instance created outside any trace: such a row stores and reads nothing more.
+    sql: `
+      ALTER TABLE instances ADD COLUMN traceparent TEXT;
+      ALTER TABLE instances ADD COLUMN tracestate TEXT;
+    `,
+  },
 ];
 
 /** The schema version this code migrates to (the last entry's), which a health check expects. */

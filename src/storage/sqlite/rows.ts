@@ -38,6 +38,8 @@ export type InstanceRow = {
   expires_at: number | null;
   rollback_pending: number;
   affinity: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
 };
 
 /** A steps row as better-sqlite3 returns it. */
@@ -107,6 +109,8 @@ export function toInstance(row: InstanceRow): InstanceRecord {
     expiresAt: row.expires_at,
     rollbackPending: row.rollback_pending === 1,
     affinity: row.affinity ?? null,
+    traceparent: row.traceparent ?? null,
+    tracestate: row.tracestate ?? null,
   });
 }
 
