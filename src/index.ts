@@ -20,10 +20,12 @@ export type {
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
+export { METRICS_CONTENT_TYPE } from "./observability/metrics/cairn-metrics.js";
 export type { ApiTarget } from "./server/api-context.js";
 export {
   type ApiHandler,
   type ApiHandlerOptions,
   createApiHandler,
 } from "./server/api-handler.js";
+export type { PoolUse, StoreObserver } from "./storage/store-observer.js";
 export type { InstanceRecord, LogEntry, LogType, StepRecord, Store, StoredStatus } from "./storage/types.js";
