@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
 import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
 import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
+import { METRICS_PATHS } from "../server/metrics-route.js";
 import { isLoopbackAddress } from "../server/request-guard.js";
 import { sqlitePath } from "../storage/open-store.js";
 import { bundleWorker } from "./bundle.js";
@@ -59,6 +60,8 @@ export type HostOptions = {
   adminIp?: string | undefined;
   /** Serve the web dashboard beside the API (default true): dev under /cdn-cgi/local/explorer/, start also at /. */
   dashboard?: boolean | undefined;
+  /** `cairn start`: serve /metrics on the admin listener without asking for the API token. */
+  metricsWithoutToken?: boolean | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
@@ -122,6 +125,7 @@ export class WorkerHost {
         options.dashboard === false
           ? false
           : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
+      metrics: { path: METRICS_PATHS[options.mode], withoutToken: options.metricsWithoutToken },
       onError: (error, context) => this.log.error("HTTP API error", { context, error }),
     });
     this.dispatch = new Dispatcher({
