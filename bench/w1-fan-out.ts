@@ -19,11 +19,15 @@ class FanOut extends WorkflowEntrypoint {
 
 /**
  * Runs W1's fan-out and measures it. `skipStepWrites` answers every step record at once without
- * writing it (the W1-engine bound).
+ * writing it (the W1-engine bound); `metrics: false` opens Cairn without its metrics (W1-metrics-off).
  */
-export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) {
+export async function runFanOut(options: BenchOptions, skipStepWrites: boolean, metrics = true) {
   const instances = options.quick ? 200 : 1000;
-  const bench = await openBench(options, { FAN_OUT: { name: "fan-out", class: FanOut } }, { skipStepWrites });
+  const bench = await openBench(
+    options,
+    { FAN_OUT: { name: "fan-out", class: FanOut } },
+    { skipStepWrites, metrics },
+  );
   try {
     const { cairn, watch } = bench;
     const loop = performance.eventLoopUtilization();
@@ -52,7 +56,7 @@ export async function runFanOut(options: BenchOptions, skipStepWrites: boolean) 
         eventLoopBusyPercent: busy,
       },
       notes: [
-        `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
+        `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}${metrics ? "" : " with metrics off"}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
       ],
       ops: { ...watch.ops },
     };

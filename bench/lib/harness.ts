@@ -127,6 +127,8 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     name?: string;
     /** W1-engine only: answer every recordStep at once without writing it (not durable). */
     skipStepWrites?: boolean;
+    /** Collect Prometheus metrics (Cairn.open's `metrics`, default true); W1-metrics-off turns them off. */
+    metrics?: boolean;
   } = {},
 ): Promise<Bench<W>> {
   const location = settings.location ?? freshLocation(options, settings.name ?? "w");
@@ -137,6 +139,7 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     storage: store,
     workflows,
     ...settings.engine,
+    ...(settings.metrics === false ? { metrics: false } : {}),
     onError: (error, context) => {
       errors.push(`${context}: ${String(error)}`);
       console.error(`[bench] engine error in ${context}:`, error);
