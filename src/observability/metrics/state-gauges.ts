@@ -5,19 +5,8 @@
 // scrapes that overlap share one reading.
 
 import { Gauge, type Registry } from "prom-client";
+import { STORED_STATUSES } from "../../storage/lifecycle.js";
 import type { Store, StoredStatus } from "../../storage/types.js";
-
-/** Every status a store keeps, so that a status with no instances shows 0 rather than no series. */
-const STATUSES: readonly StoredStatus[] = [
-  "queued",
-  "running",
-  "waiting",
-  "waitingForPause",
-  "paused",
-  "complete",
-  "errored",
-  "terminated",
-];
 
 /** What the gauges read. */
 export type StateSource = {
@@ -78,8 +67,9 @@ export function stateGauges(registry: Registry, source: StateSource): void {
       this.reset();
       const read = await counts().catch(failed);
       if (!read) return;
+      // Every status, with 0 where there are none: a status emptied out shows 0, not a gap.
       for (const [workflow, byStatus] of read) {
-        for (const status of STATUSES) this.set({ workflow, status }, byStatus[status] ?? 0);
+        for (const status of STORED_STATUSES) this.set({ workflow, status }, byStatus[status] ?? 0);
       }
     },
   });
