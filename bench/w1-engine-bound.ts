@@ -9,5 +9,5 @@ import { runFanOut } from "./w1-fan-out.js";
 export const workload: Workload = {
   id: "W1-engine",
   title: "fan-out without journal writes (bound)",
-  run: (options: BenchOptions) => runFanOut(options, true),
+  run: (options: BenchOptions) => runFanOut(options, { skipStepWrites: true }),
 };

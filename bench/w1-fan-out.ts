@@ -23,14 +23,19 @@ class FanOut extends WorkflowEntrypoint {
  * Runs W1's fan-out and measures it. `skipStepWrites` answers every step record at once without
  * writing it (the W1-engine bound). `traced`: with an OpenTelemetry SDK registered (W1-traced),
  * each createBatch inside a span of its own, so that every instance's runs continue its trace.
+ * `metrics: false` opens Cairn without its metrics (W1-metrics-off).
  */
-export async function runFanOut(options: BenchOptions, skipStepWrites: boolean, traced = false) {
+export async function runFanOut(
+  options: BenchOptions,
+  variant: { skipStepWrites?: boolean; traced?: boolean; metrics?: boolean } = {},
+) {
+  const { skipStepWrites = false, traced = false, metrics = true } = variant;
   const instances = options.quick ? 200 : 1000;
   const tracing: BenchTracing | null = traced ? benchTracing() : null;
   const bench = await openBench(
     options,
     { FAN_OUT: { name: "fan-out", class: FanOut } },
-    { skipStepWrites, ...(tracing ? { tracing: { tracerProvider: tracing.provider } } : {}) },
+    { skipStepWrites, metrics, ...(tracing ? { tracing: { tracerProvider: tracing.provider } } : {}) },
   );
   let spans = 0;
   try {
@@ -69,7 +74,7 @@ export async function runFanOut(options: BenchOptions, skipStepWrites: boolean, 
         eventLoopBusyPercent: busy,
       },
       notes: [
-        `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
+        `${instances} instances × ${STEPS} steps${skipStepWrites ? " with every recordStep answered at once and not written (a bound, not durable)" : ""}${metrics ? "" : " with metrics off"}; time from the first createBatch to the last durable finish; the event loop (main thread) was busy ${Math.round(busy)} % of that time`,
         ...(tracing
           ? [
               `traced: an OpenTelemetry SDK (batching span processor, an exporter that drops spans) made ${spans} spans, a run span and ${STEPS} attempt spans per instance plus one per createBatch`,
@@ -86,5 +91,5 @@ export async function runFanOut(options: BenchOptions, skipStepWrites: boolean, 
 export const workload: Workload = {
   id: "W1",
   title: "fan-out",
-  run: (options: BenchOptions) => runFanOut(options, false),
+  run: (options: BenchOptions) => runFanOut(options),
 };

@@ -8,5 +8,5 @@ import { runFanOut } from "./w1-fan-out.js";
 export const workload: Workload = {
   id: "W1-traced",
   title: "fan-out with OpenTelemetry tracing",
-  run: (options: BenchOptions) => runFanOut(options, false, true),
+  run: (options: BenchOptions) => runFanOut(options, { traced: true }),
 };

@@ -10,8 +10,10 @@ import { Engine, type InstanceRef } from "./engine/engine.js";
 import { checkHealth, type HealthOptions, type HealthReport } from "./engine/health.js";
 import type { EngineObserver } from "./engine/observer.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
+import { WorkflowsError } from "./errors.js";
 import { Inspector } from "./inspect/inspector.js";
 import { type LoggingOptionsInput, libraryLogging } from "./observability/library-logging.js";
+import { CairnMetrics, METRICS_CONTENT_TYPE } from "./observability/metrics/cairn-metrics.js";
 import { type TracingOption, tracingObservers } from "./observability/tracing/tracing-option.js";
 import { openStore, type StorageOption, type StorageSettings } from "./storage/open-store.js";
 
@@ -39,6 +41,11 @@ export type CairnOptions<W extends Record<string, WorkflowDefinitionInput>, E> =
      * own with `{ tracerProvider }`; `false` for none.
      */
     tracing?: TracingOption;
+    /**
+     * Collect Prometheus metrics, read with `cairn.metrics()` (default true). `false` installs
+     * no metrics observer, so the engine pays nothing for them.
+     */
+    metrics?: boolean;
   };
 
 export type CairnEnv<W, E> = E & { [K in keyof W]: Workflow };
@@ -57,12 +64,16 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   readonly inspect: Inspector;
   /** Controls instances by workflow name from outside workflow code; what it creates is marked "api". */
   readonly operations: InstanceOperations;
+  /** The content type of what `metrics()` answers (Prometheus text format 0.0.4). */
+  readonly metricsContentType = METRICS_CONTENT_TYPE;
+  readonly #metrics: CairnMetrics | null;
 
-  private constructor(engine: Engine, env: CairnEnv<W, E>, inspect: Inspector) {
+  private constructor(engine: Engine, env: CairnEnv<W, E>, inspect: Inspector, metrics: CairnMetrics | null) {
     this.engine = engine;
     this.env = env;
     this.inspect = inspect;
     this.operations = new InstanceOperations(engine, "api");
+    this.#metrics = metrics;
   }
 
   static async open<W extends Record<string, WorkflowDefinitionInput>, E = {}>(
@@ -70,6 +81,12 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
   ): Promise<Cairn<W, E>> {
     const logging = libraryLogging(options);
     const settings = Engine.resolveSettings(options.workflows, { ...options, onError: logging.onError });
+    if (options.metrics !== undefined && typeof options.metrics !== "boolean") {
+      throw new WorkflowsError(
+        "engine.invalid_options",
+        `metrics must be true or false, got ${JSON.stringify(options.metrics)}`,
+      );
+    }
     // Tracing first: its context wraps the other observers', so what they record can name the span.
     const observers = [
       ...tracingObservers(options.tracing),
@@ -78,13 +95,22 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     ];
     const now = options.clock?.now() ?? Date.now();
     const store = await openStore(options.storage, options, now);
+    const defs = [...settings.workflows.values()];
+    const metrics = options.metrics === false ? null : new CairnMetrics(defs.map((def) => def.name));
     const engine = new Engine(store, {
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.changes ? { changes: options.changes } : {}),
-      observers,
+      // Metrics wrap nothing (they only count), so their place among the wrappers does not matter.
+      observers: [...(metrics ? [metrics.observer] : []), ...observers],
       settings,
     });
-    const defs = [...settings.workflows.values()];
+    metrics?.attach({
+      store,
+      workflows: defs,
+      maxRunning: settings.maxRunning,
+      running: (workflow) => engine.live.running(workflow),
+      report: (error, context) => engine.report(error, context),
+    });
     const env = { ...(options.env ?? {}) } as Record<string, unknown>;
     for (const def of defs) env[def.binding] = new WorkflowBinding(engine, def.name);
     // Each instance gets its own bindings, which know the instance calling them: an instance
@@ -105,7 +131,24 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
       })),
     });
     engine.start(env, envFor);
-    return new Cairn(engine, env as CairnEnv<W, E>, inspect);
+    return new Cairn(engine, env as CairnEnv<W, E>, inspect, metrics);
+  }
+
+  /**
+   * This process's metrics in the Prometheus text format (`metricsContentType`): the engine's
+   * counters and histograms, the store's, the store-wide instance counts, and Node.js's own.
+   * Throws `metrics.disabled` when the Cairn was opened with `metrics: false`.
+   */
+  metrics(): Promise<string> {
+    if (!this.#metrics) {
+      return Promise.reject(
+        new WorkflowsError(
+          "metrics.disabled",
+          "this Cairn was opened with metrics: false, so it collects none",
+        ),
+      );
+    }
+    return this.#metrics.text();
   }
 
   /**

@@ -38,6 +38,7 @@ export type ErrorCode =
   | "storage.failed"
   | "engine.closed"
   | "engine.invalid_options"
+  | "metrics.disabled"
   | "introspection.invalid_argument"
   | "introspection.session_exists"
   | "introspection.no_session"

@@ -22,6 +22,7 @@ export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/setti
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
 export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
 export type { CairnLogger, LogFields, LogLevel } from "./observability/log-types.js";
+export { METRICS_CONTENT_TYPE } from "./observability/metrics/cairn-metrics.js";
 export type { TracingOption } from "./observability/tracing/tracing-option.js";
 export type { ApiTarget } from "./server/api-context.js";
 export {
@@ -29,6 +30,7 @@ export {
   type ApiHandlerOptions,
   createApiHandler,
 } from "./server/api-handler.js";
+export type { PoolUse, StoreObserver } from "./storage/store-observer.js";
 export type {
   InstanceRecord,
   LogEntry,

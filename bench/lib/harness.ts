@@ -134,6 +134,8 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     skipStepWrites?: boolean;
     /** Cairn.open's `tracing` (default: the global provider, with no SDK registered). */
     tracing?: TracingOption;
+    /** Collect Prometheus metrics (Cairn.open's `metrics`, default true); W1-metrics-off turns them off. */
+    metrics?: boolean;
   } = {},
 ): Promise<Bench<W>> {
   const location = settings.location ?? freshLocation(options, settings.name ?? "w");
@@ -145,6 +147,7 @@ export async function openBench<W extends Record<string, WorkflowDefinitionInput
     workflows,
     ...settings.engine,
     ...(settings.tracing !== undefined ? { tracing: settings.tracing } : {}),
+    ...(settings.metrics === false ? { metrics: false } : {}),
     onError: (error, context) => {
       errors.push(`${context}: ${String(error)}`);
       console.error(`[bench] engine error in ${context}:`, error);

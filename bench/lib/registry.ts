@@ -7,6 +7,7 @@ import type { WorkloadResult } from "./harness.js";
 export const MODULES: Record<string, string> = {
   ceiling: "./ceiling.js",
   W1: "./w1-fan-out.js",
+  "W1-metrics-off": "./w1-metrics-off.js",
   "W1-engine": "./w1-engine-bound.js",
   "W1-traced": "./w1-traced.js",
   W2: "./w2-latency.js",
@@ -18,6 +19,7 @@ export const MODULES: Record<string, string> = {
   W8: "./w8-inspect.js",
   W9: "./w9-http.js",
   W10: "./w10-dashboard.js",
+  "metrics-scrape": "./metrics-scrape.js",
 };
 
 export const ORDER = Object.keys(MODULES);

@@ -294,6 +294,21 @@ export const ROWS: Row[] = [
     target: { op: "<=", value: 1000 },
   },
   { workload: "W10", label: "dashboard: app.js gzipped", metric: "appJsGzipBytes", unit: "bytes" },
+  {
+    workload: "W1-metrics-off",
+    label: "fan-out, metrics off: steps/s",
+    metric: "stepsPerSecond",
+    unit: "steps/s",
+  },
+  {
+    workload: "metrics-scrape",
+    label: "one metrics scrape, 10,000 waiting instances: p50",
+    metric: "scrapeP50Ms",
+    unit: "ms",
+    target: { op: "<=", value: 5 },
+  },
+  { workload: "metrics-scrape", label: "one metrics scrape: p99", metric: "scrapeP99Ms", unit: "ms" },
+  { workload: "metrics-scrape", label: "one metrics scrape: CPU", metric: "scrapeCpuMs", unit: "ms" },
 ];
 
 /** Engine figures set beside the storage's ceiling: engine metric, ceiling metric, how to compare. */
@@ -320,6 +335,13 @@ export const RATIOS: Ratio[] = [
     workload: "W1",
     metric: "stepsPerSecond",
     ceiling: "cairnStepsPerSecondAt100PerTransaction",
+    kind: "rate",
+  },
+  {
+    label: "W1 steps/s ÷ W1 steps/s with metrics off (W1-metrics-off): what collecting metrics costs",
+    workload: "W1",
+    metric: "stepsPerSecond",
+    ceiling: "W1-metrics-off",
     kind: "rate",
   },
   {

@@ -31,6 +31,7 @@ export type HostCommandOptions = {
   adminIp?: string;
   admin?: boolean;
   dashboard: boolean;
+  metricsWithoutToken?: boolean;
 };
 
 function port(value: string): number {
@@ -145,7 +146,11 @@ export function addAdminOptions(command: Command): Command {
   return command
     .option("--admin-port <port>", "port of the admin listener serving the HTTP API (default: 8788)", port)
     .option("--admin-ip <address>", "address of the admin listener (default: 127.0.0.1)")
-    .option("--no-admin", "serve no HTTP API from this process (extra workers on one database)");
+    .option("--no-admin", "serve no HTTP API from this process (extra workers on one database)")
+    .option(
+      "--metrics-without-token",
+      "serve /metrics on the admin listener without asking for the API token",
+    );
 }
 
 /** Starts a WorkerHost and keeps the process running until SIGTERM or SIGINT. */
@@ -184,6 +189,7 @@ export async function runHost(
       adminPort: options.admin === false ? false : options.adminPort,
       adminIp: options.adminIp,
       dashboard: options.dashboard,
+      metricsWithoutToken: options.metricsWithoutToken ?? false,
     });
   } catch (error) {
     startFailed(mode, error);

@@ -87,6 +87,11 @@ export class LiveInstances implements ActivationHost<Activation> {
     return this.bySeq.size;
   }
 
+  /** The running slots `workflow` holds here now (runs whose journal is still loading included). */
+  running(workflow: string): number {
+    return this.runningByWorkflow.get(workflow) ?? 0;
+  }
+
   /** Free running slots per workflow and in all, for the scheduler's next claim. */
   freeSlots(): { slots: Record<string, number>; total: number } {
     const total = this.closed ? 0 : this.settings.maxRunning - this.bySeq.size;

@@ -18,6 +18,7 @@ import type { Logger } from "../observability/logger.js";
 import { type ApiHandler, createApiHandler } from "../server/api-handler.js";
 import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
 import { createHealthRoutes, type HealthRoutes } from "../server/health-routes.js";
+import { METRICS_PATHS } from "../server/metrics-route.js";
 import { isLoopbackAddress, RequestGuard } from "../server/request-guard.js";
 import { bundleWorker } from "./bundle.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
@@ -68,6 +69,8 @@ export type HostOptions = {
   adminIp?: string | undefined;
   /** Serve the web dashboard beside the API (default true): dev under /cdn-cgi/local/explorer/, start also at /. */
   dashboard?: boolean | undefined;
+  /** `cairn start`: serve /metrics on the admin listener without asking for the API token. */
+  metricsWithoutToken?: boolean | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
@@ -136,6 +139,7 @@ export class WorkerHost {
         options.dashboard === false
           ? false
           : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
+      metrics: { path: METRICS_PATHS[options.mode], withoutToken: options.metricsWithoutToken },
       onError: (error, context) => this.log.error({ context, err: error }, "HTTP API error"),
     });
     this.health = createHealthRoutes({

@@ -10,6 +10,7 @@ import { cairnRoutes } from "./cairn-routes.js";
 import { DEFAULT_DASHBOARD_BASE, dashboardRoutes } from "./dashboard-routes.js";
 import { fail } from "./envelope.js";
 import { explorerRoutes } from "./explorer-routes.js";
+import { type MetricsRouteOptions, metricsRoute } from "./metrics-route.js";
 import { type GuardOptions, RequestGuard } from "./request-guard.js";
 import { restRoutes } from "./rest-routes.js";
 
@@ -36,6 +37,8 @@ export type ApiHandlerOptions = GuardOptions & {
    * `basePaths` (each starting and ending with "/"). The API's own paths still go to the API.
    */
   dashboard?: boolean | { basePaths: string[] } | undefined;
+  /** Also serve the target's Prometheus metrics at `path` (see metrics-route.ts). */
+  metrics?: MetricsRouteOptions | undefined;
 };
 
 /**
@@ -100,6 +103,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         onError,
       })
     : null;
+  const metrics = options.metrics ? metricsRoute(options.metrics, guard, () => ctx.target(), onError) : null;
   const app = new Hono();
   const explorer = explorerRoutes(ctx);
   app.route(API_PREFIXES.explorer, explorer);
@@ -131,10 +135,11 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   return {
     handles(request) {
       const path = new URL(request.url).pathname;
-      return API_PATH.test(path) || (dashboard?.handles(path) ?? false);
+      return API_PATH.test(path) || path === metrics?.path || (dashboard?.handles(path) ?? false);
     },
     async fetch(request) {
       const path = new URL(request.url).pathname;
+      if (path === metrics?.path) return metrics.fetch(request);
       if (dashboard && !API_PATH.test(path) && dashboard.handles(path)) return dashboard.fetch(request);
       try {
         if (request.method === "OPTIONS") {

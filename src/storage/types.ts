@@ -15,6 +15,8 @@
 // - affinity: the one owner allowed to claim an instance, when set (an instance introspected by
 //   cairn/testing runs only in the process that holds its test overrides); null for all others.
 
+import type { PoolUse, StoreObserver } from "./store-observer.js";
+
 /** An error as stored: its name and message. */
 export type ErrorRecord = { name: string; message: string };
 
@@ -486,6 +488,14 @@ export interface Store {
    * cannot be reached, and with `engine.closed` once the store is closed.
    */
   ping(timeoutMs: number): Promise<StorePing>;
+
+  /**
+   * Optional: reports the store's commits and round trips to `observer` from now on (metrics).
+   * One observer at a time; a later call replaces it.
+   */
+  observe?(observer: StoreObserver): void;
+  /** Optional, for stores on a connection pool: its use now (read when metrics are scraped). */
+  poolUse?(): PoolUse;
 
   readLog(seq: number): Promise<LogEntry[]>;
   /** Deletes up to `limit` finished instances whose retention ended; returns which. */

@@ -5,6 +5,7 @@
 
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { StoreObserver } from "../store-observer.js";
 import { isConnectionError, isRetryableConflict, translateError } from "./errors.js";
 
 /** A result row as the driver returns it. */
@@ -40,14 +41,20 @@ export class Database {
   readonly pool: pg.Pool;
   readonly channel: string;
   private readonly names = new Map<string, string>();
+  /** Hears each statement sent (metrics); none by default. */
+  observer: StoreObserver | undefined;
 
   constructor(pool: pg.Pool, channel: string) {
     this.pool = pool;
     this.channel = channel;
   }
 
-  /** A prepared-statement name per distinct text (texts are static, so the map stays small). */
+  /**
+   * A prepared-statement name per distinct text (texts are static, so the map stays small). Each
+   * statement built here is sent at once, so this is where round trips are counted.
+   */
   private statement(text: string, values: unknown[] | undefined): pg.QueryConfig {
+    this.observer?.roundTrip?.();
     let name = this.names.get(text);
     if (name === undefined) {
       name = `cairn_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
@@ -107,6 +114,7 @@ export class Database {
     const client = await checkout(this.pool, ignore);
     let broken: Error | undefined;
     try {
+      this.observer?.roundTrip?.();
       await client.query("BEGIN");
       const notes = new Set<string>();
       const tx: Tx = {
@@ -122,11 +130,13 @@ export class Database {
           this.statement("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", [this.channel, [...notes]]),
         );
       }
+      this.observer?.roundTrip?.();
       await client.query("COMMIT");
       return result;
     } catch (error) {
       if (isConnectionError(error)) broken = error as Error;
       else {
+        this.observer?.roundTrip?.();
         await client.query("ROLLBACK").catch((e: Error) => {
           broken = e;
         });

@@ -6,6 +6,7 @@
 
 import { randomUUID } from "node:crypto";
 import { EngineClosedError } from "../../errors.js";
+import type { PoolUse, StoreObserver } from "../store-observer.js";
 import type {
   ActivityCounts,
   ChangedInstance,
@@ -413,6 +414,18 @@ export class PostgresStore implements Store {
 
   private deliver(signal: StoreSignal): void {
     for (const listener of [...this.listeners]) listener(signal);
+  }
+
+  /** Reports each statement sent to the server to `observer`. */
+  observe(observer: StoreObserver): void {
+    this.db.observer = observer;
+  }
+
+  /** The pool's connections now (Cairn's own LISTEN connection among them). */
+  poolUse(): PoolUse {
+    const pool = this.db.pool;
+    const max = (pool as { options?: { max?: number } }).options?.max ?? 0;
+    return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max };
   }
 
   /** Lets queued writes finish, stops listening and ends the pool if Cairn created it. */

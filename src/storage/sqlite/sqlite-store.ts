@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type Database from "better-sqlite3";
 import { EngineClosedError, WorkflowsError } from "../../errors.js";
+import type { StoreObserver } from "../store-observer.js";
 import type {
   ActivityCounts,
   ChangedInstance,
@@ -326,6 +327,11 @@ export class SqliteStore implements Store {
 
   wake(workflow: string, id: string, now: number): Promise<ControlResult<"woken" | "noop">> {
     return this.writer.call("wake", [workflow, id, now]);
+  }
+
+  /** Reports each group commit of the writer thread (its duration and size) to `observer`. */
+  observe(observer: StoreObserver): void {
+    this.writer.observer = observer;
   }
 
   async readLog(seq: number): Promise<LogEntry[]> {

@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData } from "node:worker_thread
 import { WorkflowsError } from "../../errors.js";
 import { migrate, openConnection, type SqliteSynchronous } from "./connection.js";
 import { SqliteTransitions } from "./transitions.js";
-import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
+import type { WriterBatchReply, WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
 const data = workerData as { path: string; synchronous: SqliteSynchronous; now: number };
 const port = parentPort!;
@@ -57,26 +57,30 @@ function start(): void {
     return replies;
   };
 
+  /** Commits the queue as one group and posts its replies with the group's duration and size. */
   const flush = (): void => {
     const batch = queue;
     queue = [];
+    const started = performance.now();
+    const replies = commitGroup(batch);
+    const reply: WriterBatchReply = { replies, ms: performance.now() - started, writes: batch.length };
+    port.postMessage(reply);
+  };
+
+  const commitGroup = (batch: WriterRequest[]): WriterReply[] => {
     try {
       const replies = commitWhole(batch);
-      if (replies) {
-        port.postMessage(replies);
-        return;
-      }
+      if (replies) return replies;
     } catch (error) {
       if (db.inTransaction) txStatements.rollback.run();
       const failure = toWriterError(error);
-      port.postMessage(batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure })));
-      return;
+      return batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure }));
     }
-    flushOneByOne(batch);
+    return commitOneByOne(batch);
   };
 
   /** Runs each transition in its own savepoint: a failure undoes that transition only. */
-  const flushOneByOne = (batch: WriterRequest[]): void => {
+  const commitOneByOne = (batch: WriterRequest[]): WriterReply[] => {
     const replies: WriterReply[] = [];
     try {
       txStatements.begin.run();
@@ -99,7 +103,7 @@ function start(): void {
       replies.length = 0;
       for (const req of batch) replies.push({ id: req.id, ok: false, error: failure });
     }
-    port.postMessage(replies);
+    return replies;
   };
 
   let closing = false;

@@ -4,9 +4,10 @@
 
 import { Worker } from "node:worker_threads";
 import { type ErrorCode, StaleLeaseError, WorkflowsError } from "../../errors.js";
+import type { StoreObserver } from "../store-observer.js";
 import type { SqliteSynchronous } from "./connection.js";
 import type { SqliteTransitions } from "./transitions.js";
-import type { WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
+import type { WriterBatchReply, WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
 /** The public methods of SqliteTransitions: the operations the writer thread runs. */
 type TransitionName = {
@@ -60,12 +61,15 @@ export class SqliteWriter {
   private nextId = 1;
   private closed = false;
   private exited = false;
+  /** Hears each group commit's duration and size (metrics); none by default. */
+  observer: StoreObserver | undefined;
 
   private constructor(worker: Worker) {
     this.worker = worker;
-    worker.on("message", (msg: WriterReply[] | "closed") => {
-      if (!Array.isArray(msg)) return;
-      for (const reply of msg) this.replies.push(reply);
+    worker.on("message", (msg: WriterBatchReply | "closed") => {
+      if (typeof msg !== "object") return;
+      this.observer?.committed?.(msg.ms, msg.writes);
+      for (const reply of msg.replies) this.replies.push(reply);
       // The first slice settles at once (a lone instance's next step starts without another turn).
       if (!this.pumpScheduled) this.pump();
     });
