@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitUntil } from "cairn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LATEST_VERSION } from "../../src/storage/postgres/migrations.js";
 import { type PostgresServer, startPostgresServer } from "../helpers/postgres-server.js";
 import { CairnProcess } from "./helpers/cairn-process.js";
 import { copyFixture, getJson, postJson, removeProjects, waitForHttpStatus } from "./helpers/projects.js";
@@ -44,7 +45,7 @@ describe("readyz of cairn start on PostgreSQL", () => {
 
     const ready = await probe(`${admin}/readyz`);
     expect(ready).toMatchObject({ status: 200, body: { status: "ready", reason: null } });
-    expect(ready.body.checks.migrations).toEqual({ ok: true, detail: "schema version 4" });
+    expect(ready.body.checks.migrations).toEqual({ ok: true, detail: `schema version ${LATEST_VERSION}` });
     expect((await probe(`${admin}/cairn/api/workflows`)).status).toBe(401);
 
     await postJson(url, "/greet/before", { name: "before" });

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitUntil } from "cairn/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { LATEST_VERSION } from "../../src/storage/sqlite/migrations.js";
 import { freePort } from "../helpers/postgres-server.js";
 import { CairnProcess } from "./helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "./helpers/projects.js";
@@ -64,7 +65,7 @@ describe("health probes in cairn start", () => {
       reason: null,
       checks: {
         store: { ok: true },
-        migrations: { ok: true, detail: "schema version 7" },
+        migrations: { ok: true, detail: `schema version ${LATEST_VERSION}` },
         engine: { ok: true, detail: "running instances" },
       },
     });

@@ -8,6 +8,7 @@ import { Cairn, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from
 import { waitForStatus, waitUntil } from "cairn/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LATEST_VERSION } from "../../src/storage/postgres/migrations.js";
 import {
   freezePostgresServer,
   type PostgresServer,
@@ -51,18 +52,21 @@ describe("cairn.health() on PostgreSQL", () => {
   it("is ready with the schema at this code's version", async () => {
     const report = await cairn.health();
     expect(report).toMatchObject({ ready: true, reason: null });
-    expect(report.checks.migrations).toEqual({ ok: true, detail: "schema version 4" });
+    expect(report.checks.migrations).toEqual({ ok: true, detail: `schema version ${LATEST_VERSION}` });
   });
 
   it("fails the migrations check while a newer version is recorded, and passes once it is gone", async () => {
-    await query(`INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (5, 'newer', 0)`);
+    const newer = LATEST_VERSION + 1;
+    await query(
+      `INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES (${newer}, 'newer', 0)`,
+    );
     const report = await cairn.health();
     expect(report.ready).toBe(false);
     expect(report.checks.migrations).toMatchObject({ ok: false, code: "storage.migration_failed" });
     expect(!report.checks.migrations.ok && report.checks.migrations.reason).toContain(
-      "the database schema is at version 5, this Cairn expects 4",
+      `the database schema is at version ${newer}, this Cairn expects ${LATEST_VERSION}`,
     );
-    await query(`DELETE FROM ${schema}.schema_migrations WHERE version = 5`);
+    await query(`DELETE FROM ${schema}.schema_migrations WHERE version = ${newer}`);
     expect((await cairn.health()).ready).toBe(true);
   });
 

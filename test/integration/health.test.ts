@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { Cairn, FakeClock, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { waitUntil } from "cairn/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { LATEST_VERSION } from "../../src/storage/sqlite/migrations.js";
 import { tempDir } from "../helpers/temp-store.js";
 
 class Noop extends WorkflowEntrypoint {
@@ -42,7 +43,7 @@ describe("cairn.health()", () => {
     expect(report.ready).toBe(true);
     expect(report.reason).toBeNull();
     expect(report.checks.store).toMatchObject({ ok: true });
-    expect(report.checks.migrations).toEqual({ ok: true, detail: "schema version 7" });
+    expect(report.checks.migrations).toEqual({ ok: true, detail: `schema version ${LATEST_VERSION}` });
     expect(report.checks.engine).toEqual({ ok: true, detail: "running instances" });
   });
 
@@ -67,8 +68,7 @@ describe("cairn.health()", () => {
     expect(report.checks.migrations).toEqual({
       ok: false,
       code: "storage.migration_failed",
-      reason:
-        "the database schema is at version 99, this Cairn expects 7 (newer than this Cairn's: another process migrated it; upgrade this one)",
+      reason: `the database schema is at version 99, this Cairn expects ${LATEST_VERSION} (newer than this Cairn's: another process migrated it; upgrade this one)`,
     });
     expect(report.reason).toMatch(
       /^migrations: \(storage\.migration_failed\) the database schema is at version 99/,

@@ -324,8 +324,9 @@ describe("traces with an OpenTelemetry SDK", () => {
 describe("traces with no SDK", () => {
   const h = useLifecycleHarness();
 
+  // Metrics off: they would be the engine's only other observer.
   async function openPlain(options: { tracing?: false }): Promise<Cairn<any>> {
-    return h.open({ workflows: { NAPPER: { name: "napper", class: Napper } }, ...options });
+    return h.open({ workflows: { NAPPER: { name: "napper", class: Napper } }, metrics: false, ...options });
   }
 
   it("store nothing, make no per-run observer, and run as usual", async () => {

@@ -110,7 +110,8 @@ describe("cairn.metrics()", () => {
   });
 
   it("collects nothing with metrics: false", async () => {
-    const cairn = await h.open({ workflows, clock: new FakeClock(), metrics: false });
+    // Tracing off too: it would be the engine's only other observer.
+    const cairn = await h.open({ workflows, clock: new FakeClock(), metrics: false, tracing: false });
     expect(cairn.engine.observer).toBeUndefined();
     const error = await cairn.metrics().catch((e: unknown) => e);
     expect(WorkflowsError.is(error) && error.code).toBe("metrics.disabled");
