@@ -1,6 +1,6 @@
 // The operations docs cannot drift from the metrics: the Grafana dashboard in docs/grafana is
 // valid JSON whose every query names metrics a Cairn exposes, and the table of metrics in
-// docs/operations/metrics.md lists exactly the cairn_ metrics a Cairn exposes (one on SQLite and
+// docs/operations.md lists exactly the cairn_ metrics a Cairn exposes (one on SQLite and
 // one on a real PostgreSQL, since each store adds its own).
 
 import { readFileSync } from "node:fs";
@@ -69,7 +69,7 @@ describe("the operations docs", () => {
   });
 
   it("list every cairn_ metric in the table, and no other", () => {
-    const text = read("docs/operations/metrics.md");
+    const text = read("docs/operations.md");
     const listed = new Set([...text.matchAll(/^\| `(cairn_[a-z0-9_]+)`/gm)].map((m) => m[1]!));
     const cairnMetrics = [...exposed.keys()].filter((name) => name.startsWith("cairn_")).sort();
     expect([...listed].sort()).toEqual(cairnMetrics);
