@@ -3,12 +3,20 @@
 
 import { Counter, Histogram, type Registry } from "prom-client";
 import { ATTEMPT_SECONDS, EVENT_DELIVERY_SECONDS, LATENESS_SECONDS } from "./buckets.js";
+import { StepHistogram } from "./step-histogram.js";
 
 /** The metric families the observer feeds, registered on one registry. */
 export type EngineFamilies = ReturnType<typeof engineFamilies>;
 
 export function engineFamilies(registry: Registry) {
   const registers = [registry];
+  const attemptSeconds = new StepHistogram({
+    name: "cairn_step_attempt_duration_seconds",
+    help: "How long an attempt's callback ran, by outcome.",
+    labelNames: ["workflow", "outcome"],
+    buckets: ATTEMPT_SECONDS,
+    registers,
+  });
   return {
     created: new Counter({
       name: "cairn_instances_created_total",
@@ -28,19 +36,19 @@ export function engineFamilies(registry: Registry) {
       labelNames: ["workflow", "outcome"],
       registers,
     }),
+    // Attempts are counted from the duration histogram's series when scraped: the step path
+    // pays one observation, not an observation and a counter increment.
     attempts: new Counter({
       name: "cairn_step_attempts_total",
       help: "Attempts of step.do callbacks and rollback handlers run in this process, by outcome (success, failure, timeout).",
       labelNames: ["workflow", "outcome"],
       registers,
+      collect() {
+        this.reset();
+        for (const series of attemptSeconds.all()) this.inc(series.labels, series.count);
+      },
     }),
-    attemptSeconds: new Histogram({
-      name: "cairn_step_attempt_duration_seconds",
-      help: "How long an attempt's callback ran, by outcome.",
-      labelNames: ["workflow", "outcome"],
-      buckets: ATTEMPT_SECONDS,
-      registers,
-    }),
+    attemptSeconds,
     retries: new Counter({
       name: "cairn_step_retries_total",
       help: "Failed attempts after which another attempt was scheduled.",

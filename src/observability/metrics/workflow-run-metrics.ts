@@ -6,6 +6,7 @@ import type { Counter, Histogram } from "prom-client";
 import type { AttemptEnd, AttemptObserver, RunObserver } from "../../engine/observer.js";
 import { FINISHED_STATUSES, type StoredStatus } from "../../storage/types.js";
 import type { EngineFamilies } from "./engine-families.js";
+import type { HistogramSeries } from "./step-histogram.js";
 
 type CounterChild = ReturnType<Counter["labels"]>;
 type HistogramChild = ReturnType<Histogram["labels"]>;
@@ -50,18 +51,14 @@ export class WorkflowRunMetrics implements RunObserver {
   }
 }
 
-/** Counts every attempt of the workflow's steps by outcome, its duration, and the retries to follow. */
+/** Records every attempt of the workflow's steps: its duration by outcome (which also counts it) and the retries to follow. */
 function attemptMetrics(f: EngineFamilies, workflow: string): AttemptObserver {
-  const counts = {} as Record<AttemptOutcome, CounterChild>;
-  const seconds = {} as Record<AttemptOutcome, HistogramChild>;
-  for (const outcome of ATTEMPT_OUTCOMES) {
-    counts[outcome] = bindCounter(f.attempts, workflow, outcome);
-    seconds[outcome] = f.attemptSeconds.labels(workflow, outcome);
-  }
+  // Binding every outcome's series now shows them (and their attempt counts) as 0 from the first scrape.
+  const seconds = {} as Record<AttemptOutcome, HistogramSeries>;
+  for (const outcome of ATTEMPT_OUTCOMES) seconds[outcome] = f.attemptSeconds.labels(workflow, outcome);
   const retries = bindCounter(f.retries, workflow);
   return {
     ended(end) {
-      counts[end.outcome].inc();
       seconds[end.outcome].observe(end.durationMs / 1000);
       if (end.outcome !== "success" && end.retryDelayMs !== null) retries.inc();
     },
