@@ -241,6 +241,7 @@ describe("the index on (workflow, ended_at)", () => {
     // Back to version 5: what migrations 6 and later added goes.
     const file = new Database(dir.dbPath);
     file.exec(`DROP INDEX instances_by_end; ALTER TABLE instances DROP COLUMN affinity;
+      ALTER TABLE instances DROP COLUMN traceparent; ALTER TABLE instances DROP COLUMN tracestate;
       DELETE FROM schema_migrations WHERE version >= 6`);
     file.close();
 
@@ -263,6 +264,7 @@ describe("the index on (workflow, ended_at)", () => {
     // Back to version 2: what migrations 3 and later added goes.
     await db.query(`DROP INDEX "${schema}".instances_by_end`);
     await db.query(`ALTER TABLE "${schema}".instances DROP COLUMN affinity`);
+    await db.query(`ALTER TABLE "${schema}".instances DROP COLUMN traceparent, DROP COLUMN tracestate`);
     await db.query(`DELETE FROM "${schema}".schema_migrations WHERE version >= 3`);
 
     await (await PostgresStore.open({ connection: db.url, schema, poolSize: 2 })).close();
