@@ -9,6 +9,7 @@ import type { Clock } from "./engine/clock.js";
 import { Engine, type InstanceRef } from "./engine/engine.js";
 import { checkHealth, type HealthOptions, type HealthReport } from "./engine/health.js";
 import type { EngineObserver } from "./engine/observer.js";
+import { guardObserver } from "./engine/observers.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 import { WorkflowsError } from "./errors.js";
 import { Inspector } from "./inspect/inspector.js";
@@ -90,7 +91,8 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
     // Tracing first: its context wraps the other observers', so what they record can name the span.
     const observers = [
       ...tracingObservers(options.tracing),
-      ...(options.observers ?? []),
+      // The user's observers must not break the engine: what they throw is reported, not raised.
+      ...(options.observers ?? []).map((o) => guardObserver(o, settings.onError)),
       ...logging.observers,
     ];
     const now = options.clock?.now() ?? Date.now();

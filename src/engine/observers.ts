@@ -68,3 +68,63 @@ function combineRuns(runs: RunObserver[]): RunObserver | undefined {
     },
   };
 }
+
+/**
+ * An observer given by the user, made safe for the engine: a method that throws is reported to
+ * `report` and the engine goes on as if it had not been there (a wrapper that throws before
+ * calling the code it wraps is skipped; the code's own throw still goes to the engine).
+ */
+export function guardObserver(
+  observer: EngineObserver,
+  report: (error: unknown, context: string) => void,
+): EngineObserver {
+  const call = <R>(what: string, fn: () => R): R | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      report(error, `observer ${what}`);
+      return undefined;
+    }
+  };
+  const around =
+    (what: string, wrap: <T>(fn: () => T) => T) =>
+    <T>(fn: () => T): T => {
+      let called = false;
+      try {
+        return wrap(() => {
+          called = true;
+          return fn();
+        });
+      } catch (error) {
+        if (called) throw error;
+        report(error, `observer ${what}`);
+        return fn();
+      }
+    };
+  const guardRun = (run: RunObserver): RunObserver => ({
+    ...(run.enter ? { enter: around("enter", (fn) => run.enter!(fn)) } : {}),
+    attempt(start) {
+      const attempt = call("attempt", () => run.attempt?.(start));
+      if (!attempt) return undefined;
+      return {
+        ...(attempt.run ? { run: around("attempt run", (fn) => attempt.run!(fn)) } : {}),
+        ended: (end) => call("attempt ended", () => attempt.ended(end)),
+      };
+    },
+    sleeping: (name, wakeAt) => call("sleeping", () => run.sleeping?.(name, wakeAt)),
+    woke: (name, wakeAt, at) => call("woke", () => run.woke?.(name, wakeAt, at)),
+    waiting: (name, type, deadline) => call("waiting", () => run.waiting?.(name, type, deadline)),
+    received: (name, type, sentAt, at) => call("received", () => run.received?.(name, type, sentAt, at)),
+    timedOut: (name, type) => call("timedOut", () => run.timedOut?.(name, type)),
+    ended: (reason, status, error) => call("ended", () => run.ended?.(reason, status, error)),
+  });
+  return {
+    created: (workflow, id, trigger) => call("created", () => observer.created?.(workflow, id, trigger)),
+    statusWritten: (workflow, id, status) =>
+      call("statusWritten", () => observer.statusWritten?.(workflow, id, status)),
+    run(start) {
+      const run = call("run", () => observer.run?.(start));
+      return run ? guardRun(run) : undefined;
+    },
+  };
+}

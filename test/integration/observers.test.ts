@@ -187,4 +187,61 @@ describe("engine observers", () => {
       "b attempt flaky #2 runs",
     ]);
   });
+
+  it("cannot break the engine: what an observer throws is reported and the instance goes on", async () => {
+    const clock = new FakeClock();
+    const reported: string[] = [];
+    const boom = (what: string) => () => {
+      throw new Error(`observer fails in ${what}`);
+    };
+    const cairn = await h.open({
+      workflows: { STORY: { name: "story", class: Story } },
+      clock,
+      hibernateAfterMs: 10 * MINUTE,
+      onError: (error, context) => reported.push(`${context}: ${(error as Error).message}`),
+      observers: [
+        {
+          created: boom("created"),
+          statusWritten: boom("statusWritten"),
+          run: () => ({
+            enter: boom("enter"),
+            attempt: () => ({ run: boom("attempt run"), ended: boom("attempt ended") }),
+            sleeping: boom("sleeping"),
+            woke: boom("woke"),
+            ended: boom("ended"),
+          }),
+        },
+      ],
+    });
+    const instance = await cairn.env.STORY.create({ id: "s4" });
+    await until(reported, () => reported.some((l) => l.includes("attempt ended")), "the first attempt");
+    clock.advance(10);
+    await waitUntil(
+      () => reported,
+      () => reported.some((l) => l.includes("sleeping")),
+      { what: "the sleep" },
+    );
+    clock.advance(MINUTE);
+    await waitUntil(
+      () => cairn.engine.readLog("story", "s4"),
+      (log) => log.some((e) => e.type === "WAIT_START"),
+      { what: "the wait" },
+    );
+    await instance.sendEvent({ type: "go", payload: "anyway" });
+    expect(await waitForStatus(instance, "errored")).toMatchObject({
+      status: "errored",
+      error: { message: "no way: anyway" },
+    });
+    for (const what of [
+      "created",
+      "statusWritten",
+      "enter",
+      "attempt run",
+      "attempt ended",
+      "sleeping",
+      "woke",
+    ]) {
+      expect(reported).toContain(`observer ${what}: observer fails in ${what}`);
+    }
+  });
 });
