@@ -9,7 +9,10 @@ import { HostError } from "../host/host-error.js";
 import { type HostOptions, WorkerHost } from "../host/worker-host.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../observability/log-types.js";
 import { createLogger, defaultLogFormat, type LogFormat } from "../observability/logger.js";
+import { flushTraces } from "../observability/tracing/flush-traces.js";
 
+/** How long exiting waits for a tracing SDK to export the spans it still holds. */
+const TRACE_FLUSH_MS = 5000;
 export type HostCommandOptions = {
   config?: string;
   env?: string;
@@ -205,11 +208,13 @@ export async function runHost(
     }
     stopping = true;
     logger.info({ signal, graceSeconds: options.grace }, "shutting down");
+    // The spans an SDK still holds go out before the process ends (bounded: an exporter that
+    // cannot reach its collector does not hold up the exit).
     host.close().then(
-      () => process.exit(0),
+      () => flushTraces(TRACE_FLUSH_MS).then(() => process.exit(0)),
       (error) => {
         logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
+        void flushTraces(TRACE_FLUSH_MS).then(() => process.exit(1));
       },
     );
   };
