@@ -89,18 +89,21 @@ function speaker(logger: CairnLogger, levels: LifecycleLevels): Say {
   return (event, msg, fields = {}) => logger[levels[event]](fields, msg);
 }
 
-function attemptLines(say: Say, start: AttemptStart) {
-  const step: LogFields = {
+function attemptLines(say: Say, start: AttemptStart, successes: boolean) {
+  const stepOf = (): LogFields => ({
     step: start.name,
     attempt: start.attempt,
     ...(start.kind === "rollback" ? { rollback: true } : {}),
-  };
+  });
   return {
     ended(end: AttemptEnd) {
       if (end.outcome === "success") {
-        say("stepSucceeded", "step succeeded", { ...step, durationMs: Math.round(end.durationMs) });
+        // Most attempts succeed: when their lines are filtered out, nothing is built for them.
+        if (successes)
+          say("stepSucceeded", "step succeeded", { ...stepOf(), durationMs: Math.round(end.durationMs) });
         return;
       }
+      const step = stepOf();
       const failure: LogFields = {
         ...step,
         maxAttempts: start.retryLimit + 1,
@@ -113,11 +116,11 @@ function attemptLines(say: Say, start: AttemptStart) {
   };
 }
 
-function runLines(say: Say, fresh: boolean, recovered: boolean): RunObserver {
+function runLines(say: Say, fresh: boolean, recovered: boolean, successes: boolean): RunObserver {
   if (fresh) say("started", "instance started");
   else say("resumed", "instance resumed", recovered ? { recovered: true } : {});
   return {
-    attempt: (start) => attemptLines(say, start),
+    attempt: (start) => attemptLines(say, start, successes),
     sleeping: (name, wakeAt) => say("sleeping", "sleeping", { step: name, until: iso(wakeAt) }),
     woke: (name) => say("woke", "woke", { step: name }),
     waiting: (name, type, deadline) =>
@@ -139,6 +142,8 @@ function runLines(say: Say, fresh: boolean, recovered: boolean): RunObserver {
 export function lifecycleLogObserver(logger: CairnLogger, levels: LifecycleLevels): EngineObserver {
   const forInstance = (workflow: string, instance: string) =>
     speaker(bound(logger, { workflow, instance }), levels);
+  // Levels are fixed for the logger's life: asked once.
+  const successes = logger.isLevelEnabled?.(levels.stepSucceeded) ?? true;
   return {
     created(workflow, id, trigger) {
       forInstance(workflow, id)("created", "instance created", { trigger });
@@ -148,7 +153,7 @@ export function lifecycleLogObserver(logger: CairnLogger, levels: LifecycleLevel
       else if (status === "paused") forInstance(workflow, id)("paused", "instance paused");
     },
     run({ instance, fresh, recovered }) {
-      return runLines(forInstance(instance.workflow, instance.id), fresh, recovered);
+      return runLines(forInstance(instance.workflow, instance.id), fresh, recovered, successes);
     },
   };
 }

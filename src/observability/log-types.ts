@@ -21,6 +21,8 @@ export interface CairnLogger {
   warn(fields: LogFields, msg: string): void;
   error(fields: LogFields, msg: string): void;
   child?(bindings: LogFields): CairnLogger;
+  /** Whether lines at `level` are written (pino has it); without it, every level counts as on. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** The level named by `value`, or undefined when it names none. */

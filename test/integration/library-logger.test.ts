@@ -180,4 +180,31 @@ describe("a library user's logger", () => {
       'logInstances must be true or false, got "yes"',
     );
   });
+
+  it("asks isLevelEnabled once and writes no success line when debug is off", async () => {
+    const { logger, calls } = plainLogger();
+    const asked: string[] = [];
+    const cairn = await h.open({
+      workflows,
+      logger: {
+        ...logger,
+        isLevelEnabled: (level: string) => {
+          asked.push(level);
+          return level !== "debug";
+        },
+      },
+      logInstances: true,
+    });
+    const instance = await cairn.env.TIDY.create({ id: "quiet" });
+    await waitForStatus(instance, "complete");
+    await waitUntil(
+      () => calls,
+      () => calls.some(([, , msg]) => msg === "instance complete"),
+      { what: "the end line" },
+    );
+    expect(asked).toEqual(["debug"]);
+    expect(calls.map(([, , msg]) => msg)).not.toContain("step succeeded");
+    // The failed first attempt is still told.
+    expect(calls.map(([, , msg]) => msg)).toContain("step failed, will retry");
+  });
 });
