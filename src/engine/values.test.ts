@@ -120,6 +120,30 @@ describe("encodeValue / decodeValue", () => {
   });
 });
 
+describe("values that cannot be read", () => {
+  const trap = () => {
+    throw new Error("trap");
+  };
+
+  it("names a nested Proxy and its path", () => {
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap });
+    const error = rejection(() => encodeValue({ a: [proxy] }, "v", "step.result_too_large"));
+    expect(error.code).toBe("value.not_serializable");
+    expect(error.message).toBe(
+      "(value.not_serializable) v cannot be stored: a Proxy cannot be stored (at .a[0])",
+    );
+  });
+
+  it("names a throwing getter and its path, with what it threw", () => {
+    const inner = Object.defineProperty({}, "secret", { enumerable: true, get: trap });
+    const error = rejection(() => encodeValue({ user: inner }, "v", "step.result_too_large"));
+    expect(error.code).toBe("value.not_serializable");
+    expect(error.message).toBe(
+      "(value.not_serializable) v cannot be stored: reading it threw (at .user): trap",
+    );
+  });
+});
+
 describe("toErrorRecord / fromErrorRecord", () => {
   it("keeps the name and message of errors", () => {
     expect(toErrorRecord(new TypeError("bad input"))).toEqual({ name: "TypeError", message: "bad input" });

@@ -2,6 +2,7 @@
 // V8 structured-clone bytes so that Date, Map, Set, typed arrays, BigInt and undefined
 // survive a replay, and size limits are measured on those bytes, as Cloudflare measures them.
 
+import { types } from "node:util";
 import v8 from "node:v8";
 import { NonRetryableError } from "../api/non-retryable-error.js";
 import { type ErrorCode, WorkflowsError } from "../errors.js";
@@ -58,14 +59,24 @@ function deeplyNested(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
-/** Names the first function or symbol inside `value` (with its path), or undefined if none is found. */
+/**
+ * Names the first function, symbol or Proxy inside `value` (with its path), or a getter that throws
+ * while being read, or undefined if none is found. Runs only after serialisation failed.
+ */
 function findUncloneable(value: unknown, path: string, seen: Set<object>): string | undefined {
   const at = path === "" ? "" : ` (at ${path})`;
   if (typeof value === "function") return `a function cannot be stored${at}`;
   if (typeof value === "symbol") return `a symbol cannot be stored${at}`;
   if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
+  if (types.isProxy(value)) return `a Proxy cannot be stored${at}`;
   seen.add(value);
-  for (const [key, child] of childrenOf(value)) {
+  let children: Iterable<[string, unknown]>;
+  try {
+    children = [...childrenOf(value)];
+  } catch (error) {
+    return `reading it threw${at}: ${messageOf(error)}`;
+  }
+  for (const [key, child] of children) {
     const found = findUncloneable(child, `${path}${key}`, seen);
     if (found) return found;
   }

@@ -172,3 +172,96 @@ describe("values thrown by workflow code", () => {
     });
   }
 });
+
+/** Fresh values to return, by case name, and whether the result can be stored. */
+const RESULTS: Record<string, () => unknown> = {
+  function: () => () => 1,
+  symbol: () => Symbol("s"),
+  bigint: () => 42n,
+  circular: () => {
+    const node: Record<string, unknown> = { name: "loop" };
+    node.self = node;
+    return node;
+  },
+  "throwing getter": () =>
+    Object.defineProperty({}, "secret", {
+      enumerable: true,
+      get: () => {
+        throw new Error("getter trap");
+      },
+    }),
+  "hostile proxy": () => hostileProxy(),
+  "class instance": () =>
+    new (class Money {
+      readonly cents = 5;
+      format() {
+        return "0.05";
+      }
+    })(),
+  "too large": () => "x".repeat(1024 * 1024 + 1),
+};
+
+let resultCalls = 0;
+
+class Returner extends WorkflowEntrypoint {
+  override async run(event: WorkflowEvent<{ fault: string; where: "step" | "run" }>, step: WorkflowStep) {
+    const { fault, where } = event.payload;
+    const make = RESULTS[fault];
+    if (!make) throw new Error(`no case ${fault}`);
+    if (where === "run") return make();
+    return step.do("produce", { retries: { limit: 3, delay: 1 } }, async () => {
+      resultCalls += 1;
+      return make();
+    });
+  }
+}
+
+describe("results that cannot be stored", () => {
+  const harness = useLifecycleHarness();
+  const all = { ...workflows, RETURNER: { name: "returner", class: Returner } };
+
+  for (const where of ["step", "run"] as const) {
+    it(`fails at once with a clear error for a ${where === "step" ? "step result" : "run output"} that cannot be stored`, async () => {
+      const cairn = await harness.open({ workflows: all });
+      const cases = Object.keys(RESULTS);
+      resultCalls = 0;
+      for (const [i, fault] of cases.entries()) {
+        await cairn.env.RETURNER.create({ id: `r${i}`, params: { fault, where } });
+      }
+      const healthy = await cairn.env.HEALTHY.create({ id: "h", params: { n: 20 } });
+      expect(await waitForStatus(healthy, "complete")).toMatchObject({ output: 41 });
+      const what = where === "step" ? 'the result of step "produce"' : "the workflow's output";
+      const notStored = (why: string) => ({
+        name: "WorkflowsError",
+        message: `(value.not_serializable) ${what} cannot be stored: ${why}`,
+      });
+      const expected: Record<string, unknown> = {
+        function: notStored("a function cannot be stored"),
+        symbol: notStored("a symbol cannot be stored"),
+        // Structured clone keeps BigInts and cycles, and a class instance's own fields (not its methods).
+        bigint: { status: "complete", output: 42n },
+        circular: "complete with its cycle",
+        "throwing getter": notStored("reading it threw: getter trap"),
+        // Returning it from an async function reads its `then`, which throws: a plain throw, retried.
+        "hostile proxy": { name: "Error", message: "proxy trap" },
+        "class instance": { status: "complete", output: { cents: 5 } },
+        "too large": {
+          name: "WorkflowsError",
+          message: `(${where === "step" ? "step.result_too_large" : "output.too_large"}) ${what} is 1048583 bytes; the limit is 1048576 bytes (1 MiB)`,
+        },
+      };
+      for (const [i, fault] of cases.entries()) {
+        const status = await waitForStatus(await cairn.env.RETURNER.get(`r${i}`), ["errored", "complete"]);
+        let seen: unknown = status.status === "errored" ? status.error : status;
+        if (fault === "circular" && status.status === "complete") {
+          const output = status.output as { self: unknown };
+          seen = output.self === output ? "complete with its cycle" : status;
+        }
+        expect({ fault, seen }).toEqual({ fault, seen: expected[fault] });
+      }
+      // A result that cannot be stored is not retried: each case ran its callback once, but for
+      // the Proxy, whose `then` trap threw (three retries).
+      expect(resultCalls).toBe(where === "step" ? cases.length + 3 : 0);
+    });
+  }
+});
