@@ -133,6 +133,7 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
         binding: def.binding,
         className: def.class?.name ?? null,
       })),
+      stalledSince: (workflow, id) => engine.live.stalledSince(workflow, id),
     });
     engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>, inspect, metrics);

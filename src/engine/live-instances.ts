@@ -85,6 +85,11 @@ export class LiveInstances implements ActivationHost<Activation> {
     return count;
   }
 
+  /** The running instance's `stalledSince` (null when it is not live here). */
+  stalledSince(workflow: string, id: string): number | null {
+    return this.byId.get(key(workflow, id))?.stalledSince() ?? null;
+  }
+
   /** Sets what workflows see as `this.env` and starts renewing leases (on a shared store). */
   start(env: Record<string, unknown>, envFor: EnvFor | undefined): void {
     this.env = env;

@@ -150,6 +150,11 @@ export type InstanceDetail = InstanceSummary & {
   wakeAt?: number | null;
   waitingFor?: string[];
   pausedAt?: number;
+  /**
+   * A running instance of this process that made no progress for 5 minutes with nothing to wait
+   * for (its run awaits something outside any step): when it last made progress, and how long ago.
+   */
+  noProgress?: { since: number; forMs: number };
   rollback: RollbackState | null;
   steps: StepView[];
 };

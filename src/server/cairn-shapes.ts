@@ -84,6 +84,8 @@ export type CairnInstance = CairnListItem &
     wake_at?: string | null;
     waiting_for?: string[];
     paused_at?: string | null;
+    /** A running instance with no progress for 5 minutes and nothing to wait for: since when, how long. */
+    no_progress?: { since: string | null; for_ms: number };
     rollback: RollbackState | null;
     steps: CairnStep[];
   };
@@ -194,6 +196,9 @@ export function cairnInstance(d: InstanceDetail, options: DetailOptions = {}): C
     ...(d.wakeAt !== undefined ? { wake_at: iso(d.wakeAt) } : {}),
     ...(d.waitingFor !== undefined ? { waiting_for: [...d.waitingFor] } : {}),
     ...(d.pausedAt !== undefined ? { paused_at: iso(d.pausedAt) } : {}),
+    ...(d.noProgress !== undefined
+      ? { no_progress: { since: iso(d.noProgress.since), for_ms: d.noProgress.forMs } }
+      : {}),
     rollback: d.rollback ?? null,
     steps: d.steps.map((s) => stepShape(s, options)),
   };

@@ -5,9 +5,10 @@
 
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cairn";
 import { FakeClock, waitForStatus, waitUntil } from "cairn/testing";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { useLifecycleHarness, waitForLog } from "../helpers/lifecycle-harness.js";
 import { parseExposition } from "../helpers/prometheus.js";
+import { type ApiServer, startApiServer } from "../server/helpers/api-server.js";
 
 const never = () => new Promise<never>(() => {});
 const MINUTE = 60_000;
@@ -79,5 +80,34 @@ describe("a promise that never settles", () => {
     await hangs.terminate();
     await waitForStatus(hangs, "terminated");
     await waitUntil(stalled, (s) => s.hangs === 0, { what: "the stall to clear" });
+  });
+});
+
+describe("a stalled instance in /cairn/api", () => {
+  let server: ApiServer<typeof workflows> | undefined;
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  it("says since when and for how long a running instance made no progress, after 5 minutes", async () => {
+    const clock = new FakeClock();
+    server = await startApiServer(workflows, { open: { clock } });
+    const { cairn } = server;
+    const hangs = await cairn.env.HANGS.create({ id: "hangs" });
+    await waitForLog(cairn, "hangs", "hangs", (t) => t.includes("STEP_SUCCESS"), "the first step");
+    const progressAt = clock.now();
+    const detail = async () =>
+      (await server!.call("GET", "/cairn/api/workflows/hangs/instances/hangs")).body.result;
+    expect(await detail()).not.toHaveProperty("no_progress");
+
+    clock.advance(7 * MINUTE);
+    await waitUntil(detail, (d) => d.no_progress !== undefined, { what: "no_progress to show" });
+    expect(await detail()).toMatchObject({
+      status: "running",
+      no_progress: { since: new Date(progressAt).toISOString(), for_ms: 7 * MINUTE },
+    });
+    await hangs.terminate();
+    await waitForStatus(hangs, "terminated");
+    expect(await detail()).not.toHaveProperty("no_progress");
   });
 });

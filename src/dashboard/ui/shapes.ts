@@ -91,6 +91,8 @@ export type InstanceDetail = InstanceRow & {
   wake_at?: string | null;
   waiting_for?: string[];
   paused_at?: string;
+  /** A running instance with no progress for 5 minutes and nothing the engine waits for. */
+  no_progress?: { since: string | null; for_ms: number };
   rollback: { reason: "failure" | "terminate"; state: "running" | "complete" | "failed" } | null;
   steps: Step[];
 };
