@@ -134,6 +134,7 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
         className: def.class?.name ?? null,
       })),
       stalledSince: (workflow, id) => engine.live.stalledSince(workflow, id),
+      stalledCount: (workflow) => engine.live.stalled(workflow, engine.clock.now() - STALL_AFTER_MS),
     });
     engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>, inspect, metrics);

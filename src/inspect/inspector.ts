@@ -37,6 +37,8 @@ export type InspectorOptions = {
   workflows: InspectedWorkflow[];
   /** When a running instance of this process last made progress, if it has nothing to wait for. */
   stalledSince?: (workflow: string, id: string) => number | null;
+  /** How many running instances of the workflow in this process are stalled now. */
+  stalledCount?: (workflow: string) => number;
 };
 
 /**
@@ -52,6 +54,7 @@ export class Inspector {
   readonly #changes: ChangeHub;
   readonly #workflows: Map<string, InspectedWorkflow>;
   readonly #stalledSince: (workflow: string, id: string) => number | null;
+  readonly #stalledCount: (workflow: string) => number;
 
   constructor(options: InspectorOptions) {
     this.#store = options.store;
@@ -59,6 +62,7 @@ export class Inspector {
     this.#changes = options.changes;
     this.#workflows = new Map(options.workflows.map((w) => [w.name, w]));
     this.#stalledSince = options.stalledSince ?? (() => null);
+    this.#stalledCount = options.stalledCount ?? (() => 0);
   }
 
   /** Every workflow this Cairn declares, with counts by status. */
@@ -71,7 +75,8 @@ export class Inspector {
     const def = this.#definition(name);
     const counts = await this.#store.countByStatus(name);
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    return { ...def, counts, total };
+    const stalled = this.#stalledCount(name);
+    return { ...def, counts, total, ...(stalled > 0 ? { stalled } : {}) };
   }
 
   /** A page of a workflow's instances, newest first, with the filter's total and counts by status. */

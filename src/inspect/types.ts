@@ -20,6 +20,8 @@ export type WorkflowSummary = {
   counts: StatusCounts;
   /** All instances of the workflow. */
   total: number;
+  /** Running instances of this process that made no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 /** One instance as a list shows it. */

@@ -23,6 +23,8 @@ export type CairnWorkflow = {
   /** Every one of the eight statuses, zero-filled. */
   counts: Record<string, number>;
   total: number;
+  /** Running instances of this process with no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 export type CairnListItem = {
@@ -104,6 +106,7 @@ export function cairnWorkflow(w: WorkflowSummary): CairnWorkflow {
     class_name: w.className ?? null,
     counts: zeroFilled(w.counts),
     total: w.total,
+    ...(w.stalled !== undefined ? { stalled: w.stalled } : {}),
   };
 }
 

@@ -89,7 +89,7 @@ describe("a stalled instance in /cairn/api", () => {
     await server?.close();
   });
 
-  it("says since when and for how long a running instance made no progress, after 5 minutes", async () => {
+  it("says since when and for how long a running instance made no progress, and counts it on its workflow", async () => {
     const clock = new FakeClock();
     server = await startApiServer(workflows, { open: { clock } });
     const { cairn } = server;
@@ -99,6 +99,8 @@ describe("a stalled instance in /cairn/api", () => {
     const detail = async () =>
       (await server!.call("GET", "/cairn/api/workflows/hangs/instances/hangs")).body.result;
     expect(await detail()).not.toHaveProperty("no_progress");
+    const summary = async () => (await server!.call("GET", "/cairn/api/workflows/hangs")).body.result;
+    expect(await summary()).not.toHaveProperty("stalled");
 
     clock.advance(7 * MINUTE);
     await waitUntil(detail, (d) => d.no_progress !== undefined, { what: "no_progress to show" });
@@ -106,8 +108,10 @@ describe("a stalled instance in /cairn/api", () => {
       status: "running",
       no_progress: { since: new Date(progressAt).toISOString(), for_ms: 7 * MINUTE },
     });
+    expect(await summary()).toMatchObject({ name: "hangs", stalled: 1 });
     await hangs.terminate();
     await waitForStatus(hangs, "terminated");
     expect(await detail()).not.toHaveProperty("no_progress");
+    expect(await summary()).not.toHaveProperty("stalled");
   });
 });

@@ -31,6 +31,8 @@ export type Workflow = {
   class_name: string | null;
   counts: Counts;
   total: number;
+  /** Running instances with no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 export type InstanceRow = {
