@@ -11,6 +11,7 @@ import { checkHealth, type HealthOptions, type HealthReport } from "./engine/hea
 import type { EngineObserver } from "./engine/observer.js";
 import { guardObserver } from "./engine/observers.js";
 import type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
+import { STALL_AFTER_MS } from "./engine/stall.js";
 import { WorkflowsError } from "./errors.js";
 import { Inspector } from "./inspect/inspector.js";
 import { type LoggingOptionsInput, libraryLogging } from "./observability/library-logging.js";
@@ -111,6 +112,7 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
       workflows: defs,
       maxRunning: settings.maxRunning,
       running: (workflow) => engine.live.running(workflow),
+      stalled: (workflow) => engine.live.stalled(workflow, engine.clock.now() - STALL_AFTER_MS),
       report: (error, context) => engine.report(error, context),
     });
     const env = { ...(options.env ?? {}) } as Record<string, unknown>;
@@ -131,6 +133,8 @@ export class Cairn<W extends Record<string, WorkflowDefinitionInput>, E = {}> {
         binding: def.binding,
         className: def.class?.name ?? null,
       })),
+      stalledSince: (workflow, id) => engine.live.stalledSince(workflow, id),
+      stalledCount: (workflow) => engine.live.stalled(workflow, engine.clock.now() - STALL_AFTER_MS),
     });
     engine.start(env, envFor);
     return new Cairn(engine, env as CairnEnv<W, E>, inspect, metrics);

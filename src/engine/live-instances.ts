@@ -71,6 +71,25 @@ export class LiveInstances implements ActivationHost<Activation> {
     this.maxInstanceStateBytes = settings.maxInstanceStateBytes;
   }
 
+  /**
+   * How many of this process's running instances of `workflow` made no progress since before
+   * `before` (clock time) with nothing to wait for: see `Activation.stalledSince`.
+   */
+  stalled(workflow: string, before: number): number {
+    let count = 0;
+    for (const a of this.bySeq.values()) {
+      if (a.instance.workflow !== workflow) continue;
+      const since = a.stalledSince();
+      if (since !== null && since <= before) count += 1;
+    }
+    return count;
+  }
+
+  /** The running instance's `stalledSince` (null when it is not live here). */
+  stalledSince(workflow: string, id: string): number | null {
+    return this.byId.get(key(workflow, id))?.stalledSince() ?? null;
+  }
+
   /** Sets what workflows see as `this.env` and starts renewing leases (on a shared store). */
   start(env: Record<string, unknown>, envFor: EnvFor | undefined): void {
     this.env = env;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { isNonRetryable, NonRetryableError } from "../api/non-retryable-error.js";
 import { WorkflowsError } from "../errors.js";
-import { decodeValue, encodeValue, fromErrorRecord, MAX_VALUE_BYTES, toErrorRecord } from "./values.js";
+import {
+  decodeValue,
+  encodeValue,
+  fromErrorRecord,
+  MAX_VALUE_BYTES,
+  tameThrown,
+  toErrorRecord,
+} from "./values.js";
 
 function roundTrip(value: unknown): unknown {
   return decodeValue(encodeValue(value, "the value", "step.result_too_large"));
@@ -113,6 +120,30 @@ describe("encodeValue / decodeValue", () => {
   });
 });
 
+describe("values that cannot be read", () => {
+  const trap = () => {
+    throw new Error("trap");
+  };
+
+  it("names a nested Proxy and its path", () => {
+    const proxy = new Proxy({}, { get: trap, ownKeys: trap, getPrototypeOf: trap });
+    const error = rejection(() => encodeValue({ a: [proxy] }, "v", "step.result_too_large"));
+    expect(error.code).toBe("value.not_serializable");
+    expect(error.message).toBe(
+      "(value.not_serializable) v cannot be stored: a Proxy cannot be stored (at .a[0])",
+    );
+  });
+
+  it("names a throwing getter and its path, with what it threw", () => {
+    const inner = Object.defineProperty({}, "secret", { enumerable: true, get: trap });
+    const error = rejection(() => encodeValue({ user: inner }, "v", "step.result_too_large"));
+    expect(error.code).toBe("value.not_serializable");
+    expect(error.message).toBe(
+      "(value.not_serializable) v cannot be stored: reading it threw (at .user): trap",
+    );
+  });
+});
+
 describe("toErrorRecord / fromErrorRecord", () => {
   it("keeps the name and message of errors", () => {
     expect(toErrorRecord(new TypeError("bad input"))).toEqual({ name: "TypeError", message: "bad input" });
@@ -125,15 +156,56 @@ describe("toErrorRecord / fromErrorRecord", () => {
     expect(toErrorRecord(custom)).toEqual({ name: "PaymentError", message: "x" });
   });
 
-  it("turns thrown non-errors into Error records", () => {
-    expect(toErrorRecord("plain string")).toEqual({ name: "Error", message: "plain string" });
-    expect(toErrorRecord(42)).toEqual({ name: "Error", message: "42" });
-    expect(toErrorRecord(undefined)).toEqual({ name: "Error", message: "undefined" });
-    expect(toErrorRecord({ code: 7 })).toEqual({ name: "Error", message: '{"code":7}' });
+  it("turns thrown non-errors into Error records that say what was thrown", () => {
+    const thrown = (text: string) => ({ name: "Error", message: `A non-Error value was thrown: ${text}` });
+    expect(toErrorRecord("plain string")).toEqual(thrown('the string "plain string"'));
+    expect(toErrorRecord(42)).toEqual(thrown("the number 42"));
+    expect(toErrorRecord(undefined)).toEqual(thrown("undefined"));
+    expect(toErrorRecord({ code: 7 })).toEqual(thrown('an object {"code":7}'));
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(toErrorRecord(cyclic)).toEqual({ name: "Error", message: "[object Object]" });
-    expect(toErrorRecord(Object.create(null))).toEqual({ name: "Error", message: "{}" });
+    expect(toErrorRecord(cyclic).message).toMatch(
+      /^A non-Error value was thrown: an object \[object Object\] that cannot be shown as JSON \(.*circular/,
+    );
+    expect(toErrorRecord(Object.create(null))).toEqual(thrown("an object {}"));
+    expect(toErrorRecord(() => 1)).toEqual(thrown("a function"));
+  });
+
+  it("cuts the text of a long thrown value", () => {
+    const { message } = toErrorRecord("x".repeat(5000));
+    expect(message.length).toBeLessThan(1100);
+    expect(message).toContain("(5002 characters)");
+  });
+
+  it("never throws, even for values whose every read throws", () => {
+    const trap = () => {
+      throw new Error("trap");
+    };
+    const proxy = new Proxy(
+      {},
+      { get: trap, getPrototypeOf: trap, ownKeys: trap, getOwnPropertyDescriptor: trap },
+    );
+    expect(toErrorRecord(proxy)).toEqual({
+      name: "Error",
+      message: "A non-Error value was thrown: an object that cannot be read (reading it threw: trap)",
+    });
+    const error = Object.defineProperty(new Error("hidden"), "name", { get: trap });
+    expect(toErrorRecord(error)).toEqual({
+      name: "Error",
+      message: "An Error was thrown whose name or message cannot be read (reading it threw: trap)",
+    });
+  });
+
+  it("tames only the thrown values that cannot be read", () => {
+    const plain = new TypeError("kept");
+    expect(tameThrown(plain)).toBe(plain);
+    expect(tameThrown("text")).toBe("text");
+    const trap = () => {
+      throw new Error("trap");
+    };
+    const tamed = tameThrown(new Proxy({}, { get: trap, getPrototypeOf: trap }));
+    expect(tamed).toBeInstanceOf(Error);
+    expect((tamed as Error).message).toContain("cannot be read");
   });
 
   it("rebuilds a NonRetryableError that still stops retries", () => {

@@ -5,6 +5,7 @@
 import type { ChangeHub } from "../engine/changes.js";
 import type { Clock } from "../engine/clock.js";
 import { readInstance, readLog, readStreamResult } from "../engine/read-views.js";
+import { STALL_AFTER_MS } from "../engine/stall.js";
 import { decodeValue } from "../engine/values.js";
 import { WorkflowsError } from "../errors.js";
 import type { InstanceRecord, LogEntry, Store } from "../storage/types.js";
@@ -34,6 +35,10 @@ export type InspectorOptions = {
   clock: Clock;
   changes: ChangeHub;
   workflows: InspectedWorkflow[];
+  /** When a running instance of this process last made progress, if it has nothing to wait for. */
+  stalledSince?: (workflow: string, id: string) => number | null;
+  /** How many running instances of the workflow in this process are stalled now. */
+  stalledCount?: (workflow: string) => number;
 };
 
 /**
@@ -48,12 +53,16 @@ export class Inspector {
   readonly #clock: Clock;
   readonly #changes: ChangeHub;
   readonly #workflows: Map<string, InspectedWorkflow>;
+  readonly #stalledSince: (workflow: string, id: string) => number | null;
+  readonly #stalledCount: (workflow: string) => number;
 
   constructor(options: InspectorOptions) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#changes = options.changes;
     this.#workflows = new Map(options.workflows.map((w) => [w.name, w]));
+    this.#stalledSince = options.stalledSince ?? (() => null);
+    this.#stalledCount = options.stalledCount ?? (() => 0);
   }
 
   /** Every workflow this Cairn declares, with counts by status. */
@@ -66,7 +75,8 @@ export class Inspector {
     const def = this.#definition(name);
     const counts = await this.#store.countByStatus(name);
     const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    return { ...def, counts, total };
+    const stalled = this.#stalledCount(name);
+    return { ...def, counts, total, ...(stalled > 0 ? { stalled } : {}) };
   }
 
   /** A page of a workflow's instances, newest first, with the filter's total and counts by status. */
@@ -122,6 +132,11 @@ export class Inspector {
       detail.waitingFor = [...record.waitTypes];
     }
     if (record.status === "paused") detail.pausedAt = record.pausedAt;
+    if (record.status === "running") {
+      const since = this.#stalledSince(workflow, id);
+      const now = this.#clock.now();
+      if (since !== null && now - since >= STALL_AFTER_MS) detail.noProgress = { since, forMs: now - since };
+    }
     return detail;
   }
 

@@ -20,6 +20,8 @@ export type WorkflowSummary = {
   counts: StatusCounts;
   /** All instances of the workflow. */
   total: number;
+  /** Running instances of this process that made no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 /** One instance as a list shows it. */
@@ -150,6 +152,11 @@ export type InstanceDetail = InstanceSummary & {
   wakeAt?: number | null;
   waitingFor?: string[];
   pausedAt?: number;
+  /**
+   * A running instance of this process that made no progress for 5 minutes with nothing to wait
+   * for (its run awaits something outside any step): when it last made progress, and how long ago.
+   */
+  noProgress?: { since: number; forMs: number };
   rollback: RollbackState | null;
   steps: StepView[];
 };

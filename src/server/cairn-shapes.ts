@@ -23,6 +23,8 @@ export type CairnWorkflow = {
   /** Every one of the eight statuses, zero-filled. */
   counts: Record<string, number>;
   total: number;
+  /** Running instances of this process with no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 export type CairnListItem = {
@@ -84,6 +86,8 @@ export type CairnInstance = CairnListItem &
     wake_at?: string | null;
     waiting_for?: string[];
     paused_at?: string | null;
+    /** A running instance with no progress for 5 minutes and nothing to wait for: since when, how long. */
+    no_progress?: { since: string | null; for_ms: number };
     rollback: RollbackState | null;
     steps: CairnStep[];
   };
@@ -102,6 +106,7 @@ export function cairnWorkflow(w: WorkflowSummary): CairnWorkflow {
     class_name: w.className ?? null,
     counts: zeroFilled(w.counts),
     total: w.total,
+    ...(w.stalled !== undefined ? { stalled: w.stalled } : {}),
   };
 }
 
@@ -194,6 +199,9 @@ export function cairnInstance(d: InstanceDetail, options: DetailOptions = {}): C
     ...(d.wakeAt !== undefined ? { wake_at: iso(d.wakeAt) } : {}),
     ...(d.waitingFor !== undefined ? { waiting_for: [...d.waitingFor] } : {}),
     ...(d.pausedAt !== undefined ? { paused_at: iso(d.pausedAt) } : {}),
+    ...(d.noProgress !== undefined
+      ? { no_progress: { since: iso(d.noProgress.since), for_ms: d.noProgress.forMs } }
+      : {}),
     rollback: d.rollback ?? null,
     steps: d.steps.map((s) => stepShape(s, options)),
   };

@@ -2,7 +2,7 @@
 // that completes it live, the timeline and each kind of step opened (retried attempts with the
 // wait between them, a truncated output loaded in full, a redacted one, a stream), the step
 // filters, restarting from a step, every action on an instance, an errored refund with its
-// rollback, and the event log.
+// rollback, the event log, and the notice of a running instance that makes no progress.
 
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -208,6 +208,34 @@ describeWithBrowser("the instance page", { timeout: 30_000 }, () => {
       "the payment provider refused the refund",
     );
     await screenshot(page, "instance-errored");
+  });
+
+  it("a running instance that made no progress says for how long (the API's answer rewritten)", async () => {
+    // A stall takes 5 minutes of the real clock here: the detail is rewritten as a stalled one.
+    const detailPath = "/cairn/api/workflows/refunds/instances/refund-1";
+    const matches = (url: URL) => url.pathname === detailPath;
+    await page.route(matches, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const { error: _error, ended_at: _ended, ...rest } = body.result;
+      const since = "2026-01-01T00:00:00.000Z";
+      body.result = {
+        ...rest,
+        status: "running",
+        ended_at: null,
+        no_progress: { since, for_ms: 7 * 60_000 },
+      };
+      await route.fulfill({ response, json: body });
+    });
+    try {
+      await open(page, server, "workflows/refunds/instances/refund-1");
+      await textOf(
+        page.locator(".notice-stalled"),
+        /^No progress for 7 min 0 s \(since .+\): no step is running/,
+      );
+    } finally {
+      await page.unroute(matches);
+    }
   });
 
   it("loaded nothing from another origin and threw no error", () => {

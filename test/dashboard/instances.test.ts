@@ -1,7 +1,8 @@
 // The overview and a workflow's instances in Chromium against `cairn dev`: counts by status and
 // the activity chart; the trigger form (refusing invalid JSON); filters by status, id prefix and
 // creation date; paging by cursor; rows and counts following the change feed without a reload;
-// bulk pause, resume, terminate and delete, checked against the instances' real state.
+// bulk pause, resume, terminate and delete, checked against the instances' real state; the
+// notice of stalled instances.
 
 import { waitUntil } from "cairn/testing";
 import type { Browser, Page } from "playwright-core";
@@ -234,6 +235,26 @@ describeWithBrowser("the overview and the instances page", { timeout: 30_000 }, 
     await textOf(notice(), /^Deleted 1 instance\./);
     await page.getByText("No instances match.").waitFor();
     expect(await server.instance("refunds", "seed-refund")).toBeNull();
+  });
+
+  it("a workflow with stalled instances says how many (the API's answer rewritten)", async () => {
+    // A stall takes 5 minutes of the real clock here: the workflow's summary is rewritten.
+    const matches = (url: URL) => url.pathname === "/cairn/api/workflows/orders";
+    await page.route(matches, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.result = { ...body.result, stalled: 2 };
+      await route.fulfill({ response, json: body });
+    });
+    try {
+      await open(page, server, "workflows/orders");
+      await textOf(
+        page.locator(".notice-stalled"),
+        /^2 running instances have made no progress for 5 minutes or more/,
+      );
+    } finally {
+      await page.unroute(matches);
+    }
   });
 
   it("loaded nothing from another origin and threw no error", () => {

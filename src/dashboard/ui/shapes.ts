@@ -31,6 +31,8 @@ export type Workflow = {
   class_name: string | null;
   counts: Counts;
   total: number;
+  /** Running instances with no progress for 5 minutes (absent when none). */
+  stalled?: number;
 };
 
 export type InstanceRow = {
@@ -91,6 +93,8 @@ export type InstanceDetail = InstanceRow & {
   wake_at?: string | null;
   waiting_for?: string[];
   paused_at?: string;
+  /** A running instance with no progress for 5 minutes and nothing the engine waits for. */
+  no_progress?: { since: string | null; for_ms: number };
   rollback: { reason: "failure" | "terminate"; state: "running" | "complete" | "failed" } | null;
   steps: Step[];
 };

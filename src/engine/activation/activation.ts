@@ -62,6 +62,8 @@ export class Activation implements StepHost {
   private readonly budget: StateBudget;
   private doCalls = 0;
   private inflight = 0;
+  /** Clock time of the last journal write (or of the activation's start): see `stalledSince`. */
+  private progressAt: number;
   private readonly waits: Waits;
   private mode: "running" | "pausing" | "draining" = "running";
   private gateOpen: (() => void) | null = null;
@@ -96,6 +98,7 @@ export class Activation implements StepHost {
       this.writeFailed,
     );
     this.waits = new Waits(host.clock);
+    this.progressAt = host.clock.now();
     this.budget = new StateBudget(host.store, instance.seq, host.maxInstanceStateBytes, storedBytes);
     this.replayOnly = instance.rollbackPending;
     this.recovered = recovered;
@@ -204,24 +207,29 @@ export class Activation implements StepHost {
   }
 
   recordStart(record: StepRecord, log: LogInput[]): void {
+    this.progressAt = this.host.clock.now();
     this.writer.start(record, log);
   }
 
   record(record: StepRecord, log: LogInput[]): void {
+    this.progressAt = this.host.clock.now();
     this.writer.record(record, log);
   }
 
   commit(record: StepRecord, log: LogInput[]): Promise<void> {
+    this.progressAt = this.host.clock.now();
     const writing = this.writer.commit(record, log);
     return writing ? this.countInFlight(writing) : never();
   }
 
   appendLog(entries: LogInput[]): Promise<void> {
+    this.progressAt = this.host.clock.now();
     const writing = this.writer.appendLog(entries);
     return writing ? this.countInFlight(writing) : never();
   }
 
   consumeEvent(step: WaitStep, base: WaitBase): Promise<(StepRecord & { status: "succeeded" }) | undefined> {
+    this.progressAt = this.host.clock.now();
     const taking = this.writer.consumeEvent(step, base);
     return taking ? this.countInFlight(taking) : never();
   }
@@ -263,6 +271,17 @@ export class Activation implements StepHost {
         this.settleWhenIdle();
       }
     }
+  }
+
+  /**
+   * When this instance last made progress, if it is stuck: running, with nothing the engine
+   * waits for (no step attempt or store write in flight, no sleep, retry delay or event wait),
+   * yet its run has not settled, as when it awaits a promise that never settles outside any
+   * step. Null while it has something to wait for, or once it stopped.
+   */
+  stalledSince(): number | null {
+    if (this.stopped || this.mode !== "running" || this.inflight > 0 || this.waits.size > 0) return null;
+    return this.progressAt;
   }
 
   waitFor(wakeAt: number | null, eventType: string | null): Promise<"timer" | "event"> {

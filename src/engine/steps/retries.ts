@@ -10,7 +10,7 @@ import type { AttemptObserver } from "../observer.js";
 import type { AttemptOverride } from "../overrides.js";
 import { backoffDelay, evaluateDelayFunction, shouldRetry } from "../step-config.js";
 import { failsInstance, WorkflowInternalError, WorkflowTimeoutError } from "../step-errors.js";
-import { encodeValue, fromErrorRecord, toErrorRecord } from "../values.js";
+import { encodeValue, fromErrorRecord, tameThrown, toErrorRecord } from "../values.js";
 import { isStreamResult, persistStream, replayStream } from "./stream-results.js";
 
 export type StepCallback = (ctx: WorkflowStepContext) => Promise<unknown> | unknown;
@@ -73,12 +73,14 @@ export async function runRetriable(
     const outcome = await a.countInFlight(runAttempt(a, step, run, ctx, watch));
     const watched = watch ? { watch, durationMs: performance.now() - began } : undefined;
     if (outcome.ok) return succeed(a, step, attempts, outcome.value, watched);
-    if (failsInstance(outcome.error)) {
-      const error = toErrorRecord(outcome.error);
-      reportFailure(watched, outcome.error, error, null);
+    // What workflow code threw may be hostile to reads (a Proxy, throwing getters): tamed once here.
+    const thrown = tameThrown(outcome.error);
+    if (failsInstance(thrown)) {
+      const error = toErrorRecord(thrown);
+      reportFailure(watched, thrown, error, null);
       return a.fatal(error);
     }
-    wakeAt = await afterFailure(a, step, attempts, outcome.error, ctx, watched);
+    wakeAt = await afterFailure(a, step, attempts, thrown, ctx, watched);
   }
 }
 

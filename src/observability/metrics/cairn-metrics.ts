@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import type { EngineObserver } from "../../engine/observer.js";
 import { EngineMetrics } from "./engine-metrics.js";
 import { processRegistry } from "./process-metrics.js";
+import { type StallSource, stallGauge } from "./stall-gauge.js";
 import { type StateSource, stateGauges } from "./state-gauges.js";
 import { observeStore } from "./store-metrics.js";
 
@@ -23,9 +24,10 @@ export class CairnMetrics {
   }
 
   /** Starts the store's hooks and the gauges read at scrape time; once the engine exists. */
-  attach(source: StateSource): void {
+  attach(source: StateSource & StallSource): void {
     observeStore(this.registry, source.store);
     stateGauges(this.registry, source);
+    stallGauge(this.registry, source);
   }
 
   /** The exposition text: this Cairn's metrics, then the process's. */

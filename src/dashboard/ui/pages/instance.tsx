@@ -144,6 +144,13 @@ export function InstancePage({ params }: { params: { name?: string; id?: string 
           </button>
         </div>
       )}
+      {d.status === "running" && d.no_progress && (
+        <div class="notice notice-stalled" role="status">
+          No progress for {duration(d.no_progress.for_ms)} (since {when(d.no_progress.since)}): no step is
+          running and nothing is awaited that Cairn knows of. The run awaits something outside any step that
+          has not settled.
+        </div>
+      )}
       <div class="button-row" role="toolbar" aria-label="Instance actions">
         {actionsFor(d.status).map((action) => (
           <button

@@ -186,6 +186,15 @@ export function InstancesPage({ params }: { params: { name?: string } }) {
         )}
       </form>
       {notice && <ActionNotice notice={notice} onDismiss={() => setNotice(null)} />}
+      {workflow.data?.stalled !== undefined && (
+        <div class="notice notice-stalled" role="status">
+          {workflow.data.stalled === 1
+            ? "1 running instance has"
+            : `${workflow.data.stalled} running instances have`}{" "}
+          made no progress for 5 minutes or more: no step is running and nothing is awaited that Cairn knows
+          of.
+        </div>
+      )}
       {list.error && <ErrorNotice failure={list.error} />}
       <div class="bulk-bar" role="toolbar" aria-label="Actions on selected instances">
         <span class="hint">
