@@ -1,6 +1,8 @@
 // Serves a fetch handler over Node's HTTP server: each request becomes a web `Request` (streamed
 // body, an AbortSignal that fires when the client goes away), and the `Response` is streamed
-// back with its status and headers (several Set-Cookie headers kept apart).
+// back with its status and headers (several Set-Cookie headers kept apart). A client that sends
+// its request too slowly is cut off (HTTP_TIMEOUTS), and one whose body the answer left unread
+// (a 413) has its connection closed instead of its body read to the end.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +10,30 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
+
+/** How long a client may take to send its request, and how long an idle connection stays open. */
+export type HttpTimeouts = {
+  /** The request line and headers must all arrive within this (Node answers 408 and closes). */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this (Node answers 408 and closes). */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** How often Node looks for connections past the first two bounds (a cut-off comes this late). */
+  checkEveryMs: number;
+};
+
+/**
+ * The bounds `cairn dev` and `cairn start` serve with. A slow-loris client (headers byte by byte,
+ * a body trickled in) holds its connection at most `requestMs + checkEveryMs`; an 8 MiB body
+ * needs about 140 KB/s to arrive in time. A response (a change feed) may last any time.
+ */
+export const HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 60_000,
+  keepAliveMs: 5_000,
+  checkEveryMs: 1_000,
+};
 
 /**
  * The request's URL. The path is kept as sent (a target starting with "//" is a path, not a
@@ -52,10 +78,14 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
 /** Bodies of a declared length up to this size are sent with the headers in one write. */
 const BUFFERED_BODY_BYTES = 64 * 1024;
 
-async function writeResponse(res: ServerResponse, response: Response, method: string): Promise<void> {
+async function writeResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  const method = req.method ?? "GET";
   const raw: string[] = [];
   for (const [name, value] of response.headers) if (name !== "set-cookie") raw.push(name, value);
   for (const cookie of response.headers.getSetCookie()) raw.push("set-cookie", cookie);
+  // A body the answer did not read (a 413, a refused token) is not read to its end to keep the
+  // connection: the connection is closed once the answer is out.
+  if (!req.complete && !response.headers.has("connection")) raw.push("connection", "close");
   const length = Number(response.headers.get("content-length") ?? Number.NaN);
   // A small body of known length (the API's JSON answers) goes out with its headers in one
   // write; any other body is streamed as it comes.
@@ -78,25 +108,42 @@ async function writeResponse(res: ServerResponse, response: Response, method: st
   await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
 }
 
-/** An HTTP server calling `handle` for every request; `onError` sees failures of the plumbing. */
-export function createHttpServer(handle: FetchHandler, onError: (error: unknown) => void): Server {
-  return createServer((req, res) => {
-    const aborted = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) aborted.abort();
-    });
-    void (async () => {
-      try {
-        const response = await handle(toRequest(req, aborted.signal));
-        await writeResponse(res, response, req.method ?? "GET");
-      } catch (error) {
-        if (aborted.signal.aborted) return;
-        onError(error);
-        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-        res.end();
-      }
-    })();
-  });
+/**
+ * An HTTP server calling `handle` for every request; `onError` sees failures of the plumbing.
+ * `timeouts` replaces some of HTTP_TIMEOUTS (tests use short ones).
+ */
+export function createHttpServer(
+  handle: FetchHandler,
+  onError: (error: unknown) => void,
+  timeouts: Partial<HttpTimeouts> = {},
+): Server {
+  const bounds = { ...HTTP_TIMEOUTS, ...timeouts };
+  const server = createServer(
+    {
+      headersTimeout: bounds.headersMs,
+      requestTimeout: bounds.requestMs,
+      keepAliveTimeout: bounds.keepAliveMs,
+      connectionsCheckingInterval: bounds.checkEveryMs,
+    },
+    (req, res) => {
+      const aborted = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) aborted.abort();
+      });
+      void (async () => {
+        try {
+          const response = await handle(toRequest(req, aborted.signal));
+          await writeResponse(req, res, response);
+        } catch (error) {
+          if (aborted.signal.aborted) return;
+          onError(error);
+          if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+          res.end();
+        }
+      })();
+    },
+  );
+  return server;
 }
 
 /** Connections the kernel may hold waiting to be accepted (it caps this at net.core.somaxconn). */

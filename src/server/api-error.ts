@@ -17,6 +17,8 @@ export type ApiErrorCode =
   | "request.invalid_json"
   | "request.invalid"
   | "request.too_large"
+  | "request.incomplete"
+  | "request.invalid_path"
   | "request.unsupported_media"
   | "auth.missing"
   | "auth.invalid"
