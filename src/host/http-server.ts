@@ -4,10 +4,18 @@
 // its request too slowly is cut off (HTTP_TIMEOUTS), and one whose body the answer left unread
 // (a 413) has its connection closed instead of its body read to the end.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { CF_CODE } from "../server/api-error.js";
+import { fail } from "../server/envelope.js";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -75,6 +83,63 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   } as RequestInit);
 }
 
+/** Methods the fetch standard forbids: a `Request` cannot carry them, so no handler sees them. */
+const UNSERVED_METHODS = new Set(["TRACE", "TRACK"]);
+
+/** The answer to a method no handler can be given, in Cloudflare's envelope like the API's. */
+function unservedMethod(method: string): Response {
+  return fail(
+    {
+      status: 405,
+      cfCode: CF_CODE.invalid,
+      code: "method.not_allowed",
+      message: `${method} is not served here: it has no meaning for this server`,
+    },
+    { allow: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS" },
+  );
+}
+
+/**
+ * Answers a request Node's parser refused before any handler saw it (a timeout, a head over
+ * 16 KiB, bytes that are not HTTP) in the envelope too, then closes the connection. Nothing is
+ * written when an answer is already under way or the client is gone.
+ */
+function refuseUnparsed(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const refusal =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? { status: 408, code: "request.timeout", message: "the request did not arrive in time" }
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? {
+            status: 431,
+            code: "request.too_large",
+            message: "the request line and headers are over 16384 bytes",
+          }
+        : {
+            status: 400,
+            code: "request.invalid",
+            message: `the request is not valid HTTP (${error.code ?? "unknown"})`,
+          };
+  // An answer to HEAD has no body: when the refused bytes start with HEAD, the headers go alone.
+  const raw = (error as { rawPacket?: Buffer }).rawPacket;
+  const head = raw !== undefined && /^HEAD /i.test(raw.subarray(0, 5).toString("latin1"));
+  const body = head
+    ? ""
+    : JSON.stringify({
+        success: false,
+        errors: [{ code: CF_CODE.invalid, message: refusal.message, cairn_code: refusal.code }],
+        messages: [],
+        result: null,
+      });
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
 /** Bodies of a declared length up to this size are sent with the headers in one write. */
 const BUFFERED_BODY_BYTES = 64 * 1024;
 
@@ -132,7 +197,10 @@ export function createHttpServer(
       });
       void (async () => {
         try {
-          const response = await handle(toRequest(req, aborted.signal));
+          const method = (req.method ?? "GET").toUpperCase();
+          const response = UNSERVED_METHODS.has(method)
+            ? unservedMethod(method)
+            : await handle(toRequest(req, aborted.signal));
           await writeResponse(req, res, response);
         } catch (error) {
           if (aborted.signal.aborted) return;
@@ -143,6 +211,7 @@ export function createHttpServer(
       })();
     },
   );
+  server.on("clientError", refuseUnparsed);
   return server;
 }
 

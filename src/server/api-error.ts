@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | "request.invalid"
   | "request.too_large"
   | "request.incomplete"
+  | "request.timeout"
   | "request.invalid_path"
   | "request.unsupported_media"
   | "auth.missing"

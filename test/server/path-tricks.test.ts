@@ -13,8 +13,8 @@ import { tempDir } from "../helpers/temp-store.js";
 import { workflows } from "./workflows.js";
 
 const E = "/cdn-cgi/local/explorer/api";
-/** Runs of the property: about a second here; CAIRN_FUZZ_RUNS sets more for a long hunt. */
-const RUNS = Number(process.env.CAIRN_FUZZ_RUNS ?? 400);
+/** Runs of the property: about a second here; FUZZ_SCALE=10 runs ten times as many, for a long hunt. */
+const RUNS = 400 * Number(process.env.FUZZ_SCALE ?? 1);
 
 let cairn: Cairn<typeof workflows>;
 let api: ApiHandler;

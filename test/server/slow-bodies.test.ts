@@ -148,3 +148,64 @@ describe("an oversized body", () => {
     await othersAreServed();
   });
 });
+
+/** Sends `bytes` at once and resolves with all the server answered once it closed the socket. */
+async function exchange(bytes: string): Promise<string> {
+  const raw = await open();
+  raw.socket.write(bytes);
+  await closedByServer(raw, "a request the server refuses");
+  return raw.received();
+}
+
+/** The answer's status line and its body parsed (the envelope). */
+function parse(answer: string): { statusLine: string; envelope: any } {
+  const [head, body] = answer.split("\r\n\r\n", 2) as [string, string];
+  return { statusLine: head.split("\r\n")[0]!, envelope: JSON.parse(body) };
+}
+
+describe("requests no handler can be given", () => {
+  it("answers TRACE with 405 method.not_allowed in the envelope, not a 500 (a fetch Request cannot carry TRACE)", async () => {
+    const answer = await exchange(
+      `TRACE ${E}/workflows HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+    expect(answer).toMatch(/\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i);
+    expect(answer).toContain('"errors":[{"code":10001,"message":"TRACE is not served here');
+    expect(answer).toContain('"cairn_code":"method.not_allowed"');
+  });
+
+  it("answers bytes that are not HTTP with 400 request.invalid in the envelope, where Node sent a bare 400", async () => {
+    const { statusLine, envelope } = parse(
+      await exchange(`GET ${E}/workflows/é HTTP/1.1\r\nHost: localhost\r\n\r\n`),
+    );
+    expect(statusLine).toBe("HTTP/1.1 400 Bad Request");
+    expect(envelope).toMatchObject({ success: false, result: null });
+    expect(envelope.errors[0]).toMatchObject({ code: 10001, cairn_code: "request.invalid" });
+  });
+
+  it("answers a HEAD that is not HTTP with the headers alone", async () => {
+    const answer = await exchange(`HEAD ${E}/workflows/é HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n$/);
+  });
+
+  it("answers a request head over 16 KiB with 431 request.too_large in the envelope", async () => {
+    const { statusLine, envelope } = parse(
+      await exchange(
+        `GET ${E}/workflows HTTP/1.1\r\nHost: localhost\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
+      ),
+    );
+    expect(statusLine).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect(envelope.errors[0]).toMatchObject({ cairn_code: "request.too_large" });
+    expect(envelope.errors[0].message).toContain("16384 bytes");
+  });
+
+  it("answers a slow client's 408 in the envelope too", async () => {
+    const raw = await open();
+    raw.socket.write(`GET ${E}/workflows HTTP/1.1\r\nHost: localhost\r\n`);
+    await closedByServer(raw, "a client that never ends its headers");
+    const { statusLine, envelope } = parse(raw.received());
+    expect(statusLine).toBe("HTTP/1.1 408 Request Timeout");
+    expect(envelope.errors[0]).toMatchObject({ cairn_code: "request.timeout" });
+  });
+});
