@@ -9,7 +9,14 @@ import { ApiError } from "./api-error.js";
 /** The longest path segment accepted: ids are at most 100 characters, workflow names 64. */
 export const MAX_SEGMENT_CHARS = 1024;
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** True when `text` holds a C0 control character or DEL. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /** Throws ApiError 400 `request.invalid_path` for a path no route should see. */
 export function checkPath(pathname: string): void {
@@ -25,7 +32,7 @@ export function checkPath(pathname: string): void {
     } catch {
       throw invalid(`the path segment "${raw.slice(0, 100)}" is not valid percent-encoded UTF-8`);
     }
-    if (CONTROL.test(decoded)) {
+    if (hasControl(decoded)) {
       throw invalid(`the path segment "${raw.slice(0, 100)}" holds a control character`);
     }
   }

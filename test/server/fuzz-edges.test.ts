@@ -209,7 +209,11 @@ function overHttp(port: number, sent: Sent): Promise<Answer> {
       },
     );
     req.on("error", (error) =>
-      reject(new Error(`${error.message}: ${sent.method} ${sent.path.slice(0, 200)} ${JSON.stringify(sent.headers)}`)),
+      reject(
+        new Error(
+          `${error.message}: ${sent.method} ${sent.path.slice(0, 200)} ${JSON.stringify(sent.headers)}`,
+        ),
+      ),
     );
     req.end(sent.body ?? undefined);
   });
