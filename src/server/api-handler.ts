@@ -12,6 +12,7 @@ import { fail } from "./envelope.js";
 import { explorerRoutes } from "./explorer-routes.js";
 import { type MetricsRouteOptions, metricsRoute } from "./metrics-route.js";
 import { type GuardOptions, RequestGuard } from "./request-guard.js";
+import { checkPath } from "./request-path.js";
 import { restRoutes } from "./rest-routes.js";
 
 /** Where each part of the API lives. */
@@ -147,6 +148,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           return cors(request, new Response(null, { status: 204, headers: CORS_HEADERS }));
         }
         guard.check(request);
+        checkPath(path);
         if (request.method === "HEAD") return cors(request, await head(app, request));
         return cors(request, await app.fetch(request));
       } catch (error) {

@@ -1,5 +1,7 @@
 // Reads a request body as JSON within a size limit: an empty body is "no value", a body that is
 // not JSON is a 400 naming where it broke, and one over the limit is a 413 before it is all read.
+// A body that breaks off (the client went away, or the server cut a slow one off) is the
+// client's failure, a 400, never reported as the server's.
 
 import { ApiError } from "./api-error.js";
 
@@ -15,7 +17,13 @@ export async function readText(request: Request, limit = MAX_BODY_BYTES): Promis
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      throw new ApiError(
+        400,
+        "request.incomplete",
+        `the request body broke off after ${size} bytes: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

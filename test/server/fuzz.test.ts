@@ -374,7 +374,7 @@ describe("the Node plumbing", () => {
     await expectStillServing((r) => sendHttp(port, r));
   });
 
-  it("leaves a request head over Node's 16 KiB to Node (431, its own answer), and goes on serving", async () => {
+  it("refuses a request head over Node's 16 KiB with 431 in the envelope, and goes on serving", async () => {
     const target = `${E}/workflows/${"a".repeat(20_000)}`;
     const answer = await sendHttp(port, {
       method: "GET",
@@ -383,6 +383,7 @@ describe("the Node plumbing", () => {
       route: "",
     });
     expect(answer.status).toBe(431);
+    expect(JSON.parse(new TextDecoder().decode(answer.body)).errors[0].cairn_code).toBe("request.too_large");
     expect(plumbing).toEqual([]);
     await expectStillServing((r) => sendHttp(port, r));
   });

@@ -3,7 +3,7 @@
 
 import type { Server } from "node:http";
 import { Cairn, createApiHandler, type WorkflowDefinitionInput } from "cairn";
-import { closeServer, createHttpServer, listen } from "../../../src/host/http-server.js";
+import { closeServer, createHttpServer, type HttpTimeouts, listen } from "../../../src/host/http-server.js";
 import type { ApiHandlerOptions } from "../../../src/server/api-handler.js";
 import { tempDir } from "../../helpers/temp-store.js";
 
@@ -38,6 +38,8 @@ export async function startApiServer<W extends Record<string, WorkflowDefinition
     /** Another store than a fresh SQLite file (a PostgreSQL URL), with Cairn.open's options for it. */
     storage?: string;
     open?: Record<string, unknown>;
+    /** Shorter bounds for slow clients than the server's own. */
+    timeouts?: Partial<HttpTimeouts>;
   } = {},
 ): Promise<ApiServer<W>> {
   const dir = tempDir("cairn-api-");
@@ -53,6 +55,7 @@ export async function startApiServer<W extends Record<string, WorkflowDefinition
     (request) =>
       api.handles(request) ? api.fetch(request) : Promise.resolve(new Response("worker", { status: 418 })),
     (error) => errors.push(error),
+    options.timeouts,
   );
   const address = await listen(server, 0, "127.0.0.1");
   const url = `http://127.0.0.1:${address.port}`;
