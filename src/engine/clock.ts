@@ -13,7 +13,12 @@ export interface Clock {
   setTimer(at: number, callback: () => void): CancelTimer;
 }
 
-/** Real time. Timers do not keep the process alive (the engine keeps it alive while it runs). */
+/**
+ * Real time. Timers do not keep the process alive (the engine keeps it alive while it runs).
+ * A timer fires once the wall clock reaches its time: never before, even if the clock is set back
+ * (it then waits as much longer as the clock went back), and at most RECHECK_MS late if the clock
+ * is set forward past it (see TimerQueue).
+ */
 export class SystemClock implements Clock {
   private readonly timers = new TimerQueue();
 
@@ -63,6 +68,16 @@ export class FakeClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     this.set(this.current + ms);
+  }
+
+  /**
+   * Jumps the wall clock by `ms`, either way, as an operator or NTP stepping the clock would.
+   * Forward it fires what falls due, like `advance`; backward nothing fires, and timers keep
+   * their due times, so each waits until the clock reaches its time again.
+   */
+  jump(ms: number): void {
+    if (ms >= 0) this.set(this.current + ms);
+    else this.current += ms;
   }
 
   /** Moves time to `at` (never backwards), firing due timers in order. */

@@ -297,7 +297,7 @@ export class LiveInstances implements ActivationHost<Activation> {
       const fences = [...this.bySeq.values()].map((a) => a.fence);
       if (fences.length > 0) {
         await this.store
-          .renewLeases(this.host.owner, fences, this.clock.now() + this.host.leaseMs)
+          .renewLeases(this.host.owner, fences, this.clock.now(), this.host.leaseMs)
           .catch((e) => this.host.report(e, "lease renewal"));
       }
       this.renewLoop();

@@ -117,7 +117,7 @@ export class Scheduler {
         claimed += claims.length;
         if (claims.length < total) break;
       }
-      const next = await store.nextWakeAt(this.host.owner);
+      const next = await store.nextWakeAt(this.host.owner, clock.now());
       const now = clock.now();
       this.lastPassAt = now;
       this.failing = null;

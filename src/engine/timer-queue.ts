@@ -6,8 +6,13 @@
 
 type Entry = { at: number; order: number; callback: (() => void) | null };
 
-/** setTimeout cannot wait longer than 2^31-1 ms; a later timer is re-armed on the way. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
+/**
+ * The longest the native timer waits before looking at the wall clock again. setTimeout counts
+ * elapsed time, not wall time: if the wall clock is set forward past a timer's due time, the
+ * timer would otherwise fire as late as the jump; this way it fires at most RECHECK_MS late.
+ * (Set back, a timer is never early: a firing checks the wall clock and re-arms what is not due.)
+ */
+export const RECHECK_MS = 1_000;
 
 export class TimerQueue {
   private heap: Entry[] = [];
@@ -18,8 +23,11 @@ export class TimerQueue {
   private armedAt = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
 
-  constructor(now: () => number = Date.now) {
+  private readonly recheckMs: number;
+
+  constructor(now: () => number = Date.now, recheckMs = RECHECK_MS) {
     this.now = now;
+    this.recheckMs = recheckMs;
   }
 
   /** Calls `callback` once, at or after `at`; returns a function that cancels it. */
@@ -82,7 +90,7 @@ export class TimerQueue {
     }
     if (this.native && this.armedAt <= top.at) return;
     if (this.native) clearTimeout(this.native);
-    const delay = Math.min(Math.max(0, top.at - this.now()), MAX_TIMEOUT_MS);
+    const delay = Math.min(Math.max(0, top.at - this.now()), this.recheckMs);
     this.native = setTimeout(this.fire, delay);
     this.native.unref();
     this.armedAt = top.at;

@@ -350,9 +350,13 @@ export interface Store {
 
   /** Claims waking instances first, then queued ones oldest first, within the slots. */
   claim(request: ClaimRequest): Promise<Claim[]>;
-  /** The earliest time at which something not held by `owner` becomes claimable by `owner`. */
-  nextWakeAt(owner: string): Promise<number | null>;
-  renewLeases(owner: string, fences: Fence[], until: number): Promise<void>;
+  /**
+   * The earliest time at which something not held by `owner` becomes claimable by `owner`, on the
+   * caller's clock whose time is `now` (a store whose leases follow another clock converts).
+   */
+  nextWakeAt(owner: string, now: number): Promise<number | null>;
+  /** Extends the leases `owner` still holds as given to `leaseMs` from now. */
+  renewLeases(owner: string, fences: Fence[], now: number, leaseMs: number): Promise<void>;
   /** Releases a lease without changing status (graceful shutdown): the instance is claimable at once. */
   releaseLease(fence: Fence, now: number): Promise<void>;
 

@@ -25,7 +25,9 @@ describeStorage("postgres", async () => {
   const schema = db.newSchema("conformance");
   const drop = () => db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   try {
-    const store = await PostgresStore.open({ connection: db.url, schema, poolSize: 4 });
+    // The contract's cases state lease times in the caller's clock (T0 and on), so leases here
+    // follow it; leases on the server's clock are proved in test/reliability/lease-clock.test.ts.
+    const store = await PostgresStore.open({ connection: db.url, schema, poolSize: 4, leaseClock: "caller" });
     return {
       store,
       cleanup: async () => {

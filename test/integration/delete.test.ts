@@ -176,7 +176,7 @@ describe("instance.delete()", () => {
     const sleeper = await cairn.env.DEL.create({ id: "sleeper", params: { sleep: true } });
     await waitForStatus(sleeper, "waiting");
     await sleeper.delete();
-    expect(await cairn.engine.store.nextWakeAt("anyone")).toBeNull();
+    expect(await cairn.engine.store.nextWakeAt("anyone", clock.now())).toBeNull();
     clock.advance(2 * 3_600_000);
     // Another instance running to its end shows the scheduler went past the sleeper's wake time.
     await waitForStatus(await cairn.env.DEL.create({ id: "probe" }), "complete");

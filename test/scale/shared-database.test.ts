@@ -5,6 +5,7 @@
 
 import { waitUntil } from "cairn/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SERVER_NOW_MS } from "../../src/storage/postgres/lease-time.js";
 import { migrations } from "../../src/storage/postgres/migrations.js";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.js";
 import type { StoreSignal } from "../../src/storage/types.js";
@@ -170,7 +171,11 @@ describe("stores sharing one PostgreSQL", () => {
     await other.terminate(WF, "lost", T0 + 1);
     await other.requestPause(WF, "pausing", T0 + 1);
     heard.length = 0;
-    await store.renewLeases("runner", [fence("kept"), fence("lost"), fence("pausing")], T0 + 90_000);
+    const serverNow = async () =>
+      Number((await db.query<{ t: string }>(`SELECT ${SERVER_NOW_MS} AS t`))[0]!.t);
+    const before = await serverNow();
+    await store.renewLeases("runner", [fence("kept"), fence("lost"), fence("pausing")], T0, 90_000);
+    const after = await serverNow();
     expect(heard).toEqual(
       expect.arrayContaining([
         { kind: "control", workflow: WF, id: "lost" },
@@ -178,7 +183,10 @@ describe("stores sharing one PostgreSQL", () => {
       ]),
     );
     expect(heard).not.toContainEqual({ kind: "control", workflow: WF, id: "kept" });
-    expect((await store.getInstance(WF, "kept"))?.leaseExpiresAt).toBe(T0 + 90_000);
+    // The renewed lease runs 90 s from the server's time when it was renewed, whatever `now` said.
+    const expiresAt = (await store.getInstance(WF, "kept"))?.leaseExpiresAt ?? 0;
+    expect(expiresAt).toBeGreaterThanOrEqual(before + 90_000);
+    expect(expiresAt).toBeLessThanOrEqual(after + 90_000);
   });
 
   it("reconnects its listener after the server restarts, and signals flow again", async () => {

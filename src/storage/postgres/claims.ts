@@ -8,6 +8,7 @@ import { logDataText } from "../records.js";
 import type { Claim, ClaimRequest, Fence, LogInput, StoredStatus, StoreSignal } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
+import type { LeaseTime } from "./lease-time.js";
 import { num, toInstance } from "./rows.js";
 
 type Candidate = { seq: number; workflow: string; status: StoredStatus; order: number; fresh: boolean };
@@ -31,9 +32,11 @@ class LogBatch {
 export class Claims {
   private readonly db: Database;
   private readonly sql;
+  private readonly lease: LeaseTime;
 
-  constructor(db: Database, t: Tables) {
+  constructor(db: Database, t: Tables, lease: LeaseTime) {
     this.db = db;
+    this.lease = lease;
     // Per workflow, its first `n` candidates, locked; workflows without slots are not asked.
     const perWorkflow = (where: string, orderBy: string, sortKey: string) => `
       SELECT c.seq, c.workflow, c.status, c.sort_key, c.fresh
@@ -47,12 +50,13 @@ export class Claims {
       // Leases of any owner, this one included: a lease this process let expire (its renewal
       // failed while the database was away) is taken again, and the engine drops the old runner.
       // Only running orphans of the workflows asked for (others would fill the window and starve
-      // them); a pause in progress settles whatever its workflow.
+      // them); a pause in progress settles whatever its workflow. Expiry is judged by the lease
+      // clock (see lease-time.ts), never by the caller's wall clock unless told to.
       orphans: `SELECT seq, workflow, status FROM ${t.instances}
-        WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= $1
-          AND (status = 'waitingForPause' OR workflow = ANY($3::text[]))
-          AND (affinity IS NULL OR affinity = $4)
-        ORDER BY lease_expires_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        WHERE status IN ('running', 'waitingForPause') AND lease_expires_at <= ${lease.now(4)}
+          AND (status = 'waitingForPause' OR workflow = ANY($2::text[]))
+          AND (affinity IS NULL OR affinity = $3)
+        ORDER BY lease_expires_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
       pauseOrphans: `UPDATE ${t.instances} SET status = $3, paused_at = $2, lease_owner = NULL,
           lease_expires_at = NULL, epoch = epoch + 1, updated_at = $2
         WHERE seq = ANY($1::bigint[])`,
@@ -64,16 +68,16 @@ export class Claims {
       ),
       queued: perWorkflow("status = 'queued' AND (affinity IS NULL OR affinity = $3)", "seq", "seq"),
       take: `UPDATE ${t.instances} SET status = $5, started_at = coalesce(started_at, $2),
-          lease_owner = $3, lease_expires_at = $4, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
+          lease_owner = $3, lease_expires_at = ${lease.now(6)} + $4::bigint, epoch = epoch + 1, wake_at = NULL, wait_types = NULL,
           updated_at = $2
         WHERE seq = ANY($1::bigint[]) RETURNING *`,
-      // Renews the leases still held as given, and reports every instance asked about.
+      // Renews the leases still held as given (for $3 ms more), and reports every instance asked about.
       renew: `WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(seq, epoch)),
-        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = $3 FROM f
+        u AS (UPDATE ${t.instances} AS i SET lease_expires_at = ${lease.now(5)} + $3::bigint FROM f
           WHERE i.seq = f.seq AND i.epoch = f.epoch AND i.lease_owner = $4 RETURNING i.seq)
         SELECT i.workflow, i.id, i.status, (u.seq IS NOT NULL) AS renewed
         FROM f JOIN ${t.instances} AS i ON i.seq = f.seq LEFT JOIN u ON u.seq = f.seq`,
-      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $3, updated_at = $3
+      release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = ${lease.now(6)}, updated_at = $3
           WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
         SELECT pg_notify($4, $5) FROM u`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
@@ -105,7 +109,9 @@ export class Claims {
 
     const asked = Object.keys(slots).filter((w) => (slots[w] ?? 0) > 0);
     const window = Math.max(total, 1) * 4 + 16;
-    const orphans = (await tx.query(this.sql.orphans, [req.now, window, asked, req.owner])).map(candidate);
+    const orphans = (
+      await tx.query(this.sql.orphans, [window, asked, req.owner, ...this.lease.args(req.now)])
+    ).map(candidate);
     // Orphans whose decision is to pause: one statement for all of them (they decide alike).
     const paused = orphans.filter((o) => decideOrphan(o.status).outcome === "paused");
     const [first] = paused;
@@ -134,7 +140,8 @@ export class Claims {
 
     const seqs = chosen.map((c) => c.seq);
     const running = decideTake("queued").status;
-    const taken = await tx.query(this.sql.take, [seqs, req.now, req.owner, req.now + req.leaseMs, running]);
+    const takeArgs = [seqs, req.now, req.owner, req.leaseMs, running, ...this.lease.args(req.now)];
+    const taken = await tx.query(this.sql.take, takeArgs);
     const bySeq = new Map<number, Row>(taken.map((r) => [num(r.seq), r]));
     if (log.seqs.length > 0) await this.writeLog(tx, log, req.now);
     return chosen.flatMap((c) => {
@@ -153,15 +160,16 @@ export class Claims {
   }
 
   /**
-   * Renews the leases `owner` still holds as given; returns the signals their runners must get
-   * (see decideRenewal), about every instance asked about.
+   * Renews the leases `owner` still holds as given, for `leaseMs` from the lease clock's now;
+   * returns the signals their runners must get (see decideRenewal), about every instance asked about.
    */
-  async renewLeases(owner: string, fences: Fence[], until: number): Promise<StoreSignal[]> {
+  async renewLeases(owner: string, fences: Fence[], now: number, leaseMs: number): Promise<StoreSignal[]> {
     const rows = await this.db.write("renewing leases", this.sql.renew, [
       fences.map((f) => f.seq),
       fences.map((f) => f.epoch),
-      until,
+      leaseMs,
       owner,
+      ...this.lease.args(now),
     ]);
     return rows.flatMap((r) => {
       const d = decideRenewal(r.status as StoredStatus, r.renewed === true);
@@ -171,7 +179,7 @@ export class Claims {
 
   /** Drops a lease without changing status and sends `wakePayload`: the instance is claimable at once. */
   async releaseLease(fence: Fence, now: number, wakePayload: string): Promise<void> {
-    const values = [fence.seq, fence.epoch, now, this.db.channel, wakePayload];
+    const values = [fence.seq, fence.epoch, now, this.db.channel, wakePayload, ...this.lease.args(now)];
     await this.db.write("releasing a lease", this.sql.release, values);
   }
 

@@ -31,6 +31,7 @@ import type {
 } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database, Row, Tx } from "./database.js";
+import type { LeaseTime } from "./lease-time.js";
 import { logRows, sqlLiteral } from "./lifecycle-sql.js";
 import type { Retention } from "./retention.js";
 import { num, toBuffer } from "./rows.js";
@@ -49,10 +50,18 @@ export class Control {
   private readonly db: Database;
   private readonly signal: (s: StoreSignal) => string;
   private readonly retention: Retention;
+  private readonly lease: LeaseTime;
   private readonly sql;
 
-  constructor(db: Database, t: Tables, signal: (s: StoreSignal) => string, retention: Retention) {
+  constructor(
+    db: Database,
+    t: Tables,
+    signal: (s: StoreSignal) => string,
+    retention: Retention,
+    lease: LeaseTime,
+  ) {
     this.db = db;
+    this.lease = lease;
     this.signal = signal;
     this.retention = retention;
     // Creating is one statement: its status and log entries are built in from the decision.
@@ -78,7 +87,7 @@ export class Control {
       setAffinity: `UPDATE ${t.instances} SET affinity = $2 WHERE seq = $1`,
       // The holder's writes are refused from now on (epoch), and the lease has run out: the next
       // claim takes the instance over as an orphan.
-      revokeLease: `UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = $2, epoch = epoch + 1,
+      revokeLease: `UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = ${lease.now(3)}, epoch = epoch + 1,
           updated_at = $2 WHERE seq = $1`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT $1, $2, e.type, e.data FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, data, ord)
@@ -207,7 +216,8 @@ export class Control {
       if (!row) return { outcome: "not_found" };
       const d = decideAffinity(row.status, row.leaseOwner !== null && row.leaseOwner !== owner);
       await tx.query(this.sql.setAffinity, [row.seq, owner]);
-      if (d.outcome === "revoked") await tx.query(this.sql.revokeLease, [row.seq, now]);
+      if (d.outcome === "revoked")
+        await tx.query(this.sql.revokeLease, [row.seq, now, ...this.lease.args(now)]);
       await this.apply(tx, row.seq, d, { workflow, id }, now);
       return controlResult(d);
     });

@@ -42,6 +42,7 @@ import { Database } from "./database.js";
 import { isConnectionError } from "./errors.js";
 import { FencedWrites } from "./fenced-writes.js";
 import { InstanceQueue } from "./instance-queue.js";
+import { type LeaseClock, LeaseTime } from "./lease-time.js";
 import { migrate } from "./migrations.js";
 import { pingPostgres } from "./ping.js";
 import { Reads } from "./reads.js";
@@ -59,6 +60,12 @@ export type PostgresStoreOptions = {
   poolSize?: number;
   /** The time recorded for migrations. */
   now?: number;
+  /**
+   * Whose clock judges leases: "server" (default), the database server's, so that processes
+   * whose wall clocks disagree never take live leases or keep dead ones; "caller", the `now`
+   * Cairn passes, for tests that drive leases with a FakeClock in one process.
+   */
+  leaseClock?: LeaseClock;
 };
 
 const RELEASE_RETRY_MS = 500;
@@ -88,19 +95,20 @@ export class PostgresStore implements Store {
   private readonly retryDelays = new Set<() => void>();
   private closed = false;
 
-  private constructor(db: Database, owned: boolean, schema: string) {
+  private constructor(db: Database, owned: boolean, schema: string, leaseClock: LeaseClock) {
     this.db = db;
     this.owned = owned;
     this.schema = schema;
     const t = tables(schema);
     this.tableNames = t;
     const signal = (s: StoreSignal) => encodeSignal(this.origin, s);
-    this.claims = new Claims(db, t);
+    const lease = new LeaseTime(leaseClock);
+    this.claims = new Claims(db, t, lease);
     this.fenced = new FencedWrites(db, t, signal);
     this.retention = new Retention(db, t, signal);
-    this.control = new Control(db, t, signal, this.retention);
+    this.control = new Control(db, t, signal, this.retention, lease);
     this.listener = new SignalListener(db.pool, db.channel, this.origin, (s) => this.deliver(s));
-    this.reads = new Reads(db, t);
+    this.reads = new Reads(db, t, lease);
     this.publisher = new ChangePublisher(db, this.origin);
   }
 
@@ -122,7 +130,8 @@ export class PostgresStore implements Store {
       if (owned) await pool.end().catch(() => {});
       throw error;
     }
-    return new PostgresStore(new Database(pool, channelOf(schema)), owned, schema);
+    const leaseClock = options.leaseClock ?? "server";
+    return new PostgresStore(new Database(pool, channelOf(schema)), owned, schema, leaseClock);
   }
 
   private assertOpen(): void {
@@ -172,9 +181,9 @@ export class PostgresStore implements Store {
     return this.reads.deletedSince(since, limit, scope);
   }
 
-  async nextWakeAt(owner: string): Promise<number | null> {
+  async nextWakeAt(owner: string, now: number): Promise<number | null> {
     this.assertOpen();
-    return this.reads.nextWakeAt(owner);
+    return this.reads.nextWakeAt(owner, now);
   }
 
   async loadJournal(seq: number): Promise<StepRecord[]> {
@@ -209,11 +218,11 @@ export class PostgresStore implements Store {
     return this.claims.claim(request);
   }
 
-  async renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
+  async renewLeases(owner: string, fences: Fence[], now: number, leaseMs: number): Promise<void> {
     this.assertOpen();
     if (fences.length === 0) return;
     // A lost control signal (terminated, taken over, pause requested) still reaches the runner here.
-    for (const signal of await this.claims.renewLeases(owner, fences, until)) this.deliver(signal);
+    for (const signal of await this.claims.renewLeases(owner, fences, now, leaseMs)) this.deliver(signal);
   }
 
   /**

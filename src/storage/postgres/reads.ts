@@ -21,6 +21,7 @@ import {
 } from "../types.js";
 import type { Tables } from "./connection.js";
 import type { Database } from "./database.js";
+import type { LeaseTime } from "./lease-time.js";
 import { num, numOrNull, toInstance, toLog, toStep } from "./rows.js";
 
 /** A catch-up narrowed to a workflow ($3) and an id ($4), each only when given. */
@@ -46,7 +47,7 @@ export class Reads {
 
   private readonly tables: Tables;
 
-  constructor(db: Database, t: Tables) {
+  constructor(db: Database, t: Tables, lease: LeaseTime) {
     this.db = db;
     this.tables = t;
     this.sql = {
@@ -57,12 +58,15 @@ export class Reads {
       createdPerMinute: perMinute(t, "created_at"),
       finishedPerMinute: perMinute(t, "ended_at"),
       // The timer index gives the first wake-up; other owners' leases may run out before it.
-      // Instances whose affinity names another owner are not this owner's to wake.
+      // Instances whose affinity names another owner are not this owner's to wake. A lease's
+      // expiry is on the lease clock: what is left of it is added to the caller's now ($2).
       nextWake: `SELECT least(
           (SELECT min(wake_at) FROM ${t.instances} WHERE status = 'waiting' AND wake_at IS NOT NULL
             AND (affinity IS NULL OR affinity = $1)),
-          (SELECT min(lease_expires_at) FROM ${t.instances} WHERE status IN ('running', 'waitingForPause')
-            AND (lease_owner IS NULL OR lease_owner <> $1) AND (affinity IS NULL OR affinity = $1))) AS t`,
+          $2::bigint + (SELECT min(lease_expires_at) FROM ${t.instances}
+            WHERE status IN ('running', 'waitingForPause')
+            AND (lease_owner IS NULL OR lease_owner <> $1) AND (affinity IS NULL OR affinity = $1))
+            - ${lease.now(2)}) AS t`,
       journal: `SELECT * FROM ${t.steps} WHERE instance_seq = $1`,
       log: `SELECT seq, at, type, step_key, attempt, data FROM ${t.log} WHERE instance_seq = $1 ORDER BY seq`,
       list: `SELECT * FROM ${t.instances}`,
@@ -156,8 +160,8 @@ export class Reads {
     }));
   }
 
-  async nextWakeAt(owner: string): Promise<number | null> {
-    const [row] = await this.db.read("finding the next wake-up", this.sql.nextWake, [owner]);
+  async nextWakeAt(owner: string, now: number): Promise<number | null> {
+    const [row] = await this.db.read("finding the next wake-up", this.sql.nextWake, [owner, now]);
     return numOrNull(row?.t);
   }
 

@@ -179,8 +179,9 @@ export class SqliteStore implements Store {
     return Math.min(a, b);
   }
 
-  renewLeases(owner: string, fences: Fence[], until: number): Promise<void> {
-    return this.writer.call("renewLeases", [owner, fences, until]);
+  /** One process, one clock: the lease runs to the caller's now plus `leaseMs`. */
+  renewLeases(owner: string, fences: Fence[], now: number, leaseMs: number): Promise<void> {
+    return this.writer.call("renewLeases", [owner, fences, now + leaseMs]);
   }
 
   releaseLease(fence: Fence, now: number): Promise<void> {

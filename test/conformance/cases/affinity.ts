@@ -41,8 +41,8 @@ export function affinityCases(test: StoreCase): void {
       outcome: "set",
       status: "waiting",
     });
-    expect(await store.nextWakeAt(OWNER_A)).toBeNull();
-    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 100);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBeNull();
+    expect(await store.nextWakeAt(OWNER_B, T0)).toBe(T0 + 100);
     expect(await claim(store, T0 + 200, { owner: OWNER_A })).toEqual([]);
     expect(ids(await claim(store, T0 + 200, { owner: OWNER_B }))).toEqual(["sleeper"]);
   });
@@ -66,8 +66,8 @@ export function affinityCases(test: StoreCase): void {
     });
     await expectStale(store.recordStep(fence, runningStep("charge", now), [], now));
     // The lease ran out at once, and only OWNER_B may take the instance over.
-    expect(await store.nextWakeAt(OWNER_A)).toBeNull();
-    expect(await store.nextWakeAt(OWNER_B)).toBe(now);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBeNull();
+    expect(await store.nextWakeAt(OWNER_B, T0)).toBe(now);
     expect(await claim(store, now, { owner: OWNER_A })).toEqual([]);
     const [taken] = await claim(store, now, { owner: OWNER_B });
     expect(taken).toMatchObject({ instance: { id: "held", leaseOwner: OWNER_B }, recovered: true });
@@ -85,7 +85,7 @@ export function affinityCases(test: StoreCase): void {
     await hibernate(store, "far", T0, { wakeAt: T0 + 86_400_000, waitTypes: ["go"] });
     expect(await claim(store, T0 + 10)).toEqual([]);
     expect(await store.wake(WF, "far", T0 + 10)).toEqual({ outcome: "woken", status: "waiting" });
-    expect(await store.nextWakeAt(OWNER_A)).toBe(T0 + 10);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBe(T0 + 10);
     const [woken] = await claim(store, T0 + 10);
     expect(woken).toMatchObject({ instance: { id: "far", status: "running" }, waking: true });
     const running = fenceOf(woken!);

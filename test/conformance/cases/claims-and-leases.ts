@@ -206,10 +206,10 @@ export function claimCases(test: StoreCase): void {
     const claims = await claim(store, T0, { leaseMs: 1_000 });
     const mine = fenceOf(claims.find((c) => c.instance.id === "mine")!);
     const other = fenceOf(claims.find((c) => c.instance.id === "other")!);
-    await store.renewLeases(OWNER_A, [mine, { seq: other.seq, epoch: other.epoch + 1 }], T0 + 50_000);
+    await store.renewLeases(OWNER_A, [mine, { seq: other.seq, epoch: other.epoch + 1 }], T0, 50_000);
     expect((await mustGet(store, "mine")).leaseExpiresAt).toBe(T0 + 50_000);
     expect((await mustGet(store, "other")).leaseExpiresAt).toBe(T0 + 1_000);
-    await store.renewLeases(OWNER_B, [mine, other], T0 + 90_000);
+    await store.renewLeases(OWNER_B, [mine, other], T0, 90_000);
     expect((await mustGet(store, "mine")).leaseExpiresAt).toBe(T0 + 50_000);
     expect((await mustGet(store, "other")).leaseExpiresAt).toBe(T0 + 1_000);
     // The renewed lease really holds: at T0 + 2_000 only `other` has expired.
@@ -236,29 +236,29 @@ export function claimCases(test: StoreCase): void {
   });
 
   test("nextWakeAt is null when nothing waits", async (store) => {
-    expect(await store.nextWakeAt(OWNER_A)).toBeNull();
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBeNull();
     await hibernate(store, "forever", T0, { wakeAt: null, waitTypes: ["approval"] });
-    expect(await store.nextWakeAt(OWNER_A)).toBeNull();
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBeNull();
   });
 
   test("nextWakeAt is the earliest wakeAt of a waiting instance", async (store) => {
     await hibernate(store, "late", T0, { wakeAt: T0 + 9_000, waitTypes: [] });
     await hibernate(store, "early", T0, { wakeAt: T0 + 3_000, waitTypes: ["x"] });
     await hibernate(store, "middle", T0, { wakeAt: T0 + 5_000, waitTypes: [] });
-    expect(await store.nextWakeAt(OWNER_A)).toBe(T0 + 3_000);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBe(T0 + 3_000);
     expect(ids(await claim(store, T0 + 3_000))).toEqual(["early"]);
-    expect(await store.nextWakeAt(OWNER_A)).toBe(T0 + 5_000);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBe(T0 + 5_000);
   });
 
   test("nextWakeAt counts another owner's lease expiry but not the caller's own", async (store) => {
     await start(store, "held", T0, { owner: OWNER_A, leaseMs: 4_000 });
-    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 4_000);
-    expect(await store.nextWakeAt(OWNER_A)).toBeNull();
+    expect(await store.nextWakeAt(OWNER_B, T0)).toBe(T0 + 4_000);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBeNull();
     // With a timer too, the earlier of the two wins, whichever it is.
     await hibernate(store, "later", T0 + 1, { wakeAt: T0 + 9_000, waitTypes: [] });
-    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 4_000);
-    expect(await store.nextWakeAt(OWNER_A)).toBe(T0 + 9_000);
+    expect(await store.nextWakeAt(OWNER_B, T0)).toBe(T0 + 4_000);
+    expect(await store.nextWakeAt(OWNER_A, T0)).toBe(T0 + 9_000);
     await hibernate(store, "sooner", T0 + 2, { wakeAt: T0 + 2_500, waitTypes: [] });
-    expect(await store.nextWakeAt(OWNER_B)).toBe(T0 + 2_500);
+    expect(await store.nextWakeAt(OWNER_B, T0)).toBe(T0 + 2_500);
   });
 }

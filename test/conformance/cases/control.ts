@@ -54,7 +54,7 @@ export function controlCases(test: StoreCase): void {
     expect(await claim(store, T0 + 10_000)).toEqual([]);
     await store.sendEvent(WF, "w", { type: "e", payload: bytes("x") }, T0 + 10_001);
     expect(await claim(store, T0 + 10_002)).toEqual([]);
-    expect(await store.nextWakeAt("someone")).toBeNull();
+    expect(await store.nextWakeAt("someone", T0)).toBeNull();
   });
 
   test("requestPause on a running instance asks the runner to pause and keeps its lease", async (store) => {

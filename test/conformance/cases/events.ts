@@ -204,7 +204,7 @@ export function eventCases(test: StoreCase): void {
     expect(await claim(store, T0 + 10)).toEqual([]);
     await store.sendEvent(WF, "w", { type: "cancel", payload: bytes("c") }, T0 + 20);
     await store.sendEvent(WF, "forever", { type: "approval", payload: bytes("a") }, T0 + 21);
-    expect(await store.nextWakeAt("someone")).toBeLessThanOrEqual(T0 + 21);
+    expect(await store.nextWakeAt("someone", T0)).toBeLessThanOrEqual(T0 + 21);
     const claims = await claim(store, T0 + 21);
     expect(claims.map((c) => [c.instance.id, c.waking]).sort()).toEqual([
       ["forever", true],
@@ -225,7 +225,7 @@ export function eventCases(test: StoreCase): void {
     await store.sendEvent(WF, "w", { type: "approval", payload: bytes("early") }, T0 + 1);
     await store.suspend(fence, { wakeAt: T0 + 3_600_000, waitTypes: ["approval"] }, T0 + 2);
     expect((await mustGet(store, "w")).status).toBe("waiting");
-    expect(await store.nextWakeAt("someone")).toBeLessThanOrEqual(T0 + 2);
+    expect(await store.nextWakeAt("someone", T0)).toBeLessThanOrEqual(T0 + 2);
     expect((await claim(store, T0 + 2)).map((c) => c.instance.id)).toEqual(["w"]);
   });
 

@@ -89,7 +89,7 @@ export function workersApiCases(test: StoreCase): void {
     });
 
     // Claimable at once, by any owner.
-    expect(await store.nextWakeAt("someone")).toBeLessThanOrEqual(T0 + 6);
+    expect(await store.nextWakeAt("someone", T0)).toBeLessThanOrEqual(T0 + 6);
     const claims = await claim(store, T0 + 6, { owner: "someone" });
     expect(claims.map((c) => [c.instance.id, c.instance.status, c.instance.rollbackPending])).toEqual([
       ["r", "running", true],
@@ -124,7 +124,7 @@ export function workersApiCases(test: StoreCase): void {
     for (const c of claimed) await store.finish(fenceOf(c), { status: "terminated" }, T0 + 4);
     // The old wake time is gone with the wait: nothing wakes the terminated instance.
     expect(await claim(store, T0 + 100_000)).toEqual([]);
-    expect(await store.nextWakeAt("someone")).toBeNull();
+    expect(await store.nextWakeAt("someone", T0)).toBeNull();
   });
 
   test("restart of an instance rolling back clears rollbackPending", async (store) => {
@@ -299,7 +299,7 @@ export function workersApiCases(test: StoreCase): void {
     expect(await store.loadStreamChunks(seqs.get("r")!, "do:1:a")).toEqual([]);
     await expectStale(store.recordStep(fence, runningStep("late", T0), [], T0 + 2));
     expect(await store.countByStatus(WF)).toEqual({});
-    expect(await store.nextWakeAt("someone")).toBeNull();
+    expect(await store.nextWakeAt("someone", T0)).toBeNull();
     expect(await claim(store, T0 + 10_000, { slots: { [WF]: 100 } })).toEqual([]);
     // The same id in another workflow is untouched.
     expect((await mustGet(store, "r", OTHER_WF)).status).toBe("queued");
