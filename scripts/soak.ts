@@ -82,13 +82,22 @@ async function main(): Promise<number> {
   const deadline = Date.now() + settings.minutes * 60_000;
   const runs: CrashRun[] = [];
   let failed: CrashRun | null = null;
+  let failedToRun: { seed: number; error: string } | null = null;
   console.log(
     `soak: SQLite crash runs of ${settings.killsPerRun} kills from seed ${settings.seed}, until ${settings.kills} kills or ${settings.minutes} min`,
   );
   for (let seed = settings.seed; ; seed++) {
     const done = totals(runs);
     if (done.kills >= settings.kills || Date.now() >= deadline) break;
-    const run = await runCrashScenario({ seed, kills: settings.killsPerRun });
+    let run: CrashRun;
+    try {
+      run = await runCrashScenario({ seed, kills: settings.killsPerRun });
+    } catch (error) {
+      // The harness itself failed (a child that never became ready): that stops the soak too.
+      console.error(`  run with seed ${seed} could not be carried out: ${(error as Error).stack ?? error}`);
+      failedToRun = { seed, error: (error as Error).message };
+      break;
+    }
     runs.push(run);
     const now = totals(runs);
     console.log(
@@ -109,7 +118,11 @@ async function main(): Promise<number> {
     machine: { cpus: os.cpus().length, node: process.version, loadAverageAtEnd: os.loadavg() },
     totals: summary,
     peakParentRssBytes: process.resourceUsage().maxRSS * 1024,
-    failed: failed ? { seed: failed.seed, violations: failed.violations, files: failed.dir } : null,
+    failed: failed
+      ? { seed: failed.seed, violations: failed.violations, files: failed.dir }
+      : failedToRun
+        ? { seed: failedToRun.seed, violations: [failedToRun.error], files: null }
+        : null,
     runs: runs.map(({ summary: _text, violations, dir: _dir, ...figures }) => ({
       ...figures,
       violations: violations.length,
@@ -128,6 +141,7 @@ async function main(): Promise<number> {
     console.error(`replay: CAIRN_CRASH_SEED=${failed.seed} npx vitest run test/crash/crash.test.ts`);
     return 1;
   }
+  if (failedToRun) return 1;
   if (summary.kills < settings.kills) {
     console.error(`soak stopped by --minutes with ${summary.kills} of ${settings.kills} kills`);
     return 1;
