@@ -36,6 +36,7 @@ export type ErrorCode =
   | "storage.migration_failed"
   | "storage.unavailable"
   | "storage.failed"
+  | "storage.full"
   | "engine.closed"
   | "engine.invalid_options"
   | "metrics.disabled"

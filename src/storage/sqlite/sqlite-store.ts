@@ -33,6 +33,7 @@ import type {
   StorePing,
 } from "../types.js";
 import { openConnection, type SqliteSynchronous } from "./connection.js";
+import { isDiskFull, translateFault } from "./faults.js";
 import { SqliteInstanceReads } from "./instance-reads.js";
 import { LATEST_VERSION } from "./migrations.js";
 import { ProcessLock } from "./process-lock.js";
@@ -111,6 +112,7 @@ export class SqliteStore implements Store {
       lock = ProcessLock.acquire(path);
     } catch (error) {
       if (WorkflowsError.is(error)) throw error;
+      if (isDiskFull(error)) throw translateFault(error, path);
       const cause = error instanceof Error ? error.message : String(error);
       throw new WorkflowsError("storage.unavailable", `cannot open the SQLite file ${path}: ${cause}`, {
         cause: error,

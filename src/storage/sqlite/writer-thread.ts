@@ -7,6 +7,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { WorkflowsError } from "../../errors.js";
 import { migrate, openConnection, type SqliteSynchronous } from "./connection.js";
+import { translateFault } from "./faults.js";
 import { SqliteTransitions } from "./transitions.js";
 import type { WriterBatchReply, WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
@@ -37,6 +38,19 @@ function start(): void {
     undo: db.prepare("ROLLBACK TO op"),
   };
 
+  /**
+   * Ends a failed transaction. A failed COMMIT (SQLITE_FULL) may leave it open or already rolled
+   * back; a ROLLBACK that fails in turn must not kill the thread, which serves the next batch.
+   */
+  const rollbackQuietly = (): void => {
+    if (!db.inTransaction) return;
+    try {
+      txStatements.rollback.run();
+    } catch {
+      // SQLite rolls back by itself when it cannot: the next BEGIN finds no transaction open.
+    }
+  };
+
   const apply = (req: WriterRequest): unknown => {
     const operation = operations[req.op];
     if (typeof operation !== "function") throw new Error(`unknown store operation ${req.op}`);
@@ -50,7 +64,7 @@ function start(): void {
     try {
       for (const req of batch) replies.push({ id: req.id, ok: true, result: apply(req) });
     } catch {
-      if (db.inTransaction) txStatements.rollback.run();
+      rollbackQuietly();
       return null;
     }
     txStatements.commit.run();
@@ -72,7 +86,7 @@ function start(): void {
       const replies = commitWhole(batch);
       if (replies) return replies;
     } catch (error) {
-      if (db.inTransaction) txStatements.rollback.run();
+      rollbackQuietly();
       const failure = toWriterError(error);
       return batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure }));
     }
@@ -98,7 +112,7 @@ function start(): void {
       }
       txStatements.commit.run();
     } catch (error) {
-      if (db.inTransaction) txStatements.rollback.run();
+      rollbackQuietly();
       const failure = toWriterError(error);
       replies.length = 0;
       for (const req of batch) replies.push({ id: req.id, ok: false, error: failure });
@@ -171,7 +185,8 @@ const WAL_CHECKPOINT_PAGES = 256;
 /** How long the thread keeps watching for the next write after a commit (see commitAndWatch). */
 const WATCH_MS = 0.5;
 
-function toWriterError(error: unknown): WriterError {
+function toWriterError(thrown: unknown): WriterError {
+  const error = translateFault(thrown, data.path);
   const e = error as { name?: string; message?: string; code?: string };
   const detail = WorkflowsError.is(error) ? error.detail : undefined;
   return { name: e?.name ?? "Error", message: e?.message ?? String(error), code: e?.code, detail };
