@@ -37,6 +37,7 @@ export type ErrorCode =
   | "storage.unavailable"
   | "storage.failed"
   | "storage.full"
+  | "storage.file_replaced"
   | "engine.closed"
   | "engine.invalid_options"
   | "metrics.disabled"

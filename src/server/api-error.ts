@@ -59,6 +59,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   "engine.closed": 503,
   "storage.unavailable": 503,
   "storage.full": 507,
+  "storage.file_replaced": 503,
   "storage.locked": 503,
 };
 

@@ -15,7 +15,7 @@ import type {
 import type { CancelTimer } from "../clock.js";
 import type { RunObserver } from "../observer.js";
 import type { StepOverrides } from "../overrides.js";
-import { isStoreOutage } from "../store-outage.js";
+import { stopsRun } from "../store-outage.js";
 import { encodeValue, toErrorRecord } from "../values.js";
 import { JournalWriter } from "./journal-writer.js";
 import { Replay } from "./replay.js";
@@ -33,8 +33,8 @@ import { Waits } from "./waits.js";
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
-/** The store cannot take writes for now (PostgreSQL restarting, network gone, a full disk). */
-const isUnavailable = isStoreOutage;
+/** The store cannot take writes (PostgreSQL restarting, network gone, a full disk, a replaced file). */
+const isUnavailable = stopsRun;
 
 /** The lifecycle of one live instance. */
 export class Activation implements StepHost {
