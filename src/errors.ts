@@ -38,6 +38,7 @@ export type ErrorCode =
   | "storage.failed"
   | "storage.full"
   | "storage.file_replaced"
+  | "storage.corrupt"
   | "engine.closed"
   | "engine.invalid_options"
   | "metrics.disabled"

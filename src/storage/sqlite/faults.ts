@@ -1,7 +1,8 @@
 // Turns what SQLite or the file system says about the database file's medium into Cairn's own
 // errors, in one place: a disk with no space left (SQLITE_FULL from SQLite, ENOSPC from a file
 // call) becomes `storage.full`, naming the file and what the operator does about it. The writer
-// thread passes every failure through here before it crosses back to the main thread. It also
+// thread passes every failure through here (a file that is not a database or is damaged becomes
+// `storage.corrupt`) before it crosses back to the main thread. It also
 // tells when the file was deleted or replaced under the open store (`storage.file_replaced`).
 
 import { statSync } from "node:fs";
@@ -21,9 +22,27 @@ export function isDiskFull(error: unknown): boolean {
   return code === "SQLITE_FULL" || code === "ENOSPC";
 }
 
-/** `error` as a `storage.full` error naming `path` when it says the disk is full; else itself. */
+/** True when SQLite says the file is not a database or is damaged (SQLITE_NOTADB, SQLITE_CORRUPT…). */
+function isCorrupt(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT"));
+}
+
+/**
+ * `error` as Cairn's error naming `path` when it is a fault of the file or its disk: `storage.full`
+ * for a full disk, `storage.corrupt` for a file that is not a database or is damaged; else itself.
+ */
 export function translateFault(error: unknown, path: string): unknown {
-  if (WorkflowsError.is(error) || !isDiskFull(error)) return error;
+  if (WorkflowsError.is(error)) return error;
+  if (isCorrupt(error)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new WorkflowsError(
+      "storage.corrupt",
+      `the SQLite file ${path} cannot be read (${codeOf(error)}: ${message}); Cairn leaves it as it is: restore it from a backup, or give Cairn another file`,
+      { cause: error },
+    );
+  }
+  if (!isDiskFull(error)) return error;
   return new WorkflowsError(
     "storage.full",
     `the disk holding the SQLite file ${path} is full (${codeOf(error)}); the write was not committed: free space on that disk (or move the file to a larger one) and the work carries on by itself`,
