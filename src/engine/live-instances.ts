@@ -277,6 +277,8 @@ export class LiveInstances implements ActivationHost<Activation> {
   private releaseLease(fence: Fence): void {
     const releasing = this.store
       .releaseLease(fence, this.clock.now())
+      // A release that lands late (tried again) frees an instance the scheduler was not told of.
+      .then(() => this.host.kick())
       .catch((error: unknown) => {
         if (this.closed || !isStoreOutage(error)) return;
         const cancel = this.clock.setTimer(this.clock.now() + RELEASE_RETRY_MS, () => {
