@@ -60,19 +60,6 @@ function start(): void {
     undo: db.prepare("ROLLBACK TO op"),
   };
 
-  /**
-   * Ends a failed transaction. A failed COMMIT (SQLITE_FULL) may leave it open or already rolled
-   * back; a ROLLBACK that fails in turn must not kill the thread, which serves the next batch.
-   */
-  const rollbackQuietly = (): void => {
-    if (!db.inTransaction) return;
-    try {
-      txStatements.rollback.run();
-    } catch {
-      // SQLite rolls back by itself when it cannot: the next BEGIN finds no transaction open.
-    }
-  };
-
   const apply = (req: WriterRequest): unknown => {
     const operation = operations[req.op];
     if (typeof operation !== "function") throw new Error(`unknown store operation ${req.op}`);
@@ -86,7 +73,7 @@ function start(): void {
     try {
       for (const req of batch) replies.push({ id: req.id, ok: true, result: apply(req) });
     } catch {
-      rollbackQuietly();
+      if (db.inTransaction) txStatements.rollback.run();
       return null;
     }
     txStatements.commit.run();
@@ -109,7 +96,7 @@ function start(): void {
       const replies = commitWhole(batch);
       if (replies) return replies;
     } catch (error) {
-      rollbackQuietly();
+      if (db.inTransaction) txStatements.rollback.run();
       const failure = toWriterError(error);
       return batch.map((req): WriterReply => ({ id: req.id, ok: false, error: failure }));
     }
@@ -135,7 +122,7 @@ function start(): void {
       }
       txStatements.commit.run();
     } catch (error) {
-      rollbackQuietly();
+      if (db.inTransaction) txStatements.rollback.run();
       const failure = toWriterError(error);
       replies.length = 0;
       for (const req of batch) replies.push({ id: req.id, ok: false, error: failure });
