@@ -8,13 +8,14 @@ import type { Claim, Fence, Store, StoredStatus } from "../storage/types.js";
 import { Activation } from "./activation/activation.js";
 import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./activation/types.js";
 import type { ChangeHub } from "./changes.js";
-import type { Clock } from "./clock.js";
+import type { CancelTimer, Clock } from "./clock.js";
 import { scheduleFromId } from "./cron.js";
 import type { EngineObserver } from "./observer.js";
 import type { OverrideRegistry, StepOverrides } from "./overrides.js";
 import type { EngineSettings, WorkflowDefinition } from "./settings.js";
 import { RollbackRegistry } from "./steps/rollbacks.js";
 import { createWorkflowStep } from "./steps/workflow-step.js";
+import { isStoreOutage } from "./store-outage.js";
 import { decodeValue } from "./values.js";
 
 /** An instance by workflow name and id, as a workflow's own calls name their caller. */
@@ -42,6 +43,9 @@ export interface LiveHost {
   report(error: unknown, context: string): void;
 }
 
+/** How long a lease release the store could not take waits before it is tried again (ms). */
+const RELEASE_RETRY_MS = 1000;
+
 /** The live activations of this process. */
 export class LiveInstances implements ActivationHost<Activation> {
   readonly store: Store;
@@ -56,6 +60,8 @@ export class LiveInstances implements ActivationHost<Activation> {
   private readonly runningByWorkflow = new Map<string, number>();
   /** Lease releases not yet confirmed; close waits for them before the store closes. */
   private readonly releasing = new Set<Promise<void>>();
+  /** Timers of lease releases to try again (see releaseLease); close cancels them. */
+  private readonly retrying = new Set<CancelTimer>();
   private env: Record<string, unknown> = {};
   private envFor: EnvFor | null = null;
   private closed = false;
@@ -185,7 +191,7 @@ export class LiveInstances implements ActivationHost<Activation> {
   /** Releases the lease of a claim this process will not run, so that it is claimable at once. */
   releaseClaim(claim: Claim): void {
     const fence: Fence = { seq: claim.instance.seq, epoch: claim.instance.epoch };
-    this.awaitRelease(this.store.releaseLease(fence, this.clock.now()));
+    this.releaseLease(fence);
   }
 
   private run(activation: Activation, cls: NonNullable<WorkflowDefinition["class"]>, fresh: boolean): void {
@@ -232,7 +238,7 @@ export class LiveInstances implements ActivationHost<Activation> {
   /** An activation stopped: frees its slot, gives back its lease if it must, reports its status. */
   ended(a: Activation, reason: EndReason, status: StoredStatus | undefined): void {
     this.removeLive(a);
-    if (reason === "released") this.awaitRelease(a.releaseLease());
+    if (reason === "released") this.releaseLease(a.fence);
     if (status) this.statusChanged(a.instance.workflow, a.instance.id, status);
     // After removeLive: a change made from now on finds no live run and wakes the instance itself.
     const { workflow, id } = a.instance;
@@ -269,6 +275,8 @@ export class LiveInstances implements ActivationHost<Activation> {
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.cancelRenew?.();
+    for (const cancel of this.retrying) cancel();
+    this.retrying.clear();
     const draining = Promise.all([...this.bySeq.values()].map((a) => a.drain()));
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -280,9 +288,25 @@ export class LiveInstances implements ActivationHost<Activation> {
     while (this.releasing.size > 0) await Promise.all([...this.releasing]);
   }
 
-  /** Keeps a lease release in view until it is written, so that close can wait for it. */
-  private awaitRelease(release: Promise<void>): void {
-    const releasing = release.catch(() => {}).finally(() => this.releasing.delete(releasing));
+  /**
+   * Gives back a lease, keeping the release in view until it is written so that close can wait
+   * for it. A release the store could not take for now (unreachable, disk full) is tried again:
+   * until it is written the instance stays leased to this process, which claims no lease of its own.
+   */
+  private releaseLease(fence: Fence): void {
+    const releasing = this.store
+      .releaseLease(fence, this.clock.now())
+      // A release that lands late (tried again) frees an instance the scheduler was not told of.
+      .then(() => this.host.kick())
+      .catch((error: unknown) => {
+        if (this.closed || !isStoreOutage(error)) return;
+        const cancel = this.clock.setTimer(this.clock.now() + RELEASE_RETRY_MS, () => {
+          this.retrying.delete(cancel);
+          if (!this.closed) this.releaseLease(fence);
+        });
+        this.retrying.add(cancel);
+      })
+      .finally(() => this.releasing.delete(releasing));
     this.releasing.add(releasing);
   }
 

@@ -15,6 +15,7 @@ import type {
 import type { CancelTimer } from "../clock.js";
 import type { RunObserver } from "../observer.js";
 import type { StepOverrides } from "../overrides.js";
+import { stopsRun } from "../store-outage.js";
 import { encodeValue, toErrorRecord } from "../values.js";
 import { JournalWriter } from "./journal-writer.js";
 import { Replay } from "./replay.js";
@@ -32,8 +33,8 @@ import { Waits } from "./waits.js";
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
-/** A shared store's connection failed (PostgreSQL restarting, network gone). */
-const isUnavailable = (error: unknown) => WorkflowsError.is(error) && error.code === "storage.unavailable";
+/** The store cannot take writes (PostgreSQL restarting, network gone, a full disk, a replaced file). */
+const isUnavailable = stopsRun;
 
 /** The lifecycle of one live instance. */
 export class Activation implements StepHost {
@@ -257,7 +258,7 @@ export class Activation implements StepHost {
     try {
       return await work;
     } catch (error) {
-      // Lost the lease, closed, or the database is unreachable: stop here (the step's outcome is
+      // Lost the lease, closed, or the database is unreachable or full: stop here (the step's outcome is
       // unknown to us); the instance is run again from its journal once the lease is free.
       if (error instanceof StaleLeaseError || error instanceof EngineClosedError || isUnavailable(error)) {
         this.writeFailed(error);
@@ -334,11 +335,6 @@ export class Activation implements StepHost {
    */
   release(): void {
     void this.stop("released");
-  }
-
-  /** Gives back the lease of a stopped activation (the engine calls it for `released`). */
-  releaseLease(): Promise<void> {
-    return this.writer.releaseLease();
   }
 
   /**

@@ -21,6 +21,9 @@ export class ProcessLock {
       db.exec("BEGIN EXCLUSIVE");
     } catch (error) {
       db.close();
+      // Only a busy lock means another process; a full disk or an I/O error is the caller's to name.
+      const code = (error as { code?: unknown }).code;
+      if (code !== "SQLITE_BUSY" && code !== "SQLITE_LOCKED") throw error;
       throw new WorkflowsError(
         "storage.locked",
         `${dataPath} is in use by another Cairn process (lock file ${lockPath}); a SQLite store serves one process at a time: stop the other process or open another file`,

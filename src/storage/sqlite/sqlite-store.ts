@@ -33,6 +33,7 @@ import type {
   StorePing,
 } from "../types.js";
 import { openConnection, type SqliteSynchronous } from "./connection.js";
+import { assertSameFile, type FileIdentity, identityOf, isDiskFull, translateFault } from "./faults.js";
 import { SqliteInstanceReads } from "./instance-reads.js";
 import { LATEST_VERSION } from "./migrations.js";
 import { ProcessLock } from "./process-lock.js";
@@ -69,6 +70,9 @@ export class SqliteStore implements Store {
   private readonly writer: SqliteWriter;
   private readonly lock: ProcessLock;
   private readonly scratchDir: string | null;
+  /** The database file, and which file it was when opened (see ping). */
+  private readonly path: string;
+  private readonly opened: FileIdentity;
   private readonly stmt;
   private readonly lists: SqliteInstanceReads;
 
@@ -77,7 +81,11 @@ export class SqliteStore implements Store {
     writer: SqliteWriter,
     lock: ProcessLock,
     scratchDir: string | null,
+    path: string,
+    opened: FileIdentity,
   ) {
+    this.path = path;
+    this.opened = opened;
     this.reader = reader;
     this.writer = writer;
     this.lock = lock;
@@ -111,6 +119,7 @@ export class SqliteStore implements Store {
       lock = ProcessLock.acquire(path);
     } catch (error) {
       if (WorkflowsError.is(error)) throw error;
+      if (isDiskFull(error)) throw translateFault(error, path);
       const cause = error instanceof Error ? error.message : String(error);
       throw new WorkflowsError("storage.unavailable", `cannot open the SQLite file ${path}: ${cause}`, {
         cause: error,
@@ -119,7 +128,7 @@ export class SqliteStore implements Store {
     try {
       const writer = await SqliteWriter.start(path, synchronous, options.now ?? Date.now());
       const reader = openConnection(path, synchronous);
-      return new SqliteStore(reader, writer, lock, scratchDir);
+      return new SqliteStore(reader, writer, lock, scratchDir, path, identityOf(path)!);
     } catch (error) {
       lock.release();
       throw error;
@@ -344,12 +353,16 @@ export class SqliteStore implements Store {
     return this.writer.call("deleteExpired", [now, limit]);
   }
 
-  /** Reads the schema version on the read connection; a stopped writer thread fails it. */
+  /**
+   * Reads the schema version on the read connection; a stopped writer thread, or a file deleted
+   * or replaced since open, fails it.
+   */
   async ping(_timeoutMs: number): Promise<StorePing> {
     this.assertOpen();
     if (!this.writer.running) {
       throw new WorkflowsError("storage.unavailable", "the SQLite writer thread has stopped");
     }
+    assertSameFile(this.path, this.opened);
     const row = this.stmt.schemaVersion.get() as { v: number | null };
     return { schemaVersion: row.v ?? 0, expectedSchemaVersion: LATEST_VERSION };
   }

@@ -4,9 +4,11 @@
 // runs without savepoints; if any transition fails, the batch is rolled back and run again with
 // a savepoint around each, so that only the failing transition is undone.
 
+import { rmSync } from "node:fs";
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { WorkflowsError } from "../../errors.js";
 import { migrate, openConnection, type SqliteSynchronous } from "./connection.js";
+import { assertSameFile, identityOf, rescueCommitted, sameIdentity, translateFault } from "./faults.js";
 import { SqliteTransitions } from "./transitions.js";
 import type { WriterBatchReply, WriterError, WriterReply, WriterRequest } from "./writer-protocol.js";
 
@@ -15,10 +17,17 @@ const port = parentPort!;
 
 function start(): void {
   const db = openConnection(data.path, data.synchronous);
+  // The file this connection writes to; each group commit checks the path still names it.
+  const opened = identityOf(data.path)!;
   // Checkpoint at 1 MB of WAL instead of SQLite's 4 MB: a commit that makes the WAL file grow
   // syncs slower than one that overwrites it, and a small WAL starts over sooner.
   db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   migrate(db, data.now);
+  // Our WAL and shared-memory files, to be removed at close if the database file was replaced.
+  const sideFiles = ["-wal", "-shm"].map((side) => ({
+    path: `${data.path}${side}`,
+    id: identityOf(`${data.path}${side}`),
+  }));
   const transitions = new SqliteTransitions(db);
   // The process lock makes this store single-process: every lease in the file is a dead process's.
   transitions.releaseAllLeases();
@@ -26,6 +35,20 @@ function start(): void {
   const operations = transitions as unknown as Record<string, (...args: unknown[]) => unknown>;
 
   let queue: WriterRequest[] = [];
+
+  /** Set once the file at the path is not the one opened: every later batch fails with it. */
+  let replaced: WorkflowsError | null = null;
+  /** One stat call per group commit: never commit into a file deleted or replaced meanwhile. */
+  const checkFile = (): void => {
+    if (replaced) throw replaced;
+    try {
+      assertSameFile(data.path, opened);
+    } catch (error) {
+      if (!WorkflowsError.is(error)) throw error;
+      replaced = rescueCommitted(db, data.path, error);
+      throw replaced;
+    }
+  };
 
   // Transaction control prepared once: db.exec would compile the SQL on every commit.
   const txStatements = {
@@ -69,6 +92,7 @@ function start(): void {
 
   const commitGroup = (batch: WriterRequest[]): WriterReply[] => {
     try {
+      checkFile();
       const replies = commitWhole(batch);
       if (replies) return replies;
     } catch (error) {
@@ -111,6 +135,11 @@ function start(): void {
     closing = true;
     if (queue.length > 0) flush();
     db.close();
+    // Left beside a file that is not ours, our WAL would be read as part of it at the next open
+    // (files put there by someone else since stay).
+    if (replaced)
+      for (const side of sideFiles)
+        if (side.id && sameIdentity(identityOf(side.path), side.id)) rmSync(side.path);
     port.postMessage("closed");
     port.close();
   };
@@ -171,7 +200,8 @@ const WAL_CHECKPOINT_PAGES = 256;
 /** How long the thread keeps watching for the next write after a commit (see commitAndWatch). */
 const WATCH_MS = 0.5;
 
-function toWriterError(error: unknown): WriterError {
+function toWriterError(thrown: unknown): WriterError {
+  const error = translateFault(thrown, data.path);
   const e = error as { name?: string; message?: string; code?: string };
   const detail = WorkflowsError.is(error) ? error.detail : undefined;
   return { name: e?.name ?? "Error", message: e?.message ?? String(error), code: e?.code, detail };

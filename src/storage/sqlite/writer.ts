@@ -91,8 +91,14 @@ export class SqliteWriter {
         } else if (typeof msg === "object" && msg && "startupError" in msg) {
           const e = (msg as { startupError: WriterError }).startupError;
           void worker.terminate();
+          // A fault of the file's medium keeps its own code; anything else failed the migration.
           reject(
-            new WorkflowsError("storage.migration_failed", `cannot open ${path}: ${e.detail ?? e.message}`),
+            e.code?.startsWith("storage.") && e.code !== "storage.migration_failed"
+              ? toError(e)
+              : new WorkflowsError(
+                  "storage.migration_failed",
+                  `cannot open ${path}: ${e.detail ?? e.message}`,
+                ),
           );
         }
       };
