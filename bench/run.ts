@@ -11,6 +11,7 @@ import type { BenchOptions, WorkloadResult } from "./lib/harness.js";
 import { describeMachine } from "./lib/machine.js";
 import { type BenchServer, benchServer, durability, URL_VARIABLE } from "./lib/postgres.js";
 import type { ChildReply } from "./lib/registry.js";
+import { medianResult } from "./lib/repeats.js";
 import { markdown, type RunResult, updateDocs, writeResults } from "./lib/report.js";
 import { nowMs, round } from "./lib/stats.js";
 
@@ -58,25 +59,40 @@ function runChild(id: string, options: BenchOptions, cpuProf: boolean): Promise<
   });
 }
 
+/**
+ * Runs every workload `args.repeat` times, in rounds (each workload once per round), so that a
+ * slow moment of the machine falls on one run of several workloads rather than on every run of
+ * one. Each workload's result is the median of its runs (bench/lib/repeats.ts); every run's own
+ * result is kept in `rounds`. A run that fails is reported, and the others still count.
+ */
 async function runAll(
   args: RunArgs,
   options: BenchOptions,
   results: Record<string, WorkloadResult>,
   failures: Record<string, string>,
+  rounds: Record<string, WorkloadResult[]>,
 ): Promise<void> {
-  for (const id of args.only) {
-    const t = nowMs();
-    try {
-      results[id] = await runChild(id, options, args.cpuProf);
-      const shown = Object.entries(results[id].metrics)
-        .map(([k, v]) => `${k}=${round(v)}`)
-        .join(" ");
-      console.log(`  ${id} done in ${round((nowMs() - t) / 1000)} s: ${shown}`);
-    } catch (error) {
-      failures[id] = error instanceof Error ? error.message : String(error);
-      console.error(`  ${id} FAILED after ${round((nowMs() - t) / 1000)} s: ${failures[id]}`);
+  for (let round_ = 1; round_ <= args.repeat; round_++) {
+    if (args.repeat > 1) console.log(`round ${round_} of ${args.repeat}`);
+    for (const id of args.only) {
+      const t = nowMs();
+      try {
+        const result = await runChild(id, options, args.cpuProf);
+        rounds[id] = [...(rounds[id] ?? []), result];
+        const shown = Object.entries(result.metrics)
+          .map(([k, v]) => `${k}=${round(v)}`)
+          .join(" ");
+        console.log(`  ${id} done in ${round((nowMs() - t) / 1000)} s: ${shown}`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const which = args.repeat > 1 ? `run ${round_} of ${args.repeat}: ` : "";
+        failures[id] = failures[id] ? `${failures[id]}\n${which}${message}` : `${which}${message}`;
+        console.error(`  ${id} FAILED after ${round((nowMs() - t) / 1000)} s: ${message}`);
+      }
     }
   }
+  for (const [id, runs] of Object.entries(rounds))
+    results[id] = args.repeat > 1 ? medianResult(runs) : runs[0]!;
 }
 
 async function main(args: RunArgs): Promise<number> {
@@ -93,6 +109,7 @@ async function main(args: RunArgs): Promise<number> {
   if (args.code === "compiled") build();
   const results: Record<string, WorkloadResult> = {};
   const failures: Record<string, string> = {};
+  const rounds: Record<string, WorkloadResult[]> = {};
   let server: BenchServer | null = null;
   let serverText: string | undefined;
   if (args.storage === "postgres") {
@@ -103,9 +120,11 @@ async function main(args: RunArgs): Promise<number> {
     serverText = `${origin}; ${await durability(server.url)}`;
     console.log(`PostgreSQL: ${serverText}`);
   }
-  console.log(`cairn bench on ${args.storage}: ${args.only.join(", ")}${args.quick ? " (quick)" : ""}`);
+  console.log(
+    `cairn bench on ${args.storage}: ${args.only.join(", ")}${args.quick ? " (quick)" : ""}, ${args.repeat} run${args.repeat === 1 ? "" : "s"} of each`,
+  );
   try {
-    await runAll(args, options, results, failures);
+    await runAll(args, options, results, failures, rounds);
   } finally {
     await server?.destroy();
   }
@@ -116,11 +135,12 @@ async function main(args: RunArgs): Promise<number> {
     startedAt: startedAt.toISOString(),
     storage: args.storage,
     ...(serverText ? { server: serverText } : {}),
-    options: { ...options, only: args.only },
+    options: { ...options, only: args.only, repeat: args.repeat },
     machine,
     durationMs: nowMs() - start,
     results,
     failures,
+    ...(args.repeat > 1 ? { rounds } : {}),
   };
   const md = markdown(run);
   const files = writeResults(RESULTS, `${date}-${args.storage}${runSuffix(args)}`, run, md);

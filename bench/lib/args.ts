@@ -1,4 +1,4 @@
-// The runner's command line: which workloads (--only), smaller counts (--quick, --w5-instances,
+// The runner's command line: which workloads (--only), how many runs of each (--repeat), smaller counts (--quick, --w5-instances,
 // --w6-instances), the storage (--storage), whether to refresh docs/performance.md, whether to
 // profile each workload's process (--cpu-prof), and which code runs (--source).
 
@@ -7,6 +7,8 @@ import { ORDER } from "./registry.js";
 
 export type RunArgs = BenchOptions & {
   only: string[];
+  /** How many times each workload runs; the report gives each figure's median and spread. */
+  repeat: number;
   writeDocs: boolean;
   cpuProf: boolean;
   help: boolean;
@@ -14,6 +16,7 @@ export type RunArgs = BenchOptions & {
 
 export const USAGE = `npm run bench -- [options]
   --only W1,W3        run only these (ids: ${ORDER.join(", ")}; the ceiling always runs)
+  --repeat N          run each workload N times (default 3) and report medians and spreads
   --quick             smaller counts, for a smoke run (results get a -quick suffix)
   --w5-instances N    W5's number of waiting instances (default 100000)
   --w6-instances N    finished instances in the stores of W6, W8, W9 and W10 (default 1000000)
@@ -25,6 +28,9 @@ export const USAGE = `npm run bench -- [options]
 
 export const DEFAULT_W5 = 100_000;
 export const DEFAULT_W6 = 1_000_000;
+export const DEFAULT_REPEAT = 3;
+/** More runs than this would take hours on PostgreSQL's W6 and W9 alone. */
+const MAX_REPEAT = 20;
 
 function count(flag: string, text: string | undefined): number {
   const n = Number(text);
@@ -39,6 +45,7 @@ export function parseArgs(argv: string[]): RunArgs {
     w5Instances: DEFAULT_W5,
     w6Instances: DEFAULT_W6,
     only: [...ORDER],
+    repeat: DEFAULT_REPEAT,
     writeDocs: false,
     cpuProf: false,
     help: false,
@@ -56,6 +63,14 @@ export function parseArgs(argv: string[]): RunArgs {
           throw new Error(`--only: unknown ${unknown.join(", ")}; known: ${ORDER.join(", ")}`);
         const picked = new Set(ids.map((id) => known.get(id)!));
         args.only = ORDER.filter((id) => id === "ceiling" || picked.has(id));
+        break;
+      }
+      case "--repeat": {
+        const text = value();
+        const n = Number(text);
+        if (!Number.isInteger(n) || n < 1 || n > MAX_REPEAT)
+          throw new Error(`--repeat needs an integer from 1 to ${MAX_REPEAT}, got ${text}`);
+        args.repeat = n;
         break;
       }
       case "--quick":

@@ -42,6 +42,10 @@ export type WorkloadResult = {
   /** Store calls by operation during the measured phase. */
   ops?: Record<string, number>;
   durationMs: number;
+  /** With repeated runs: each figure's lowest and highest over the runs (the metric is their median). */
+  spread?: Record<string, { min: number; max: number }>;
+  /** With repeated runs: how many ran to the end. */
+  runs?: number;
 };
 
 export type Workload = {

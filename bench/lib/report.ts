@@ -17,11 +17,13 @@ export type RunResult = {
   storage: string;
   /** PostgreSQL: where the server came from and its durability settings. */
   server?: string;
-  options: BenchOptions & { only: string[] };
+  options: BenchOptions & { only: string[]; repeat?: number };
   machine: Machine;
   durationMs: number;
   results: Record<string, WorkloadResult>;
   failures: Record<string, string>;
+  /** With repeated runs: every run's own result, by workload, in the order they ran. */
+  rounds?: Record<string, WorkloadResult[]>;
 };
 
 /** The markers in docs/performance.md between which a run of each storage goes. */
@@ -60,11 +62,22 @@ function targetText(target: Target | undefined, unit: string): string {
   return `${target.op === ">=" ? "≥" : "≤"} ${target.value.toLocaleString("en-US")} ${unit}`;
 }
 
-/** A figure with its unit; "failed" when its workload failed, "skipped" when it could not be taken. */
-function shownValue(result: WorkloadResult | undefined, value: number | undefined, unit: string): string {
+/**
+ * A figure with its unit, and with repeated runs the spread of its runs (lowest–highest);
+ * "failed" when its workload failed, "skipped" when it could not be taken.
+ */
+function shownValue(
+  result: WorkloadResult | undefined,
+  value: number | undefined,
+  unit: string,
+  metric?: string,
+): string {
   if (!result) return "failed";
   if (value === undefined && result.metrics.skipped) return "skipped";
-  return `${fmt(value)} ${unit}`;
+  const spread = metric ? result.spread?.[metric] : undefined;
+  const range =
+    spread && round(spread.min) !== round(spread.max) ? ` (${fmt(spread.min)}–${fmt(spread.max)})` : "";
+  return `${fmt(value)} ${unit}${range}`;
 }
 
 /** The run's first two paragraphs: when, on what storage and code, how large, and the machine. */
@@ -77,8 +90,13 @@ function header(run: RunResult): string[] {
     : o.w5Instances !== DEFAULT_W5 || o.w6Instances !== DEFAULT_W6
       ? `smaller run (${counts})`
       : "full run";
+  const repeat = o.repeat ?? 1;
+  const runs =
+    repeat > 1
+      ? ` Each workload ran ${repeat} times, in rounds; each figure is the median of its runs, with their lowest–highest in brackets where they differ.`
+      : "";
   return [
-    `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, ${o.code === "source" ? "Cairn from src/ through tsx (--source)" : "Cairn compiled (dist/, as shipped)"}, took ${fmt(run.durationMs / 1000)} s.`,
+    `Run of ${run.startedAt} on ${run.storage === "postgres" ? `PostgreSQL (${run.server ?? "server"})` : "SQLite (synchronous=FULL, WAL)"}, ${kind}, ${o.code === "source" ? "Cairn from src/ through tsx (--source)" : "Cairn compiled (dist/, as shipped)"}, took ${fmt(run.durationMs / 1000)} s.${runs}`,
     "",
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${m.memoryGb} GB memory, Node ${m.node}, SQLite ${m.sqlite}, ${m.kernel}; temporary files on ${m.tempFilesystem}. Load average ${m.loadAverageAtStart.join(" / ")} at the start, ${(m.loadAverageAtEnd ?? []).join(" / ")} at the end (1/5/15 min).`,
     "",
@@ -99,7 +117,7 @@ export function markdown(run: RunResult): string {
     const result = run.results[row.workload];
     if (!result && !run.failures[row.workload]) continue;
     const value = result?.metrics[row.metric];
-    const shown = shownValue(result, value, row.unit);
+    const shown = shownValue(result, value, row.unit, row.metric);
     out.push(
       `| ${row.workload} | ${row.label} | ${shown} | ${targetText(row.target, row.unit)} | ${met(value, row.target)} | ${row.peer ?? ""} |`,
     );
@@ -230,7 +248,7 @@ export function dashboardMarkdown(run: RunResult): string {
   const result = run.results.W10;
   for (const row of ROWS.filter((r) => r.workload === "W10")) {
     const value = result?.metrics[row.metric];
-    const shown = shownValue(result, value, row.unit);
+    const shown = shownValue(result, value, row.unit, row.metric);
     out.push(`| ${row.label} | ${shown} | ${targetText(row.target, row.unit)} | ${met(value, row.target)} |`);
   }
   out.push(...dashboardTables(run));
