@@ -31,7 +31,10 @@ for ((round = 1; round <= rounds; round++)); do
     [[ $side == A ]] && dir=$other
     echo "=== $side round $round"
     # The runner writes its result files in the tree it runs in; B's are put back afterwards.
-    (cd "$dir" && npx tsx --conditions=source bench/run.ts "$@" 2>&1) | grep -E "done in|FAILED" | tee -a "$log" |
+    # This script does its own rounds: a runner that repeats workloads runs each once here.
+    once=()
+    grep -q -- "--repeat" "$dir/bench/lib/args.ts" && once=(--repeat 1)
+    (cd "$dir" && npx tsx --conditions=source bench/run.ts "${once[@]}" "$@" 2>&1) | grep -E "done in|FAILED" | tee -a "$log" |
       sed "s/^/  /"
     sed -i "s/^\(  [^ ]* done in\)/$side \1/" "$log"
   done
