@@ -6,6 +6,7 @@
 // nothing is reported as the server's fault, and the server still serves afterwards. Most runs
 // call the handler directly; a share goes through a real node:http server.
 
+import { appendFileSync } from "node:fs";
 import { request as httpRequest, type Server } from "node:http";
 import { createApiHandler } from "cairn";
 import { waitUntil } from "cairn/testing";
@@ -73,6 +74,9 @@ async function assertProperty<T extends [FuzzRequest, ...unknown[]]>(
 /** Answers by route template and status, printed with FUZZ_STATS=1 (to see what the fuzz reaches). */
 const coverage = new Map<string, Map<number, number>>();
 afterAll(() => {
+  // The long fuzz of `npm run soak -- --fuzz` reads how many requests this file sent.
+  if (process.env.FUZZ_REPORT)
+    appendFileSync(process.env.FUZZ_REPORT, `${JSON.stringify({ requests: sent })}\n`);
   if (!process.env.FUZZ_STATS) return;
   for (const [route, byStatus] of [...coverage].sort()) {
     const counts = [...byStatus].sort().map(([s, n]) => `${s}×${n}`);
