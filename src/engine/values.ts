@@ -6,6 +6,7 @@ import { types } from "node:util";
 import v8 from "node:v8";
 import { NonRetryableError } from "../api/non-retryable-error.js";
 import { type ErrorCode, WorkflowsError } from "../errors.js";
+import { encodePlainValue } from "./plain-value-encoder.js";
 import { describeValue } from "./validate.js";
 
 /** Largest stored value: 1 MiB per step result, event payload and instance params. */
@@ -16,13 +17,14 @@ export type ErrorRecord = { name: string; message: string };
 
 /**
  * Serialises a value to structured-clone bytes and checks its size.
- * @param what names the value in messages, e.g. `'the result of step "charge"'`.
+ * @param what names the value in messages, e.g. `'the result of step "charge"'` (or a function
+ *   giving it, called only for a message).
  * @throws WorkflowsError `value.not_serializable` (functions, symbols, promises…) or `tooLargeCode`.
  * @example encodeValue({ at: new Date() }, "params", "instance.params_too_large")
  */
 export function encodeValue(
   value: unknown,
-  what: string,
+  what: string | (() => string),
   tooLargeCode: ErrorCode,
   limit = MAX_VALUE_BYTES,
 ): Buffer {
@@ -30,10 +32,15 @@ export function encodeValue(
   if (bytes.length > limit) {
     throw new WorkflowsError(
       tooLargeCode,
-      `${what} is ${bytes.length} bytes; the limit is ${formatLimit(limit)}`,
+      `${named(what)} is ${bytes.length} bytes; the limit is ${formatLimit(limit)}`,
     );
   }
   return bytes;
+}
+
+/** `what` of encodeValue as text: a function when building it costs more than the common case needs. */
+function named(what: string | (() => string)): string {
+  return typeof what === "function" ? what() : what;
 }
 
 /** Reads bytes written by `encodeValue`. */
@@ -41,14 +48,16 @@ export function decodeValue(bytes: Uint8Array | Buffer): unknown {
   return v8.deserialize(bytes);
 }
 
-function serialize(value: unknown, what: string): Buffer {
+function serialize(value: unknown, what: string | (() => string)): Buffer {
+  const plain = encodePlainValue(value);
+  if (plain) return plain;
   try {
     return v8.serialize(value);
   } catch (error) {
     const reason = deeplyNested(error)
       ? "it is nested too deeply (the stack ran out)"
       : (findUncloneable(value, "", new Set()) ?? (error instanceof Error ? error.message : String(error)));
-    throw new WorkflowsError("value.not_serializable", `${what} cannot be stored: ${reason}`, {
+    throw new WorkflowsError("value.not_serializable", `${named(what)} cannot be stored: ${reason}`, {
       cause: error,
     });
   }

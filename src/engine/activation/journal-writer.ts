@@ -55,7 +55,8 @@ export class JournalWriter {
 
   /**
    * Writes an attempt's start at the end of this turn of the event loop, unless a later record
-   * of the same step comes first: a callback that finishes within the turn (most do) then costs
+   * of the same step comes first. `log` must be an array made for this call (its entries get
+   * their time set, and a later record's entries may be appended to it): a callback that finishes within the turn (most do) then costs
    * one journal write, its result, carrying the start's log entries with their own time. The
    * start need not be durable before the callback runs (losing it only repeats an attempt
    * number); any other write of the instance sends it first (see flushStarts).
@@ -63,7 +64,11 @@ export class JournalWriter {
   start(record: StepRecord, log: LogInput[]): void {
     this.journal.set(record.key, record);
     if (this.sealed) return;
-    this.pendingStarts.set(record.key, { record, log, at: this.clock.now() });
+    const at = this.clock.now();
+    // The entries are the caller's own, made for this start: they take its time in place, so that
+    // folding them into a later record needs no copies.
+    for (const entry of log) entry.at ??= at;
+    this.pendingStarts.set(record.key, { record, log, at });
     if (!this.startsScheduled) {
       this.startsScheduled = true;
       process.nextTick(this.flushStarts);
@@ -165,7 +170,9 @@ export class JournalWriter {
     const start = this.pendingStarts.get(key);
     if (!start) return log;
     this.pendingStarts.delete(key);
-    return [...start.log.map((e) => (e.at === undefined ? { ...e, at: start.at } : e)), ...log];
+    // The start's entries carry their own time (see start) and their array is the start's own.
+    for (const entry of log) start.log.push(entry);
+    return start.log;
   }
 
   private stepChanged(record: StepRecord): void {

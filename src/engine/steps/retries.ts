@@ -4,7 +4,7 @@
 
 import { isNonRetryable } from "../../api/non-retryable-error.js";
 import type { WorkflowStepContext } from "../../api/types.js";
-import type { ErrorRecord, StepRecord } from "../../storage/types.js";
+import type { ErrorRecord, LogInput, StepRecord } from "../../storage/types.js";
 import type { RetriableStep, StepHost } from "../activation/types.js";
 import type { AttemptObserver } from "../observer.js";
 import type { AttemptOverride } from "../overrides.js";
@@ -52,9 +52,10 @@ export async function runRetriable(
     attempts += 1;
     const ctx = attemptContext(step, attempts);
     a.rollbacks.attempted(step.key, ctx);
-    const log = attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }] : [];
-    const start = record(step, { status: "running", attempts });
-    const startLog = [...log, { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts }];
+    const start = record(step, "running", attempts);
+    const attemptStart: LogInput = { type: step.logs.attemptStart, stepKey: step.key, attempt: attempts };
+    const startLog: LogInput[] =
+      attempts === 1 ? [{ type: step.logs.stepStart, stepKey: step.key }, attemptStart] : [attemptStart];
     // After a crash, the start is durable before the callback runs: a callback that kills the
     // process at once then still counts as an attempt, and its retries run out.
     if (a.recovered) await a.commit(start, startLog);
@@ -126,8 +127,17 @@ function attemptContext(step: RetriableStep, attempt: number): WorkflowStepConte
   };
 }
 
-function record(step: RetriableStep, fields: Record<string, unknown>): StepRecord {
-  return {
+/**
+ * The step's journal record with `status` and `attempts`, and `fields` for that status. Built in
+ * one literal (no spread): a fast step makes two of these.
+ */
+function record(
+  step: RetriableStep,
+  status: StepRecord["status"],
+  attempts: number,
+  fields?: Record<string, unknown>,
+): StepRecord {
+  const out = {
     key: step.key,
     kind: step.kind,
     name: step.name,
@@ -136,8 +146,10 @@ function record(step: RetriableStep, fields: Record<string, unknown>): StepRecor
     startOrder: step.startOrder,
     config: step.plan.resolved,
     hasRollback: step.hasRollback,
-    ...fields,
+    status,
+    attempts,
   } as StepRecord;
+  return fields ? Object.assign(out, fields) : out;
 }
 
 /**
@@ -213,7 +225,7 @@ async function succeed(
   try {
     bytes = encodeValue(
       stream ? undefined : value,
-      `the result of step "${step.name}"`,
+      () => `the result of step "${step.name}"`,
       "step.result_too_large",
     );
   } catch (error) {
@@ -233,13 +245,15 @@ async function succeed(
   } catch (error) {
     return a.fatal(toErrorRecord(error));
   }
-  await a.commit(
-    record(step, { status: "succeeded", attempts, value: bytes, endedAt: a.now(), event: null, stream }),
-    [
-      { type: step.logs.attemptSuccess, stepKey: step.key, attempt: attempts },
-      { type: step.logs.stepSuccess, stepKey: step.key, attempt: attempts },
-    ],
-  );
+  const succeeded = record(step, "succeeded", attempts) as StepRecord & { status: "succeeded" };
+  succeeded.value = bytes;
+  succeeded.endedAt = a.now();
+  succeeded.event = null;
+  succeeded.stream = stream;
+  await a.commit(succeeded, [
+    { type: step.logs.attemptSuccess, stepKey: step.key, attempt: attempts },
+    { type: step.logs.stepSuccess, stepKey: step.key, attempt: attempts },
+  ]);
   const result = stream ? replayStream(a, step.key) : value;
   a.rollbacks.succeeded(step.key, result);
   return result;
@@ -269,7 +283,7 @@ async function afterFailure(
   }
   reportFailure(watched, error, errorRecord, delayMs);
   const wakeAt = a.now() + delayMs;
-  a.record(record(step, { status: "retrying", attempts, wakeAt, error: errorRecord }), [
+  a.record(record(step, "retrying", attempts, { wakeAt, error: errorRecord }), [
     {
       type: step.logs.attemptFailure,
       stepKey: step.key,
@@ -313,7 +327,7 @@ async function finalFailure(
   errorRecord: ErrorRecord,
   error: unknown,
 ): Promise<never> {
-  await a.commit(record(step, { status: "failed", attempts, error: errorRecord, endedAt: a.now() }), [
+  await a.commit(record(step, "failed", attempts, { error: errorRecord, endedAt: a.now() }), [
     { type: step.logs.attemptFailure, stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
     { type: step.logs.stepFailure, stepKey: step.key, attempt: attempts, data: { error: errorRecord } },
   ]);
