@@ -22,6 +22,8 @@ export type CutRule = {
   when: "before" | "after";
   /** How many cuts this rule makes before it retires (default 1). */
   times?: number;
+  /** Called as the connection is cut (for "after", once the server has answered). */
+  onCut?: () => void;
 };
 
 /** A chunk on its way, and when it may be forwarded. */
@@ -37,8 +39,9 @@ type Link = {
   prepared: Map<string, string>;
   transaction: string[];
   /** An "after" cut: forward up to the next Sync, then drop the reply and cut. */
-  cutAfterSync: boolean;
-  cutOnReply: boolean;
+  cutAfterSync: (() => void) | null;
+  /** Set by an "after" cut: the server's next reply is dropped and the connection cut. */
+  cutOnReply: (() => void) | null;
   /** Chunks held while the proxy is paused or delaying, in order, per direction. */
   queues: { up: Held[]; down: Held[] };
   timers: { up: NodeJS.Timeout | null; down: NodeJS.Timeout | null };
@@ -156,8 +159,8 @@ export class TcpFaultProxy {
       startup: true,
       prepared: new Map(),
       transaction: [],
-      cutAfterSync: false,
-      cutOnReply: false,
+      cutAfterSync: null,
+      cutOnReply: null,
       queues: { up: [], down: [] },
       timers: { up: null, down: null },
     };
@@ -173,7 +176,10 @@ export class TcpFaultProxy {
     server.on("close", drop);
     client.on("data", (chunk: Buffer) => this.fromClient(link, chunk));
     server.on("data", (chunk: Buffer) => {
-      if (link.cutOnReply) return this.cut(link);
+      if (link.cutOnReply) {
+        this.cut(link);
+        return link.cutOnReply();
+      }
       this.stats.bytesDown += chunk.length;
       this.enqueue(link, "down", chunk);
     });
@@ -207,8 +213,8 @@ export class TcpFaultProxy {
       out.push(message);
       if (link.cutAfterSync && (message[0] === 0x53 || message[0] === 0x51)) {
         // Sync (or a simple Query): the server runs it all; whatever it answers is dropped.
-        link.cutAfterSync = false;
-        link.cutOnReply = true;
+        link.cutOnReply = link.cutAfterSync;
+        link.cutAfterSync = null;
         this.enqueue(link, "up", Buffer.concat(out));
         out = [];
       }
@@ -241,8 +247,12 @@ export class TcpFaultProxy {
       if (!rule.match(sql, transaction)) continue;
       rule.left -= 1;
       this.rules = this.rules.filter((r) => r.left > 0);
-      if (rule.when === "before") return "cut";
-      link.cutAfterSync = true;
+      const onCut = rule.onCut ?? (() => {});
+      if (rule.when === "before") {
+        queueMicrotask(onCut);
+        return "cut";
+      }
+      link.cutAfterSync = onCut;
       return "forward";
     }
     return "forward";
