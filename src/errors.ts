@@ -35,6 +35,7 @@ export type ErrorCode =
   | "storage.stale_lease"
   | "storage.migration_failed"
   | "storage.unavailable"
+  | "storage.outcome_unknown"
   | "storage.failed"
   | "storage.full"
   | "storage.file_replaced"

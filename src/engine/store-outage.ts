@@ -1,5 +1,6 @@
 // Which store failures are outages rather than verdicts: the database cannot be reached
-// (`storage.unavailable`) or its disk has no space left (`storage.full`). A run that meets one
+// (`storage.unavailable`, or `storage.outcome_unknown` when it went away during a commit) or
+// its disk has no space left (`storage.full`). A run that meets one
 // stops where it is and is run again from its journal once the store takes writes again; a
 // lease that could not be given back is given back later. A database file deleted or replaced
 // under the process also stops the run, but waits for the operator.
@@ -8,7 +9,9 @@ import { WorkflowsError } from "../errors.js";
 
 /** True for a store failure that passes when the database or its disk comes back. */
 export function isStoreOutage(error: unknown): boolean {
-  return WorkflowsError.is(error) && (error.code === "storage.unavailable" || error.code === "storage.full");
+  if (!WorkflowsError.is(error)) return false;
+  const { code } = error;
+  return code === "storage.unavailable" || code === "storage.outcome_unknown" || code === "storage.full";
 }
 
 /**

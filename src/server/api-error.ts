@@ -61,6 +61,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   "event.payload_too_large": 413,
   "engine.closed": 503,
   "storage.unavailable": 503,
+  "storage.outcome_unknown": 503,
   "storage.full": 507,
   "storage.file_replaced": 503,
   "storage.locked": 503,

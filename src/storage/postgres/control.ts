@@ -155,6 +155,14 @@ export class Control {
     ];
   }
 
+  /**
+   * A transition a caller asked for: a COMMIT whose reply is lost is looked into rather than
+   * reported as not done, since repeating it is not harmless (a second event is a second event).
+   */
+  private confirmed<T>(what: string, body: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.db.tx(what, body, { confirmCommit: true });
+  }
+
   /** Locks the instance row and reads what a decision needs. */
   private async lockInstance(tx: Tx, workflow: string, id: string): Promise<InstanceHead | undefined> {
     const [row] = await tx.query(this.sql.lock, [workflow, id]);
@@ -191,7 +199,7 @@ export class Control {
     event: { type: string; payload: Uint8Array },
     now: number,
   ): Promise<ControlResult<"sent" | "finished">> {
-    return this.db.tx("sending an event", async (tx) => {
+    return this.confirmed("sending an event", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideSendEvent(row.status, event.type, row.waitTypes.includes(event.type));
@@ -241,7 +249,7 @@ export class Control {
     id: string,
     now: number,
   ): Promise<ControlResult<"paused" | "pausing" | "noop">> {
-    return this.db.tx("pausing an instance", async (tx) => {
+    return this.confirmed("pausing an instance", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decidePause(row.status);
@@ -254,7 +262,7 @@ export class Control {
 
   /** Queues a paused instance again (timers shifted by the paused time), or calls off a pending pause. */
   resume(workflow: string, id: string, now: number): Promise<ControlResult<"resumed" | "unpaused" | "noop">> {
-    return this.db.tx("resuming an instance", async (tx) => {
+    return this.confirmed("resuming an instance", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const pausedFor = pausedForMs(row.pausedAt, now);
@@ -277,7 +285,7 @@ export class Control {
     now: number,
     options?: { rollback?: boolean },
   ): Promise<ControlResult<"terminated" | "finished" | "rolling_back">> {
-    return this.db.tx("terminating an instance", async (tx) => {
+    return this.confirmed("terminating an instance", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideTerminate(row.status, options?.rollback === true);
@@ -291,7 +299,7 @@ export class Control {
 
   /** Erases journal, inbox and log and queues the instance again. */
   restart(workflow: string, id: string, now: number): Promise<ControlResult<"restarted">> {
-    return this.db.tx("restarting an instance", async (tx) => {
+    return this.confirmed("restarting an instance", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const d = decideRestart(row.status);
@@ -309,7 +317,7 @@ export class Control {
     target: { kind: StepKind; name: string; count: number },
     now: number,
   ): Promise<ControlResult<"restarted" | "step_not_found">> {
-    return this.db.tx("restarting an instance from a step", async (tx) => {
+    return this.confirmed("restarting an instance from a step", async (tx) => {
       const row = await this.lockInstance(tx, workflow, id);
       if (!row) return { outcome: "not_found" };
       const steps = await tx.query(this.sql.stepsInOrder, [row.seq]);

@@ -20,8 +20,12 @@ const SOCKET_CODES = new Set([
   "EAI_AGAIN",
   "ECONNABORTED",
 ]);
-/** Messages the driver and pool use for a connection that went away. */
+/**
+ * Messages the driver and pool use for a connection that went away, or for a statement the
+ * server did not answer within the pool's `query_timeout` (the driver then drops that connection).
+ */
 const LOST_CONNECTION = [
+  "Query read timeout",
   "Connection terminated",
   "connection error and is not queryable",
   "timeout exceeded when trying to connect",
