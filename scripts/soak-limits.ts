@@ -112,6 +112,8 @@ type PhaseFigures = {
   sampledMaxHeapUsedBytes: number;
   eventLoopLagMaxMs: number;
   eventLoopLagP99Ms: number;
+  /** The machine's one-minute load average at the phase's end (other work on it skews the times). */
+  loadAverageAtEnd: number;
 };
 
 const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
@@ -142,6 +144,7 @@ function measure() {
         sampledMaxHeapUsedBytes: heap,
         eventLoopLagMaxMs: round1(lag(delay.max)),
         eventLoopLagP99Ms: round1(lag(delay.percentile(99))),
+        loadAverageAtEnd: round1(os.loadavg()[0] ?? 0),
       };
     },
   };
@@ -426,6 +429,7 @@ export async function soakLimits(argv: string[]): Promise<number> {
     return 2;
   }
   const started = new Date();
+  const loadAverageAtStart = os.loadavg();
   console.log(
     `soak --limits: ${settings.instances} creates in one burst and ${settings.events} events at once, on ${settings.storages.join(" and ")}`,
   );
@@ -440,6 +444,7 @@ export async function soakLimits(argv: string[]): Promise<number> {
       cpus: os.cpus().length,
       memoryBytes: os.totalmem(),
       node: process.version,
+      loadAverageAtStart,
       loadAverageAtEnd: os.loadavg(),
     },
     notes: [
