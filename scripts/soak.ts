@@ -20,6 +20,8 @@ const USAGE = `npm run soak -- [options]
   --minutes M         stop starting new runs after M minutes (default 60)
   --kills-per-run K   SIGKILLs in each run before its last incarnation finishes the work (default 32)
   --seed S            the first run's seed (default random); later runs take S+1, S+2, …
+  --limits            instead: the limits under load (a burst of creates, events at once);
+                      npm run soak -- --limits --help lists its options
   --help              this text`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -149,4 +151,9 @@ async function main(): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main();
+if (process.argv.includes("--limits")) {
+  const { soakLimits } = await import("./soak-limits.js");
+  process.exitCode = await soakLimits(process.argv.slice(2));
+} else {
+  process.exitCode = await main();
+}

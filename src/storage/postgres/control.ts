@@ -30,6 +30,7 @@ import type {
   StoreSignal,
 } from "../types.js";
 import type { Tables } from "./connection.js";
+import { CreateBatches } from "./create-batches.js";
 import type { Database, Row, Tx } from "./database.js";
 import type { LeaseTime } from "./lease-time.js";
 import { logRows, sqlLiteral } from "./lifecycle-sql.js";
@@ -52,6 +53,7 @@ export class Control {
   private readonly retention: Retention;
   private readonly lease: LeaseTime;
   private readonly sql;
+  private readonly creates = new CreateBatches((items, now) => this.createNow(items, now));
 
   constructor(
     db: Database,
@@ -128,9 +130,17 @@ export class Control {
     };
   }
 
-  /** Creates instances in one statement; an id that exists in its workflow is not created. */
+  /**
+   * Creates instances; an id that exists in its workflow is not created. Calls made while others
+   * are in flight share a statement (create-batches.ts).
+   */
   async createInstances(items: NewInstance[], now: number): Promise<CreateResult[]> {
     if (items.length === 0) return [];
+    return this.creates.create(items, now);
+  }
+
+  /** Creates instances in one statement. */
+  private async createNow(items: NewInstance[], now: number): Promise<CreateResult[]> {
     const rows = await this.db.write("creating instances", this.sql.create, this.createArgs(items, now));
     return createResults(items, rows);
   }
