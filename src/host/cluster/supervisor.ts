@@ -16,7 +16,11 @@ const RESTART_WINDOW_MS = 30_000;
 /** The first restart's delay; each further recent death doubles it, up to RESTART_MAX_DELAY_MS. */
 const RESTART_DELAY_MS = 200;
 const RESTART_MAX_DELAY_MS = 5000;
-/** What stopping allows beyond the grace period (closing storage, flushing traces) before SIGKILL. */
+/**
+ * A worker's graceful stop waits up to the grace period three times over (requests, waitUntil
+ * work, attempts in flight); the supervisor allows that plus this margin (closing storage,
+ * flushing traces) before it kills the worker.
+ */
 const STOP_MARGIN_MS = 10_000;
 
 export type SupervisorOptions = {
@@ -68,8 +72,8 @@ export class Supervisor {
   /** Forks the workers and handles SIGTERM and SIGINT; the process exits when they are done. */
   static run(options: SupervisorOptions): Supervisor {
     const supervisor = new Supervisor(options);
-    // Workers are stopped by the supervisor: a terminal's Ctrl-C reaches them too, and they
-    // treat it as the same graceful stop.
+    // The workers write their log lines to this process's stdout and stderr. They are stopped by
+    // the supervisor; a terminal's Ctrl-C reaches them too, and they take it as the same stop.
     cluster.setupPrimary({ silent: false });
     process.on("SIGTERM", (signal) => supervisor.stop(signal));
     process.on("SIGINT", (signal) => supervisor.stop(signal));
@@ -206,7 +210,7 @@ export class Supervisor {
 
   /**
    * Stops every worker gracefully (SIGTERM, which each takes as its own graceful stop) and exits
-   * when all have; a worker still running after the grace period plus a margin is killed. A
+   * when all have; a worker still running after its graceful stop's bound is killed. A
    * second signal kills them all and exits at once. `signal` null: stopping on the supervisor's
    * own account (a worker could not start, or too many died).
    */
@@ -224,12 +228,15 @@ export class Supervisor {
       slot.restart = null;
       slot.worker?.process.kill("SIGTERM");
     }
-    const deadline = setTimeout(() => {
-      const left = this.slots.filter((s) => s.worker).map((s) => s.index);
-      this.log.error({ workers: left }, "workers still running after the grace period: killing them");
-      this.exitCode = 1;
-      for (const slot of this.slots) slot.worker?.process.kill("SIGKILL");
-    }, this.options.graceMs + STOP_MARGIN_MS);
+    const deadline = setTimeout(
+      () => {
+        const left = this.slots.filter((s) => s.worker).map((s) => s.index);
+        this.log.error({ workers: left }, "workers still running long after the grace period: killing them");
+        this.exitCode = 1;
+        for (const slot of this.slots) slot.worker?.process.kill("SIGKILL");
+      },
+      3 * this.options.graceMs + STOP_MARGIN_MS,
+    );
     deadline.unref();
     this.finishIfAllStopped();
   }
