@@ -1,18 +1,24 @@
 // What `cairn dev` and `cairn start` share: the options that describe the project and where it
 // serves, turning them into HostOptions, and the process around a WorkerHost (start-up errors
 // printed plainly with a non-zero exit, graceful shutdown on SIGTERM and SIGINT), and the logger
-// both write to, at the level --log-level or CAIRN_LOG_LEVEL chose.
+// both write to, at the level --log-level or CAIRN_LOG_LEVEL chose. With `cairn start --workers N`
+// (N > 1) the process becomes the supervisor of N cluster workers, each of which runs the host.
 
 import { type Command, InvalidArgumentError } from "commander";
 import { WorkflowsError } from "../errors.js";
+import { Supervisor } from "../host/cluster/supervisor.js";
+import { clusterWorkerIndex, WorkerLink } from "../host/cluster/worker-link.js";
 import { HostError } from "../host/host-error.js";
 import { type HostOptions, WorkerHost } from "../host/worker-host.js";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../observability/log-types.js";
 import { createLogger, defaultLogFormat, type LogFormat } from "../observability/logger.js";
 import { flushTraces } from "../observability/tracing/flush-traces.js";
+import { isPostgresUrl } from "../storage/postgres/target.js";
 
 /** How long exiting waits for a tracing SDK to export the spans it still holds. */
 const TRACE_FLUSH_MS = 5000;
+/** The most worker processes `cairn start --workers` runs. */
+export const MAX_WORKERS = 64;
 export type HostCommandOptions = {
   config?: string;
   env?: string;
@@ -35,6 +41,7 @@ export type HostCommandOptions = {
   admin?: boolean;
   dashboard: boolean;
   metricsWithoutToken?: boolean;
+  workers?: number;
 };
 
 function port(value: string): number {
@@ -47,6 +54,13 @@ function port(value: string): number {
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds");
+  return n;
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > MAX_WORKERS)
+    throw new InvalidArgumentError(`expected a number of worker processes from 1 to ${MAX_WORKERS}`);
   return n;
 }
 
@@ -82,15 +96,29 @@ function chosenLogLevel(options: HostCommandOptions): LogLevel {
   return level;
 }
 
-/** Prints why the host could not start (a known error as its message, else the stack) and exits 1. */
-function startFailed(mode: HostOptions["mode"], error: unknown): never {
+/** Several processes on one store need PostgreSQL: the SQLite store has one writer per file. */
+function requireSharedStorage(options: HostCommandOptions): void {
+  const workers = options.workers ?? 1;
+  if (workers === 1 || (options.storage !== undefined && isPostgresUrl(options.storage))) return;
+  const storage = options.storage ?? "sqlite:<state>/cairn.db (the default)";
+  throw new HostError(
+    "workers.needs_postgres",
+    `--workers ${workers} needs PostgreSQL storage (--storage postgres://…), but the storage is ${storage}: the SQLite store has one writer per file, so run one process on it (--workers 1)`,
+  );
+}
+
+/**
+ * Prints why the host could not start (a known error as its message, else the stack) and exits 1.
+ * `worker`: the cluster worker that could not, if this is one.
+ */
+function startFailed(mode: HostOptions["mode"], error: unknown, worker?: number): never {
   const known = error instanceof HostError || WorkflowsError.is(error);
   const text = known
     ? (error as Error).message
     : error instanceof Error
       ? (error.stack ?? error.message)
       : String(error);
-  process.stderr.write(`cairn ${mode}: ${text}\n`);
+  process.stderr.write(`cairn ${mode}${worker ? ` (worker ${worker})` : ""}: ${text}\n`);
   process.exit(1);
 }
 
@@ -156,20 +184,42 @@ export function addAdminOptions(command: Command): Command {
     );
 }
 
+/** `cairn start --workers N`: N processes (a supervisor's cluster workers) on one PostgreSQL store. */
+export function addWorkersOption(command: Command): Command {
+  return command.option(
+    "--workers <n>",
+    `worker processes sharing the Worker's port, 1 to ${MAX_WORKERS}; more than 1 needs PostgreSQL storage (default: 1)`,
+    workerCount,
+  );
+}
+
 /** Starts a WorkerHost and keeps the process running until SIGTERM or SIGINT. */
 export async function runHost(
   mode: HostOptions["mode"],
   dir: string,
   options: HostCommandOptions,
 ): Promise<void> {
+  const workers = options.workers ?? 1;
+  // In a worker process of `--workers N`, its number; null in a single process or the supervisor.
+  const index = workers > 1 ? clusterWorkerIndex() : null;
   let level: LogLevel;
   try {
     level = chosenLogLevel(options);
+    requireSharedStorage(options);
   } catch (error) {
-    startFailed(mode, error);
+    startFailed(mode, error, index ?? undefined);
   }
-  const logger = createLogger({ format: options.logFormat ?? defaultLogFormat(), level });
-  if (options.debug) logger.warn("--debug is deprecated: use --log-level debug (or CAIRN_LOG_LEVEL=debug)");
+  const base = createLogger({ format: options.logFormat ?? defaultLogFormat(), level });
+  if (options.debug && index === null) {
+    base.warn("--debug is deprecated: use --log-level debug (or CAIRN_LOG_LEVEL=debug)");
+  }
+  if (workers > 1 && index === null) {
+    Supervisor.run({ workers, graceMs: Math.round(options.grace * 1000), log: base });
+    return;
+  }
+  const logger = index === null ? base : base.child({ worker: index });
+  const link = index === null ? null : new WorkerLink(index, workers);
+  let readyFields: Record<string, unknown> = {};
   let host: WorkerHost;
   try {
     host = await WorkerHost.start({
@@ -184,24 +234,41 @@ export async function runHost(
       envFile: options.envFile,
       vars: options.var,
       testScheduled: options.testScheduled ?? false,
-      crons: options.crons,
+      // Worker 1 of `--workers N` runs the crons and the admin listener; the others neither.
+      crons: index !== null && index > 1 ? false : options.crons,
       graceMs: Math.round(options.grace * 1000),
       logger,
       apiToken: options.apiToken ?? (process.env.CAIRN_API_TOKEN || undefined),
       adminHosts: options.adminHost,
-      adminPort: options.admin === false ? false : options.adminPort,
+      adminPort: options.admin === false || (index !== null && index > 1) ? false : options.adminPort,
       adminIp: options.adminIp,
       dashboard: options.dashboard,
       metricsWithoutToken: options.metricsWithoutToken ?? false,
+      ...(link
+        ? {
+            owner: `cairn-worker${link.index}-${process.pid}`,
+            buildSubdir: `worker-${link.index}`,
+            gatherMetrics: link.index === 1 ? (local) => link.gatherMetrics(local) : undefined,
+            onReady: (fields) => {
+              readyFields = fields;
+              logger.info({ ...fields, pid: process.pid }, "worker ready");
+            },
+          }
+        : {}),
     });
   } catch (error) {
-    startFailed(mode, error);
+    startFailed(mode, error, index ?? undefined);
   }
+  link?.serveMetrics(() => host.metrics());
+  link?.ready(readyFields);
   // As in a Worker, a promise the code forgot to handle is reported and the server keeps serving.
   process.on("unhandledRejection", (error) => logger.error({ err: error }, "unhandled rejection"));
   process.on("uncaughtException", (error) => logger.error({ err: error }, "uncaught exception"));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    // A worker of `--workers N` is stopped by its supervisor, which kills it on a second signal;
+    // a terminal's Ctrl-C reaches both, so a signal after the first means nothing more here.
+    if (stopping && link) return;
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without waiting");
       process.exit(1);

@@ -11,7 +11,9 @@ export type HostErrorCode =
   | "module.invalid"
   | "listen.failed"
   | "api.token_required"
-  | "log.invalid_level";
+  | "log.invalid_level"
+  | "workers.needs_postgres"
+  | "metrics.unavailable";
 
 /** A problem with the project being hosted, not with Cairn itself. */
 export class HostError extends Error {

@@ -71,6 +71,17 @@ export type HostOptions = {
   dashboard?: boolean | undefined;
   /** `cairn start`: serve /metrics on the admin listener without asking for the API token. */
   metricsWithoutToken?: boolean | undefined;
+  /** A name for this process in leases (default: its pid and a random suffix). */
+  owner?: string | undefined;
+  /** A folder under `<stateDir>/build` for this process's bundles, apart from other processes'. */
+  buildSubdir?: string | undefined;
+  /**
+   * What the metrics route serves instead of this process's own metrics, given a way to read
+   * them (worker 1 of `cairn start --workers` adds the other workers').
+   */
+  gatherMetrics?: ((local: () => Promise<string>) => Promise<string>) | undefined;
+  /** Told the fields of the ready line instead of it being logged ("ready"). */
+  onReady?: ((fields: Record<string, unknown>) => void) | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
@@ -139,7 +150,11 @@ export class WorkerHost {
         options.dashboard === false
           ? false
           : { basePaths: options.mode === "dev" ? [DEFAULT_DASHBOARD_BASE] : ["/", DEFAULT_DASHBOARD_BASE] },
-      metrics: { path: METRICS_PATHS[options.mode], withoutToken: options.metricsWithoutToken },
+      metrics: {
+        path: METRICS_PATHS[options.mode],
+        withoutToken: options.metricsWithoutToken,
+        gather: options.gatherMetrics,
+      },
       onError: (error, context) => this.log.error({ context, err: error }, "HTTP API error"),
     });
     this.health = createHealthRoutes({
@@ -237,16 +252,25 @@ export class WorkerHost {
         (error) => this.log.error({ err: error }, "watching failed"),
       );
     }
-    this.log.info(
-      {
-        url: this.url,
-        ...(this.adminAddress ? { admin: this.adminAddress } : {}),
-        api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows`,
-        ...(this.dashboardUrl ? { dashboard: this.dashboardUrl } : {}),
-        state: this.stateDir,
-      },
-      "ready",
-    );
+    const ready = {
+      url: this.url,
+      ...(this.adminAddress ? { admin: this.adminAddress } : {}),
+      // `cairn start` serves the API on the admin listener only: with none, it is not served here.
+      ...(this.adminAddress || this.options.mode === "dev"
+        ? { api: `${this.adminAddress ?? this.url}/client/v4/accounts/local/workflows` }
+        : {}),
+      ...(this.dashboardUrl ? { dashboard: this.dashboardUrl } : {}),
+      state: this.stateDir,
+    };
+    if (this.options.onReady) this.options.onReady(ready);
+    else this.log.info(ready, "ready");
+  }
+
+  /** This process's metrics: its Cairn's exposition text. */
+  async metrics(): Promise<string> {
+    await this.swapping;
+    if (!this.cairn) throw new HostError("metrics.unavailable", "no Cairn is open in this process");
+    return this.cairn.metrics();
   }
 
   /** Where a browser on this machine opens the dashboard, if it is served. */
@@ -285,7 +309,7 @@ export class WorkerHost {
   }
 
   private get buildDir(): string {
-    const dir = join(this.stateDir, "build");
+    const dir = join(this.stateDir, "build", this.options.buildSubdir ?? "");
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -358,6 +382,7 @@ export class WorkerHost {
       workflows,
       env: values,
       shutdownGraceMs: this.options.graceMs,
+      ...(this.options.owner ? { owner: this.options.owner } : {}),
       logger: this.log,
       observers: [
         instanceContextObserver(),

@@ -16,6 +16,8 @@ export type MetricsRouteOptions = {
   path: string;
   /** Serve it to anyone who reaches the listener, without the token or the Host check. */
   withoutToken?: boolean | undefined;
+  /** Serves what this answers instead, given a way to read the target's own metrics. */
+  gather?: ((local: () => Promise<string>) => Promise<string>) | undefined;
 };
 
 /** What serves metrics: a Cairn, or anything with its `metrics()` and content type. */
@@ -47,7 +49,9 @@ export function metricsRoute(
         if (!options.withoutToken) guard.check(request);
         const source = target() as Partial<MetricsSource>;
         if (typeof source.metrics !== "function") throw noMetrics();
-        const text = await source.metrics().catch((error: unknown) => {
+        const local = () => (source as MetricsSource).metrics();
+        const read = options.gather ? options.gather(local) : local();
+        const text = await read.catch((error: unknown) => {
           throw WorkflowsError.is(error) && error.code === "metrics.disabled" ? noMetrics() : error;
         });
         const headers = {
