@@ -22,6 +22,9 @@ const USAGE = `npm run soak -- [options]
   --seed S            the first run's seed (default random); later runs take S+1, S+2, …
   --limits            instead: the limits under load (a burst of creates, events at once);
                       npm run soak -- --limits --help lists its options
+  --fuzz              instead: the HTTP API's fuzz files in rounds with fresh seeds, until
+                      --minutes (default 60) are up, at --fuzz-scale F times their usual
+                      runs (default 20)
   --help              this text`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -151,9 +154,30 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** `--fuzz [--minutes M] [--fuzz-scale F]`: the long fuzz of the HTTP API (scripts/soak-fuzz.ts). */
+async function fuzz(): Promise<number> {
+  const { values } = parseArgs({
+    options: { fuzz: { type: "boolean" }, minutes: { type: "string" }, "fuzz-scale": { type: "string" } },
+  });
+  let settings: { minutes: number; scale: number };
+  try {
+    settings = {
+      minutes: positive("minutes", values.minutes, 60),
+      scale: positive("fuzz-scale", values["fuzz-scale"], 20),
+    };
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { runFuzzSoak } = await import("./soak-fuzz.js");
+  return runFuzzSoak(settings);
+}
+
 if (process.argv.includes("--limits")) {
   const { soakLimits } = await import("./soak-limits.js");
   process.exitCode = await soakLimits(process.argv.slice(2));
+} else if (process.argv.includes("--fuzz")) {
+  process.exitCode = await fuzz();
 } else {
   process.exitCode = await main();
 }
