@@ -4,7 +4,7 @@
 // chains intact, nothing stuck), until the kills reach `--kills` or the time reaches `--minutes`.
 // A broken promise prints its seed (replay it with CAIRN_CRASH_SEED in the crash test) and stops
 // the soak. Prints progress and a summary; writes bench/results/soak-<date>.json. Never part of
-// `npm test`.
+// `npm test`. With `--storage postgres` it runs the PostgreSQL soak instead (scripts/soak-postgres.ts).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,35 +12,64 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type CrashRun, runCrashScenario } from "../test/crash/scenario.js";
+import { type PostgresSoakSettings, runPostgresSoak } from "./soak-postgres.js";
 
 const RESULTS = fileURLToPath(new URL("../bench/results/", import.meta.url));
 
 const USAGE = `npm run soak -- [options]
-  --kills N           stop once the runs together killed the engine N times (default 1000)
-  --minutes M         stop starting new runs after M minutes (default 60)
+  --storage S         sqlite (default) or postgres
+  --kills N           stop once the runs together killed the engine N times (default 1000 on
+                      sqlite; on postgres, worker SIGKILLs, default 300)
+  --minutes M         stop starting new runs (sqlite) or faults (postgres) after M minutes (default 60)
+  --seed S            sqlite: the first run's seed (default random), later runs take S+1, S+2, …;
+                      postgres: the seed of the fault sequence and the client's event order
+  --help              this text
+sqlite only:
   --kills-per-run K   SIGKILLs in each run before its last incarnation finishes the work (default 32)
-  --seed S            the first run's seed (default random); later runs take S+1, S+2, …
-  --limits            instead: the limits under load (a burst of creates, events at once);
+postgres only (scripts/soak-postgres.ts; starts a PostgreSQL server of its own):
+  --restarts R        restarts of the server, spread over the run (default 5)
+  --terminations T    times one to three of the processes' connections are dropped with
+                      pg_terminate_backend (default 100)
+  --lease-ms L        the workers' leaseMs, at least 1000 (default 3000)
+instead of the crash soak:
+  --limits            the limits under load (a burst of creates, events at once);
                       npm run soak -- --limits --help lists its options
-  --fuzz              instead: the HTTP API's fuzz files in rounds with fresh seeds, until
-                      --minutes (default 60) are up, at --fuzz-scale F times their usual
-                      runs (default 20)
-  --help              this text`;
+  --fuzz              the HTTP API's fuzz files in rounds with fresh seeds, until --minutes
+                      (default 60) are up, at --fuzz-scale F times their usual runs (default 20)`;
 
-function positive(name: string, value: string | undefined, fallback: number): number {
+function whole(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = 2 ** 31,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name} must be a whole number of at least 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(
+      `--${name} must be a whole number of at least ${min}${max < 2 ** 31 ? ` and at most ${max}` : ""}, got "${value}"`,
+    );
   return n;
 }
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  return whole(name, value, fallback, 1);
+}
+
+const SQLITE_ONLY = ["kills-per-run"] as const;
+const POSTGRES_ONLY = ["restarts", "terminations", "lease-ms"] as const;
 
 function options() {
   const { values } = parseArgs({
     options: {
+      storage: { type: "string" },
       kills: { type: "string" },
       minutes: { type: "string" },
       "kills-per-run": { type: "string" },
+      restarts: { type: "string" },
+      terminations: { type: "string" },
+      "lease-ms": { type: "string" },
       seed: { type: "string" },
       help: { type: "boolean" },
     },
@@ -49,12 +78,35 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
+  const storage = values.storage ?? "sqlite";
+  if (storage !== "sqlite" && storage !== "postgres")
+    throw new Error(`--storage must be sqlite or postgres, got "${storage}"`);
+  for (const flag of storage === "sqlite" ? POSTGRES_ONLY : SQLITE_ONLY) {
+    if (values[flag] !== undefined)
+      throw new Error(`--${flag} applies to --storage ${storage === "sqlite" ? "postgres" : "sqlite"} only`);
+  }
+  const seed =
+    values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positive("seed", values.seed, 1);
+  if (storage === "postgres") {
+    const postgres: PostgresSoakSettings = {
+      kills: positive("kills", values.kills, 300),
+      minutes: positive("minutes", values.minutes, 60),
+      restarts: whole("restarts", values.restarts, 5, 0),
+      terminations: whole("terminations", values.terminations, 100, 0),
+      seed,
+      leaseMs: whole("lease-ms", values["lease-ms"], 3_000, 1_000, 3_600_000),
+    };
+    return { storage, postgres } as const;
+  }
   return {
-    kills: positive("kills", values.kills, 1000),
-    minutes: positive("minutes", values.minutes, 60),
-    killsPerRun: positive("kills-per-run", values["kills-per-run"], 32),
-    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positive("seed", values.seed, 1),
-  };
+    storage,
+    sqlite: {
+      kills: positive("kills", values.kills, 1000),
+      minutes: positive("minutes", values.minutes, 60),
+      killsPerRun: positive("kills-per-run", values["kills-per-run"], 32),
+      seed,
+    },
+  } as const;
 }
 
 /** The soak's totals over its runs. */
@@ -76,13 +128,15 @@ function totals(runs: CrashRun[]) {
 }
 
 async function main(): Promise<number> {
-  let settings: ReturnType<typeof options>;
+  let parsed: ReturnType<typeof options>;
   try {
-    settings = options();
+    parsed = options();
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
+  if (parsed.storage === "postgres") return runPostgresSoak(parsed.postgres);
+  const settings = parsed.sqlite;
   const started = new Date();
   const deadline = Date.now() + settings.minutes * 60_000;
   const runs: CrashRun[] = [];

@@ -1,7 +1,12 @@
 // The messages between a scale-out test (the parent) and its worker and client processes, over
 // the IPC channel that `fork` opens.
 
-export type ToChild = { type: "close" };
+export type ToChild =
+  | { type: "close" }
+  /** To a client started with `batch`: it may create instances up to this count in all. */
+  | { type: "allow"; upTo: number }
+  /** To a client started with `batch`: create no more batches; report "finished" once sent. */
+  | { type: "finish" };
 
 export type FromChild =
   | { type: "ready" }
@@ -9,5 +14,10 @@ export type FromChild =
   | { type: "created"; count: number }
   /** The client sent this many events so far (each sendEvent resolved, so each is committed). */
   | { type: "sent"; count: number; retried: number }
-  | { type: "engine-error"; context: string; message: string }
+  /** `code`: the WorkflowsError code, when the error is one. */
+  | { type: "engine-error"; context: string; message: string; code?: string }
+  /** A worker's peak resident set so far (process.resourceUsage().maxRSS), in bytes. */
+  | { type: "rss"; maxRssBytes: number }
+  /** A client started with `batch` created and sent everything it was allowed and stopped. */
+  | { type: "finished"; created: number; sent: number; retried: number }
   | { type: "closed" };

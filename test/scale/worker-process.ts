@@ -3,7 +3,7 @@
 // when asked (the parent may also SIGKILL it at any moment).
 // Usage: node --import tsx --conditions=source worker-process.ts '<WorkerConfig as JSON>'
 
-import { Cairn } from "cairn";
+import { Cairn, WorkflowsError } from "cairn";
 import { EffectsLog } from "./effects-log.js";
 import { Mixed } from "./mixed-workflow.js";
 import type { FromChild, ToChild } from "./protocol.js";
@@ -16,6 +16,8 @@ export type WorkerConfig = {
   incarnation: number;
   leaseMs: number;
   maxRunning: number;
+  /** If set, the worker reports its peak RSS this often (an "rss" message). */
+  reportRssEveryMs?: number;
 };
 
 const config = JSON.parse(process.argv[2] ?? "") as WorkerConfig;
@@ -37,6 +39,7 @@ const cairn = await Cairn.open({
       type: "engine-error",
       context,
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      ...(WorkflowsError.is(error) ? { code: error.code } : {}),
     }),
 });
 
@@ -48,3 +51,8 @@ process.on("message", (message: ToChild) => {
   });
 });
 tell({ type: "ready" });
+if (config.reportRssEveryMs) {
+  const reportRss = () => tell({ type: "rss", maxRssBytes: process.resourceUsage().maxRSS * 1024 });
+  reportRss();
+  setInterval(reportRss, config.reportRssEveryMs).unref();
+}
