@@ -44,6 +44,8 @@ export interface ControlHost {
   kick(): void;
   /** Starts a scheduler pass in this tick, so that its claim can share a commit with a write. */
   passNow(): void;
+  /** Claims instances just created, on a store whose create and claim do not share a commit. */
+  claimCreated(workflow: string, seqs: number[]): void;
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -87,8 +89,10 @@ export class InstanceControl {
     const introspection = this.host.overrides.active ? this.introspect(workflow, items) : null;
     const creating = store.createInstances(items, clock.now());
     // A claim issued in the same tick shares the create's group commit (SQLite runs it after
-    // the create in one transaction); the kick below covers stores that run them apart.
-    this.host.passNow();
+    // the create in one transaction). A store that runs them apart is asked, once the create is
+    // done, for just what it created (a claim made meanwhile could not see it).
+    const sharesCommit = store.capabilities.claimSharesCreateCommit;
+    if (sharesCommit) this.host.passNow();
     let results: CreateResult[] = [];
     try {
       results = await creating;
@@ -101,7 +105,8 @@ export class InstanceControl {
         `an instance with id "${items[0]?.id}" already exists in workflow "${workflow}"; restart it, delete it, or wait for its retention to end`,
       );
     }
-    this.host.kick();
+    if (sharesCommit) this.host.kick();
+    else this.host.claimCreated(workflow, createdSeqs(results));
     const created = results.filter((r) => r.created).map((r) => r.id);
     for (const id of created) this.created(workflow, id, trigger);
     return created;
@@ -253,4 +258,11 @@ export class InstanceControl {
     this.host.changes.emit({ type: "status", workflow, id, status, at: this.host.clock.now() });
     this.host.observer?.statusWritten?.(workflow, id, status);
   }
+}
+
+/** The seqs of the instances a create made (in the order made). */
+function createdSeqs(results: CreateResult[]): number[] {
+  const seqs: number[] = [];
+  for (const r of results) if (r.created) seqs.push(r.seq);
+  return seqs;
 }

@@ -323,6 +323,14 @@ export class Engine implements SchedulerHost {
     this.scheduler.kick();
   }
 
+  slotFreed(): void {
+    this.scheduler.slotFreed();
+  }
+
+  claimCreated(workflow: string, seqs: number[]): void {
+    this.scheduler.claimCreated(workflow, seqs);
+  }
+
   passNow(): void {
     this.scheduler.passNow();
   }

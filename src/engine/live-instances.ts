@@ -4,7 +4,13 @@
 // drains them and releases every lease still held, so another process takes over at once.
 
 import type { ExecutionContext, WorkflowEvent } from "../api/types.js";
-import type { Claim, Fence, Store, StoredStatus } from "../storage/types.js";
+import {
+  type Claim,
+  type Fence,
+  FINISHED_STATUSES,
+  type Store,
+  type StoredStatus,
+} from "../storage/types.js";
 import { Activation } from "./activation/activation.js";
 import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./activation/types.js";
 import type { ChangeHub } from "./changes.js";
@@ -40,6 +46,8 @@ export interface LiveHost {
   wakeForOverrides(workflow: string, id: string): void;
   /** A slot was freed or an instance settled: the scheduler may find more work. */
   kick(): void;
+  /** A run ended and freed its slot (see Scheduler.slotFreed). */
+  slotFreed(): void;
   report(error: unknown, context: string): void;
 }
 
@@ -245,7 +253,10 @@ export class LiveInstances implements ActivationHost<Activation> {
     if (status === "waiting" && a.missedOverrides(this.overridesFor(workflow, id))) {
       this.host.wakeForOverrides(workflow, id);
     }
-    this.host.kick();
+    // A finished run only frees its slot; any other end (a hibernation whose wake time the
+    // scheduler must arm, a restart queued again, a lease given up) calls for a pass.
+    if (status !== undefined && FINISHED_STATUSES.includes(status)) this.host.slotFreed();
+    else this.host.kick();
   }
 
   /** One map lookup per activation, and none at all in a process that introspects nothing. */

@@ -43,6 +43,12 @@ export class Scheduler {
   /** The pass in progress, which stop() waits for so that no claim it makes is left held. */
   private passing: Promise<void> | null = null;
   private lastPassAt: number | null = null;
+  /**
+   * Whether the last pass may have left claimable work for want of a free slot (every slot
+   * taken, or a workflow at its cap). Only then does a freed slot call for a pass: otherwise
+   * whatever becomes runnable kicks the scheduler itself (a create, an event, a signal, a timer).
+   */
+  private slotBound = true;
   private failing: SchedulerHealth["failing"] = null;
 
   constructor(host: SchedulerHost) {
@@ -52,6 +58,11 @@ export class Scheduler {
   /** How the passes went so far (two fields written per pass, read by health checks). */
   health(): SchedulerHealth {
     return { lastPassAt: this.lastPassAt, failing: this.failing };
+  }
+
+  /** A run ended and freed its slot: a pass only if the last one left work for want of slots. */
+  slotFreed(): void {
+    if (this.slotBound) this.kick();
   }
 
   /** Asks for a pass soon; many kicks in one tick make one pass. */
@@ -68,6 +79,59 @@ export class Scheduler {
   passNow(): void {
     if (this.stopped) return;
     void this.pass();
+  }
+
+  /**
+   * Claims instances this process just created (all of `workflow`), in one short store call, on a
+   * store whose create and claim do not share a commit. What it leaves (no free slot, older
+   * queued instances first, a pass already running) goes to a full pass.
+   */
+  claimCreated(workflow: string, seqs: number[]): void {
+    if (this.stopped || seqs.length === 0) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    const passing = this.claimOnly(workflow, seqs).finally(() => {
+      if (this.passing === passing) this.passing = null;
+    });
+    this.passing = passing;
+  }
+
+  private async claimOnly(workflow: string, seqs: number[]): Promise<void> {
+    const { store, clock } = this.host;
+    try {
+      const { slots, total } = this.host.freeSlots();
+      const claims =
+        total > 0
+          ? await store.claim({
+              owner: this.host.owner,
+              now: clock.now(),
+              leaseMs: this.host.leaseMs,
+              slots,
+              total,
+              created: { workflow, seqs },
+            })
+          : [];
+      if (this.stopped) {
+        for (const c of claims) this.host.release(c);
+        return;
+      }
+      for (const c of claims) this.host.activate(c);
+      if (filledAWorkflow(slots, claims)) this.slotBound = true;
+      if (claims.length < seqs.length) this.again = true;
+    } catch (error) {
+      // A full pass finds them (and reports a store that stays unreachable).
+      this.again = true;
+      this.host.report(error, "scheduler");
+    } finally {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    }
   }
 
   /**
@@ -101,7 +165,10 @@ export class Scheduler {
       let claimed = 0;
       for (;;) {
         const { slots, total } = this.host.freeSlots();
-        if (total <= 0) break;
+        if (total <= 0) {
+          this.slotBound = true;
+          break;
+        }
         const claims = await store.claim({
           owner: this.host.owner,
           now: clock.now(),
@@ -115,7 +182,10 @@ export class Scheduler {
         }
         for (const c of claims) this.host.activate(c);
         claimed += claims.length;
-        if (claims.length < total) break;
+        if (claims.length < total) {
+          this.slotBound = filledAWorkflow(slots, claims);
+          break;
+        }
       }
       const next = await store.nextWakeAt(this.host.owner, clock.now());
       const now = clock.now();
@@ -133,6 +203,7 @@ export class Scheduler {
       }
     } catch (error) {
       const at = clock.now();
+      this.slotBound = true;
       this.failing = { since: this.failing?.since ?? at, at, error };
       this.host.report(error, "scheduler");
       this.arm(clock.now() + RETRY_AFTER_ERROR_MS);
@@ -156,4 +227,12 @@ export class Scheduler {
       this.kick();
     });
   }
+}
+
+/** True when a workflow had no free slot, or the claim took all of its free slots. */
+function filledAWorkflow(slots: Record<string, number>, claims: Claim[]): boolean {
+  const taken = new Map<string, number>();
+  for (const c of claims) taken.set(c.instance.workflow, (taken.get(c.instance.workflow) ?? 0) + 1);
+  for (const [workflow, free] of Object.entries(slots)) if ((taken.get(workflow) ?? 0) >= free) return true;
+  return false;
 }

@@ -205,6 +205,13 @@ export type ClaimRequest = {
   slots: Record<string, number>;
   /** Free running slots in all (the engine-wide cap). */
   total: number;
+  /**
+   * Instances the caller has just created (all of one workflow): the store may claim only these,
+   * in one short statement, leaving the rest to a full claim. It never takes one of them ahead of
+   * an older queued instance of the workflow; a store whose create and claim share a commit may
+   * ignore this and claim as usual.
+   */
+  created?: { workflow: string; seqs: number[] };
 };
 
 /** An instance a claim took, now running under the claimer's lease. */
@@ -317,6 +324,11 @@ export type StorePing = { schemaVersion: number; expectedSchemaVersion: number }
 export type StoreCapabilities = {
   /** Only one process can open this store at a time (SQLite file lock). */
   singleProcess: boolean;
+  /**
+   * A claim made in the same turn as a create shares its commit (SQLite's group commit), so the
+   * engine claims as it creates; otherwise it claims what it created once the create is done.
+   */
+  claimSharesCreateCommit: boolean;
 };
 
 /**

@@ -80,6 +80,25 @@ export class Claims {
       release: `WITH u AS (UPDATE ${t.instances} SET lease_owner = NULL, lease_expires_at = ${lease.now(6)}, updated_at = $3
           WHERE seq = $1 AND epoch = $2 AND status IN ('running', 'waitingForPause') RETURNING 1)
         SELECT pg_notify($4, $5) FROM u`,
+      // Instances the caller just created, in seq order, within its slots: one statement that
+      // locks, takes and logs them. One with an older queued instance of its workflow (outside
+      // the set) is left to a full claim, which keeps the queue's order.
+      created: `WITH c AS (
+          SELECT i.seq, i.started_at IS NULL AS fresh FROM ${t.instances} AS i
+          WHERE i.seq = ANY($1::bigint[]) AND i.workflow = $6 AND i.status = 'queued'
+            AND (i.affinity IS NULL OR i.affinity = $3)
+            AND NOT EXISTS (SELECT 1 FROM ${t.instances} AS q
+              WHERE q.workflow = $6 AND q.status = 'queued' AND q.seq < i.seq AND q.seq <> ALL($1::bigint[]))
+          ORDER BY i.seq LIMIT $7 FOR UPDATE SKIP LOCKED),
+        taken AS (UPDATE ${t.instances} AS i SET status = $5, started_at = coalesce(started_at, $2),
+            lease_owner = $3, lease_expires_at = ${lease.now(10)} + $4::bigint, epoch = epoch + 1,
+            wake_at = NULL, wait_types = NULL, updated_at = $2
+          FROM c WHERE i.seq = c.seq RETURNING i.*, c.fresh AS claim_fresh),
+        logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
+          SELECT taken.seq, $2, e.type, e.data FROM taken
+          CROSS JOIN unnest($8::text[], $9::text[]) WITH ORDINALITY AS e(type, data, ord)
+          ORDER BY taken.seq, e.ord)
+        SELECT * FROM taken ORDER BY seq`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT u.seq, $2, u.type, u.data FROM unnest($1::bigint[], $3::text[], $4::text[])
           WITH ORDINALITY AS u(seq, type, data, ord)
@@ -88,7 +107,35 @@ export class Claims {
   }
 
   claim(req: ClaimRequest): Promise<Claim[]> {
+    if (req.created) return this.claimCreated(req, req.created);
     return this.db.tx("claiming instances", (tx) => this.run(tx, req));
+  }
+
+  /** Takes instances the caller just created, in one statement (see `created` above). */
+  private async claimCreated(
+    req: ClaimRequest,
+    created: { workflow: string; seqs: number[] },
+  ): Promise<Claim[]> {
+    const limit = Math.min(req.slots[created.workflow] ?? 0, req.total);
+    if (limit <= 0 || created.seqs.length === 0) return [];
+    const d = decideTake("queued");
+    const rows = await this.db.write("claiming created instances", this.sql.created, [
+      created.seqs,
+      req.now,
+      req.owner,
+      req.leaseMs,
+      d.status,
+      created.workflow,
+      limit,
+      d.log.map((e) => e.type),
+      d.log.map((e) => logDataText(e)),
+      ...this.lease.args(req.now),
+    ]);
+    return rows.map((row) => ({
+      instance: toInstance(row) as Claim["instance"],
+      waking: false,
+      fresh: row.claim_fresh === true,
+    }));
   }
 
   private async run(tx: Tx, req: ClaimRequest): Promise<Claim[]> {

@@ -76,7 +76,7 @@ const RELEASE_RETRY_MS = 500;
  * const store = await PostgresStore.open({ connection: "postgres://localhost/cairn" });
  */
 export class PostgresStore implements Store {
-  readonly capabilities = { singleProcess: false };
+  readonly capabilities = { singleProcess: false, claimSharesCreateCommit: false };
   readonly schema: string;
   private readonly db: Database;
   private readonly owned: boolean;

@@ -65,7 +65,7 @@ export type SqliteStoreOptions = {
  * const store = await SqliteStore.open({ path: "cairn.db" });
  */
 export class SqliteStore implements Store {
-  readonly capabilities = { singleProcess: true };
+  readonly capabilities = { singleProcess: true, claimSharesCreateCommit: true };
   private readonly reader: Database.Database;
   private readonly writer: SqliteWriter;
   private readonly lock: ProcessLock;

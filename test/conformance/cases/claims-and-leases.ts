@@ -94,6 +94,49 @@ export function claimCases(test: StoreCase): void {
     expect(log[1]!.at).toBe(T0 + 50);
   });
 
+  test("a claim of just-created instances takes them running, fresh, leased and logged", async (store) => {
+    const seqs = [await create(store, "made-1", T0), await create(store, "made-2", T0)];
+    const claims = await claim(store, T0 + 5, {
+      owner: OWNER_B,
+      leaseMs: 3_000,
+      created: { workflow: WF, seqs },
+    });
+    expect(ids(claims)).toEqual(["made-1", "made-2"]);
+    for (const c of claims) {
+      expect(c).toMatchObject({
+        waking: false,
+        fresh: true,
+        instance: { status: "running", leaseOwner: OWNER_B },
+      });
+      expect(c.instance.leaseExpiresAt).toBe(T0 + 3_005);
+      expect(plain(await mustGet(store, c.instance.id))).toEqual(plain(c.instance));
+      expect((await store.readLog(c.instance.seq)).map((e) => e.type)).toEqual([
+        "WORKFLOW_QUEUED",
+        "WORKFLOW_START",
+      ]);
+    }
+    expect(await claim(store, T0 + 10)).toEqual([]);
+  });
+
+  test("a claim of just-created instances keeps the queue's order and the slots", async (store) => {
+    await create(store, "older", T0);
+    const newer = await create(store, "newer", T0 + 1);
+    const first = await claim(store, T0 + 5, { total: 1, created: { workflow: WF, seqs: [newer] } });
+    // A store may take the older one instead (a full claim), never the newer one ahead of it.
+    expect(ids(first)).not.toContain("newer");
+    const rest = await claim(store, T0 + 5);
+    expect([...ids(first), ...ids(rest)]).toEqual(["older", "newer"]);
+
+    const made = [await create(store, "s1", T0 + 2), await create(store, "s2", T0 + 2)];
+    const one = await claim(store, T0 + 6, {
+      slots: { [WF]: 1 },
+      total: 5,
+      created: { workflow: WF, seqs: made },
+    });
+    expect(ids(one)).toEqual(["s1"]);
+    expect((await mustGet(store, "s2")).status).toBe("queued");
+  });
+
   test("a due waiting instance is claimed before an older queued one, with waking true", async (store) => {
     // `old` gets the lower seq but is queued again (restart) after `sleeper` went to sleep.
     await create(store, "old", T0);
