@@ -11,7 +11,7 @@ import { type BenchTracing, benchTracing } from "./lib/tracing.js";
 
 const STEPS = 10;
 
-class FanOut extends WorkflowEntrypoint {
+export class FanOut extends WorkflowEntrypoint {
   async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
     let last: unknown;
     for (let i = 0; i < STEPS; i++) last = await step.do(`step ${i}`, async () => stepValue(i));

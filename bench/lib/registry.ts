@@ -10,6 +10,7 @@ export const MODULES: Record<string, string> = {
   "W1-metrics-off": "./w1-metrics-off.js",
   "W1-engine": "./w1-engine-bound.js",
   "W1-traced": "./w1-traced.js",
+  "W1-workers": "./w1-workers.js",
   W2: "./w2-latency.js",
   W3: "./w3-long.js",
   W4: "./w4-sleep.js",

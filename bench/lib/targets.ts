@@ -25,6 +25,20 @@ export const ROWS: Row[] = [
   { workload: "W1", label: "fan-out: first create → last complete", metric: "totalMs", unit: "ms" },
   { workload: "W1", label: "fan-out: event loop busy meanwhile", metric: "eventLoopBusyPercent", unit: "%" },
   {
+    workload: "W1-workers",
+    label: "fan-out by 1 worker process (PostgreSQL)",
+    metric: "stepsPerSecond1",
+    unit: "steps/s",
+  },
+  {
+    workload: "W1-workers",
+    label: "fan-out by 2 worker processes (PostgreSQL)",
+    metric: "stepsPerSecond2",
+    unit: "steps/s",
+    target: { op: ">=", value: 18_000 },
+  },
+  { workload: "W1-workers", label: "2 workers ÷ 1 worker", metric: "scaling", unit: "×" },
+  {
     workload: "W2",
     label: "create → complete p50",
     metric: "p50Ms",
