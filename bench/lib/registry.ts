@@ -21,6 +21,7 @@ export const MODULES: Record<string, string> = {
   W9: "./w9-http.js",
   W10: "./w10-dashboard.js",
   "metrics-scrape": "./metrics-scrape.js",
+  "pg-scale-model": "./pg-scale-model.js",
 };
 
 export const ORDER = Object.keys(MODULES);

@@ -187,7 +187,7 @@ export function markdown(run: RunResult): string {
       );
     }
   }
-  out.push(...dashboardTables(run));
+  out.push(...dashboardTables(run), ...scaleModelTable(run));
   const failed = Object.entries(run.failures);
   if (failed.length > 0) {
     out.push("", "Failed:", "");
@@ -205,6 +205,27 @@ export function markdown(run: RunResult): string {
     out.push(`- ${id} (${r.title}, ${fmt(r.durationMs / 1000)} s): ${r.notes.join("; ")}.${ops}`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The scale model's inputs (pg-scale-model): commits/s by connections, and one step's costs. */
+function scaleModelTable(run: RunResult): string[] {
+  const m = run.results["pg-scale-model"]?.metrics;
+  if (!m || m.skipped) return [];
+  const byConnections = Object.keys(m)
+    .filter((k) => k.startsWith("commitsPerSecondAt"))
+    .map((k) => `${k.slice("commitsPerSecondAt".length)}: ${fmt(m[k])}`);
+  return [
+    "",
+    "Scale model inputs (pg-scale-model, same server):",
+    "",
+    "| Figure | Value |",
+    "| --- | ---: |",
+    `| Durable single-row commits/s by connections committing at once | ${byConnections.join("; ")} |`,
+    `| W1 in one process | ${fmt(m.stepsPerSecond)} steps/s |`,
+    `| Statements (round trips) per step | ${fmt(m.statementsPerStep)} |`,
+    `| Commits per step | ${fmt(m.commitsPerStep)} |`,
+    `| WAL bytes per step | ${fmt(m.walBytesPerStep)} |`,
+  ];
 }
 
 /** W10's tables: each page's times cold and warm beside the static page's, and the bundle's size. */
