@@ -127,6 +127,38 @@ describe("the plain-value encoder", () => {
     }
   });
 
+  it("leaves to V8 an array with holes and a named property, and an arguments object", () => {
+    const holey: unknown[] = [1, 2, 3];
+    delete holey[1];
+    Object.assign(holey, { foo: "x" });
+    expect(encodePlainValue(holey)).toBeNull();
+    const args = (function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: the value under test
+      return arguments;
+    })();
+    expect(encodePlainValue(args)).toBeNull();
+  });
+
+  it("leaves to V8 a value encoded while another is (a getter that encodes), and both read back", () => {
+    let inner: Buffer | null = null;
+    const outer = encodePlainValue({
+      first: "hello world",
+      get g() {
+        inner = encodePlainValue({ zz: 1, long: "y".repeat(100_000) });
+        return "x";
+      },
+      last: 42,
+    });
+    expect(inner).toBeNull();
+    expect(readBack(outer!)).toEqual({ first: "hello world", g: "x", last: 42 });
+  });
+
+  it("answers a Buffer of its own, not a slice of the shared pool", () => {
+    const bytes = encodePlainValue({ small: 1 })!;
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+  });
+
   it("leaves a value with a throwing getter to V8, and stays usable", () => {
     const hostile = {
       get boom() {

@@ -5,8 +5,11 @@
 // module writes those in V8's own wire format from JavaScript into one reused scratch buffer, and
 // answers `null` for anything else (Dates, Maps, typed arrays, class instances, BigInts, an object
 // met twice, integer-like keys…), which then goes through `v8.serialize` as before. The bytes are
-// read back by `v8.deserialize` like any others; plain-value-encoder.test.ts checks,
-// over generated values, that they read back to what `v8.serialize`'s bytes read back to.
+// read back by `v8.deserialize` like any others. Getters are read as V8 reads them, once; a value
+// that then turns out not to be plain has them read a second time by V8, and a getter that
+// deletes a property not read yet is seen here as undefined where V8 skips it.
+// plain-value-encoder.test.ts checks, over generated values, that the bytes read back to what
+// `v8.serialize`'s bytes read back to.
 
 import { endianness } from "node:os";
 import { types } from "node:util";
@@ -52,6 +55,8 @@ let scratch = Buffer.allocUnsafeSlow(KEPT_SCRATCH);
 let at = 0;
 /** Objects written in the current value: one met twice needs V8's back-references. */
 const seen: object[] = [];
+/** True while a value is being written (see encodePlainValue). */
+let busy = false;
 
 function room(bytes: number): void {
   if (at + bytes <= scratch.length) return;
@@ -135,7 +140,8 @@ function value(v: unknown): void {
 }
 
 function container(o: object): void {
-  if (seen.length >= MAX_OBJECTS || seen.includes(o) || types.isProxy(o)) throw NOT_PLAIN;
+  if (seen.length >= MAX_OBJECTS || seen.includes(o) || types.isProxy(o) || types.isArgumentsObject(o))
+    throw NOT_PLAIN;
   seen.push(o);
   const proto = Object.getPrototypeOf(o);
   if (proto === Array.prototype && Array.isArray(o)) {
@@ -157,7 +163,10 @@ function container(o: object): void {
 function array(a: unknown[]): void {
   const length = a.length;
   // Holes and extra named properties are written differently by V8.
-  if (Object.keys(a).length !== length) throw NOT_PLAIN;
+  // Index keys come first, in order: the last of `length` keys being `length - 1` proves every
+  // index is present and no named key is.
+  const keys = Object.keys(a);
+  if (keys.length !== length || (length > 0 && keys[length - 1] !== String(length - 1))) throw NOT_PLAIN;
   byte(TAG.beginDenseArray);
   varint(length);
   for (let i = 0; i < length; i++) value(a[i]);
@@ -172,7 +181,10 @@ function array(a: unknown[]): void {
  * nothing: the value is left to `v8.serialize`, whose error the caller reports.
  */
 export function encodePlainValue(v: unknown): Buffer | null {
-  if (!ENABLED) return null;
+  // A getter of the value may encode another one (a create of another instance reads its params):
+  // the scratch buffer is in use, so that one goes to V8.
+  if (!ENABLED || busy) return null;
+  busy = true;
   at = 0;
   seen.length = 0;
   try {
@@ -184,8 +196,11 @@ export function encodePlainValue(v: unknown): Buffer | null {
     return null;
   } finally {
     seen.length = 0;
+    busy = false;
   }
-  const out = Buffer.allocUnsafe(at);
+  // A Buffer of its own: a slice of Node's shared pool would take the pool's other bytes along
+  // wherever it is copied whole (a message to the SQLite writer thread) and keep the pool alive.
+  const out = Buffer.allocUnsafeSlow(at);
   scratch.copy(out, 0, 0, at);
   if (scratch.length > KEPT_SCRATCH) scratch = Buffer.allocUnsafeSlow(KEPT_SCRATCH);
   return out;

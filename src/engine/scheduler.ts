@@ -28,6 +28,11 @@ export type SchedulerHealth = {
 
 /** How long to wait before trying again after the store failed. */
 const RETRY_AFTER_ERROR_MS = 1000;
+/**
+ * On a store shared by processes, how soon after a run ends a pass looks for work the last pass
+ * could not see; later than a create that follows at once, so that one's own claim goes first.
+ */
+const SHARED_STORE_RECHECK_MS = 50;
 /** Upper bound between passes, a safety net if a wake-up was missed. */
 const MAX_IDLE_MS = 60_000;
 
@@ -62,7 +67,12 @@ export class Scheduler {
 
   /** A run ended and freed its slot: a pass only if the last one left work for want of slots. */
   slotFreed(): void {
-    if (this.slotBound) this.kick();
+    // A pass under way read its slots before this one freed: it may leave work for want of it.
+    if (this.slotBound || this.running) this.kick();
+    // On a store shared by processes, a pass may have skipped queued instances another process's
+    // claim held locked for a moment (and then left); a pass shortly after finds them.
+    else if (!this.host.store.capabilities.singleProcess)
+      this.arm(this.host.clock.now() + SHARED_STORE_RECHECK_MS);
   }
 
   /** Asks for a pass soon; many kicks in one tick make one pass. */

@@ -88,7 +88,8 @@ export class Claims {
           WHERE i.seq = ANY($1::bigint[]) AND i.workflow = $6 AND i.status = 'queued'
             AND (i.affinity IS NULL OR i.affinity = $3)
             AND NOT EXISTS (SELECT 1 FROM ${t.instances} AS q
-              WHERE q.workflow = $6 AND q.status = 'queued' AND q.seq < i.seq AND q.seq <> ALL($1::bigint[]))
+              WHERE q.workflow = $6 AND q.status = 'queued' AND q.seq < i.seq AND q.seq <> ALL($1::bigint[])
+                AND (q.affinity IS NULL OR q.affinity = $3))
           ORDER BY i.seq LIMIT $7 FOR UPDATE SKIP LOCKED),
         taken AS (UPDATE ${t.instances} AS i SET status = $5, started_at = coalesce(started_at, $2),
             lease_owner = $3, lease_expires_at = ${lease.now(10)} + $4::bigint, epoch = epoch + 1,
