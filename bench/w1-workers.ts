@@ -4,6 +4,7 @@
 // and the creating process share two cores. PostgreSQL only: on SQLite one process holds the file.
 
 import { fork } from "node:child_process";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Cairn } from "../src/index.js";
 import {
@@ -40,8 +41,26 @@ function startWorker(url: string, schema: string, worker: number): Promise<Worke
   });
 }
 
-/** Runs the fan-out once with `workers` processes; answers its steps per second. */
-async function runWith(options: BenchOptions, workers: number): Promise<number> {
+/** Busy and total CPU time of the whole machine so far, over all cores (ms). */
+function machineCpu(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of os.cpus()) {
+    const { user, nice, sys, irq, idle } = cpu.times;
+    busy += user + nice + sys + irq;
+    total += user + nice + sys + irq + idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * Runs the fan-out once with `workers` processes; answers its steps per second and how busy the
+ * machine's cores were meanwhile (all processes, PostgreSQL's included).
+ */
+async function runWith(
+  options: BenchOptions,
+  workers: number,
+): Promise<{ stepsPerSecond: number; machineBusyPercent: number }> {
   const instances = options.quick ? 200 : 1000;
   const location = freshLocation(options, `w1w${workers}`);
   if (location.kind !== "postgres") throw new Error("W1-workers needs PostgreSQL");
@@ -54,10 +73,11 @@ async function runWith(options: BenchOptions, workers: number): Promise<number> 
     metrics: false,
   });
   const handles: WorkerHandle[] = [];
-  let stepsPerSecond: number;
+  let result: { stepsPerSecond: number; machineBusyPercent: number };
   try {
     for (let w = 1; w <= workers; w++) handles.push(await startWorker(location.url, location.schema, w));
     const start = nowMs();
+    const cpuBefore = machineCpu();
     for (let b = 0; b < instances / 100; b++) {
       const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
       await client.env.FAN_OUT.createBatch(batch);
@@ -70,7 +90,11 @@ async function runWith(options: BenchOptions, workers: number): Promise<number> 
       300_000,
       `${instances} instances to complete with ${workers} worker(s)`,
     );
-    stepsPerSecond = perSecond(instances * STEPS, nowMs() - start);
+    const cpuAfter = machineCpu();
+    result = {
+      stepsPerSecond: perSecond(instances * STEPS, nowMs() - start),
+      machineBusyPercent: (100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total),
+    };
   } finally {
     const errors = (await Promise.all(handles.map((h) => h.close()))).flat();
     await client.close();
@@ -78,7 +102,7 @@ async function runWith(options: BenchOptions, workers: number): Promise<number> 
     if (errors.length > 0)
       console.error(`[bench] W1-workers: a worker reported ${errors.length} error(s): ${errors[0]}`);
   }
-  return stepsPerSecond;
+  return result;
 }
 
 export const workload: Workload = {
@@ -94,9 +118,15 @@ export const workload: Workload = {
     const one = await runWith(options, 1);
     const two = await runWith(options, 2);
     return {
-      metrics: { stepsPerSecond1: one, stepsPerSecond2: two, scaling: two / one },
+      metrics: {
+        stepsPerSecond1: one.stepsPerSecond,
+        stepsPerSecond2: two.stepsPerSecond,
+        scaling: two.stepsPerSecond / one.stepsPerSecond,
+        machineBusyPercent1: one.machineBusyPercent,
+        machineBusyPercent2: two.machineBusyPercent,
+      },
       notes: [
-        `${options.quick ? 200 : 1000} instances × ${STEPS} steps created by createBatch (100 per call) from a process that runs none, run by 1 and then 2 worker processes on one schema each; time from the first createBatch until the creating process counts every instance complete (polling every 5 ms)`,
+        `${options.quick ? 200 : 1000} instances × ${STEPS} steps created by createBatch (100 per call) from a process that runs none, run by 1 and then 2 worker processes on one schema each; time from the first createBatch until the creating process counts every instance complete (polling every 5 ms); the machine's cores' busy share meanwhile from os.cpus(), every process included`,
       ],
     };
   },

@@ -39,6 +39,18 @@ export const ROWS: Row[] = [
   },
   { workload: "W1-workers", label: "2 workers ÷ 1 worker", metric: "scaling", unit: "×" },
   {
+    workload: "W1-workers",
+    label: "the machine's cores busy, 1 worker",
+    metric: "machineBusyPercent1",
+    unit: "%",
+  },
+  {
+    workload: "W1-workers",
+    label: "the machine's cores busy, 2 workers",
+    metric: "machineBusyPercent2",
+    unit: "%",
+  },
+  {
     workload: "W2",
     label: "create → complete p50",
     metric: "p50Ms",
