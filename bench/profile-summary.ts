@@ -1,6 +1,9 @@
 // Summarises a V8 .cpuprofile (as written by `npm run bench -- --cpu-prof`): where the samples
 // fell, by function (self time) and by file, so that a profile can be read in a terminal.
-// Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+// With `--last MS` it prints instead how busy the thread was over the profile's last MS
+// milliseconds (a workload's measured phase ends its process: W1's `totalMs`, for one), which is
+// how the bench tells how much of a core each thread of a run used.
+// Usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25] | --last MS
 
 import { readFileSync } from "node:fs";
 
@@ -19,8 +22,37 @@ function shortUrl(url: string): string {
   return url.replace(/^file:\/\//, "") || "(native)";
 }
 
+/** Percent of the last `windowMs` of the profile in which the thread was not idle. */
+function busyShare(profile: Profile, byId: Map<number, Node>, windowMs: number): number {
+  const from = profile.endTime - windowMs * 1000;
+  let at = profile.startTime;
+  let busy = 0;
+  let all = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < from) return;
+    all += delta;
+    if (byId.get(id)?.callFrame.functionName !== "(idle)") busy += delta;
+  });
+  return all > 0 ? (100 * busy) / all : Number.NaN;
+}
+
 function main(): void {
-  const [file, topText] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const lastAt = args.indexOf("--last");
+  if (lastAt >= 0) {
+    const file = args.find((_a, i) => i !== lastAt && i !== lastAt + 1);
+    const windowMs = Number(args[lastAt + 1]);
+    if (!file || !(windowMs > 0)) throw new Error("usage: profile-summary.ts <file.cpuprofile> --last MS");
+    const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    console.log(
+      `${file}: busy ${busyShare(profile, byId, windowMs).toFixed(1)} % of its last ${windowMs} ms`,
+    );
+    return;
+  }
+  const [file, topText] = args;
   if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> [top]");
   const top = Number(topText ?? 25);
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
