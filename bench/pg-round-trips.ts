@@ -1,7 +1,7 @@
 // pg-round-trips: how many statements (round trips to PostgreSQL) one process sends for a
-// one-step workflow from create to complete, one instance at a time as in W2, read from Cairn's
-// own cairn_postgres_round_trips_total, with the statements of one such instance listed in
-// order. Round trips do not depend on the machine's moment, so this shows what a change to the
+// one-step workflow from create to complete, one instance at a time as in W2, and for an event
+// sent to an instance hibernated in waitForEvent until it completes, as in W7; read from Cairn's
+// own cairn_postgres_round_trips_total, with the statements of one create listed in order. Round trips do not depend on the machine's moment, so this shows what a change to the
 // path saves even on a busy machine. Starts a throwaway server (test/helpers/postgres-server.ts).
 // A measurement to read, not a test: `npx tsx --conditions=source bench/pg-round-trips.ts`.
 
@@ -15,13 +15,40 @@ class OneStep extends WorkflowEntrypoint {
   }
 }
 
+class Waiter extends WorkflowEntrypoint {
+  async run(_event: WorkflowEvent<unknown>, step: WorkflowStep) {
+    const event = await step.waitForEvent("go", { type: "go", timeout: "1 hour" });
+    return step.do("after", async () => event.payload);
+  }
+}
+
 const RUNS = 100;
 const server = await startPostgresServer();
-const cairn = await Cairn.open({ storage: server.url, workflows: { ONE: { name: "one", class: OneStep } } });
-const finished = new Map<string, () => void>();
-cairn.engine.changes.subscribe((change) => {
-  if (change.type === "status" && change.status === "complete") finished.get(change.id)?.();
+const cairn = await Cairn.open({
+  storage: server.url,
+  workflows: { ONE: { name: "one", class: OneStep }, WAIT: { name: "wait", class: Waiter } },
+  hibernateAfterMs: 0,
 });
+const finished = new Map<string, () => void>();
+const waiting = new Map<string, () => void>();
+cairn.engine.changes.subscribe((change) => {
+  if (change.type !== "status") return;
+  if (change.status === "complete") finished.get(change.id)?.();
+  if (change.status === "waiting") waiting.get(change.id)?.();
+});
+/** An instance hibernated in waitForEvent, then its event until it completes: the trips of the latter. */
+const eventRoundTrip = async (id: string): Promise<number> => {
+  const parked = new Promise<void>((resolve) => waiting.set(id, resolve));
+  const done = new Promise<void>((resolve) => finished.set(id, resolve));
+  const instance = await cairn.env.WAIT.create({ id });
+  await parked;
+  // The hibernation's own writes settle before the count starts.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const before = await roundTrips();
+  await instance.sendEvent({ type: "go", payload: 1 });
+  await done;
+  return (await roundTrips()) - before;
+};
 const runOne = async (id: string) => {
   const done = new Promise<void>((resolve) => finished.set(id, resolve));
   await cairn.env.ONE.create({ id });
@@ -54,6 +81,11 @@ try {
   for (const text of sent) console.log(`  ${text}`);
   console.log(
     `${perInstance.toFixed(2)} round trips per instance from create to complete over ${RUNS} instances (${ms.toFixed(2)} ms each on this machine now)`,
+  );
+  let eventTrips = 0;
+  for (let i = 0; i < 20; i++) eventTrips += await eventRoundTrip(`event-${i}`);
+  console.log(
+    `${(eventTrips / 20).toFixed(2)} round trips from sendEvent to complete (hibernated waiter), over 20`,
   );
 } finally {
   await cairn.close();

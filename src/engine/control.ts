@@ -143,8 +143,10 @@ export class InstanceControl {
     const type = validateEventType(event.type);
     const payload = encodeValue(event.payload, `the payload of event "${type}"`, "event.payload_too_large");
     const sending = store.sendEvent(workflow, id, { type, payload }, clock.now());
-    // As in create: a hibernated waiter can be claimed in the commit that buffers its event.
-    if (!live.find(workflow, id)) this.host.passNow();
+    // As in create: a hibernated waiter can be claimed in the commit that buffers its event, on
+    // a store whose claim shares the commit; on others a claim made now could not see the event
+    // (and would hold up the pass that can), so the kick below is the one.
+    if (store.capabilities.claimSharesCreateCommit && !live.find(workflow, id)) this.host.passNow();
     const result = await sending;
     if (result.outcome === "not_found") throw notFound(workflow, id);
     if (result.outcome === "finished") {

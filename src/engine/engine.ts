@@ -305,6 +305,10 @@ export class Engine implements SchedulerHost {
     this.live.releaseClaim(claim);
   }
 
+  isLive(seq: number): boolean {
+    return this.live.isLive(seq);
+  }
+
   definition(workflow: string): WorkflowDefinition | undefined {
     return this.byName.get(workflow);
   }

@@ -138,6 +138,11 @@ export class LiveInstances implements ActivationHost<Activation> {
     return { slots, total: Math.max(0, total) };
   }
 
+  /** Whether an activation of the instance runs here now. */
+  isLive(seq: number): boolean {
+    return this.bySeq.has(seq);
+  }
+
   /** Runs a claimed instance; a claim that cannot run here has its lease released at once. */
   activate(claim: Claim): void {
     const instance = claim.instance;

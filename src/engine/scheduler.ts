@@ -14,6 +14,8 @@ export interface SchedulerHost {
   activate(claim: Claim): void;
   /** Gives back a claim that arrived after the scheduler stopped (its lease is released). */
   release(claim: Claim): void;
+  /** Whether this process runs the instance now. */
+  isLive(seq: number): boolean;
   report(error: unknown, context: string): void;
 }
 
@@ -30,9 +32,10 @@ export type SchedulerHealth = {
 const RETRY_AFTER_ERROR_MS = 1000;
 /**
  * On a store shared by processes, how soon after a run ends a pass looks for work the last pass
- * could not see; later than a create that follows at once, so that one's own claim goes first.
+ * could not see (rows another process's claim held locked for a moment): a second at most, so
+ * that a busy process pays one extra pass a second, not one per finished run.
  */
-const SHARED_STORE_RECHECK_MS = 50;
+const SHARED_STORE_RECHECK_MS = 1_000;
 /** Upper bound between passes, a safety net if a wake-up was missed. */
 const MAX_IDLE_MS = 60_000;
 
@@ -54,6 +57,8 @@ export class Scheduler {
    * whatever becomes runnable kicks the scheduler itself (a create, an event, a signal, a timer).
    */
   private slotBound = true;
+  /** Instances created here while a pass ran, to claim (see claimCreated) once it is over. */
+  private pendingCreated: { workflow: string; seqs: number[] }[] = [];
   private failing: SchedulerHealth["failing"] = null;
 
   constructor(host: SchedulerHost) {
@@ -99,9 +104,14 @@ export class Scheduler {
   claimCreated(workflow: string, seqs: number[]): void {
     if (this.stopped || seqs.length === 0) return;
     if (this.running) {
-      this.again = true;
+      // After the pass under way (which may take some of them itself).
+      this.pendingCreated.push({ workflow, seqs });
       return;
     }
+    this.startClaimOnly(workflow, seqs);
+  }
+
+  private startClaimOnly(workflow: string, seqs: number[]): void {
     this.running = true;
     const passing = this.claimOnly(workflow, seqs).finally(() => {
       if (this.passing === passing) this.passing = null;
@@ -109,8 +119,35 @@ export class Scheduler {
     this.passing = passing;
   }
 
-  private async claimOnly(workflow: string, seqs: number[]): Promise<void> {
+  /** What comes after a pass: the creates that waited for it, else another pass if one was asked for. */
+  private afterPass(): void {
+    this.running = false;
+    const next = this.pendingCreated.shift();
+    if (next && !this.stopped) {
+      // The others of the same workflow go along in the same statement.
+      const seqs = [...next.seqs];
+      this.pendingCreated = this.pendingCreated.filter((p) => {
+        if (p.workflow !== next.workflow) return true;
+        seqs.push(...p.seqs);
+        return false;
+      });
+      this.startClaimOnly(next.workflow, seqs);
+      return;
+    }
+    if (this.again) {
+      this.again = false;
+      this.kick();
+    }
+  }
+
+  private async claimOnly(workflow: string, created: number[]): Promise<void> {
     const { store, clock } = this.host;
+    // A pass that ran meanwhile may have taken some of them already.
+    const seqs = created.filter((seq) => !this.host.isLive(seq));
+    if (seqs.length === 0) {
+      this.afterPass();
+      return;
+    }
     try {
       const { slots, total } = this.host.freeSlots();
       const claims =
@@ -136,11 +173,7 @@ export class Scheduler {
       this.again = true;
       this.host.report(error, "scheduler");
     } finally {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
+      this.afterPass();
     }
   }
 
@@ -218,11 +251,7 @@ export class Scheduler {
       this.host.report(error, "scheduler");
       this.arm(clock.now() + RETRY_AFTER_ERROR_MS);
     } finally {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
+      this.afterPass();
     }
   }
 
