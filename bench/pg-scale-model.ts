@@ -13,11 +13,10 @@ import {
   removeLocation,
   type Workload,
   type WorkloadResult,
-  within,
 } from "./lib/harness.js";
 import { serverUrl } from "./lib/postgres.js";
 import { nowMs, perSecond } from "./lib/stats.js";
-import { FanOut } from "./w1-fan-out.js";
+import { FanOut, fanOutAndWait } from "./w1-fan-out.js";
 
 const CONNECTIONS = [1, 2, 4, 8, 16, 32];
 const STEPS = 10;
@@ -94,21 +93,7 @@ async function stepCosts(options: BenchOptions) {
     // a short delay: read them after a pause on both sides of the run.
     await new Promise((r) => setTimeout(r, 1_000));
     const before = { trips: await trips(), ...(await serverCounters(location.url)) };
-    const start = nowMs();
-    for (let b = 0; b < instances / 100; b++) {
-      await cairn.env.FAN_OUT.createBatch(
-        Array.from({ length: 100 }, (_, i) => ({ id: `m-${b * 100 + i}` })),
-      );
-    }
-    await within(
-      (async () => {
-        while (((await cairn.engine.store.countByStatus("fan-out")).complete ?? 0) < instances)
-          await new Promise((r) => setTimeout(r, 5));
-      })(),
-      300_000,
-      "the model's W1 run",
-    );
-    const runMs = nowMs() - start;
+    const runMs = await fanOutAndWait(cairn, instances, "m");
     await new Promise((r) => setTimeout(r, 1_000));
     const after = { trips: await trips(), ...(await serverCounters(location.url)) };
     const steps = instances * STEPS;

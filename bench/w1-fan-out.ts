@@ -4,7 +4,8 @@
 // rows per transaction.
 
 import { context, trace } from "@opentelemetry/api";
-import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../src/index.js";
+import { type Workflow, WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "../src/index.js";
+import type { Store } from "../src/storage/types.js";
 import { type BenchOptions, openBench, stepValue, type Workload, within } from "./lib/harness.js";
 import { nowMs, perSecond } from "./lib/stats.js";
 import { type BenchTracing, benchTracing } from "./lib/tracing.js";
@@ -93,3 +94,31 @@ export const workload: Workload = {
   title: "fan-out",
   run: (options: BenchOptions) => runFanOut(options),
 };
+
+/**
+ * W1's fan-out driven from a process that may run none of it (W1-workers, pg-scale-model):
+ * `instances` created with createBatch (100 per call, ids `${prefix}-<n>`), then the store's
+ * counts polled every 5 ms until all are complete. Resolves with the milliseconds from the first
+ * createBatch until then.
+ */
+export async function fanOutAndWait(
+  cairn: { env: { FAN_OUT: Workflow }; engine: { store: Store } },
+  instances: number,
+  prefix: string,
+): Promise<number> {
+  const start = nowMs();
+  for (let b = 0; b < instances / 100; b++) {
+    await cairn.env.FAN_OUT.createBatch(
+      Array.from({ length: 100 }, (_, i) => ({ id: `${prefix}-${b * 100 + i}` })),
+    );
+  }
+  const complete = async () => (await cairn.engine.store.countByStatus("fan-out")).complete ?? 0;
+  await within(
+    (async () => {
+      while ((await complete()) < instances) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    300_000,
+    `${instances} instances to complete`,
+  );
+  return nowMs() - start;
+}

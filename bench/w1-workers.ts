@@ -13,10 +13,9 @@ import {
   removeLocation,
   type Workload,
   type WorkloadResult,
-  within,
 } from "./lib/harness.js";
-import { nowMs, perSecond } from "./lib/stats.js";
-import { FanOut } from "./w1-fan-out.js";
+import { perSecond } from "./lib/stats.js";
+import { FanOut, fanOutAndWait } from "./w1-fan-out.js";
 
 const STEPS = 10;
 const WORKER = fileURLToPath(new URL("./lib/w1-worker-process.ts", import.meta.url));
@@ -76,23 +75,11 @@ async function runWith(
   let result: { stepsPerSecond: number; machineBusyPercent: number };
   try {
     for (let w = 1; w <= workers; w++) handles.push(await startWorker(location.url, location.schema, w));
-    const start = nowMs();
     const cpuBefore = machineCpu();
-    for (let b = 0; b < instances / 100; b++) {
-      const batch = Array.from({ length: 100 }, (_, i) => ({ id: `w1-${b * 100 + i}` }));
-      await client.env.FAN_OUT.createBatch(batch);
-    }
-    const complete = async () => (await client.engine.store.countByStatus("fan-out")).complete ?? 0;
-    await within(
-      (async () => {
-        while ((await complete()) < instances) await new Promise((r) => setTimeout(r, 5));
-      })(),
-      300_000,
-      `${instances} instances to complete with ${workers} worker(s)`,
-    );
+    const ms = await fanOutAndWait(client, instances, "w1");
     const cpuAfter = machineCpu();
     result = {
-      stepsPerSecond: perSecond(instances * STEPS, nowMs() - start),
+      stepsPerSecond: perSecond(instances * STEPS, ms),
       machineBusyPercent: (100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total),
     };
   } finally {
