@@ -33,6 +33,13 @@ export type ProjectConfig = {
   dev: { port: number | undefined; ip: string | undefined };
   /** Keys that change behaviour on Cloudflare but that Cairn ignores (reported as warnings). */
   ignored: string[];
+  /** `compatibility_date` and `compatibility_flags`, which change what some runtime APIs do. */
+  compatibility: { date: string | undefined; flags: string[] };
+  /**
+   * The whole config with the selected environment laid over it: each part of the project
+   * (assets, Durable Objects, KV, …) reads and checks its own section from here.
+   */
+  raw: Record<string, unknown>;
 };
 
 /** Keys a wrangler environment does not inherit from the top level. */
@@ -170,5 +177,12 @@ export function loadProjectConfig(path: string, env?: string): ProjectConfig {
       ip: typeof dev.ip === "string" ? dev.ip : undefined,
     },
     ignored: IGNORED_WITH_WARNING.filter((key) => raw[key] !== undefined),
+    compatibility: {
+      date: typeof raw.compatibility_date === "string" ? raw.compatibility_date : undefined,
+      flags: Array.isArray(raw.compatibility_flags)
+        ? raw.compatibility_flags.filter((f): f is string => typeof f === "string")
+        : [],
+    },
+    raw,
   };
 }

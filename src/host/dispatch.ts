@@ -9,13 +9,21 @@ import type { HealthRoutes } from "../server/health-routes.js";
 import { withoutSessionCookie } from "../server/session.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
+import type { WorkerFetch } from "./project-bindings.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand (old and new). */
 const SCHEDULED_PATHS = ["/__scheduled", "/cdn-cgi/handler/scheduled", "/cdn-cgi/local/scheduled"];
 
-/** The build being served and the env it runs with. */
-export type Running = { module: WorkerModule; env: Record<string, unknown> };
+/**
+ * The build being served, the env it runs with, and the project's providers around the Worker's
+ * fetch (static assets may answer first).
+ */
+export type Running = {
+  module: WorkerModule;
+  env: Record<string, unknown>;
+  wrap: (worker: WorkerFetch) => WorkerFetch;
+};
 
 export type DispatchOptions = {
   mode: "dev" | "start";
@@ -74,12 +82,16 @@ export class Dispatcher {
       const error = this.options.buildError() ?? "";
       return new Response(`The Worker has no good build yet:\n\n${error}\n`, { status: 503 });
     }
-    if (!running.module.fetch) return new Response("This Worker has no fetch handler", { status: 404 });
-    try {
+    const worker: WorkerFetch = async (forWorker) => {
+      const fetch = running.module.fetch;
+      if (!fetch) return new Response("This Worker has no fetch handler", { status: 404 });
       const ctx = createExecutionContext(this.options.tracker);
-      const response = await running.module.fetch(withoutSessionCookie(request), running.env, ctx);
+      const response = await fetch(forWorker, running.env, ctx);
       if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
       return response;
+    };
+    try {
+      return await running.wrap(worker)(withoutSessionCookie(request));
     } catch (error) {
       this.options.log.error({ method: request.method, url: request.url, err: error }, "fetch handler threw");
       const stack =

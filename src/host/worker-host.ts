@@ -3,6 +3,7 @@
 // change. A failed rebuild is reported and the last good build keeps serving; a good one swaps
 // the code under running instances, which continue on it at their next step.
 
+import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
@@ -30,6 +31,13 @@ import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
 import { closeServer } from "./http-server.js";
 import { listenAll } from "./listeners.js";
+import {
+  type BindingProvider,
+  closeProviders,
+  createProviders,
+  withProvidedBindings,
+  wrapWorkerFetch,
+} from "./project-bindings.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { loadVars } from "./vars.js";
@@ -120,6 +128,8 @@ export class WorkerHost {
   private adminAddress: string | null = null;
   private loaded: Loaded | null = null;
   private cairn: Cairn<any, any> | null = null;
+  /** The parts of the project beyond workflows (assets, Durable Objects, KV, …), made at each open. */
+  private providers: BindingProvider[] = [];
   private crons: CronTriggers | null = null;
   private stopWatching: (() => Promise<void>) | null = null;
   private generation = 0;
@@ -175,7 +185,14 @@ export class WorkerHost {
       testScheduled: options.testScheduled ?? false,
       tracker: this.tracker,
       log: this.log,
-      current: () => (this.loaded && this.cairn ? { module: this.loaded.module, env: this.cairn.env } : null),
+      current: () =>
+        this.loaded && this.cairn
+          ? {
+              module: this.loaded.module,
+              env: this.cairn.env,
+              wrap: (worker) => wrapWorkerFetch(this.providers, worker),
+            }
+          : null,
       buildError: () => this.lastError,
       swapping: () => this.swapping,
     });
@@ -377,12 +394,30 @@ export class WorkerHost {
         },
       ]),
     );
+    const owner = this.options.owner ?? `cairn-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.providers = await createProviders({
+      config,
+      mode: this.options.mode,
+      stateDir: this.stateDir,
+      storageUrl: this.storage(),
+      owner,
+      log: this.log,
+      tracker: this.tracker,
+      module: () => this.loaded?.module ?? module,
+      env: () => (this.cairn?.env as Record<string, unknown> | undefined) ?? values,
+    });
+    const env = withProvidedBindings(
+      values,
+      config.workflows.map((w) => w.binding),
+      this.providers,
+      config.path,
+    );
     this.cairn = await Cairn.open({
       storage: this.storage(),
       workflows,
-      env: values,
+      env,
       shutdownGraceMs: this.options.graceMs,
-      ...(this.options.owner ? { owner: this.options.owner } : {}),
+      owner,
       logger: this.log,
       observers: [
         instanceContextObserver(),
@@ -394,6 +429,7 @@ export class WorkerHost {
     });
     this.loaded = loaded;
     __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
+    for (const provider of this.providers) await provider.start?.();
     const crons = this.options.crons === false ? [] : config.crons;
     this.crons = new CronTriggers(crons, (cron, time) => void this.dispatch.scheduled(cron, time));
     for (const { cron, next } of this.crons.nextRuns()) this.log.info({ cron, next }, "cron trigger");
@@ -405,6 +441,8 @@ export class WorkerHost {
     await this.tracker.settle(this.options.graceMs);
     await this.cairn?.close();
     this.cairn = null;
+    await closeProviders(this.providers, this.log);
+    this.providers = [];
   }
 
   /** A change that can alter the Worker: its sources, config or secrets, not e.g. a log file. */
@@ -444,6 +482,7 @@ export class WorkerHost {
     if (this.cairn && !reconfigure) {
       this.cairn.engine.replaceClasses(module.classes);
       this.loaded = { ...next, module };
+      for (const provider of this.providers) provider.reloaded?.(module);
       this.log.info({ generation: this.generation }, "reloaded");
       return;
     }

@@ -18,6 +18,8 @@ export type WorkerModule = {
   scheduled: ((controller: ScheduledController, env: Env, ctx: ExecutionContext) => Promise<void>) | null;
   /** Workflow classes by binding. */
   classes: Record<string, WorkflowClass>;
+  /** Everything the module exports (Durable Object classes, named entrypoints, the default export). */
+  exports: Record<string, unknown>;
 };
 
 type Handlers = { fetch?: unknown; scheduled?: unknown };
@@ -83,5 +85,5 @@ export function checkWorkerModule(
       `${entry} has no default export and the config declares no workflows`,
     );
   }
-  return { fetch, scheduled, classes };
+  return { fetch, scheduled, classes, exports: mod };
 }
