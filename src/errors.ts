@@ -1,6 +1,7 @@
 // Every error Cairn throws at a caller: a base class with a stable string `code`, so callers
-// branch on codes, never on messages. `instanceof` survives duplicate copies of
-// the package through a Symbol.for brand checked by `WorkflowsError.is`.
+// branch on codes, and a `detail` saying which id, workflow or limit was at fault. `instanceof`
+// survives duplicate copies of the package through a Symbol.for brand checked by
+// `WorkflowsError.is`.
 
 const brand = Symbol.for("cairn.WorkflowsError");
 
@@ -54,23 +55,32 @@ export type ErrorCode =
   | "history.unsupported_format";
 
 /**
- * Base class of Cairn's errors.
+ * The codes whose `message` is the code alone. Cloudflare's binding throws these with a message
+ * that is just the code, and code written for Cloudflare compares it
+ * (`e.message === "instance.not_found"`); every other error's message is `(code) detail`.
+ */
+export const BARE_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["instance.not_found"]);
+
+/**
+ * Base class of Cairn's errors. `code` is stable; `detail` explains this occurrence (the id, the
+ * workflow, the limit) for people; `message` is `(code) detail`, or the bare code for the codes
+ * in `BARE_MESSAGE_CODES`. To show an error to a person, use `readableMessage`.
  * @example
  * try { await binding.get("nope") } catch (e) { if (WorkflowsError.is(e) && e.code === "instance.not_found") … }
  */
 export class WorkflowsError extends Error {
   readonly code: ErrorCode;
   /**
-   * The message without its "(code) " prefix: what a caller that wraps this error into another
-   * one quotes, so that no message repeats a code.
+   * The explanation, without the code: which id, workflow or limit. Logs, the CLI, the HTTP API
+   * and the dashboard show it; a caller that wraps this error into another one quotes it.
    */
   readonly detail: string;
   readonly [brand] = true;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(`(${code}) ${message}`, options);
+  constructor(code: ErrorCode, detail: string, options?: { cause?: unknown }) {
+    super(BARE_MESSAGE_CODES.has(code) ? code : `(${code}) ${detail}`, options);
     this.code = code;
-    this.detail = message;
+    this.detail = detail;
     this.name = "WorkflowsError";
   }
 
@@ -102,4 +112,34 @@ export class EngineClosedError extends WorkflowsError {
     super("engine.closed", "the Cairn engine is closed");
     this.name = "EngineClosedError";
   }
+}
+
+/** An error, or an error as a log line or an API answer carries it. */
+type ErrorLike = { message: string; code?: unknown; detail?: unknown };
+
+/**
+ * What to show a person for an error: `(code) detail` when its message is a bare code (so the
+ * id or workflow it is about is not lost), else its message. Takes errors and their serialized
+ * forms alike, since logs show errors after they became JSON.
+ */
+export function readableMessage(error: ErrorLike): string {
+  const { message, code, detail } = error;
+  if (typeof code === "string" && typeof detail === "string" && detail !== "" && message === code) {
+    return `(${code}) ${detail}`;
+  }
+  return message;
+}
+
+/**
+ * An error's stack for a person: as with `readableMessage`, a bare-code message gains its detail
+ * in the stack's first line.
+ */
+export function readableStack(error: Error): string {
+  const stack = error.stack ?? error.message;
+  const readable = readableMessage(error);
+  if (readable === error.message) return stack;
+  const head = `${error.name}: ${error.message}`;
+  return stack.startsWith(head)
+    ? `${error.name}: ${readable}${stack.slice(head.length)}`
+    : `${readable}\n${stack}`;
 }

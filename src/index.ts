@@ -20,7 +20,15 @@ export type {
 } from "./engine/observer.js";
 export type { EngineOptionsInput, WorkflowDefinitionInput } from "./engine/settings.js";
 export { WorkflowInternalError, WorkflowTimeoutError } from "./engine/step-errors.js";
-export { EngineClosedError, type ErrorCode, StaleLeaseError, WorkflowsError } from "./errors.js";
+export {
+  BARE_MESSAGE_CODES,
+  EngineClosedError,
+  type ErrorCode,
+  readableMessage,
+  readableStack,
+  StaleLeaseError,
+  WorkflowsError,
+} from "./errors.js";
 export type { CairnLogger, LogFields, LogLevel } from "./observability/log-types.js";
 export { METRICS_CONTENT_TYPE } from "./observability/metrics/cairn-metrics.js";
 export type { TracingOption } from "./observability/tracing/tracing-option.js";

@@ -156,9 +156,13 @@ export interface Workflow<PARAMS = unknown> {
   deleteBatch(instanceIds: string[]): Promise<WorkflowDeleteBatchResult>;
 }
 
+/**
+ * What `deleteBatch` answers. Each error's `message` is as Cloudflare's (the bare code for a
+ * missing id); `detail` is Cairn's, naming the id and the workflow.
+ */
 export type WorkflowDeleteBatchResult = {
   deleted: { id: string }[];
-  errors: { id: string; code: string; message: string }[];
+  errors: { id: string; code: string; message: string; detail: string }[];
 };
 
 /** What Workers give a handler as `ctx`; workflows see it as `this.ctx`. */

@@ -97,8 +97,8 @@ export async function deleteBatch(
   for (const r of results) {
     if (r.outcome === "deleted") out.deleted.push({ id: r.id });
     else {
-      const { code, message } = notFound(workflow, r.id);
-      out.errors.push({ id: r.id, code, message });
+      const { code, message, detail } = notFound(workflow, r.id);
+      out.errors.push({ id: r.id, code, message, detail });
     }
   }
   return out;

@@ -5,7 +5,7 @@
 // (N > 1) the process becomes the supervisor of N cluster workers, each of which runs the host.
 
 import { type Command, InvalidArgumentError } from "commander";
-import { WorkflowsError } from "../errors.js";
+import { readableMessage, WorkflowsError } from "../errors.js";
 import { Supervisor } from "../host/cluster/supervisor.js";
 import { clusterWorkerIndex, WorkerLink } from "../host/cluster/worker-link.js";
 import { HostError } from "../host/host-error.js";
@@ -114,7 +114,7 @@ function requireSharedStorage(options: HostCommandOptions): void {
 function startFailed(mode: HostOptions["mode"], error: unknown, worker?: number): never {
   const known = error instanceof HostError || WorkflowsError.is(error);
   const text = known
-    ? (error as Error).message
+    ? readableMessage(error as Error)
     : error instanceof Error
       ? (error.stack ?? error.message)
       : String(error);

@@ -3,6 +3,7 @@
 // stack in dev) and `scheduled` for each cron firing or `/__scheduled` request. It always asks
 // the host for the current build, so a reload takes effect at the next call.
 
+import { readableStack } from "../errors.js";
 import type { Logger } from "../observability/logger.js";
 import type { ApiHandler } from "../server/api-handler.js";
 import type { HealthRoutes } from "../server/health-routes.js";
@@ -94,8 +95,7 @@ export class Dispatcher {
       return await running.wrap(worker)(withoutSessionCookie(request));
     } catch (error) {
       this.options.log.error({ method: request.method, url: request.url, err: error }, "fetch handler threw");
-      const stack =
-        this.options.mode === "dev" && error instanceof Error ? (error.stack ?? error.message) : "";
+      const stack = this.options.mode === "dev" && error instanceof Error ? readableStack(error) : "";
       return new Response(stack || "Internal Server Error", { status: 500 });
     }
   }

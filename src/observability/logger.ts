@@ -23,9 +23,10 @@ export function defaultLogFormat(): LogFormat {
 
 /**
  * Errors under `err`, or thrown values under `error`, keep their type, message and stack in the
- * JSON line; anything else under `error` (a message, a step's `{ name, message }`) is kept as is.
+ * JSON line, and a Cairn error its `code` and `detail` (the explanation a bare-code message
+ * leaves out); anything else under `error` (a message, a step's `{ name, message }`) is kept as is.
  */
-const serializers = {
+export const LOG_SERIALIZERS = {
   err: pino.stdSerializers.err,
   error: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value),
 };
@@ -44,7 +45,7 @@ export function createLogger(settings: LoggerSettings): pino.Logger {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers,
+      serializers: LOG_SERIALIZERS,
     },
     destination,
   );

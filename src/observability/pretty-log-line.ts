@@ -1,7 +1,10 @@
 // Turns one of pino's JSON lines into a line a person reads at a terminal:
 //   12:04:05.120 WARN  [orders/order-7 › charge] step failed, will retry  attempt=1 maxAttempts=3 …
 // The time is local, the instance and step lead as a tag, the other fields follow as key=value.
-// An error object with a stack (a Cairn or handler error) adds its stack, indented, below.
+// An error object with a stack (a Cairn or handler error) adds its stack, indented, below. An
+// error whose message is a bare code shows its `detail` too, so the line says which id it means.
+
+import { readableMessage } from "../errors.js";
 
 const LEVEL_COLOURS: Record<string, string> = { debug: "90", info: "36", warn: "33", error: "31" };
 /** Fields shown elsewhere in the line than the key=value list. */
@@ -24,11 +27,15 @@ function tag(entry: Entry): string {
   return typeof entry.step === "string" ? `[${who} › ${entry.step}] ` : `[${who}] `;
 }
 
-/** A pino-serialized error (`type`, `message`, `stack`) or an error record (`name`, `message`). */
+/**
+ * A pino-serialized error (`type`, `message`, `stack`, and a Cairn error's `code` and `detail`)
+ * or an error record (`name`, `message`).
+ */
 function errorText(value: Entry): string | undefined {
   if (typeof value.message !== "string") return undefined;
   const name = typeof value.type === "string" ? value.type : typeof value.name === "string" ? value.name : "";
-  return name ? `${name}: ${value.message}` : value.message;
+  const message = readableMessage({ message: value.message, code: value.code, detail: value.detail });
+  return name ? `${name}: ${message}` : message;
 }
 
 function valueText(value: unknown): string {

@@ -64,7 +64,7 @@ export function explorerRoutes(ctx: ApiContext): Hono {
     const id = c.req.param("id");
     const result = await ctx.target().operations.deleteBatch(name, [id]);
     const missing = result.errors[0];
-    if (missing) throw new WorkflowsError("instance.not_found", missing.message);
+    if (missing) throw new WorkflowsError("instance.not_found", missing.detail);
     return ok({ success: true });
   });
 

@@ -44,8 +44,8 @@ export function sharedHandlers(
         errors: result.errors.map((e) => ({
           id: e.id,
           code: 10400,
-          // The binding's message starts with "(code) "; here the code travels as `cairn_code`.
-          message: e.message.startsWith(`(${e.code}) `) ? e.message.slice(e.code.length + 3) : e.message,
+          // What wrangler prints is `message`: the explanation, its code travelling as `cairn_code`.
+          message: e.detail,
           cairn_code: e.code,
         })),
       });

@@ -234,7 +234,9 @@ describe("cairn workflows against cairn dev", () => {
     const remove = await workflows(["instances", "delete", "orders", "t1", "t2", "nope"]);
     expect(remove.code).toBe(1);
     expect(remove.stdout).toBe('🗑️  Deleted 2 instances of workflow orders: "t1", "t2"\n');
-    expect(remove.stderr).toMatch(/^cairn workflows: could not delete "nope": .*\(instance\.not_found\)\n$/);
+    expect(remove.stderr).toBe(
+      'cairn workflows: could not delete "nope": no instance "nope" in workflow "orders" (instance.not_found)\n',
+    );
     expect(await instance("t1")).toBeNull();
     expect(await instance("t2")).toBeNull();
     expect(await instance("t3")).not.toBeNull();
@@ -251,7 +253,9 @@ describe("cairn workflows against cairn dev", () => {
     const unknown = await workflows(["instances", "describe", "orders", "nope"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe("");
-    expect(unknown.stderr).toMatch(/^cairn workflows: .*"nope".* \(instance\.not_found\)\n$/);
+    expect(unknown.stderr).toBe(
+      'cairn workflows: no instance "nope" in workflow "orders" (instance.not_found)\n',
+    );
 
     const usage = await workflows(["instances", "restart", "orders", "e1", "--from-step-type", "do"]);
     expect(usage.code).toBe(2);

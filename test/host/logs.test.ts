@@ -194,6 +194,26 @@ describe("cairn dev logs", () => {
     expect(env.stdout).toBe("");
   });
 
+  it("logs and answers an uncaught instance.not_found with the id and workflow it is about", async () => {
+    const dir = copyFixture("logging-project");
+    const cairn = CairnProcess.start(["dev", "--port", "0"], dir);
+    const url = await cairn.ready();
+    // The fixture's fetch handler does not catch the binding's error for a chore that is not there.
+    const response = await fetch(`${url}/chores/nobody`);
+    expect(response.status).toBe(500);
+    const body = await response.text();
+    expect(body.split("\n")[0]).toBe(
+      'WorkflowsError: (instance.not_found) no instance "nobody" in workflow "chores"',
+    );
+    const line = await cairn.waitForLog((l) => l.msg === "fetch handler threw", "the fetch handler's error");
+    expect(line.err).toMatchObject({
+      type: "WorkflowsError",
+      message: "instance.not_found",
+      code: "instance.not_found",
+      detail: 'no instance "nobody" in workflow "chores"',
+    });
+  });
+
   it("--log-format pretty prints readable lines with the same facts", async () => {
     const dir = copyFixture("logging-project");
     const cairn = CairnProcess.start(["dev", "--port", "0", "--log-format", "pretty"], dir);

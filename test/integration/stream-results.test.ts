@@ -74,9 +74,10 @@ describe("stream results", () => {
     ]);
     const shown = await rig.cairn.engine.readStreamResult(WORKFLOW, "i1", "do:1:blob");
     expect(decoder.decode(shown)).toBe("hello stream world");
-    await expect(rig.cairn.engine.readStreamResult(WORKFLOW, "i1", "do:9:nothing")).rejects.toThrow(
-      '(instance.not_found) instance "i1" has no finished stream step with key "do:9:nothing"',
-    );
+    await expect(rig.cairn.engine.readStreamResult(WORKFLOW, "i1", "do:9:nothing")).rejects.toMatchObject({
+      message: "instance.not_found",
+      detail: 'instance "i1" has no finished stream step with key "do:9:nothing"',
+    });
   });
 
   it("hands the next step a fresh stream over the stored bytes on the live path", async () => {

@@ -224,7 +224,11 @@ describe("the explorer API", () => {
     ]);
     const one = await server.call("DELETE", `${NEW}/workflows/quick/instances/d-2`);
     expect(one.body.result).toEqual({ success: true });
-    expect((await server.call("DELETE", `${NEW}/workflows/quick/instances/d-2`)).status).toBe(404);
+    const again = await server.call("DELETE", `${NEW}/workflows/quick/instances/d-2`);
+    expect(again.status).toBe(404);
+    expect(again.body.errors).toEqual([
+      { code: 10501, message: 'no instance "d-2" in workflow "quick"', cairn_code: "instance.not_found" },
+    ]);
     const all = await server.call("DELETE", `${OLD}/workflows/quick`);
     expect(all.body.result).toEqual({ status: "ok", success: true, deleted: 1 });
     const after = await server.call("GET", `${NEW}/workflows/quick/instances`);

@@ -2,6 +2,7 @@
 // environment, colours, the clock), and turns the outcome into output and an exit status, so
 // that every command reports errors the same way: `cairn workflows: <message>` on stderr.
 
+import { readableStack } from "../../errors.js";
 import { WorkflowsClient } from "./api-client.js";
 import { CliError } from "./errors.js";
 import { type Colours, createColours, wantColour } from "./format/colour.js";
@@ -51,7 +52,7 @@ export function reportError(io: CliIo, error: unknown): number {
     io.stderr.write(`cairn workflows: ${sanitize(error.message)}\n`);
     return error.exitCode;
   }
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text = error instanceof Error ? readableStack(error) : String(error);
   io.stderr.write(`cairn workflows: unexpected error: ${text}\n`);
   return 1;
 }
