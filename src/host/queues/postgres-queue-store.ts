@@ -23,10 +23,15 @@ type Row = {
   visible_at: string;
   attempts: number;
   lease_owner: string | null;
+  seq: string;
 };
 
-function toMessage(row: Row): StoredMessage {
+/** A stored message with its place in the order of sends. */
+type Sequenced = StoredMessage & { seq: number };
+
+function toMessage(row: Row): Sequenced {
   return {
+    seq: Number(row.seq),
     id: row.id,
     queue: row.queue,
     body: row.body,
@@ -38,8 +43,12 @@ function toMessage(row: Row): StoredMessage {
   };
 }
 
-function byDeliveryOrder(a: StoredMessage, b: StoredMessage): number {
-  return a.visibleAt - b.visibleAt || a.sentAt - b.sentAt || (a.id < b.id ? -1 : 1);
+/** Due first, then sent first (a batch's messages in the order they were given). */
+function inDeliveryOrder(rows: Row[]): StoredMessage[] {
+  return rows
+    .map(toMessage)
+    .sort((a, b) => a.visibleAt - b.visibleAt || a.seq - b.seq)
+    .map(({ seq: _seq, ...message }) => message);
 }
 
 export class PostgresQueueStore implements QueueStore {
@@ -64,6 +73,7 @@ export class PostgresQueueStore implements QueueStore {
         await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
         await client.query(`CREATE TABLE IF NOT EXISTS ${store.table} (
           id text PRIMARY KEY,
+          seq bigserial,
           queue text NOT NULL,
           body bytea NOT NULL,
           content_type text NOT NULL,
@@ -140,11 +150,11 @@ export class PostgresQueueStore implements QueueStore {
       `UPDATE ${this.table} SET attempts = attempts + 1, lease_owner = $4, visible_at = $5
        WHERE id IN (
          SELECT id FROM ${this.table} WHERE queue = $1 AND visible_at <= $2
-         ORDER BY visible_at, sent_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         ORDER BY visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
       [queue, now, limit, owner, leaseUntil],
     );
-    return (rows as Row[]).map(toMessage).sort(byDeliveryOrder);
+    return inDeliveryOrder(rows as Row[]);
   }
 
   async renew(claims: Claim[], owner: string, leaseUntil: number): Promise<void> {
@@ -203,7 +213,7 @@ export class PostgresQueueStore implements QueueStore {
 
   async list(queue: string): Promise<StoredMessage[]> {
     const { rows } = await this.pool.query(`SELECT * FROM ${this.table} WHERE queue = $1`, [queue]);
-    return (rows as Row[]).map(toMessage).sort(byDeliveryOrder);
+    return inDeliveryOrder(rows as Row[]);
   }
 
   async close(): Promise<void> {

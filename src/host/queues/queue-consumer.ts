@@ -241,6 +241,14 @@ export class QueueConsumer {
     };
   }
 
+  /** Resolves once no look at the queue and no batch is under way (for tests and inspection). */
+  async settled(): Promise<void> {
+    while (this.pumping || this.running.size > 0) {
+      await this.pumping;
+      await Promise.allSettled([...this.running]);
+    }
+  }
+
   /**
    * Stops claiming, then waits up to `graceMs` for running batches. A batch still running after
    * that keeps its lease, which runs out, and its messages are delivered again.

@@ -70,7 +70,7 @@ export class SqliteQueueStore implements QueueStore {
       ),
       due: this.db.prepare(
         `SELECT id FROM queue_messages WHERE queue = ? AND visible_at <= ?
-         ORDER BY visible_at, sent_at, id LIMIT ?`,
+         ORDER BY visible_at, rowid LIMIT ?`,
       ),
       take: this.db.prepare(
         `UPDATE queue_messages SET attempts = attempts + 1, lease_owner = ?, visible_at = ?
@@ -92,7 +92,7 @@ export class SqliteQueueStore implements QueueStore {
       releaseAll: this.db.prepare(
         "UPDATE queue_messages SET visible_at = ?, lease_owner = NULL WHERE lease_owner IS NOT NULL",
       ),
-      list: this.db.prepare("SELECT * FROM queue_messages WHERE queue = ? ORDER BY visible_at, sent_at, id"),
+      list: this.db.prepare("SELECT * FROM queue_messages WHERE queue = ? ORDER BY visible_at, rowid"),
     };
   }
 
