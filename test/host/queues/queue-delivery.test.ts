@@ -441,6 +441,24 @@ describe.each(kinds)("queues on %s", (_kind, makeStore) => {
     expect(await store.list("leased")).toEqual([]);
     await second.close();
   });
+
+  it("gives up on a message whose deliveries were all cut short, without delivering it again", async () => {
+    await setUp();
+    await h.producer("crashy").send("poison");
+    const gone = harness(store, new FakeClock(clock.now()));
+    gone.consumer({ queue: "crashy", maxRetries: 0 }, () => new Promise<void>(() => {}), "dead-process");
+    await waitForBatches(gone, 1);
+    h.consumer({ queue: "crashy", maxRetries: 0, deadLetterQueue: "crashy-dlq" }, () => {}, "live-process");
+    clock.advance(LEASE_MS);
+    await waitUntil(
+      () => store.list("crashy-dlq"),
+      (rows) => rows.length === 1,
+      { what: "the message in the dead letter queue" },
+    );
+    await h.settled();
+    expect(h.batches).toEqual([]);
+    expect((await store.list("crashy-dlq"))[0]).toMatchObject({ attempts: 0, leaseOwner: null });
+  });
 });
 
 /** The `name`s of the two error classes, as Cloudflare's (Error and TypeError). */
