@@ -1,5 +1,5 @@
 // The wrangler config keys that declare bindings Cairn does not provide (KV, D1, R2, Durable
-// Objects, Queues, AI, service bindings, …). A Worker that declares one would fail at its first
+// Objects, AI, service bindings, …). A Worker that declares one would fail at its first
 // use of it, so start-up stops instead, naming every such binding with its type.
 
 /** Where a kind of binding lives in the config and how each entry is named. */
@@ -24,8 +24,6 @@ const KINDS: BindingKind[] = [
     sub: "bindings",
     nameField: "name",
   },
-  { key: "queues", type: "Queue producer", shape: "list", sub: "producers" },
-  { key: "queues", type: "Queue consumer", shape: "list", sub: "consumers", nameField: "queue" },
   { key: "services", type: "service binding", shape: "list" },
   { key: "ai", type: "Workers AI", shape: "single" },
   { key: "vectorize", type: "Vectorize index", shape: "list" },
@@ -51,8 +49,11 @@ const KINDS: BindingKind[] = [
   { key: "data_blobs", type: "data blob", shape: "map" },
 ];
 
-/** The top-level keys that hold bindings; wrangler environments do not inherit them. */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
+/**
+ * The top-level keys that hold bindings; wrangler environments do not inherit them. Kinds Cairn
+ * provides are no longer in KINDS but are still not inherited.
+ */
+export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets", "queues"];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 

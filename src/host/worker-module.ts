@@ -1,6 +1,6 @@
 // Loads a bundled Worker and finds what the host calls: the default export (an object with
-// `fetch`/`scheduled`, or a class extending WorkerEntrypoint, constructed per call as Cloudflare
-// does) and the workflow classes named by `class_name`. Problems are reported naming the export.
+// `fetch`/`scheduled`/`queue`, or a class extending WorkerEntrypoint, constructed per call as
+// Cloudflare does) and the workflow classes named by `class_name`. Problems are reported naming the export.
 
 import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,6 +9,7 @@ import type { WorkflowClass } from "../engine/engine.js";
 import type { ProjectConfig } from "./config.js";
 import type { ScheduledController } from "./crons.js";
 import { HostError } from "./host-error.js";
+import type { MessageBatch } from "./queues/message-batch.js";
 
 type Env = Record<string, unknown>;
 
@@ -16,16 +17,18 @@ type Env = Record<string, unknown>;
 export type WorkerModule = {
   fetch: ((request: Request, env: Env, ctx: ExecutionContext) => Promise<Response>) | null;
   scheduled: ((controller: ScheduledController, env: Env, ctx: ExecutionContext) => Promise<void>) | null;
+  /** The queue consumer handler, called with a batch of messages. */
+  queue: ((batch: MessageBatch, env: Env, ctx: ExecutionContext) => Promise<void>) | null;
   /** Workflow classes by binding. */
   classes: Record<string, WorkflowClass>;
   /** Everything the module exports (Durable Object classes, named entrypoints, the default export). */
   exports: Record<string, unknown>;
 };
 
-type Handlers = { fetch?: unknown; scheduled?: unknown };
+type Handlers = { fetch?: unknown; scheduled?: unknown; queue?: unknown };
 
 /** `handler(arg, env, ctx)` for an object export, `new Class(ctx, env).handler(arg)` for a class. */
-function method(exported: unknown, name: "fetch" | "scheduled") {
+function method(exported: unknown, name: "fetch" | "scheduled" | "queue") {
   if (typeof exported === "function") {
     const cls = exported as new (ctx: ExecutionContext, env: Env) => Handlers;
     if (typeof cls.prototype?.[name] !== "function") return null;
@@ -79,11 +82,12 @@ export function checkWorkerModule(
   }
   const fetch = method(mod.default, "fetch") as WorkerModule["fetch"];
   const scheduled = method(mod.default, "scheduled") as WorkerModule["scheduled"];
+  const queue = method(mod.default, "queue") as WorkerModule["queue"];
   if (mod.default === undefined && config.workflows.length === 0) {
     throw new HostError(
       "module.invalid",
       `${entry} has no default export and the config declares no workflows`,
     );
   }
-  return { fetch, scheduled, classes, exports: mod };
+  return { fetch, scheduled, queue, classes, exports: mod };
 }

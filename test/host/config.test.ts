@@ -169,8 +169,6 @@ describe("reading a wrangler config", () => {
     });
     expect(found.map((b) => `${b.name}=${b.type}`)).toEqual([
       "FILES=R2 bucket",
-      "JOBS=Queue producer",
-      "jobs=Queue consumer",
       "BROWSER=Browser Rendering",
       "EMAIL=send email",
       "README=text blob",
