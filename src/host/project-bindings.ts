@@ -46,6 +46,12 @@ export type BindingProvider = {
   fetch?(request: Request, worker: WorkerFetch): Promise<Response>;
   /** Starts background work once `env` is complete and the engine is open. */
   start?(): Promise<void>;
+  /**
+   * Stops taking new work (queue deliveries, alarms) before the engine closes; work under way
+   * may finish, and bindings keep answering until `close()`, since instances finishing their
+   * last attempts may still call them.
+   */
+  stop?(): Promise<void>;
   /** Hears that the Worker's code was rebuilt (classes swapped without a restart). */
   reloaded?(module: WorkerModule): void;
   /** Stops background work and releases files and connections. */
@@ -110,6 +116,17 @@ export function wrapWorkerFetch(providers: BindingProvider[], worker: WorkerFetc
     next = (request) => fetch(request, inner);
   }
   return next;
+}
+
+/** Stops every provider's background work; a failure is logged and the rest still stop. */
+export async function stopProviders(providers: BindingProvider[], log?: Logger): Promise<void> {
+  for (const provider of [...providers].reverse()) {
+    try {
+      await provider.stop?.();
+    } catch (error) {
+      log?.error({ err: error }, "stopping a binding provider failed");
+    }
+  }
 }
 
 /** Closes providers in the reverse of their order; a failure is logged and the rest still close. */

@@ -53,7 +53,19 @@ const KINDS: BindingKind[] = [
  * The top-level keys that hold bindings; wrangler environments do not inherit them. Kinds Cairn
  * provides are no longer in KINDS but are still not inherited.
  */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets", "queues"];
+export const BINDING_KEYS: readonly string[] = [
+  ...new Set([
+    ...KINDS.map((k) => k.key),
+    // The kinds Cairn provides; like every binding, an environment does not inherit them.
+    "assets",
+    "durable_objects",
+    "kv_namespaces",
+    "d1_databases",
+    "r2_buckets",
+    "queues",
+    "services",
+  ]),
+];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 

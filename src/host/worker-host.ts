@@ -35,6 +35,7 @@ import {
   type BindingProvider,
   closeProviders,
   createProviders,
+  stopProviders,
   withProvidedBindings,
   wrapWorkerFetch,
 } from "./project-bindings.js";
@@ -438,6 +439,7 @@ export class WorkerHost {
   private async closeCairn(): Promise<void> {
     this.crons?.stop();
     this.crons = null;
+    await stopProviders(this.providers, this.log);
     await this.tracker.settle(this.options.graceMs);
     await this.cairn?.close();
     this.cairn = null;

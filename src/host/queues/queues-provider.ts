@@ -109,8 +109,13 @@ class QueuesProvider implements BindingProvider {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops claiming batches before the engine closes, letting running ones finish. */
+  async stop(): Promise<void> {
     await Promise.all([...this.consumers.values()].map((c) => c.close(CLOSE_GRACE_MS)));
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
     await this.opened.store.close();
   }
 }
