@@ -1,4 +1,4 @@
-// The wrangler config keys that declare bindings Cairn does not provide (KV, D1, R2, Durable
+// The wrangler config keys that declare bindings Cairn does not provide (R2, Durable
 // Objects, Queues, AI, service bindings, …). A Worker that declares one would fail at its first
 // use of it, so start-up stops instead, naming every such binding with its type.
 
@@ -14,8 +14,6 @@ type BindingKind = {
 };
 
 const KINDS: BindingKind[] = [
-  { key: "kv_namespaces", type: "KV namespace", shape: "list" },
-  { key: "d1_databases", type: "D1 database", shape: "list" },
   { key: "r2_buckets", type: "R2 bucket", shape: "list" },
   {
     key: "durable_objects",
@@ -51,8 +49,11 @@ const KINDS: BindingKind[] = [
   { key: "data_blobs", type: "data blob", shape: "map" },
 ];
 
+/** Binding keys Cairn provides; no longer refused, but still bindings that environments do not inherit. */
+const PROVIDED_KEYS = ["assets", "kv_namespaces", "d1_databases"];
+
 /** The top-level keys that hold bindings; wrangler environments do not inherit them. */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
+export const BINDING_KEYS: readonly string[] = [...new Set([...KINDS.map((k) => k.key), ...PROVIDED_KEYS])];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 

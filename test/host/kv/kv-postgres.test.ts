@@ -1,0 +1,50 @@
+// The KV binding's shared suite on a real PostgreSQL server, in a schema of its own; and the
+// table's creation by several processes' stores at once, which must all succeed.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KvNamespace } from "../../../src/host/kv/kv-namespace.js";
+import { PostgresKvStore } from "../../../src/host/kv/postgres-kv-store.js";
+import { openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
+import { describeKvNamespace } from "./kv-namespace-suite.js";
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await openTestDatabase();
+}, 120_000);
+afterAll(async () => {
+  await db?.close();
+});
+
+describeKvNamespace("PostgreSQL", () => PostgresKvStore.open(`${db.url}?schema=${db.newSchema("kv")}`));
+
+describe("KV table on PostgreSQL", () => {
+  it("is created once when many stores open on a new schema at the same moment", async () => {
+    const url = `${db.url}?schema=${db.newSchema("kvrace")}`;
+    const stores = await Promise.all(Array.from({ length: 6 }, () => PostgresKvStore.open(url)));
+    try {
+      await new KvNamespace(stores[0]!, "ns").put("k", "v");
+      expect(await new KvNamespace(stores[5]!, "ns").get("k")).toBe("v");
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("lives in the URL's schema", async () => {
+    const schema = db.newSchema("kvschema");
+    const store = await PostgresKvStore.open(`${db.url}?schema=${schema}`);
+    try {
+      await new KvNamespace(store, "ns").put("k", "v");
+    } finally {
+      await store.close();
+    }
+    const pg = await import("pg");
+    const client = new pg.default.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT namespace, value FROM "${schema}".kv_entries`);
+      expect(rows.map((r) => [r.namespace, Buffer.from(r.value).toString()])).toEqual([["ns", "v"]]);
+    } finally {
+      await client.end();
+    }
+  });
+});
