@@ -12,6 +12,7 @@ export function d1File(stateDir: string, fileId: string): string {
   return join(stateDir, "d1", `${fileId}.sqlite`);
 }
 
+/** The D1 part of a project: a D1Database per `d1_databases` entry, or null when it has none. */
 export const d1Provider: ProviderFactory = async (context) => {
   const databases = readD1Databases(context.config.raw, context.config.path);
   if (databases.length === 0) return null;

@@ -21,6 +21,14 @@ function isBookmark(value: string): boolean {
   return value !== "first-primary" && value !== "first-unconstrained";
 }
 
+/**
+ * A D1 session: `prepare`, `batch` and `getBookmark`, as `env.DB.withSession()` returns it.
+ *
+ * @example
+ * const session = env.DB.withSession(request.headers.get("x-d1-bookmark") ?? "first-unconstrained");
+ * await session.prepare("SELECT * FROM users").all();
+ * response.headers.set("x-d1-bookmark", session.getBookmark() ?? "");
+ */
 export class D1DatabaseSession implements D1Runner {
   readonly #database: D1Database;
   #bookmark: string | null;

@@ -19,6 +19,7 @@ type Counters = { total_changes: number; schema_version: number };
 /** What Cairn reports as the server that answered: there is one copy, this process's file. */
 const SERVED_BY = "cairn-d1";
 
+/** One D1 database file, open for this process. */
 export class D1Sqlite {
   private readonly db: Database.Database;
   private readonly counters: Database.Statement<[], Counters>;

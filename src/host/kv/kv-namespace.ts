@@ -6,6 +6,7 @@
 import { decodeCursor, encodeCursor } from "./kv-cursor.js";
 import type { KvStore } from "./kv-store.js";
 import {
+  checkCacheTtl,
   parseGetOptions,
   parseListOptions,
   parsePutOptions,
@@ -52,10 +53,7 @@ export class KvNamespace {
 
   /** A value as text (default), JSON, ArrayBuffer or stream, or null; with an array of keys, a Map. */
   async get(key: string | string[], options?: unknown): Promise<unknown> {
-    if (Array.isArray(key)) {
-      const found = await this.#bulk(key, options, false);
-      return found;
-    }
+    if (Array.isArray(key)) return this.#bulk(key, options, false);
     const record = await this.#read(key, options);
     return record === null ? null : record.value;
   }
@@ -70,7 +68,8 @@ export class KvNamespace {
 
   async #read(rawKey: unknown, options: unknown): Promise<{ value: unknown; metadata: unknown } | null> {
     const key = validateKey("GET", rawKey);
-    const { type } = parseGetOptions("GET", options);
+    const { type, cacheTtl } = parseGetOptions(options);
+    checkCacheTtl("GET", cacheTtl);
     const record = await this.#store.get(this.#namespace, key, this.#now());
     if (record === null) return null;
     // Cloudflare only looks at the type once a value was found: a missing key reads as null.
@@ -79,9 +78,11 @@ export class KvNamespace {
   }
 
   async #bulk(rawKeys: unknown[], options: unknown, withMetadata: boolean): Promise<Map<string, unknown>> {
-    const { type } = parseGetOptions("GET_BULK", options);
+    // Checked in the order Cloudflare checks them: the type, the keys, then cacheTtl.
+    const { type, cacheTtl } = parseGetOptions(options);
     const bulkType = requireBulkType(type);
     const keys = validateBulkKeys(rawKeys);
+    checkCacheTtl("GET_BULK", cacheTtl);
     const found = await this.#store.getMany(this.#namespace, keys, this.#now());
     const result = new Map<string, unknown>();
     for (const key of keys) {

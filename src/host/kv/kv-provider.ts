@@ -17,6 +17,7 @@ export async function openKvStore(storageUrl: string, stateDir: string): Promise
   return new SqliteKvStore(join(stateDir, "kv.sqlite"));
 }
 
+/** The KV part of a project: a KvNamespace per `kv_namespaces` entry, or null when it has none. */
 export const kvProvider: ProviderFactory = async (context) => {
   const namespaces = readKvNamespaces(context.config.raw, context.config.path);
   if (namespaces.length === 0) return null;

@@ -66,8 +66,8 @@ export function validateBulkKeys(raw: unknown[]): string[] {
 /** A read's options: a type name, or `{ type, cacheTtl }`. */
 export type KvGetOptions = { type: string; cacheTtl: number | undefined };
 
-/** The type (default "text") and cacheTtl of a read; cacheTtl below 30 s is refused. */
-export function parseGetOptions(method: KvMethod, raw: unknown): KvGetOptions {
+/** The type (default "text") and cacheTtl of a read, not yet checked. */
+export function parseGetOptions(raw: unknown): KvGetOptions {
   let type = "text";
   let cacheTtl: number | undefined;
   if (typeof raw === "string") type = raw;
@@ -78,6 +78,11 @@ export function parseGetOptions(method: KvMethod, raw: unknown): KvGetOptions {
   } else if (raw !== undefined && raw !== null) {
     type = String(raw);
   }
+  return { type, cacheTtl };
+}
+
+/** Refuses a cacheTtl below 30 seconds (Cairn keeps no cache, but Cloudflare checks it). */
+export function checkCacheTtl(method: KvMethod, cacheTtl: number | undefined): void {
   if (cacheTtl !== undefined && !(cacheTtl >= MIN_CACHE_TTL)) {
     throw new KvError(
       "kv.invalid_cache_ttl",
@@ -86,7 +91,6 @@ export function parseGetOptions(method: KvMethod, raw: unknown): KvGetOptions {
       `Invalid cache_ttl of ${cacheTtl}. Cache TTL must be at least ${MIN_CACHE_TTL}.`,
     );
   }
-  return { type, cacheTtl };
 }
 
 /** A single read's type, checked once the value was found (an absent key reads as null first). */
@@ -196,6 +200,7 @@ export function parsePutOptions(raw: unknown, nowSeconds: number): KvPutSettings
 /** A list call's options, normalised: a limit of 0 or less means the default, as on Cloudflare. */
 export type KvListSettings = { prefix: string; limit: number; cursor: string | null };
 
+/** Prefix (at most 512 bytes), limit (at most 1000) and cursor of a list call. */
 export function parseListOptions(raw: unknown): KvListSettings {
   const options = (typeof raw === "object" && raw !== null ? raw : {}) as {
     prefix?: unknown;

@@ -24,6 +24,7 @@ function seconds(value: string | null): number | null {
   return value === null ? null : Number(value);
 }
 
+/** KV data in `<schema>.kv_entries` on the engine's PostgreSQL server. */
 export class PostgresKvStore implements KvStore {
   private readonly pool: pg.Pool;
   private readonly table: string;

@@ -32,6 +32,7 @@ type Row = { key: Buffer; value: Buffer; expiration: number | null; metadata: st
 
 const LIVE = "(expiration IS NULL OR expiration * 1000 > @now)";
 
+/** KV data in one SQLite file, shared by every namespace of the project. */
 export class SqliteKvStore implements KvStore {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<SqliteKvStore["prepare"]>;

@@ -37,6 +37,7 @@ async function expectTypeError(promise: Promise<unknown>, message: string): Prom
   const error = await rejection(promise);
   expect(error).toBeInstanceOf(TypeError);
   expect(error).toBeInstanceOf(KvTypeError);
+  expect(error.name).toBe("TypeError");
   expect(error.message).toBe(message);
 }
 
@@ -224,6 +225,11 @@ export function describeKvNamespace(name: string, openStore: () => Promise<KvSto
         "kv.invalid_cache_ttl",
       );
       expect(await kv.get("here", { cacheTtl: 30 })).toBe("v");
+      await expectKvError(
+        kv.get(["here"], { type: "text", cacheTtl: 10 }),
+        "KV GET_BULK failed: 400 Invalid cache_ttl of 10. Cache TTL must be at least 30.",
+        "kv.invalid_cache_ttl",
+      );
     });
 
     it("refuses values that are not strings, buffers or streams, and values over 25 MiB", async () => {
