@@ -4,7 +4,6 @@
 // passes them between requests works unchanged.
 
 import type { D1Database } from "./d1-database.js";
-import { boundStatements } from "./d1-database.js";
 import type { D1Result, D1Rows } from "./d1-result.js";
 import type { BoundStatement } from "./d1-sqlite.js";
 import { D1PreparedStatement, type D1Runner } from "./d1-statement.js";
@@ -53,7 +52,6 @@ export class D1DatabaseSession implements D1Runner {
   }
 
   async batch(statements: D1PreparedStatement[]): Promise<D1Result[]> {
-    boundStatements(statements);
     const results = await this.#database.batch(statements);
     this.#advance();
     return results;

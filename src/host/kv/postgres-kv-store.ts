@@ -4,7 +4,8 @@
 // PostgreSQL orders byte by byte, whatever the database's collation.
 
 import type pg from "pg";
-import { connect } from "../../storage/postgres/connection.js";
+import { connect, describeTarget } from "../../storage/postgres/connection.js";
+import { translateError } from "../../storage/postgres/errors.js";
 import { LOCK_NAMESPACE } from "../../storage/postgres/migrations.js";
 import {
   isExpired,
@@ -41,8 +42,9 @@ export class PostgresKvStore implements KvStore {
     try {
       await store.createTable(schema);
     } catch (error) {
-      await pool.end();
-      throw error;
+      await pool.end().catch(() => {});
+      // Worded as the engine words a failure to open the same server (storage.unavailable, …).
+      throw translateError(error, `creating the KV table in schema "${schema}" at ${describeTarget(url)}`);
     }
     return store;
   }

@@ -1,10 +1,12 @@
-// The KV binding's shared suite on a real PostgreSQL server, in a schema of its own; and the
-// table's creation by several processes' stores at once, which must all succeed.
+// The KV binding's shared suite on a real PostgreSQL server, in a schema of its own; the table's
+// creation by several stores at once, which must all succeed, in the URL's schema; and a server
+// that cannot be reached, reported as the engine reports it.
 
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KvNamespace } from "../../../src/host/kv/kv-namespace.js";
 import { PostgresKvStore } from "../../../src/host/kv/postgres-kv-store.js";
-import { openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
+import { freePort, openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
 import { describeKvNamespace } from "./kv-namespace-suite.js";
 
 let db: TestDatabase;
@@ -37,8 +39,7 @@ describe("KV table on PostgreSQL", () => {
     } finally {
       await store.close();
     }
-    const pg = await import("pg");
-    const client = new pg.default.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT namespace, value FROM "${schema}".kv_entries`);
@@ -46,5 +47,20 @@ describe("KV table on PostgreSQL", () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe("KV store opening on an unreachable server", () => {
+  it("fails as the engine does, with storage.unavailable naming the server", async () => {
+    const port = await freePort();
+    const error = (await PostgresKvStore.open(`postgres://u:secret@127.0.0.1:${port}/db`).catch(
+      (e) => e,
+    )) as {
+      code: string;
+      message: string;
+    };
+    expect(error.code).toBe("storage.unavailable");
+    expect(error.message).toContain(`127.0.0.1:${port}/db`);
+    expect(error.message).not.toContain("secret");
   });
 });
