@@ -79,9 +79,23 @@ export class PostgresKvStore implements KvStore {
     }
   }
 
+  /** Runs a statement; a driver failure becomes the engine's storage error, naming the operation. */
+  private async query<R extends pg.QueryResultRow>(
+    what: string,
+    sql: string,
+    values: unknown[],
+  ): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, values)).rows;
+    } catch (error) {
+      throw translateError(error, `KV ${what}`);
+    }
+  }
+
   async get(namespace: string, key: string, now: number): Promise<KvRecord | null> {
     const keyBytes = Buffer.from(key);
-    const { rows } = await this.pool.query<Row>(
+    const rows = await this.query<Row>(
+      "get",
       `SELECT key, value, expiration, metadata FROM ${this.table} WHERE namespace = $1 AND key = $2`,
       [namespace, keyBytes],
     );
@@ -89,7 +103,8 @@ export class PostgresKvStore implements KvStore {
     if (!row) return null;
     const expiration = seconds(row.expiration);
     if (isExpired(expiration, now)) {
-      await this.pool.query(
+      await this.query(
+        "purge",
         `DELETE FROM ${this.table} WHERE namespace = $1 AND key = $2 AND expiration * 1000 <= $3`,
         [namespace, keyBytes, now],
       );
@@ -99,7 +114,8 @@ export class PostgresKvStore implements KvStore {
   }
 
   async getMany(namespace: string, keys: string[], now: number): Promise<Map<string, KvRecord>> {
-    const { rows } = await this.pool.query<Row>(
+    const rows = await this.query<Row>(
+      "bulk get",
       `SELECT key, value, expiration, metadata FROM ${this.table}
        WHERE namespace = $1 AND key = ANY($2::bytea[])`,
       [namespace, keys.map((k) => Buffer.from(k))],
@@ -119,7 +135,8 @@ export class PostgresKvStore implements KvStore {
   }
 
   async put(namespace: string, key: string, record: KvRecord): Promise<void> {
-    await this.pool.query(
+    await this.query(
+      "put",
       `INSERT INTO ${this.table} (namespace, key, value, expiration, metadata)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (namespace, key) DO UPDATE SET
@@ -135,7 +152,7 @@ export class PostgresKvStore implements KvStore {
   }
 
   async delete(namespace: string, key: string): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND key = $2`, [
+    await this.query("delete", `DELETE FROM ${this.table} WHERE namespace = $1 AND key = $2`, [
       namespace,
       Buffer.from(key),
     ]);
@@ -144,7 +161,8 @@ export class PostgresKvStore implements KvStore {
   async list(namespace: string, query: KvListQuery, now: number): Promise<KvListedKey[]> {
     const from = Buffer.from(query.prefix);
     const end = prefixEnd(from);
-    const { rows } = await this.pool.query<Row>(
+    const rows = await this.query<Row>(
+      "list",
       `SELECT key, expiration, metadata FROM ${this.table}
        WHERE namespace = $1 AND key >= $2
          AND ($3::bytea IS NULL OR key > $3::bytea)
@@ -168,7 +186,7 @@ export class PostgresKvStore implements KvStore {
   }
 
   async purgeExpired(namespace: string, now: number): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.table} WHERE namespace = $1 AND expiration * 1000 <= $2`, [
+    await this.query("purge", `DELETE FROM ${this.table} WHERE namespace = $1 AND expiration * 1000 <= $2`, [
       namespace,
       now,
     ]);

@@ -6,7 +6,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KvNamespace } from "../../../src/host/kv/kv-namespace.js";
 import { PostgresKvStore } from "../../../src/host/kv/postgres-kv-store.js";
-import { freePort, openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
+import {
+  freePort,
+  openTestDatabase,
+  startPostgresServer,
+  type TestDatabase,
+} from "../../helpers/postgres-server.js";
 import { describeKvNamespace } from "./kv-namespace-suite.js";
 
 let db: TestDatabase;
@@ -63,4 +68,22 @@ describe("KV store opening on an unreachable server", () => {
     expect(error.message).toContain(`127.0.0.1:${port}/db`);
     expect(error.message).not.toContain("secret");
   });
+});
+
+describe("KV store whose server goes away", () => {
+  it("rejects calls with storage.unavailable instead of a raw driver error", async () => {
+    const server = await startPostgresServer();
+    const store = await PostgresKvStore.open(server.url);
+    try {
+      const kv = new KvNamespace(store, "ns");
+      await kv.put("k", "v");
+      await server.stop();
+      const error = (await kv.get("k").catch((e) => e)) as { code: string; message: string };
+      expect(error.code).toBe("storage.unavailable");
+      expect(error.message).toContain("KV get");
+    } finally {
+      await store.close();
+      await server.destroy();
+    }
+  }, 120_000);
 });
