@@ -10,6 +10,7 @@ import { D1Error, sqliteDetail } from "./d1-errors.js";
 import { numberParameters } from "./d1-params.js";
 import type { D1Meta, D1Rows } from "./d1-result.js";
 import { type D1Value, fromSqliteValue, toSqliteParam } from "./d1-values.js";
+import { splitStatements } from "./sql-text.js";
 
 /** A statement with the values bound to it. */
 export type BoundStatement = { sql: string; params: D1Value[] };
@@ -77,7 +78,54 @@ export class D1Sqlite {
     this.db.close();
   }
 
+  /**
+   * Runs a statement, or SQL holding several: as on Cloudflare, they run in order (together, in
+   * one transaction) and the last one's rows are the answer. Only the last may take values.
+   */
   private execute({ sql, params }: BoundStatement): D1Rows {
+    const statements = this.statementsOf(sql);
+    const last = statements.pop() ?? sql;
+    const before = this.counters.get()!;
+    const started = performance.now();
+    const run = () => {
+      for (const statement of statements) this.executeOne(statement, []);
+      return this.executeOne(last, params);
+    };
+    const { columns, rows } = statements.length > 0 ? this.db.transaction(run)() : run();
+    const duration = performance.now() - started;
+    return { columns, rows, meta: this.meta(before, duration, rows.length) };
+  }
+
+  /** The statements of `sql`: itself when it holds one (or SQLite will refuse it anyway). */
+  private statementsOf(sql: string): string[] {
+    try {
+      this.db.prepare(sql);
+      return [sql];
+    } catch (error) {
+      if (!(error instanceof RangeError) || !error.message.includes("more than one statement")) return [sql];
+    }
+    return splitStatements(sql, (piece) => {
+      try {
+        this.db.prepare(piece);
+        return true;
+      } catch (error) {
+        // Only a statement cut short is incomplete; any other failure shows up when it runs.
+        return !(error instanceof Error && error.message.includes("incomplete input"));
+      }
+    }).filter((piece) => !this.isEmpty(piece));
+  }
+
+  /** True for text holding no statement (spaces, comments, a lone semicolon). */
+  private isEmpty(piece: string): boolean {
+    try {
+      this.db.prepare(piece);
+      return false;
+    } catch (error) {
+      return error instanceof RangeError && error.message.includes("contains no statements");
+    }
+  }
+
+  private executeOne(sql: string, params: D1Value[]): { columns: string[]; rows: unknown[][] } {
     const numbered = numberParameters(sql);
     if (numbered.count !== params.length) {
       throw new D1Error("D1_ERROR", "Wrong number of parameter bindings for SQL query.");
@@ -86,26 +134,19 @@ export class D1Sqlite {
     params.forEach((value, i) => {
       values[i + 1] = toSqliteParam(value);
     });
-    const before = this.counters.get()!;
-    const started = performance.now();
-    let columns: string[] = [];
-    let rows: unknown[][] = [];
     try {
       const prepared = this.db.prepare(numbered.sql);
-      if (prepared.reader) {
-        columns = prepared.columns().map((c) => c.name);
-        const raw = (
-          params.length ? prepared.raw(true).all(values) : prepared.raw(true).all()
-        ) as unknown[][];
-        rows = raw.map((row) => row.map(fromSqliteValue));
-      } else if (params.length) prepared.run(values);
-      else prepared.run();
+      if (!prepared.reader) {
+        if (params.length) prepared.run(values);
+        else prepared.run();
+        return { columns: [], rows: [] };
+      }
+      const columns = prepared.columns().map((c) => c.name);
+      const raw = (params.length ? prepared.raw(true).all(values) : prepared.raw(true).all()) as unknown[][];
+      return { columns, rows: raw.map((row) => row.map(fromSqliteValue)) };
     } catch (error) {
-      if (D1Error.is(error)) throw error;
       throw new D1Error("D1_ERROR", sqliteDetail(error));
     }
-    const duration = performance.now() - started;
-    return { columns, rows, meta: this.meta(before, duration, rows.length) };
   }
 
   private meta(before: Counters, duration: number, returned: number): D1Meta {

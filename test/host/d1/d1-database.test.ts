@@ -145,6 +145,46 @@ describe("D1 statements", () => {
   });
 });
 
+describe("D1 statements holding several", () => {
+  it("runs them in order and answers the last one's rows", async () => {
+    const result = await db
+      .prepare(
+        "INSERT INTO users (name) VALUES ('a'); INSERT INTO users (name) VALUES ('b'); SELECT name FROM users ORDER BY id;",
+      )
+      .all();
+    expect(result.results).toEqual([{ name: "a" }, { name: "b" }]);
+    expect(result.meta.changes).toBe(2);
+    // A table made by an earlier statement is there for a later one; the last one takes the values.
+    const made = await db
+      .prepare("CREATE TABLE tags (t TEXT); INSERT INTO tags VALUES ('x'); SELECT t, ? AS extra FROM tags")
+      .bind(7)
+      .first();
+    expect(made).toEqual({ t: "x", extra: 7 });
+  });
+
+  it("keeps a trigger's body, semicolons and all, as one statement", async () => {
+    await db
+      .prepare(
+        "CREATE TABLE log (n TEXT); CREATE TRIGGER logged AFTER INSERT ON users BEGIN INSERT INTO log VALUES (new.name); INSERT INTO log VALUES ('again'); END; INSERT INTO users (name) VALUES ('t');",
+      )
+      .run();
+    expect(onDisk("SELECT n FROM log")).toEqual([{ n: "t" }, { n: "again" }]);
+  });
+
+  it("undoes every statement when a later one fails", async () => {
+    const error = await rejection(
+      db.prepare("INSERT INTO users (name) VALUES ('first'); INSERT INTO nowhere VALUES (1)").run(),
+    );
+    expect(error.message).toBe("D1_ERROR: no such table: nowhere: SQLITE_ERROR");
+    expect(onDisk("SELECT name FROM users")).toEqual([]);
+  });
+
+  it("refuses values for any statement but the last", async () => {
+    const error = await rejection(db.prepare("SELECT ?; SELECT 1").bind(1).all());
+    expect(error.message).toBe("D1_ERROR: Wrong number of parameter bindings for SQL query.");
+  });
+});
+
 describe("D1 binds and values", () => {
   it("binds ?, ?NNN and named parameters in order, and a statement can be bound again", async () => {
     expect(await db.prepare("SELECT ?2 AS b, ?1 AS a").bind("one", "two").first()).toEqual({
