@@ -6,8 +6,10 @@
 
 import type { Logger } from "../observability/logger.js";
 import type { ProjectConfig } from "./config.js";
+import { d1Provider } from "./d1/d1-provider.js";
 import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
+import { kvProvider } from "./kv/kv-provider.js";
 import { queuesProvider } from "./queues/queues-provider.js";
 import type { WorkerModule } from "./worker-module.js";
 
@@ -62,7 +64,7 @@ export type BindingProvider = {
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
 /** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [queuesProvider];
+const PROVIDERS: ProviderFactory[] = [kvProvider, d1Provider, queuesProvider];
 
 /** The providers the project uses; on a failure the ones already made are closed. */
 export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {

@@ -1,5 +1,5 @@
-// The wrangler config keys that declare bindings Cairn does not provide (KV, D1, R2, Durable
-// Objects, AI, service bindings, …). A Worker that declares one would fail at its first
+// The wrangler config keys that declare bindings Cairn does not provide (AI, Vectorize,
+// service bindings to other Workers, …). A Worker that declares one would fail at its first
 // use of it, so start-up stops instead, naming every such binding with its type.
 
 /** Where a kind of binding lives in the config and how each entry is named. */
@@ -14,8 +14,6 @@ type BindingKind = {
 };
 
 const KINDS: BindingKind[] = [
-  { key: "kv_namespaces", type: "KV namespace", shape: "list" },
-  { key: "d1_databases", type: "D1 database", shape: "list" },
   { key: "r2_buckets", type: "R2 bucket", shape: "list" },
   {
     key: "durable_objects",

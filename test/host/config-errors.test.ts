@@ -33,9 +33,7 @@ describe("start-up errors", () => {
     editJsonc(dir, (text) =>
       text.replace(
         '"vars": {',
-        `"kv_namespaces": [{ "binding": "CACHE", "id": "abc" }],
-         "d1_databases": [{ "binding": "DB", "database_name": "shop", "database_id": "x" }],
-         "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
+        `"durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
          "ai": { "binding": "AI" },
          "services": [{ "binding": "AUTH", "service": "auth-worker" }],
          "vars": {`,
@@ -45,8 +43,6 @@ describe("start-up errors", () => {
     expect(exit.code).toBe(1);
     expect(stderr).toContain("bindings that Cairn does not provide");
     for (const line of [
-      "CACHE: KV namespace (kv_namespaces)",
-      "DB: D1 database (d1_databases)",
       "COUNTER: Durable Object namespace (durable_objects.bindings)",
       "AI: Workers AI (ai)",
       "AUTH: service binding (services)",

@@ -162,8 +162,12 @@ export const migrations: Migration[] = [
 /** The schema version this code migrates to (the last entry's), which a health check expects. */
 export const LATEST_VERSION = migrations[migrations.length - 1]?.version ?? 0;
 
-/** Namespace of Cairn's advisory locks (the first key); the second is a hash of the schema. */
-const LOCK_NAMESPACE = 0x43414952; // "CAIR"
+/**
+ * Namespace of Cairn's advisory locks (the first key); the second is a hash of the schema. Other
+ * parts that create tables in the schema (the KV binding's table) take the same lock, so that
+ * processes starting at once never race to create the schema.
+ */
+export const LOCK_NAMESPACE = 0x43414952; // "CAIR"
 
 /**
  * Creates the schema if needed and applies every migration newer than its version, all in one
