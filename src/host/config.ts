@@ -134,11 +134,11 @@ function readCrons(raw: Raw, path: string): string[] {
 function checkBindings(raw: Raw, path: string): void {
   const unsupported = findUnsupportedBindings(raw);
   if (unsupported.length === 0) return;
-  const lines = unsupported.map((b) => `  - ${b.name}: ${b.type} (${b.key})`);
+  const lines = unsupported.map((b) => `  - ${b.name}: ${b.type} (${b.key})${b.hint ? `: ${b.hint}` : ""}`);
   throw new HostError(
     "config.unsupported_binding",
     `${path} declares ${unsupported.length === 1 ? "a binding" : "bindings"} that Cairn does not provide:\n${lines.join("\n")}\n` +
-      "Cairn provides workflow bindings, vars and secrets. Remove these bindings to run this Worker on Cairn.",
+      "Cairn provides workflow bindings, vars, secrets and service bindings to this Worker itself. Remove these bindings to run this Worker on Cairn.",
   );
 }
 

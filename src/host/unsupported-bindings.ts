@@ -1,5 +1,5 @@
 // The wrangler config keys that declare bindings Cairn does not provide (KV, D1, R2, Durable
-// Objects, Queues, AI, service bindings, …). A Worker that declares one would fail at its first
+// Objects, Queues, AI, service bindings to other Workers, …). A Worker that declares one would fail at its first
 // use of it, so start-up stops instead, naming every such binding with its type.
 
 /** Where a kind of binding lives in the config and how each entry is named. */
@@ -11,6 +11,10 @@ type BindingKind = {
   /** For nested lists such as durable_objects.bindings. */
   sub?: string;
   nameField?: string;
+  /** Entries of this kind that Cairn does provide (e.g. a service binding to this Worker itself). */
+  provided?: (entry: unknown, config: Record<string, unknown>) => boolean;
+  /** Said after each refused entry: what Cairn provides of this kind instead. */
+  hint?: (config: Record<string, unknown>) => string;
 };
 
 const KINDS: BindingKind[] = [
@@ -26,7 +30,15 @@ const KINDS: BindingKind[] = [
   },
   { key: "queues", type: "Queue producer", shape: "list", sub: "producers" },
   { key: "queues", type: "Queue consumer", shape: "list", sub: "consumers", nameField: "queue" },
-  { key: "services", type: "service binding", shape: "list" },
+  {
+    key: "services",
+    type: "service binding",
+    shape: "list",
+    provided: (entry, config) =>
+      typeof config.name === "string" && (entry as { service?: unknown } | null)?.service === config.name,
+    hint: (config) =>
+      `only service bindings to this Worker itself${typeof config.name === "string" ? ` (service "${config.name}")` : " (set name and use it as service)"} are provided`,
+  },
   { key: "ai", type: "Workers AI", shape: "single" },
   { key: "vectorize", type: "Vectorize index", shape: "list" },
   { key: "hyperdrive", type: "Hyperdrive config", shape: "list" },
@@ -54,7 +66,7 @@ const KINDS: BindingKind[] = [
 /** The top-level keys that hold bindings; wrangler environments do not inherit them. */
 export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
 
-export type UnsupportedBinding = { name: string; type: string; key: string };
+export type UnsupportedBinding = { name: string; type: string; key: string; hint?: string };
 
 function entryName(entry: unknown, field: string): string {
   if (typeof entry !== "object" || entry === null) return String(entry);
@@ -71,8 +83,12 @@ export function findUnsupportedBindings(config: Record<string, unknown>): Unsupp
     if (kind.sub) value = (value as Record<string, unknown>)[kind.sub];
     const key = kind.sub ? `${kind.key}.${kind.sub}` : kind.key;
     const field = kind.nameField ?? "binding";
+    const hint = kind.hint ? { hint: kind.hint(config) } : {};
     if (kind.shape === "list" && Array.isArray(value)) {
-      for (const entry of value) found.push({ name: entryName(entry, field), type: kind.type, key });
+      for (const entry of value) {
+        if (kind.provided?.(entry, config)) continue;
+        found.push({ name: entryName(entry, field), type: kind.type, key, ...hint });
+      }
     } else if (kind.shape === "single" && typeof value === "object" && value !== null) {
       found.push({ name: entryName(value, field), type: kind.type, key });
     } else if (kind.shape === "map" && typeof value === "object" && value !== null) {
