@@ -31,6 +31,7 @@ import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
 import { closeServer } from "./http-server.js";
 import { listenAll } from "./listeners.js";
+import { workerProcessEnv } from "./process-env.js";
 import {
   type BindingProvider,
   closeProviders,
@@ -40,6 +41,7 @@ import {
 } from "./project-bindings.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
+import { __cairnSetProcessEnv } from "./runtime/worker-process.js";
 import { loadVars } from "./vars.js";
 import { watchProject } from "./watch.js";
 import { loadWorkerModule, type WorkerModule } from "./worker-module.js";
@@ -93,7 +95,7 @@ export type HostOptions = {
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
-const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin|wasm)$/;
 
 /** A listener's URL as a browser on this machine opens it: localhost for loopback and wildcard addresses. */
 function browserUrl(listenerUrl: string): string {
@@ -355,6 +357,7 @@ export class WorkerHost {
     for (const warning of result.warnings) this.log.warn({ warning }, "build warning");
     // Top-level code may read `env` from "cloudflare:workers"; before the engine opens it has the vars.
     if (!this.cairn) __cairnInstall({ env: { ...values }, waitUntil: (p) => this.tracker.track(p) });
+    __cairnSetProcessEnv(workerProcessEnv(config.compatibility, values));
     try {
       const module = await loadWorkerModule(result.file, config);
       if (this.lastFile) rmSync(this.lastFile, { force: true });

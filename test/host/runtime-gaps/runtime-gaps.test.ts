@@ -1,0 +1,143 @@
+// End-to-end: runtime pieces a Worker relies on, in a real `cairn dev`. process.env shows the
+// Worker's vars and secrets (never the host's environment); .wasm imports are WebAssembly modules
+// and the `rules` config (with wrangler's defaults) decides how other files import; a
+// FixedLengthStream body is sent with its Content-Length; crypto.subtle.timingSafeEqual exists;
+// a thrown error comes back as JSON to a request with MF-Disable-Pretty-Error.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { CairnProcess } from "../helpers/cairn-process.js";
+import { copyFixture, removeProjects } from "../helpers/projects.js";
+
+afterAll(async () => {
+  await CairnProcess.killAll();
+  removeProjects();
+});
+
+/** A WebAssembly module exporting add(a: i32, b: i32): i32. */
+export const ADD_WASM = Uint8Array.from([
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x07,
+  0x01,
+  0x60,
+  0x02,
+  0x7f,
+  0x7f,
+  0x01,
+  0x7f, // type: (i32, i32) -> i32
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function 0 has type 0
+  0x07,
+  0x07,
+  0x01,
+  0x03,
+  0x61,
+  0x64,
+  0x64,
+  0x00,
+  0x00, // export "add" = function 0
+  0x0a,
+  0x09,
+  0x01,
+  0x07,
+  0x00,
+  0x20,
+  0x00,
+  0x20,
+  0x01,
+  0x6a,
+  0x0b, // local.get 0, local.get 1, i32.add
+]);
+
+const HOST_SECRET = "host-only-value-that-must-not-leak";
+
+describe("a Worker's runtime in cairn dev", () => {
+  const dir = copyFixture("runtime-gaps-project");
+  writeFileSync(join(dir, "src", "add.wasm"), ADD_WASM);
+  let url: string;
+
+  it("starts", async () => {
+    const cairn = CairnProcess.start(["dev", "--port", "0"], dir, {
+      CAIRN_HOST_SECRET: HOST_SECRET,
+      CAIRN_API_TOKEN: "host-api-token",
+      DATABASE_URL: "postgres://user:password@db/cairn",
+    });
+    url = await cairn.ready();
+  });
+
+  it("process.env holds the Worker's vars and secrets, JSON vars as JSON text, and nothing of the host's", async () => {
+    const body = await (await fetch(`${url}/env`)).json();
+    expect(body.env).toEqual({
+      GREETING: "hello",
+      LIMITS: '{"max":3}',
+      COUNT: "5",
+      API_SECRET: "from-dev-vars",
+      WRITTEN: "42",
+    });
+    expect(JSON.stringify(body)).not.toContain(HOST_SECRET);
+    expect(JSON.stringify(body)).not.toContain("host-api-token");
+    expect(body.global).toBeNull();
+    expect(body).toMatchObject({
+      imported: "hello",
+      defaultImport: "hello",
+      required: "hello",
+      nextTick: "function",
+    });
+  });
+
+  it("imports .wasm (also with ?module) as WebAssembly modules, and files by the rules", async () => {
+    const body = await (await fetch(`${url}/modules`)).json();
+    expect(body).toEqual({
+      wasm: 5,
+      wasmQuery: 9,
+      isModule: true,
+      text: "hello text\n",
+      markdown: "# notes\n",
+      data: [true, [1, 2, 3]],
+      dat: [true, [4, 5]],
+    });
+  });
+
+  it("sends a FixedLengthStream body with its Content-Length", async () => {
+    const response = await fetch(`${url}/fixed`);
+    expect(response.headers.get("content-length")).toBe("5");
+    expect(response.headers.get("transfer-encoding")).toBeNull();
+    expect(await response.text()).toBe("hello");
+  });
+
+  it("provides crypto.subtle.timingSafeEqual", async () => {
+    expect(await (await fetch(`${url}/timing`)).json()).toEqual({ same: true, different: false });
+  });
+
+  it("answers a thrown error as JSON when the request carries MF-Disable-Pretty-Error", async () => {
+    const response = await fetch(`${url}/throw`, { headers: { "MF-Disable-Pretty-Error": "true" } });
+    expect(response.status).toBe(500);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(response.headers.get("mf-experimental-error-stack")).toBe("true");
+    const body = await response.json();
+    expect(body).toMatchObject({
+      name: "TypeError",
+      message: "boom",
+      cause: { name: "Error", message: "root cause" },
+    });
+    expect(body.stack).toContain("TypeError: boom");
+  });
+
+  it("answers it with the text stack without the header", async () => {
+    const response = await fetch(`${url}/throw`);
+    expect(response.status).toBe(500);
+    expect(response.headers.get("mf-experimental-error-stack")).toBeNull();
+    expect(await response.text()).toMatch(/^TypeError: boom/);
+  });
+});
