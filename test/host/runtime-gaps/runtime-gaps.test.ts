@@ -9,56 +9,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../helpers/projects.js";
+import { ADD_WASM } from "./add-wasm.js";
 
 afterAll(async () => {
   await CairnProcess.killAll();
   removeProjects();
 });
-
-/** A WebAssembly module exporting add(a: i32, b: i32): i32. */
-export const ADD_WASM = Uint8Array.from([
-  0x00,
-  0x61,
-  0x73,
-  0x6d,
-  0x01,
-  0x00,
-  0x00,
-  0x00, // magic, version
-  0x01,
-  0x07,
-  0x01,
-  0x60,
-  0x02,
-  0x7f,
-  0x7f,
-  0x01,
-  0x7f, // type: (i32, i32) -> i32
-  0x03,
-  0x02,
-  0x01,
-  0x00, // function 0 has type 0
-  0x07,
-  0x07,
-  0x01,
-  0x03,
-  0x61,
-  0x64,
-  0x64,
-  0x00,
-  0x00, // export "add" = function 0
-  0x0a,
-  0x09,
-  0x01,
-  0x07,
-  0x00,
-  0x20,
-  0x00,
-  0x20,
-  0x01,
-  0x6a,
-  0x0b, // local.get 0, local.get 1, i32.add
-]);
 
 const HOST_SECRET = "host-only-value-that-must-not-leak";
 
@@ -77,7 +33,7 @@ describe("a Worker's runtime in cairn dev", () => {
   });
 
   it("process.env holds the Worker's vars and secrets, JSON vars as JSON text, and nothing of the host's", async () => {
-    const body = await (await fetch(`${url}/env`)).json();
+    const body: any = await (await fetch(`${url}/env`)).json();
     expect(body.env).toEqual({
       GREETING: "hello",
       LIMITS: '{"max":3}',
@@ -125,7 +81,7 @@ describe("a Worker's runtime in cairn dev", () => {
     expect(response.status).toBe(500);
     expect(response.headers.get("content-type")).toBe("application/json");
     expect(response.headers.get("mf-experimental-error-stack")).toBe("true");
-    const body = await response.json();
+    const body: any = await response.json();
     expect(body).toMatchObject({
       name: "TypeError",
       message: "boom",
