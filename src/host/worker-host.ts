@@ -90,6 +90,11 @@ export type HostOptions = {
    * them (worker 1 of `cairn start --workers` adds the other workers').
    */
   gatherMetrics?: ((local: () => Promise<string>) => Promise<string>) | undefined;
+  /**
+   * Told why start-up failed, before the host closes what it opened (and logs "stopped"); by
+   * default the error is logged. The error is thrown from `start` afterwards either way.
+   */
+  onStartFailed?: ((error: unknown) => void) | undefined;
   /** Told the fields of the ready line instead of it being logged ("ready"). */
   onReady?: ((fields: Record<string, unknown>) => void) | undefined;
 };
@@ -210,7 +215,12 @@ export class WorkerHost {
     try {
       await host.boot();
     } catch (error) {
-      await host.close();
+      // Why it failed comes out first: closing logs "stopped", which must not read as the cause.
+      if (options.onStartFailed) options.onStartFailed(error);
+      else host.log.error({ err: error }, "start failed");
+      await host
+        .close()
+        .catch((closing) => host.log.error({ err: closing }, "closing after a failed start failed"));
       throw error;
     }
     return host;
