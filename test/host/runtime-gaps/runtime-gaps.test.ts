@@ -4,7 +4,7 @@
 // FixedLengthStream body is sent with its Content-Length; crypto.subtle.timingSafeEqual exists;
 // a thrown error comes back as JSON to a request with MF-Disable-Pretty-Error.
 
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
@@ -52,6 +52,12 @@ describe("a Worker's runtime in cairn dev", () => {
     });
   });
 
+  it("leaves Cairn's own process.env alone: the HTTP API still asks for the host's CAIRN_API_TOKEN", async () => {
+    const api = `${url}/client/v4/accounts/local/workflows`;
+    expect((await fetch(api)).status).toBe(401);
+    expect((await fetch(api, { headers: { authorization: "Bearer host-api-token" } })).status).toBe(200);
+  });
+
   it("imports .wasm (also with ?module) as WebAssembly modules, and files by the rules", async () => {
     const body = await (await fetch(`${url}/modules`)).json();
     expect(body).toEqual({
@@ -95,5 +101,20 @@ describe("a Worker's runtime in cairn dev", () => {
     expect(response.status).toBe(500);
     expect(response.headers.get("mf-experimental-error-stack")).toBeNull();
     expect(await response.text()).toMatch(/^TypeError: boom/);
+  });
+});
+
+describe("process.env of a Worker whose settings do not populate it", () => {
+  it("is empty (but for what the Worker writes), and still holds nothing of the host's", async () => {
+    const dir = copyFixture("runtime-gaps-project");
+    writeFileSync(join(dir, "src", "add.wasm"), ADD_WASM);
+    const config = join(dir, "wrangler.jsonc");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"2025-09-01"', '"2024-09-01"'));
+    const cairn = CairnProcess.start(["dev", "--port", "0"], dir, { CAIRN_HOST_SECRET: HOST_SECRET });
+    const url = await cairn.ready();
+    const body: any = await (await fetch(`${url}/env`)).json();
+    expect(body.env).toEqual({ WRITTEN: "42" });
+    expect(body.global).toBeNull();
+    expect(body.imported).toBeUndefined();
   });
 });

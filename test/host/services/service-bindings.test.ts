@@ -2,10 +2,12 @@
 // binding reaches the default export or a named entrypoint (with its props as ctx.props); RPC
 // calls copy arguments and results, rethrow errors with their type and message, and fail with
 // Cloudflare's errors for names the entrypoint does not offer; ctx.exports holds a loopback per
-// entrypoint; a binding to another Worker or to an entrypoint not exported stops start-up.
+// entrypoint; a reload reaches bindings already handed out; a binding to another Worker or to an
+// entrypoint not exported stops start-up.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitUntil } from "cairn/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../helpers/projects.js";
@@ -85,6 +87,16 @@ describe("service bindings to this Worker", () => {
       scaled: 4,
       nested: ["Greeter", "MathService", "default"],
     });
+  });
+
+  it("calls the new code after a reload, through the bindings already in env", async () => {
+    const file = join(dir, "src", "index.js");
+    writeFileSync(file, readFileSync(file, "utf8").replace("return (a + b) *", "return (a + b + 1) *"));
+    await waitUntil(
+      async () => (await fetch(`${url}/add`)).json(),
+      (sum) => sum === 60,
+      { timeoutMs: 20_000, intervalMs: 25, what: "/add to answer with the reloaded MathService" },
+    );
   });
 });
 
