@@ -10,6 +10,7 @@ describe("populatesProcessEnv", () => {
     ["2025-03-31", ["nodejs_compat"], false],
     ["2024-01-01", ["nodejs_compat", "nodejs_compat_populate_process_env"], true],
     ["2025-09-01", ["nodejs_compat", "nodejs_compat_do_not_populate_process_env"], false],
+    ["2025-09-01", ["nodejs_compat", "disallow_importable_env"], false],
     ["2025-09-01", ["nodejs_compat_v2"], true],
     ["2025-09-01", [], false],
     ["2025-09-01", ["nodejs_compat_populate_process_env"], false],
