@@ -64,7 +64,10 @@ async function callFetch(host: LoopbackHost, target: LoopbackTarget, request: Re
 
 /** The members every binding answers itself; any other name is an RPC method. */
 function member(host: LoopbackHost, target: LoopbackTarget, name: string | symbol): unknown {
-  if (typeof name === "symbol" || name === "then") return undefined;
+  // Not RPC methods: what `await`, JSON.stringify and string conversion look for on any object.
+  if (typeof name === "symbol" || name === "then" || name === "toJSON" || name === "valueOf")
+    return undefined;
+  if (name === "toString") return () => "[object Fetcher]";
   if (name === "fetch") {
     return (input: Request | string | URL, init?: RequestInit) =>
       callFetch(host, target, new Request(input, init));

@@ -1,5 +1,6 @@
 // Calls a method of a service entrypoint the way Workers RPC does within one Worker: arguments and
-// the result are structured-cloned (the caller and callee share no objects), a thrown error comes
+// the result are structured-cloned (the caller and callee share no objects; a Request, Response or
+// ReadableStream is handed over as it is, as RPC moves it), a thrown error comes
 // back as a copy with its name and message, and a name the entrypoint does not offer fails with
 // Cloudflare's errors. A WorkerEntrypoint class is constructed afresh for each call and only its
 // prototype methods are callable; a plain-object default export's functions are called as
@@ -84,6 +85,15 @@ async function callOnObject(
   return fn.call(handlers, args[0], env, ctx);
 }
 
+/**
+ * A copy of an argument or result as RPC delivers it. Requests, Responses and streams cannot be
+ * cloned; RPC moves them to the other side instead, so they are handed over as they are.
+ */
+function rpcCopy<T>(value: T): T {
+  if (value instanceof Request || value instanceof Response || value instanceof ReadableStream) return value;
+  return structuredClone(value);
+}
+
 /** Calls `method` on `target` (an entrypoint class or a handler object) with copies of `args`. */
 export async function callRpcMethod(
   target: unknown,
@@ -93,7 +103,7 @@ export async function callRpcMethod(
   ctx: unknown,
 ): Promise<unknown> {
   if (RESERVED.has(method)) throw notImplemented(method);
-  const copied = structuredClone(args);
+  const copied = args.map(rpcCopy);
   let result: unknown;
   try {
     result = isWorkerEntrypointClass(target)
@@ -102,5 +112,5 @@ export async function callRpcMethod(
   } catch (error) {
     throw thrownCopy(error);
   }
-  return structuredClone(result);
+  return rpcCopy(result);
 }

@@ -63,6 +63,14 @@ describe("service bindings to this Worker", () => {
     expect(await json(`${url}/clone`)).toEqual({ sent: { n: 1 }, returned: { n: 1, changed: true } });
   });
 
+  it("hands a stream argument and a Response result over as they are", async () => {
+    expect(await (await fetch(`${url}/stream`)).text()).toBe("QUIET WORDS");
+  });
+
+  it("is not taken for a thenable, a JSON value or a string by RPC", async () => {
+    expect(await (await fetch(`${url}/stringify`)).text()).toBe('{"SELF":{}} [object Fetcher]');
+  });
+
   it("calls a plain-object default export's function as (arg, env, ctx), as Cloudflare does", async () => {
     expect(await json(`${url}/object-rpc`)).toEqual({ returned: "pong hi function" });
     const arity = await json(`${url}/object-rpc-arity`);
