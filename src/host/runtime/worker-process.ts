@@ -26,8 +26,8 @@ let env: Env = stringEnv({});
 export const workerProcess: NodeJS.Process = new Proxy(process, {
   get(target, name) {
     if (name === "env") return env;
-    const value = Reflect.get(target, name, target);
-    return typeof value === "function" ? value.bind(target) : value;
+    // Functions are handed out as they are (not bound), so members such as hrtime.bigint remain.
+    return Reflect.get(target, name, target);
   },
   set(target, name, value) {
     if (name === "env") {
