@@ -6,6 +6,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitUntil } from "cairn/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../helpers/projects.js";
@@ -101,6 +102,28 @@ describe("a Worker's runtime in cairn dev", () => {
     expect(response.status).toBe(500);
     expect(response.headers.get("mf-experimental-error-stack")).toBeNull();
     expect(await response.text()).toMatch(/^TypeError: boom/);
+  });
+
+  it("shows new secrets in process.env after .dev.vars changes", async () => {
+    writeFileSync(join(dir, ".dev.vars"), "API_SECRET=rotated\n");
+    await waitUntil(
+      async () => ((await (await fetch(`${url}/env`)).json()) as any).env.API_SECRET,
+      (secret) => secret === "rotated",
+      { timeoutMs: 20_000, intervalMs: 25, what: "process.env to show the rotated secret" },
+    );
+  });
+});
+
+describe("a thrown error in cairn start", () => {
+  it("is answered without the stack, with or without MF-Disable-Pretty-Error", async () => {
+    const dir = copyFixture("runtime-gaps-project");
+    writeFileSync(join(dir, "src", "add.wasm"), ADD_WASM);
+    const cairn = CairnProcess.start(["start", "--port", "0", "--no-admin"], dir);
+    const url = await cairn.ready();
+    const response = await fetch(`${url}/throw`, { headers: { "MF-Disable-Pretty-Error": "true" } });
+    expect(response.status).toBe(500);
+    expect(response.headers.get("mf-experimental-error-stack")).toBeNull();
+    expect(await response.text()).toBe("Internal Server Error");
   });
 });
 
