@@ -112,6 +112,12 @@ function requireSharedStorage(options: HostCommandOptions): void {
  * `worker`: the cluster worker that could not, if this is one.
  */
 function startFailed(mode: HostOptions["mode"], error: unknown, worker?: number): never {
+  printStartFailure(mode, error, worker);
+  process.exit(1);
+}
+
+/** Prints why the host could not start: a known error as its message, else the stack. */
+function printStartFailure(mode: HostOptions["mode"], error: unknown, worker?: number): void {
   const known = error instanceof HostError || WorkflowsError.is(error);
   const text = known
     ? readableMessage(error as Error)
@@ -119,7 +125,6 @@ function startFailed(mode: HostOptions["mode"], error: unknown, worker?: number)
       ? (error.stack ?? error.message)
       : String(error);
   process.stderr.write(`cairn ${mode}${worker ? ` (worker ${worker})` : ""}: ${text}\n`);
-  process.exit(1);
 }
 
 /** Adds the options both commands take; `graceSeconds` is the command's default grace period. */
@@ -221,6 +226,8 @@ export async function runHost(
   const link = index === null ? null : new WorkerLink(index, workers);
   let readyFields: Record<string, unknown> = {};
   let host: WorkerHost;
+  // The host reports a failed start before it closes (and logs "stopped"), so the cause comes first.
+  let reported = false;
   try {
     host = await WorkerHost.start({
       mode,
@@ -244,6 +251,10 @@ export async function runHost(
       adminIp: options.adminIp,
       dashboard: options.dashboard,
       metricsWithoutToken: options.metricsWithoutToken ?? false,
+      onStartFailed: (error) => {
+        reported = true;
+        printStartFailure(mode, error, index ?? undefined);
+      },
       ...(link
         ? {
             owner: `cairn-worker${link.index}-${process.pid}`,
@@ -257,6 +268,7 @@ export async function runHost(
         : {}),
     });
   } catch (error) {
+    if (reported) process.exit(1);
     startFailed(mode, error, index ?? undefined);
   }
   link?.serveMetrics(() => host.metrics());

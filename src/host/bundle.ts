@@ -1,12 +1,17 @@
 // Bundles the Worker's entry module with esbuild, as wrangler does: TypeScript stripped, npm
 // imports bundled, `cloudflare:workers` and `cloudflare:workflows` left as imports of Cairn's own
-// modules (so the Worker and the engine share one copy). A failure comes back as esbuild's
-// message, with file, line and column, for the caller to show.
+// modules (so the Worker and the engine share one copy), `rules` applied to non-JavaScript
+// imports (.wasm, .txt, …), and `process` pointed at the Worker's own (whose env is not the
+// host's). A failure comes back as esbuild's message, with file, line and column, for the
+// caller to show.
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build, formatMessages, type Message, type Plugin } from "esbuild";
 import type { ProjectConfig } from "./config.js";
+import { HostError } from "./host-error.js";
+import { inputFile, moduleRulesPlugin, readModuleRules } from "./module-rules.js";
+import { processShimSettings, writeProcessShim } from "./worker-process-shim.js";
 
 /** `inputs`: the project's source files in the bundle; `files`: those an error points at. */
 export type BuildResult =
@@ -21,6 +26,9 @@ export const PROVIDED_MODULES: Record<string, string> = {
   "cloudflare:workers": new URL(`./runtime/cloudflare-workers${ext}`, import.meta.url).href,
   "cloudflare:workflows": new URL(`../workflows${ext}`, import.meta.url).href,
 };
+
+/** The module holding the Worker's `process` (outside the bundle, shared with the host). */
+const WORKER_PROCESS_MODULE = new URL(`./runtime/worker-process${ext}`, import.meta.url).href;
 
 const cloudflareModules: Plugin = {
   name: "cairn-cloudflare-modules",
@@ -55,7 +63,9 @@ export async function bundleWorker(
 ): Promise<BuildResult> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `worker-${generation}.mjs`);
+  const shim = processShimSettings(writeProcessShim(outDir, WORKER_PROCESS_MODULE), WORKER_PROCESS_MODULE);
   try {
+    const rules = readModuleRules(config.raw, config.path);
     const result = await build({
       absWorkingDir: config.dir,
       entryPoints: [config.main],
@@ -67,18 +77,20 @@ export async function bundleWorker(
       sourcemap: "inline",
       keepNames: true,
       logLevel: "silent",
-      define: config.define,
+      define: { ...shim.define, ...config.define },
       alias: config.alias,
-      loader: { ".txt": "text", ".html": "text", ".sql": "text", ".bin": "binary" },
+      inject: shim.inject,
       banner: { js: REQUIRE_SHIM },
-      plugins: [cloudflareModules],
+      plugins: [cloudflareModules, shim.plugin, moduleRulesPlugin(rules)],
       metafile: true,
     });
     const inputs = Object.keys(result.metafile.inputs)
-      .filter((path) => !path.includes("node_modules"))
+      .map(inputFile)
+      .filter((path) => !path.includes("node_modules") && !path.endsWith("worker-process-shim.mjs"))
       .map((path) => resolve(config.dir, path));
     return { ok: true, file, warnings: await describe(result.warnings, "warning"), inputs };
   } catch (error) {
+    if (error instanceof HostError) return { ok: false, message: error.message, files: [config.path] };
     const errors = (error as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0)
       return { ok: false, message: String(error), files: [] };

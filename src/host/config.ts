@@ -7,6 +7,7 @@ import { dirname, resolve } from "node:path";
 import { readConfigFile } from "./config-file.js";
 import { cronProblem } from "./crons.js";
 import { HostError } from "./host-error.js";
+import { readModuleRules } from "./module-rules.js";
 import { BINDING_KEYS, findUnsupportedBindings } from "./unsupported-bindings.js";
 
 export type WorkflowConfig = {
@@ -44,7 +45,7 @@ export type ProjectConfig = {
 
 /** Keys a wrangler environment does not inherit from the top level. */
 const NOT_INHERITED = new Set(["vars", "define", "workflows", ...BINDING_KEYS]);
-const IGNORED_WITH_WARNING = ["assets", "build", "rules", "site", "tail_consumers", "migrations"];
+const IGNORED_WITH_WARNING = ["assets", "build", "site", "tail_consumers", "migrations"];
 
 type Raw = Record<string, unknown>;
 
@@ -134,11 +135,11 @@ function readCrons(raw: Raw, path: string): string[] {
 function checkBindings(raw: Raw, path: string): void {
   const unsupported = findUnsupportedBindings(raw);
   if (unsupported.length === 0) return;
-  const lines = unsupported.map((b) => `  - ${b.name}: ${b.type} (${b.key})`);
+  const lines = unsupported.map((b) => `  - ${b.name}: ${b.type} (${b.key})${b.hint ? `: ${b.hint}` : ""}`);
   throw new HostError(
     "config.unsupported_binding",
     `${path} declares ${unsupported.length === 1 ? "a binding" : "bindings"} that Cairn does not provide:\n${lines.join("\n")}\n` +
-      "Cairn provides workflow bindings, vars and secrets. Remove these bindings to run this Worker on Cairn.",
+      "Cairn provides workflow bindings, vars, secrets and service bindings to this Worker itself. Remove these bindings to run this Worker on Cairn.",
   );
 }
 
@@ -153,6 +154,7 @@ export function loadProjectConfig(path: string, env?: string): ProjectConfig {
   const main = resolve(dir, raw.main);
   if (!existsSync(main)) throw invalid(path, `main names ${main}, which does not exist`);
   const workflows = readWorkflows(raw, path);
+  readModuleRules(raw, path);
   for (const key of ["name", "binding"] as const) {
     const seen = new Set<string>();
     for (const w of workflows) {

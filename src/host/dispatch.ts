@@ -10,7 +10,9 @@ import type { HealthRoutes } from "../server/health-routes.js";
 import { withoutSessionCookie } from "../server/session.js";
 import { scheduledController } from "./crons.js";
 import { createExecutionContext, type WaitUntilTracker } from "./execution-context.js";
+import { jsonErrorResponse, wantsJsonError, withoutPrettyErrorHeader } from "./pretty-error.js";
 import type { WorkerFetch } from "./project-bindings.js";
+import { ctxExports, loopbackHost } from "./services/ctx-exports.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** The paths wrangler serves with --test-scheduled to fire the scheduled handler by hand (old and new). */
@@ -86,18 +88,30 @@ export class Dispatcher {
     const worker: WorkerFetch = async (forWorker) => {
       const fetch = running.module.fetch;
       if (!fetch) return new Response("This Worker has no fetch handler", { status: 404 });
-      const ctx = createExecutionContext(this.options.tracker);
-      const response = await fetch(forWorker, running.env, ctx);
+      const response = await fetch(forWorker, running.env, this.context(running));
       if (!(response instanceof Response)) throw new TypeError("the fetch handler did not return a Response");
       return response;
     };
+    // In dev, a client (a test, wrangler's tooling) may ask for a thrown error as JSON, as wrangler answers.
+    const jsonError = this.options.mode === "dev" && wantsJsonError(request);
     try {
-      return await running.wrap(worker)(withoutSessionCookie(request));
+      return await running.wrap(worker)(withoutPrettyErrorHeader(withoutSessionCookie(request)));
     } catch (error) {
       this.options.log.error({ method: request.method, url: request.url, err: error }, "fetch handler threw");
+      if (jsonError) return jsonErrorResponse(error);
       const stack = this.options.mode === "dev" && error instanceof Error ? readableStack(error) : "";
       return new Response(stack || "Internal Server Error", { status: 500 });
     }
+  }
+
+  /** A handler's `ctx`, whose `exports` reach the current build's entrypoints. */
+  private context(running: Running) {
+    const host = loopbackHost(
+      () => this.options.current()?.module ?? running.module,
+      () => this.options.current()?.env ?? running.env,
+      this.options.tracker,
+    );
+    return createExecutionContext(this.options.tracker, { exports: () => ctxExports(host, running.module) });
   }
 
   /** Calls the scheduled handler; true when it returned without throwing. */
@@ -109,8 +123,11 @@ export class Dispatcher {
     }
     this.options.log.info({ cron, scheduledTime: new Date(scheduledTime).toISOString() }, "scheduled");
     try {
-      const ctx = createExecutionContext(this.options.tracker);
-      await running.module.scheduled(scheduledController(cron, scheduledTime), running.env, ctx);
+      await running.module.scheduled(
+        scheduledController(cron, scheduledTime),
+        running.env,
+        this.context(running),
+      );
       return true;
     } catch (error) {
       this.options.log.error({ cron, err: error }, "scheduled handler threw");

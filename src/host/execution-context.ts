@@ -38,10 +38,28 @@ export class WaitUntilTracker {
   }
 }
 
-export function createExecutionContext(tracker: WaitUntilTracker): ExecutionContext {
+/** What a handler's `ctx` carries besides waitUntil: its binding's props and the module's loopbacks. */
+export type ContextExtras = {
+  /** `ctx.props`: set by the service binding that called this entrypoint (else `{}`). */
+  props?: unknown;
+  /** `ctx.exports`, built when first read: a loopback binding per entrypoint of the module. */
+  exports?: () => Record<string, unknown>;
+};
+
+export type WorkerExecutionContext = ExecutionContext & { readonly exports: Record<string, unknown> };
+
+export function createExecutionContext(
+  tracker: WaitUntilTracker,
+  extras: ContextExtras = {},
+): WorkerExecutionContext {
+  let exports: Record<string, unknown> | undefined;
   return {
     waitUntil: (promise) => tracker.track(promise),
     passThroughOnException: () => {},
-    props: {},
+    props: extras.props ?? {},
+    get exports() {
+      exports ??= extras.exports?.() ?? {};
+      return exports;
+    },
   };
 }

@@ -1,9 +1,12 @@
-// The Workers globals that Node 20 lacks and that starters reach for: `navigator`, `scheduler.wait`
-// and `caches` (an always-missing cache, as on a Worker with no cached entries). Node 20 already has
+// The Workers globals that Node 20 lacks and that starters reach for: `navigator`, `scheduler.wait`,
+// `caches` (an always-missing cache, as on a Worker with no cached entries), the byte streams
+// IdentityTransformStream and FixedLengthStream, and `crypto.subtle.timingSafeEqual`. Node 20 already has
 // fetch, Request, Response, Headers, URL, crypto (with subtle and randomUUID), structuredClone,
 // atob/btoa, TextEncoder/Decoder, streams, Blob, File, FormData, AbortController and EventTarget.
 
 import { availableParallelism } from "node:os";
+import { FixedLengthStream, IdentityTransformStream } from "./runtime/byte-streams.js";
+import { timingSafeEqual } from "./runtime/timing-safe-equal.js";
 
 /** A Cache that never holds anything: `match` misses, `put` discards, `delete` finds nothing. */
 class EmptyCache {
@@ -39,4 +42,15 @@ export function installWorkersGlobals(): void {
     wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   });
   define("caches", new EmptyCacheStorage());
+  define("IdentityTransformStream", IdentityTransformStream);
+  define("FixedLengthStream", FixedLengthStream);
+  const subtle: object = globalThis.crypto.subtle;
+  if (!("timingSafeEqual" in subtle)) {
+    Object.defineProperty(subtle, "timingSafeEqual", {
+      value: timingSafeEqual,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
 }

@@ -7,6 +7,8 @@ export type HostErrorCode =
   | "config.invalid"
   | "config.unsupported_binding"
   | "config.unknown_script"
+  | "config.unknown_entrypoint"
+  | "config.invalid_rule"
   | "build.failed"
   | "module.invalid"
   | "listen.failed"

@@ -16,6 +16,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { CF_CODE } from "../server/api-error.js";
 import { fail } from "../server/envelope.js";
+import { fixedLengthOf } from "./runtime/byte-streams.js";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -151,7 +152,11 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   // A body the answer did not read (a 413, a refused token) is not read to its end to keep the
   // connection: the connection is closed once the answer is out.
   if (!req.complete && !response.headers.has("connection")) raw.push("connection", "close");
-  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  // A FixedLengthStream body declares its length: it goes out as Content-Length, not chunked.
+  const fixed = response.body ? fixedLengthOf(response.body) : undefined;
+  if (fixed !== undefined && !response.headers.has("content-length"))
+    raw.push("content-length", String(fixed));
+  const length = Number(response.headers.get("content-length") ?? fixed ?? Number.NaN);
   // A small body of known length (the API's JSON answers) goes out with its headers in one
   // write; any other body is streamed as it comes.
   const body =

@@ -11,6 +11,7 @@ import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
 import { kvProvider } from "./kv/kv-provider.js";
 import { queuesProvider } from "./queues/queues-provider.js";
+import { servicesProvider } from "./services/services-provider.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** What a provider may use of the host that runs it. */
@@ -64,7 +65,7 @@ export type BindingProvider = {
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
 /** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [kvProvider, d1Provider, queuesProvider];
+const PROVIDERS: ProviderFactory[] = [kvProvider, d1Provider, queuesProvider, servicesProvider];
 
 /** The providers the project uses; on a failure the ones already made are closed. */
 export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {

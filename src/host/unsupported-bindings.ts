@@ -11,6 +11,10 @@ type BindingKind = {
   /** For nested lists such as durable_objects.bindings. */
   sub?: string;
   nameField?: string;
+  /** Entries of this kind that Cairn does provide (e.g. a service binding to this Worker itself). */
+  provided?: (entry: unknown, config: Record<string, unknown>) => boolean;
+  /** Said after each refused entry: what Cairn provides of this kind instead. */
+  hint?: (config: Record<string, unknown>) => string;
 };
 
 const KINDS: BindingKind[] = [
@@ -22,7 +26,15 @@ const KINDS: BindingKind[] = [
     sub: "bindings",
     nameField: "name",
   },
-  { key: "services", type: "service binding", shape: "list" },
+  {
+    key: "services",
+    type: "service binding",
+    shape: "list",
+    provided: (entry, config) =>
+      typeof config.name === "string" && (entry as { service?: unknown } | null)?.service === config.name,
+    hint: (config) =>
+      `only service bindings to this Worker itself${typeof config.name === "string" ? ` (service "${config.name}")` : " (set name and use it as service)"} are provided`,
+  },
   { key: "ai", type: "Workers AI", shape: "single" },
   { key: "vectorize", type: "Vectorize index", shape: "list" },
   { key: "hyperdrive", type: "Hyperdrive config", shape: "list" },
@@ -65,7 +77,7 @@ export const BINDING_KEYS: readonly string[] = [
   ]),
 ];
 
-export type UnsupportedBinding = { name: string; type: string; key: string };
+export type UnsupportedBinding = { name: string; type: string; key: string; hint?: string };
 
 function entryName(entry: unknown, field: string): string {
   if (typeof entry !== "object" || entry === null) return String(entry);
@@ -82,8 +94,12 @@ export function findUnsupportedBindings(config: Record<string, unknown>): Unsupp
     if (kind.sub) value = (value as Record<string, unknown>)[kind.sub];
     const key = kind.sub ? `${kind.key}.${kind.sub}` : kind.key;
     const field = kind.nameField ?? "binding";
+    const hint = kind.hint ? { hint: kind.hint(config) } : {};
     if (kind.shape === "list" && Array.isArray(value)) {
-      for (const entry of value) found.push({ name: entryName(entry, field), type: kind.type, key });
+      for (const entry of value) {
+        if (kind.provided?.(entry, config)) continue;
+        found.push({ name: entryName(entry, field), type: kind.type, key, ...hint });
+      }
     } else if (kind.shape === "single" && typeof value === "object" && value !== null) {
       found.push({ name: entryName(value, field), type: kind.type, key });
     } else if (kind.shape === "map" && typeof value === "object" && value !== null) {

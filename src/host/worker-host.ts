@@ -31,6 +31,7 @@ import { installWorkersGlobals } from "./globals.js";
 import { HostError } from "./host-error.js";
 import { closeServer } from "./http-server.js";
 import { listenAll } from "./listeners.js";
+import { workerProcessEnv } from "./process-env.js";
 import {
   type BindingProvider,
   closeProviders,
@@ -41,6 +42,7 @@ import {
 } from "./project-bindings.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
+import { __cairnSetProcessEnv } from "./runtime/worker-process.js";
 import { loadVars } from "./vars.js";
 import { watchProject } from "./watch.js";
 import { loadWorkerModule, type WorkerModule } from "./worker-module.js";
@@ -89,12 +91,17 @@ export type HostOptions = {
    * them (worker 1 of `cairn start --workers` adds the other workers').
    */
   gatherMetrics?: ((local: () => Promise<string>) => Promise<string>) | undefined;
+  /**
+   * Told why start-up failed, before the host closes what it opened (and logs "stopped"); by
+   * default the error is logged. The error is thrown from `start` afterwards either way.
+   */
+  onStartFailed?: ((error: unknown) => void) | undefined;
   /** Told the fields of the ready line instead of it being logged ("ready"). */
   onReady?: ((fields: Record<string, unknown>) => void) | undefined;
 };
 
 /** Files that may become part of the bundle; watched for changes while the build is broken. */
-const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin)$/;
+const SOURCE_FILE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json|txt|html|sql|bin|wasm)$/;
 
 /** A listener's URL as a browser on this machine opens it: localhost for loopback and wildcard addresses. */
 function browserUrl(listenerUrl: string): string {
@@ -209,7 +216,12 @@ export class WorkerHost {
     try {
       await host.boot();
     } catch (error) {
-      await host.close();
+      // Why it failed comes out first: closing logs "stopped", which must not read as the cause.
+      if (options.onStartFailed) options.onStartFailed(error);
+      else host.log.error({ err: error }, "start failed");
+      await host
+        .close()
+        .catch((closing) => host.log.error({ err: closing }, "closing after a failed start failed"));
       throw error;
     }
     return host;
@@ -356,6 +368,7 @@ export class WorkerHost {
     for (const warning of result.warnings) this.log.warn({ warning }, "build warning");
     // Top-level code may read `env` from "cloudflare:workers"; before the engine opens it has the vars.
     if (!this.cairn) __cairnInstall({ env: { ...values }, waitUntil: (p) => this.tracker.track(p) });
+    __cairnSetProcessEnv(workerProcessEnv(config.compatibility, values));
     try {
       const module = await loadWorkerModule(result.file, config);
       if (this.lastFile) rmSync(this.lastFile, { force: true });
