@@ -12,15 +12,17 @@ const NodeResponse: NodeResponseClass =
   (globalThis.Response as NodeResponseClass & { nodeResponse?: NodeResponseClass }).nodeResponse ??
   globalThis.Response;
 
-const SWITCHING = Symbol("cairn.response.switching");
+/**
+ * The WebSocket and status text of each 101 answer. Kept aside rather than in private fields
+ * because Node's constructor reads `status` before a subclass's fields exist.
+ */
+const switching = new WeakMap<object, { webSocket: WorkersWebSocket; statusText: string }>();
 
 export type WorkersResponseInit = ResponseInit & { webSocket?: WorkersWebSocket | null };
 
 export class WorkersResponse extends NodeResponse {
   /** @internal The class this one extends, for a second copy of this module to find. */
   static readonly nodeResponse: NodeResponseClass = NodeResponse;
-  readonly #webSocket: WorkersWebSocket | null;
-  readonly #statusText: string;
 
   constructor(body?: ConstructorParameters<NodeResponseClass>[0], init?: WorkersResponseInit) {
     const webSocket = init?.webSocket ?? null;
@@ -31,8 +33,6 @@ export class WorkersResponse extends NodeResponse {
         );
       }
       super(body, init);
-      this.#webSocket = null;
-      this.#statusText = "";
       return;
     }
     if (!(webSocket instanceof WorkersWebSocket)) {
@@ -45,18 +45,12 @@ export class WorkersResponse extends NodeResponse {
     }
     webSocket[CHECK_RETURNABLE]();
     super(body, { ...init, status: 200 });
-    this.#webSocket = webSocket;
-    this.#statusText = init.statusText ?? "Switching Protocols";
+    switching.set(this, { webSocket, statusText: init.statusText ?? "Switching Protocols" });
   }
 
   /** The WebSocket end this 101 answer hands to the client, or null. */
   get webSocket(): WorkersWebSocket | null {
-    return this.#webSocket;
-  }
-
-  /** @internal Status, ok and statusText of a 101 answer (Node's body and headers are kept). */
-  get [SWITCHING](): { status: number; ok: boolean; statusText: string } | null {
-    return this.#webSocket ? { status: 101, ok: false, statusText: this.#statusText } : null;
+    return switching.get(this)?.webSocket ?? null;
   }
 }
 
@@ -76,8 +70,9 @@ for (const name of ["status", "ok", "statusText"] as const) {
     configurable: true,
     enumerable: base.enumerable ?? false,
     get(this: WorkersResponse) {
-      const switching = this[SWITCHING];
-      return switching ? switching[name] : base.get!.call(this);
+      const answer = switching.get(this);
+      if (!answer) return base.get!.call(this);
+      return name === "status" ? 101 : name === "ok" ? false : answer.statusText;
     },
   });
 }

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { CloseEvent } from "./events.js";
 import { WebSocketPair } from "./pair.js";
-import { ABANDON, type WorkersWebSocket } from "./websocket.js";
+import { ABANDON, COUPLE, type WorkersWebSocket } from "./websocket.js";
 
 type Seen = { type: string; data?: unknown; code?: number; reason?: string; wasClean?: boolean };
 
@@ -236,4 +236,43 @@ describe("WebSocketPair", () => {
       expect(() => new Class("wss://example.com")).toThrow(/no WebSocket client/);
     },
   );
+});
+
+describe("a coupled end", () => {
+  it("pauses the client connection while the Worker's end has too much unread, and resumes it after", async () => {
+    const [client, server] = new WebSocketPair();
+    const calls: string[] = [];
+    const fromClient = client[COUPLE]({
+      send: () => {},
+      close: () => {},
+      pause: () => calls.push("pause"),
+      resume: () => calls.push("resume"),
+    });
+    for (let i = 0; i < 1100; i++) fromClient({ kind: "message", data: `m${i}` });
+    expect(calls).toEqual(["pause"]);
+    const seen = record(server);
+    server.accept();
+    await settle();
+    expect(seen).toHaveLength(1100);
+    expect(calls).toEqual(["pause", "resume"]);
+  });
+
+  it("sends what the Worker sent before coupling first, then the rest", () => {
+    const [client, server] = new WebSocketPair();
+    server.accept();
+    server.send("early");
+    const sent: unknown[] = [];
+    client[COUPLE]({
+      send: (data) => sent.push(data),
+      close: (code) => sent.push(code),
+      pause() {},
+      resume() {},
+    });
+    server.send("late");
+    server.close(4000);
+    expect(sent).toEqual(["early", "late", 4000]);
+    expect(() => client[COUPLE]({ send() {}, close() {}, pause() {}, resume() {} })).toThrow(
+      new TypeError("Can't return WebSocket that was already used in a response."),
+    );
+  });
 });
