@@ -3,6 +3,7 @@
 // misuse gets Cloudflare's errors.
 
 import { describe, expect, it, vi } from "vitest";
+import { autoReplyToCloseFor, setAutoReplyToClose } from "./compatibility.js";
 import type { CloseEvent } from "./events.js";
 import { WebSocketPair } from "./pair.js";
 import { ABANDON, COUPLE, type WorkersWebSocket } from "./websocket.js";
@@ -95,6 +96,32 @@ describe("WebSocketPair", () => {
     expect(client.readyState).toBe(3);
     // Closing again after the answer is ignored, as Cloudflare does.
     server.close(1000);
+  });
+
+  it("before the 2026-04-07 compatibility date, leaves the answer to the Worker's close()", async () => {
+    setAutoReplyToClose(false);
+    try {
+      const { client, server, atClient } = acceptedPair();
+      let stateAtEvent = -1;
+      server.addEventListener("close", () => {
+        stateAtEvent = server.readyState;
+        server.close(4321, "my own words");
+      });
+      client.close(1000, "bye");
+      await settle();
+      expect(stateAtEvent).toBe(2);
+      expect(server.readyState).toBe(3);
+      expect(atClient).toEqual([{ type: "close", code: 4321, reason: "my own words", wasClean: true }]);
+    } finally {
+      setAutoReplyToClose(true);
+    }
+  });
+
+  it("answers Close frames from the 2026-04-07 compatibility date or with the flag", () => {
+    expect(autoReplyToCloseFor({ date: "2026-04-07", flags: [] })).toBe(true);
+    expect(autoReplyToCloseFor({ date: "2026-04-06", flags: [] })).toBe(false);
+    expect(autoReplyToCloseFor({ date: undefined, flags: [] })).toBe(false);
+    expect(autoReplyToCloseFor({ date: "2024-01-01", flags: ["web_socket_auto_reply_to_close"] })).toBe(true);
   });
 
   it("reports a close without a code as 1005", async () => {

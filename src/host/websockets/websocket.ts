@@ -5,6 +5,7 @@
 // waits. Errors for misuse are Cloudflare's own types and strings.
 
 import { deserializeAttachment, serializeAttachment } from "./attachment.js";
+import { autoReplyToClose } from "./compatibility.js";
 import { ABNORMAL_CLOSURE, type Inbound, toEvent } from "./events.js";
 
 /** A real connection an end is coupled to: what the Worker's other end sends goes out on it. */
@@ -339,8 +340,8 @@ export class WorkersWebSocket extends EventTarget {
     if (event.kind === "close") {
       this.#closedIncoming = true;
       if (!event.wasClean) this.#aborted = true;
-      else if (!this.#closedOutgoing && !this.#allowHalfOpen) {
-        // A Close frame is answered with one carrying the same code.
+      else if (!this.#closedOutgoing && !this.#allowHalfOpen && autoReplyToClose()) {
+        // A Close frame is answered with one carrying the same code (before the Worker hears of it).
         this.#closedOutgoing = true;
         this.#toPeer({ ...event });
       }

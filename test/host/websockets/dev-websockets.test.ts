@@ -4,6 +4,8 @@
 // closes connections with 1001, and a client connected when the process is SIGKILLed sees the
 // connection drop and connects again once the project is served anew.
 
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { waitUntil } from "cairn/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket as Client } from "ws";
@@ -46,7 +48,7 @@ const received = (list: { data: string }[], wanted: string) =>
 describe("WebSockets under cairn dev", () => {
   const dir = copyFixture("websocket-project");
 
-  it("echoes text and binary frames and carries close codes both ways", async () => {
+  it("echoes text and binary, carries close codes both ways, follows the compatibility date, closes with 1001 on stop", async () => {
     const cairn = CairnProcess.start(["dev", "--port", "0"], dir);
     const url = await cairn.ready();
 
@@ -76,9 +78,11 @@ describe("WebSockets under cairn dev", () => {
       (closes) => closes.length === 2,
       { timeoutMs: 10_000, what: "both closes recorded by the Worker" },
     );
+    // The project's compatibility date is past 2026-04-07: a Close frame is answered by the
+    // runtime, so the socket is CLOSED (3) when the close event fires.
     expect(events).toEqual([
-      { code: 4100, reason: "client done", wasClean: true },
-      { code: 4000, reason: "as you wish", wasClean: true },
+      { code: 4100, reason: "client done", wasClean: true, readyState: 3, isCloseEvent: true },
+      { code: 4000, reason: "as you wish", wasClean: true, readyState: 3, isCloseEvent: true },
     ]);
 
     const plain = await fetch(`${url}/ws`);
@@ -86,6 +90,25 @@ describe("WebSockets under cairn dev", () => {
     expect(await plain.text()).toBe("Expected Upgrade: websocket");
     const api = await fetch(`${url}/client/v4/accounts/local/workflows`);
     expect(api.status).toBe(200);
+
+    // With an older compatibility date the Worker hears of the Close frame before it is answered.
+    const config = join(dir, "wrangler.jsonc");
+    writeFileSync(config, readFileSync(config, "utf8").replace("2026-05-01", "2025-06-01"));
+    await cairn.waitForLog(
+      (l) => l.msg === "reloaded" && l.restarted === true,
+      "the restart on the config change",
+    );
+    const older = await connect(url);
+    older.client.close(4200, "older");
+    await older.closed;
+    const olderCloses = await waitUntil(
+      async () => (await getJson(url, "/events")).body.closes as unknown[],
+      (closes) => closes.length === 1,
+      { timeoutMs: 10_000, what: "the close under the older date" },
+    );
+    expect(olderCloses).toEqual([
+      { code: 4200, reason: "older", wasClean: true, readyState: 2, isCloseEvent: true },
+    ]);
 
     const third = await connect(url);
     expect(await cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
