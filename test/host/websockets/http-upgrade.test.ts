@@ -183,6 +183,35 @@ describe("WebSocket upgrades in the host's HTTP server", () => {
     expect((await seenOf("stray")).at(-1)).toMatchObject({ type: "close", code: 1006, wasClean: false });
   });
 
+  /** Sends `head` on a raw connection and resolves with all that comes back before it closes. */
+  async function raw(head: string): Promise<string> {
+    const socket = connect({ host: "127.0.0.1", port: Number(base.split(":")[1]) });
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk;
+    });
+    socket.write(head);
+    await new Promise((resolve) => socket.once("close", resolve));
+    return received;
+  }
+
+  it("answers 500 when the Worker's 101 answers an upgrade that is no valid WebSocket handshake", async () => {
+    const answer = await raw(
+      "GET /echo?id=no-key HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 500 /);
+    expect(answer.toLowerCase()).toContain("connection: close");
+    expect((await seenOf("no-key")).at(-1)).toMatchObject({ type: "close", code: 1006, wasClean: false });
+  });
+
+  it("serves an upgrade to another protocol as a plain request without a body", async () => {
+    const answer = await raw(
+      "POST /missing HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 3\r\n\r\nabc",
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(answer).toContain("no such thing");
+  });
+
   it("still cuts off an upgrade request whose headers arrive too slowly", async () => {
     const socket = connect({ host: "127.0.0.1", port: Number(base.split(":")[1]) });
     let received = "";
