@@ -148,6 +148,16 @@ describe("WebSocket upgrades in the host's HTTP server", () => {
     });
   });
 
+  it("reports a client that breaks the protocol to the Worker as an error event", async () => {
+    const client = await open("/echo?id=invalid-text");
+    const done = closed(client);
+    // A text frame that is not UTF-8: the server fails the connection with 1007.
+    client.send(Buffer.from([0xff, 0xfe]), { binary: false });
+    expect((await done).code).toBe(1007);
+    const seen = await seenOf("invalid-text");
+    expect(seen).toEqual([{ type: "error" }]);
+  });
+
   it("completes the handshake with the subprotocol and headers of the 101 answer", async () => {
     const client = new Client(`ws://${base}/echo?id=protocol`, ["other", "chat"]);
     const upgrade = new Promise<Record<string, unknown>>((resolve) =>
