@@ -7,6 +7,7 @@
 import { deserializeAttachment, serializeAttachment } from "./attachment.js";
 import { autoReplyToClose } from "./compatibility.js";
 import { ABNORMAL_CLOSURE, type Inbound, toEvent } from "./events.js";
+import { GuardedEventTarget } from "./guarded-event-target.js";
 
 /** A real connection an end is coupled to: what the Worker's other end sends goes out on it. */
 export interface Transport {
@@ -54,15 +55,7 @@ function validCloseCode(code: number): boolean {
   return Number.isInteger(code) && code >= 1000 && code < 5000 && ![1004, 1005, 1006, 1015].includes(code);
 }
 
-/** A listener error must not take the host down: it is reported as the Worker's uncaught error. */
-function reportListenerError(error: unknown): void {
-  console.error("Uncaught exception in a WebSocket event listener:", error);
-}
-
-type Listener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
-type ListenerOptions = { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal };
-
-export class WorkersWebSocket extends EventTarget {
+export class WorkersWebSocket extends GuardedEventTarget {
   static readonly READY_STATE_CONNECTING = 0;
   static readonly READY_STATE_OPEN = 1;
   static readonly READY_STATE_CLOSING = 2;
@@ -95,7 +88,6 @@ export class WorkersWebSocket extends EventTarget {
   #attachment: Buffer | null = null;
   #transport: Transport | null = null;
   #hibernation: ((event: Inbound) => void) | null = null;
-  #wrapped = new Map<string, Map<Listener, (event: Event) => void>>();
 
   /**
    * Ends are made by `new WebSocketPair()`. `new WebSocket(url)`, an outbound client, is Node's
@@ -197,42 +189,6 @@ export class WorkersWebSocket extends EventTarget {
   /** A copy of the value last kept with serializeAttachment, or null. */
   deserializeAttachment(): unknown {
     return deserializeAttachment(this.#attachment);
-  }
-
-  override addEventListener(
-    type: string,
-    listener: Listener | null,
-    options?: ListenerOptions | boolean,
-  ): void {
-    if (!listener) return;
-    let forType = this.#wrapped.get(type);
-    if (!forType) {
-      forType = new Map();
-      this.#wrapped.set(type, forType);
-    }
-    let wrapper = forType.get(listener);
-    if (!wrapper) {
-      wrapper = (event: Event) => {
-        try {
-          const result: unknown =
-            typeof listener === "function" ? listener.call(this, event) : listener.handleEvent(event);
-          if (result instanceof Promise) result.catch(reportListenerError);
-        } catch (error) {
-          reportListenerError(error);
-        }
-      };
-      forType.set(listener, wrapper);
-    }
-    super.addEventListener(type, wrapper, options);
-  }
-
-  override removeEventListener(
-    type: string,
-    listener: Listener | null,
-    options?: { capture?: boolean } | boolean,
-  ): void {
-    const wrapper = listener ? this.#wrapped.get(type)?.get(listener) : undefined;
-    if (wrapper) super.removeEventListener(type, wrapper, options);
   }
 
   /** @internal What the hibernation API and the Response need to know of this end. */
