@@ -2,8 +2,9 @@
 // and `caches` (an always-missing cache, as on a Worker with no cached entries). Node 20 already has
 // fetch, Request, Response, Headers, URL, crypto (with subtle and randomUUID), structuredClone,
 // atob/btoa, TextEncoder/Decoder, streams, Blob, File, FormData, AbortController and EventTarget.
-// The Workers WebSocket API is added too (WebSocketPair, its WebSocket ends, close and error
-// events), with a Response that also takes the 101 answer carrying a WebSocket.
+// The Workers WebSocket API is added too (WebSocketPair, WebSocket for its ends and for outbound
+// clients, close and error events), with a Response that also takes the 101 answer carrying a
+// WebSocket.
 
 import { availableParallelism } from "node:os";
 import { CloseEvent, ErrorEvent } from "./websockets/events.js";
@@ -51,7 +52,7 @@ export function installWorkersGlobals(): void {
   define("CloseEvent", CloseEvent);
   define("ErrorEvent", ErrorEvent);
   // Replaced even where Node has its own (22+): the Workers WebSocket is the type of a pair's ends,
-  // and `new WebSocket(url)` still makes Node's client there.
+  // and `new WebSocket(url)` makes the Workers-flavoured client (no `accept()`, Cloudflare's errors).
   define("WebSocket", WorkersWebSocket, true);
   // A subclass of Node's: the same for every use but the 101 answer, and `instanceof` still holds
   // for Node's own responses (from fetch).

@@ -9,11 +9,9 @@ import { ServerResponse as NodeServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket as ClientSocket, WebSocketServer } from "ws";
 import { bridgeWebSocket } from "./bridge.js";
+import { MAX_RECEIVED_MESSAGE_BYTES } from "./limits.js";
 import { responseWebSocket } from "./response.js";
 import { ABANDON, type WorkersWebSocket } from "./websocket.js";
-
-/** The largest message a client may send the Worker (Cloudflare's limit on received messages). */
-export const MAX_RECEIVED_MESSAGE_BYTES = 32 * 1024 * 1024;
 
 /** How long stopping waits for clients to answer the 1001 Close frame before cutting them off. */
 const CLOSE_WAIT_MS = 2_000;

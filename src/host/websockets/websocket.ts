@@ -8,6 +8,7 @@ import { deserializeAttachment, serializeAttachment } from "./attachment.js";
 import { autoReplyToClose } from "./compatibility.js";
 import { ABNORMAL_CLOSURE, type Inbound, toEvent } from "./events.js";
 import { GuardedEventTarget } from "./guarded-event-target.js";
+import { checkOutbound, connectOutbound } from "./outbound.js";
 
 /** A real connection an end is coupled to: what the Worker's other end sends goes out on it. */
 export interface Transport {
@@ -19,7 +20,7 @@ export interface Transport {
   resume(): void;
 }
 
-type State = "pending" | "accepted" | "hibernatable" | "coupled" | "released";
+type State = "connecting" | "pending" | "accepted" | "hibernatable" | "coupled" | "released";
 
 /** Internal hooks, keyed by symbols a Worker has no handle on. */
 export const PAIR_TOKEN = Symbol("cairn.websocket.pair");
@@ -39,10 +40,6 @@ const MAX_CLOSE_REASON_BYTES = 123;
 
 const NOT_ACCEPTED =
   "You must call one of accept() or state.acceptWebSocket() on this WebSocket before sending messages.";
-
-/** Node's own WebSocket (Node 22+), kept for `new WebSocket(url)`; Node 20 has none. */
-const NodeWebSocket = (globalThis as { WebSocket?: new (url: string, protocols?: unknown) => unknown })
-  .WebSocket;
 
 function copyBytes(data: ArrayBuffer | ArrayBufferView): ArrayBuffer {
   const view = ArrayBuffer.isView(data)
@@ -87,22 +84,39 @@ export class WorkersWebSocket extends GuardedEventTarget {
   #allowHalfOpen = false;
   #attachment: Buffer | null = null;
   #transport: Transport | null = null;
+  /** The connection of an end made with `new WebSocket(url)`: it takes the place of a peer. */
+  #outbound: Transport | null = null;
+  #url: string | null = null;
+  #protocol: string | null = null;
   #hibernation: ((event: Inbound) => void) | null = null;
 
-  /**
-   * Ends are made by `new WebSocketPair()`. `new WebSocket(url)`, an outbound client, is Node's
-   * own WebSocket where Node has one (Node 22+); on Node 20 it throws.
-   */
+  /** Ends are made by `new WebSocketPair()`; `new WebSocket(url, protocols?)` opens a client. */
   constructor(url?: unknown, protocols?: unknown) {
     super();
     if (url === PAIR_TOKEN) return;
-    if (NodeWebSocket) {
-      // biome-ignore lint/correctness/noConstructorReturn: `new WebSocket(url)` is an outbound client, Node's own.
-      return new NodeWebSocket(String(url), protocols) as WorkersWebSocket;
-    }
-    throw new TypeError(
-      "new WebSocket(url) (an outbound WebSocket client) is not available: Cairn runs on Node 20, which has no WebSocket client. Use new WebSocketPair() for server ends.",
-    );
+    const target = checkOutbound(url, protocols);
+    this.#state = "connecting";
+    this.#url = String(url);
+    this.#protocol = "";
+    this.#outbound = connectOutbound(target.url, target.protocols, {
+      open: (protocol) => {
+        this.#state = "accepted";
+        this.#protocol = protocol === "" ? null : protocol;
+        this.dispatchEvent(new Event("open"));
+      },
+      receive: (event) => this.#arrive(event),
+      failed: (error) => {
+        this.#state = "accepted";
+        this.#aborted = true;
+        this.#arrive({ kind: "error", error });
+        this.#arrive({
+          kind: "close",
+          code: 1006,
+          reason: "Failed to establish websocket connection",
+          wasClean: false,
+        });
+      },
+    });
   }
 
   /** @internal Makes two ends each other's peer. */
@@ -113,15 +127,17 @@ export class WorkersWebSocket extends GuardedEventTarget {
   get readyState(): number {
     if ((this.#closedIncoming && this.#closedOutgoing) || this.#failed) return 3;
     if (this.#closedIncoming || this.#closedOutgoing) return 2;
-    return 1;
+    return this.#state === "connecting" ? 0 : 1;
   }
 
+  /** The URL of a client made with `new WebSocket(url)`, else null. */
   get url(): string | null {
-    return null;
+    return this.#url;
   }
 
+  /** A client's negotiated subprotocol ("" while connecting, null when none), else null. */
   get protocol(): string | null {
-    return null;
+    return this.#protocol;
   }
 
   get extensions(): string | null {
@@ -130,6 +146,9 @@ export class WorkersWebSocket extends GuardedEventTarget {
 
   /** Starts delivering events to this end's listeners (those that arrived already come first). */
   accept(options?: { allowHalfOpen?: boolean }): void {
+    if (this.#state === "connecting") {
+      throw new TypeError("Websockets obtained from the 'new WebSocket()' constructor cannot call accept");
+    }
     if (this.#state === "coupled" || this.#state === "released") {
       throw new TypeError("Can't accept() WebSocket that was already used in a response.");
     }
@@ -154,6 +173,11 @@ export class WorkersWebSocket extends GuardedEventTarget {
 
   /** Closes this direction; without a code the Close frame has none (the other side sees 1005). */
   close(code?: number, reason?: string): void {
+    if (this.#state === "connecting") {
+      // Closing before the connection is made gives it up (it then fails with code 1006).
+      this.#outbound?.close(1005, "");
+      return;
+    }
     if (this.#closedOutgoing || this.#aborted || this.#state === "coupled" || this.#state === "released") {
       return;
     }
@@ -198,6 +222,9 @@ export class WorkersWebSocket extends GuardedEventTarget {
 
   /** @internal Throws Cloudflare's error when this end cannot be returned in a 101 Response. */
   [CHECK_RETURNABLE](): void {
+    if (this.#outbound) {
+      throw new TypeError("Can't return WebSocket in a Response if it was created with `new WebSocket()`");
+    }
     if (this.#state === "accepted") {
       throw new TypeError("Can't return WebSocket in a Response after calling accept().");
     }
@@ -251,11 +278,11 @@ export class WorkersWebSocket extends GuardedEventTarget {
 
   /** Sends to the other end of the pair. */
   #toPeer(event: Inbound): void {
-    if (this.#peer) this.#peer.#arrive(event);
+    if (this.#outbound) this.#forward(event, this.#outbound);
+    else if (this.#peer) this.#peer.#arrive(event);
   }
 
-  #forward(event: Inbound): void {
-    const transport = this.#transport!;
+  #forward(event: Inbound, transport = this.#transport!): void {
     if (event.kind === "message") transport.send(event.data);
     else if (event.kind === "close") transport.close(event.code, event.reason);
   }
@@ -292,7 +319,8 @@ export class WorkersWebSocket extends GuardedEventTarget {
 
   /** Updates the state for one event, answers a close as the standard says, and fires it. */
   #process(event: Inbound): void {
-    if (this.#closedIncoming || this.#failed) return;
+    // After an error only a close may still come (a connection that never opened reports both).
+    if (this.#closedIncoming || (this.#failed && event.kind !== "close")) return;
     if (event.kind === "close") {
       this.#closedIncoming = true;
       if (!event.wasClean) this.#aborted = true;
