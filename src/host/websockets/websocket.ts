@@ -2,7 +2,8 @@
 // arrives at the other. An end that is accepted fires `message`/`close`/`error` events; one that
 // is returned in a 101 Response is coupled to the real client connection instead; one handed to
 // the hibernation API passes its traffic to that. Traffic that arrives before the end is accepted
-// waits. Errors for misuse are Cloudflare's own types and strings.
+// waits. `new WebSocket(url)` makes the same class as an outbound client, whose connection takes
+// the place of a peer. Errors for misuse are Cloudflare's own types and strings.
 
 import { deserializeAttachment, serializeAttachment } from "./attachment.js";
 import { autoReplyToClose } from "./compatibility.js";
