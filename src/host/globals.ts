@@ -3,10 +3,18 @@
 // IdentityTransformStream and FixedLengthStream, and `crypto.subtle.timingSafeEqual`. Node 20 already has
 // fetch, Request, Response, Headers, URL, crypto (with subtle and randomUUID), structuredClone,
 // atob/btoa, TextEncoder/Decoder, streams, Blob, File, FormData, AbortController and EventTarget.
+// The Workers WebSocket API is added too (WebSocketPair, WebSocket for its ends and for outbound
+// clients, close and error events), with a Response that also takes the 101 answer carrying a
+// WebSocket.
 
 import { availableParallelism } from "node:os";
 import { FixedLengthStream, IdentityTransformStream } from "./runtime/byte-streams.js";
 import { timingSafeEqual } from "./runtime/timing-safe-equal.js";
+import { CloseEvent, ErrorEvent } from "./websockets/events.js";
+import { WebSocketPair } from "./websockets/pair.js";
+import { WebSocketRequestResponsePair } from "./websockets/request-response-pair.js";
+import { WorkersResponse } from "./websockets/response.js";
+import { WorkersWebSocket } from "./websockets/websocket.js";
 
 /** A Cache that never holds anything: `match` misses, `put` discards, `delete` finds nothing. */
 class EmptyCache {
@@ -26,8 +34,8 @@ class EmptyCacheStorage {
   }
 }
 
-function define(name: string, value: unknown): void {
-  if (name in globalThis) return;
+function define(name: string, value: unknown, replace = false): void {
+  if (name in globalThis && !replace) return;
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
@@ -53,4 +61,14 @@ export function installWorkersGlobals(): void {
       enumerable: false,
     });
   }
+  define("WebSocketPair", WebSocketPair);
+  define("WebSocketRequestResponsePair", WebSocketRequestResponsePair);
+  define("CloseEvent", CloseEvent);
+  define("ErrorEvent", ErrorEvent);
+  // Replaced even where Node has its own (22+): the Workers WebSocket is the type of a pair's ends,
+  // and `new WebSocket(url)` makes the Workers-flavoured client (no `accept()`, Cloudflare's errors).
+  define("WebSocket", WorkersWebSocket, true);
+  // A subclass of Node's: the same for every use but the 101 answer, and `instanceof` still holds
+  // for Node's own responses (from fetch).
+  define("Response", WorkersResponse, true);
 }

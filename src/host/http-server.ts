@@ -2,7 +2,8 @@
 // body, an AbortSignal that fires when the client goes away), and the `Response` is streamed
 // back with its status and headers (several Set-Cookie headers kept apart). A client that sends
 // its request too slowly is cut off (HTTP_TIMEOUTS), and one whose body the answer left unread
-// (a 413) has its connection closed instead of its body read to the end.
+// (a 413) has its connection closed instead of its body read to the end. A WebSocket upgrade goes
+// to the same handler; a 101 answer with a WebSocket end is bridged to the client (websockets/).
 
 import {
   createServer,
@@ -17,6 +18,9 @@ import { pipeline } from "node:stream/promises";
 import { CF_CODE } from "../server/api-error.js";
 import { fail } from "../server/envelope.js";
 import { fixedLengthOf } from "./runtime/byte-streams.js";
+import { responseWebSocket } from "./websockets/response.js";
+import { notAnUpgrade, WebSocketUpgrades } from "./websockets/upgrade.js";
+import { ABANDON } from "./websockets/websocket.js";
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -75,7 +79,8 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
     headers.set("cf-connecting-ip", req.socket.remoteAddress);
   }
   const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
+  // An upgrade request's bytes after its head belong to the new protocol, not to a body.
+  const hasBody = method !== "GET" && method !== "HEAD" && !(req as { upgrade?: boolean }).upgrade;
   return new Request(url, {
     method,
     headers,
@@ -178,8 +183,20 @@ async function writeResponse(req: IncomingMessage, res: ServerResponse, response
   await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), res);
 }
 
+/** A 101 WebSocket answer to a request that is no upgrade: the Worker's end drops, the client gets a 500. */
+function refuseStrayWebSocket(req: IncomingMessage, response: Response, onError: (error: unknown) => void) {
+  const end = responseWebSocket(response);
+  if (!end) return response;
+  end[ABANDON]();
+  onError(notAnUpgrade(req));
+  return new Response("Internal Server Error", { status: 500 });
+}
+
+/** The WebSocket connections of each server, closed with 1001 when it stops. */
+const upgradesOf = new WeakMap<Server, WebSocketUpgrades>();
+
 /**
- * An HTTP server calling `handle` for every request; `onError` sees failures of the plumbing.
+ * An HTTP server calling `handle` for every request (WebSocket upgrades included); `onError` sees failures of the plumbing.
  * `timeouts` replaces some of HTTP_TIMEOUTS (tests use short ones).
  */
 export function createHttpServer(
@@ -206,7 +223,7 @@ export function createHttpServer(
           const response = UNSERVED_METHODS.has(method)
             ? unservedMethod(method)
             : await handle(toRequest(req, aborted.signal));
-          await writeResponse(req, res, response);
+          await writeResponse(req, res, refuseStrayWebSocket(req, response, onError));
         } catch (error) {
           if (aborted.signal.aborted) return;
           onError(error);
@@ -217,6 +234,18 @@ export function createHttpServer(
     },
   );
   server.on("clientError", refuseUnparsed);
+  const upgrades = new WebSocketUpgrades();
+  upgradesOf.set(server, upgrades);
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    void upgrades.serve(req, socket, head, {
+      answer: async (signal) => {
+        const method = (req.method ?? "GET").toUpperCase();
+        return UNSERVED_METHODS.has(method) ? unservedMethod(method) : handle(toRequest(req, signal));
+      },
+      write: (res, response) => writeResponse(req, res, response),
+      onError,
+    });
+  });
   return server;
 }
 
@@ -236,10 +265,14 @@ export function listen(server: Server, port: number, ip: string): Promise<Addres
   });
 }
 
-/** Stops accepting connections and resolves once open ones are done (idle ones closed at once). */
+/**
+ * Stops accepting connections and resolves once open ones are done (idle ones closed at once,
+ * WebSocket connections closed with 1001).
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    void upgradesOf.get(server)?.closeAll();
   });
 }

@@ -12,6 +12,7 @@ import { HostError } from "./host-error.js";
 import { kvProvider } from "./kv/kv-provider.js";
 import { queuesProvider } from "./queues/queues-provider.js";
 import { servicesProvider } from "./services/services-provider.js";
+import { webSocketCompatibility } from "./websockets/compatibility.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** What a provider may use of the host that runs it. */
@@ -65,7 +66,13 @@ export type BindingProvider = {
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
 /** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [kvProvider, d1Provider, queuesProvider, servicesProvider];
+const PROVIDERS: ProviderFactory[] = [
+  webSocketCompatibility,
+  kvProvider,
+  d1Provider,
+  queuesProvider,
+  servicesProvider,
+];
 
 /** The providers the project uses; on a failure the ones already made are closed. */
 export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {
