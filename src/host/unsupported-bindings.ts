@@ -16,7 +16,6 @@ type BindingKind = {
 const KINDS: BindingKind[] = [
   { key: "kv_namespaces", type: "KV namespace", shape: "list" },
   { key: "d1_databases", type: "D1 database", shape: "list" },
-  { key: "r2_buckets", type: "R2 bucket", shape: "list" },
   {
     key: "durable_objects",
     type: "Durable Object namespace",
@@ -52,7 +51,7 @@ const KINDS: BindingKind[] = [
 ];
 
 /** The top-level keys that hold bindings; wrangler environments do not inherit them. */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
+export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets", "r2_buckets"];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 
