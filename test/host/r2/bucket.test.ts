@@ -158,7 +158,11 @@ describe("keys and limits", () => {
   it("cancels a stream value whose options are refused", async () => {
     const { bucket } = await openBucket();
     let cancelled = false;
-    const stream = new ReadableStream({ cancel: () => void (cancelled = true) });
+    const stream = new ReadableStream({
+      cancel: () => {
+        cancelled = true;
+      },
+    });
     await expect(bucket.put("k", stream, { storageClass: "Glacier" })).rejects.toThrow(
       'storageClass is "Glacier"; it must be one of Standard, InfrequentAccess',
     );
