@@ -2,9 +2,12 @@
 // request bodies with the request's headers as HTTP metadata and streams objects back with
 // writeHttpMetadata, Range (206) and If-None-Match (304); bad input reaches the Worker as
 // Cloudflare's error; the objects live in .cairn/r2/<preview bucket>/ and survive kill -9.
+// Under `cairn start` the bucket itself (not the preview one) is used, in the data folder; a bad
+// r2_buckets entry stops start-up.
 
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
@@ -106,5 +109,39 @@ describe("an R2 bucket under cairn dev", () => {
     ]);
     expect((await fetch(`${url}/files/docs/readme.txt`, { method: "DELETE" })).status).toBe(204);
     expect((await fetch(`${url}/files/docs/readme.txt`)).status).toBe(404);
+  });
+});
+
+describe("an R2 bucket under cairn start", () => {
+  it("keeps objects in <state>/r2/<bucket_name>/", { timeout: 60_000 }, async () => {
+    const dir = copyFixture("r2-project");
+    const dataDir = mkdtempSync(join(tmpdir(), "cairn-r2-state-"));
+    try {
+      const cairn = CairnProcess.start(
+        ["start", "--port", "0", "--admin-port", "0", "--state", dataDir],
+        dir,
+      );
+      const url = await cairn.ready();
+      await fetch(`${url}/files/a.txt`, { method: "PUT", body: "from start" });
+      expect(await (await fetch(`${url}/files/a.txt`)).text()).toBe("from start");
+      expect(existsSync(join(dataDir, "r2", "files", "index.sqlite"))).toBe(true);
+      expect(existsSync(join(dataDir, "r2", "files-preview"))).toBe(false);
+      await cairn.kill("SIGKILL");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a bad r2_buckets entry at start-up, naming it", { timeout: 60_000 }, async () => {
+    const dir = copyFixture("r2-project");
+    const config = join(dir, "wrangler.jsonc");
+    writeFileSync(
+      config,
+      readFileSync(config, "utf8").replace('"bucket_name": "files"', '"bucket_name": "../files"'),
+    );
+    const cairn = CairnProcess.start(["dev", "--port", "0"], dir);
+    const exit = await cairn.exited;
+    expect(exit.code).not.toBe(0);
+    expect(cairn.stderr).toContain('r2_buckets[0].bucket_name is "../files"');
   });
 });
