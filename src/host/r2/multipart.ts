@@ -102,7 +102,12 @@ export class R2MultipartUpload {
   async complete(uploadedParts: R2UploadedPart[]): Promise<R2Object> {
     const upload = this.#pending("completeMultipartUpload");
     const parts = chooseParts(uploadedParts, this.#store.index.parts(this.uploadId));
-    const name = await this.#store.files.concatenate(parts.map((p) => p.blob));
+    // Another process may abort the upload (deleting its part files) while they are read.
+    const name = await this.#store.files
+      .concatenate(parts.map((p) => p.blob))
+      .catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "ENOENT" ? new R2Error("completeMultipartUpload", "NoSuchUpload") : error;
+      });
     const record: ObjectRecord = {
       key: this.key,
       version: randomId(),

@@ -4,6 +4,8 @@
 // file is left once an upload ends.
 
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { R2ObjectBody } from "../../../src/host/r2/r2-object.js";
 import { cleanUp, filesIn, openBucket } from "./open-bucket.js";
@@ -98,6 +100,18 @@ describe("multipart uploads", () => {
     await real.complete([part]);
     await expect(real.complete([part])).rejects.toMatchObject({ code: 10024 });
     await expect(real.abort()).rejects.toMatchObject({ code: 10024 });
+  });
+
+  it("reports parts deleted under it (an abort elsewhere) as NoSuchUpload when completing", async () => {
+    const { bucket, dir } = await openBucket();
+    const upload = await bucket.createMultipartUpload("gone");
+    const part = await upload.uploadPart(1, "x");
+    for (const name of filesIn(dir).blobs) rmSync(join(dir, "blobs", name));
+    await expect(upload.complete([part])).rejects.toThrow(
+      "completeMultipartUpload: The specified multipart upload does not exist. (10024)",
+    );
+    expect(filesIn(dir).tmp).toEqual([]);
+    expect(await bucket.head("gone")).toBeNull();
   });
 
   it("refuses part numbers outside 1..10000", async () => {
