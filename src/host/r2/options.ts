@@ -32,10 +32,19 @@ export function readLimitedCustomMetadata(value: unknown, operation: R2Operation
   return metadata;
 }
 
-/** The options argument as an object (undefined and null count as none). */
+/**
+ * The options argument as an object (undefined and null count as none). Cairn keeps no
+ * customer-provided encryption keys, so `ssecKey` is refused rather than silently ignored.
+ */
 export function optionsObject(options: unknown, method: string): Record<string, unknown> {
   if (options === undefined || options === null) return {};
-  if (typeof options !== "object")
+  if (typeof options !== "object") {
     throw new TypeError(`${method}: options must be an object, got ${typeof options}`);
+  }
+  if ((options as Record<string, unknown>).ssecKey !== undefined) {
+    throw new TypeError(
+      `${method}: ssecKey (server-side encryption with a customer key) is not supported by Cairn`,
+    );
+  }
   return options as Record<string, unknown>;
 }

@@ -155,6 +155,19 @@ describe("keys and limits", () => {
     expect(await bucket.head("big")).toBeNull();
   });
 
+  it("refuses customer-provided encryption keys, which Cairn does not keep", async () => {
+    const { bucket } = await openBucket();
+    await bucket.put("k", "x");
+    const key = "0".repeat(64);
+    await expect(bucket.put("k", "x", { ssecKey: key })).rejects.toThrow(
+      "put: ssecKey (server-side encryption",
+    );
+    await expect(bucket.get("k", { ssecKey: key })).rejects.toThrow("get: ssecKey");
+    await expect(bucket.createMultipartUpload("k", { ssecKey: key })).rejects.toThrow(
+      "createMultipartUpload: ssecKey",
+    );
+  });
+
   it("cancels a stream value whose options are refused", async () => {
     const { bucket } = await openBucket();
     let cancelled = false;
