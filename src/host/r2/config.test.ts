@@ -1,7 +1,11 @@
 // The r2_buckets section: valid entries are read (preview bucket, jurisdiction), bad ones stop
 // start-up naming the entry and the rule, and each bucket gets its own folder name.
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadProjectConfig } from "../config.js";
 import { HostError } from "../host-error.js";
 import { bucketFolderName, readR2Buckets } from "./config.js";
 
@@ -81,5 +85,30 @@ describe("bucketFolderName", () => {
 
   it("keeps a jurisdiction's bucket apart from the default one of the same name", () => {
     expect(bucketFolderName({ ...bucket, jurisdiction: "eu" }, "start")).toBe("files.eu");
+  });
+});
+
+describe("r2_buckets and wrangler environments", () => {
+  it("is not inherited: an environment has only the buckets of its own section", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cairn-r2-config-"));
+    try {
+      writeFileSync(join(dir, "index.js"), "export default {};\n");
+      writeFileSync(
+        join(dir, "wrangler.json"),
+        JSON.stringify({
+          main: "index.js",
+          r2_buckets: [{ binding: "FILES", bucket_name: "files" }],
+          env: { bare: {}, staging: { r2_buckets: [{ binding: "FILES", bucket_name: "files-staging" }] } },
+        }),
+      );
+      const path = join(dir, "wrangler.json");
+      const buckets = (env?: string) =>
+        readR2Buckets(loadProjectConfig(path, env).raw, path).map((b) => b.bucketName);
+      expect(buckets()).toEqual(["files"]);
+      expect(buckets("bare")).toEqual([]);
+      expect(buckets("staging")).toEqual(["files-staging"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
