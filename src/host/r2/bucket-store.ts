@@ -81,19 +81,20 @@ export class BucketStore {
   }
 
   /**
-   * Writes content to a synced temp file, hashing it (MD5 and `algorithms`) and holding it to the
-   * single-upload size limit.
+   * Writes content to a synced temp file, hashing it (MD5 and `algorithms`) and holding it to
+   * `maxBytes` (R2's single-upload limit unless a test asks for less).
    */
   async writeContent(
     chunks: AsyncIterable<Uint8Array>,
     algorithms: ChecksumAlgorithm[],
     operation: R2Operation,
+    maxBytes = MAX_UPLOAD_BYTES,
   ): Promise<WrittenContent> {
     const hasher = new StreamHasher(["md5", ...algorithms]);
     let size = 0;
     const name = await this.files.writeTemp(chunks, (chunk) => {
       size += chunk.byteLength;
-      if (size > MAX_UPLOAD_BYTES) throw new R2Error(operation, "EntityTooLarge");
+      if (size > maxBytes) throw new R2Error(operation, "EntityTooLarge");
       hasher.update(chunk);
     });
     return { name, size, hashes: hasher.digest() };

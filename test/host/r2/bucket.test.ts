@@ -146,6 +146,20 @@ describe("keys and limits", () => {
     expect(error).toMatchObject({ name: "R2Error", code: 10020, action: "put", reason: "InvalidObjectName" });
   });
 
+  it("stops a write past the upload size limit with EntityTooLarge and keeps no temp file", async () => {
+    const { store, dir } = await openBucket();
+    async function* chunks() {
+      for (let i = 0; i < 4; i++) yield new Uint8Array(8);
+    }
+    await expect(store.writeContent(chunks(), [], "uploadPart", 24)).rejects.toThrow(
+      "uploadPart: Your proposed upload exceeds the maximum allowed object size. (100100)",
+    );
+    expect(filesIn(dir)).toEqual({ blobs: [], tmp: [] });
+    const fits = await store.writeContent(chunks(), [], "put", 32);
+    expect(fits.size).toBe(32);
+    await store.files.discardTemp(fits.name);
+  });
+
   it("refuses custom metadata over 8192 bytes with MetadataTooLarge", async () => {
     const { bucket } = await openBucket();
     await bucket.put("fits", "x", { customMetadata: { k: "v".repeat(8191) } });
