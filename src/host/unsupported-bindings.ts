@@ -1,4 +1,4 @@
-// The wrangler config keys that declare bindings Cairn does not provide (KV, D1, R2, Durable
+// The wrangler config keys that declare bindings Cairn does not provide (KV, D1, Durable
 // Objects, Queues, AI, service bindings, …). A Worker that declares one would fail at its first
 // use of it, so start-up stops instead, naming every such binding with its type.
 
@@ -50,7 +50,10 @@ const KINDS: BindingKind[] = [
   { key: "data_blobs", type: "data blob", shape: "map" },
 ];
 
-/** The top-level keys that hold bindings; wrangler environments do not inherit them. */
+/**
+ * The top-level keys that hold bindings; wrangler environments do not inherit them. Keys of
+ * bindings Cairn provides (assets, R2 buckets) are listed here as they are no longer in KINDS.
+ */
 export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets", "r2_buckets"];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
