@@ -14,10 +14,17 @@ export function newBlobName(): string {
   return `${process.pid}-${randomBytes(12).toString("hex")}`;
 }
 
+/**
+ * Files this process is writing and has not yet committed or dropped. A bucket reopened in the
+ * same process (the engine restarting under `cairn dev`) must not sweep them.
+ */
+const uncommitted = new Set<string>();
+
 function writerIsGone(name: string): boolean {
+  if (uncommitted.has(name)) return false;
   const pid = Number(name.split("-", 1)[0]);
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  // A file carrying this process's pid is from an earlier process that had the same pid.
+  // Any other file carrying this process's pid is from an earlier process that had the same pid.
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -54,7 +61,11 @@ export class BlobFiles {
   async writeTemp(chunks: AsyncIterable<Uint8Array>, inspect: (chunk: Uint8Array) => void): Promise<string> {
     const name = newBlobName();
     const path = join(this.tmpDir, name);
-    const file = await open(path, "wx");
+    uncommitted.add(name);
+    const file = await open(path, "wx").catch((error: unknown) => {
+      uncommitted.delete(name);
+      throw error;
+    });
     try {
       for await (const chunk of chunks) {
         inspect(chunk);
@@ -66,6 +77,7 @@ export class BlobFiles {
       }
       await file.sync();
     } catch (error) {
+      uncommitted.delete(name);
       await file.close();
       await removeQuietly(path);
       throw error;
@@ -87,7 +99,13 @@ export class BlobFiles {
 
   /** Removes a temporary file that will not be installed. */
   async discardTemp(name: string): Promise<void> {
+    uncommitted.delete(name);
     await removeQuietly(join(this.tmpDir, name));
+  }
+
+  /** Marks a written file as committed or dropped: from now on a sweep judges it by the index. */
+  settled(name: string): void {
+    uncommitted.delete(name);
   }
 
   /** Removes installed files (garbage the index no longer names). */

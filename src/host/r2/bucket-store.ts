@@ -29,14 +29,40 @@ export function randomId(): string {
 
 export class BucketStore {
   readonly dir: string;
-  readonly index: ObjectIndex;
   readonly files: BlobFiles;
+  readonly #index: ObjectIndex;
+  /** Writes under way; a released store closes its index when the last one ends. */
+  #writes = 0;
+  #released = false;
+  #closed = false;
 
   private constructor(dir: string) {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
     this.files = new BlobFiles(dir);
-    this.index = new ObjectIndex(join(dir, "index.sqlite"));
+    this.#index = new ObjectIndex(join(dir, "index.sqlite"));
+  }
+
+  /** The index; using a closed bucket (a binding from before an engine restart) is an error. */
+  get index(): ObjectIndex {
+    if (this.#closed)
+      throw new Error(`the R2 bucket in ${this.dir} is closed (the engine was stopped or restarted)`);
+    return this.#index;
+  }
+
+  /**
+   * Runs a write (put, part, completion, abort, delete) to its end even if the bucket is released
+   * meanwhile: a request in flight when `cairn dev` restarts the engine still commits.
+   */
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    void this.index;
+    this.#writes += 1;
+    try {
+      return await work();
+    } finally {
+      this.#writes -= 1;
+      if (this.#released && this.#writes === 0) this.#close();
+    }
   }
 
   /** Opens the bucket in `dir` (shared within this process), sweeping a crash's leftovers first. */
@@ -65,7 +91,14 @@ export class BucketStore {
     shared.users -= 1;
     if (shared.users > 0) return;
     open.delete(this.dir);
-    this.index.close();
+    this.#released = true;
+    if (this.#writes === 0) this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#index.close();
   }
 
   /** The object under `key` with its content file opened, or undefined. */
@@ -105,13 +138,17 @@ export class BucketStore {
    * the content is dropped. Files the commit made garbage are deleted afterwards.
    */
   async commitContent(name: string, commit: () => WriteOutcome): Promise<boolean> {
-    await this.files.install(name);
     let outcome: WriteOutcome;
     try {
-      outcome = commit();
-    } catch (error) {
-      await this.files.remove([name]);
-      throw error;
+      await this.files.install(name);
+      try {
+        outcome = commit();
+      } catch (error) {
+        await this.files.remove([name]);
+        throw error;
+      }
+    } finally {
+      this.files.settled(name);
     }
     if (!outcome.committed) {
       await this.files.remove([name]);

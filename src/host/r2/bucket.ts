@@ -101,31 +101,35 @@ export class R2Bucket {
       if (value instanceof ReadableStream && !value.locked) await value.cancel(error).catch(() => {});
       throw error;
     }
-    const written = await this.#store.writeContent(chunks, expected ? [expected.algorithm] : [], "put");
-    const actual = expected ? (written.hashes[expected.algorithm] as string) : undefined;
-    if (expected && actual !== expected.hex) {
-      await this.#store.files.discardTemp(written.name);
-      throw badDigest("put", algorithmLabel(expected.algorithm), expected.hex, actual as string);
-    }
-    const stored: ObjectRecord = {
-      ...record,
-      uploaded: Date.now(),
-      size: written.size,
-      etag: written.hashes.md5 as string,
-      checksums: written.hashes,
-      blob: written.name,
-    };
-    const committed = await this.#store.commitContent(written.name, () =>
-      this.#store.index.putObject(stored, (current) => conditionHolds(condition, current)),
-    );
-    return committed ? new R2Object(stored) : null;
+    return this.#store.write(async () => {
+      const written = await this.#store.writeContent(chunks, expected ? [expected.algorithm] : [], "put");
+      const actual = expected ? (written.hashes[expected.algorithm] as string) : undefined;
+      if (expected && actual !== expected.hex) {
+        await this.#store.files.discardTemp(written.name);
+        throw badDigest("put", algorithmLabel(expected.algorithm), expected.hex, actual as string);
+      }
+      const stored: ObjectRecord = {
+        ...record,
+        uploaded: Date.now(),
+        size: written.size,
+        etag: written.hashes.md5 as string,
+        checksums: written.hashes,
+        blob: written.name,
+      };
+      const committed = await this.#store.commitContent(written.name, () =>
+        this.#store.index.putObject(stored, (current) => conditionHolds(condition, current)),
+      );
+      return committed ? new R2Object(stored) : null;
+    });
   }
 
   /** Deletes the objects under one key or a list of keys; missing keys are not an error. */
   async delete(keys: string | string[]): Promise<void> {
     const list = (Array.isArray(keys) ? keys : [keys]).map((key) => checkKey(key, "delete"));
-    const garbage = this.#store.index.deleteObjects(list);
-    await this.#store.collect(garbage);
+    await this.#store.write(async () => {
+      const garbage = this.#store.index.deleteObjects(list);
+      await this.#store.collect(garbage);
+    });
   }
 
   /** A page of objects in key order; see R2ListOptions. */

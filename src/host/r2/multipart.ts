@@ -87,52 +87,58 @@ export class R2MultipartUpload {
   async uploadPart(partNumber: number, value: unknown): Promise<R2UploadedPart> {
     const number = checkPartNumber(partNumber);
     const chunks = valueChunks(value, "uploadPart", 2, false);
-    this.#pending("uploadPart");
-    const written = await this.#store.writeContent(chunks, [], "uploadPart");
-    const md5 = written.hashes.md5 as string;
-    const part: PartRecord = { partNumber: number, etag: md5, size: written.size, md5, blob: written.name };
-    const committed = await this.#store.commitContent(written.name, () =>
-      this.#store.index.putPart(this.uploadId, this.key, part),
-    );
-    if (!committed) throw new R2Error("uploadPart", "NoSuchUpload");
-    return { partNumber: number, etag: part.etag };
+    return this.#store.write(async () => {
+      this.#pending("uploadPart");
+      const written = await this.#store.writeContent(chunks, [], "uploadPart");
+      const md5 = written.hashes.md5 as string;
+      const part: PartRecord = { partNumber: number, etag: md5, size: written.size, md5, blob: written.name };
+      const committed = await this.#store.commitContent(written.name, () =>
+        this.#store.index.putPart(this.uploadId, this.key, part),
+      );
+      if (!committed) throw new R2Error("uploadPart", "NoSuchUpload");
+      return { partNumber: number, etag: part.etag };
+    });
   }
 
   /** Joins the given parts into the object; parts not named are dropped. */
   async complete(uploadedParts: R2UploadedPart[]): Promise<R2Object> {
-    const upload = this.#pending("completeMultipartUpload");
-    const parts = chooseParts(uploadedParts, this.#store.index.parts(this.uploadId));
-    // Another process may abort the upload (deleting its part files) while they are read.
-    const name = await this.#store.files
-      .concatenate(parts.map((p) => p.blob))
-      .catch((error: NodeJS.ErrnoException) => {
-        throw error.code === "ENOENT" ? new R2Error("completeMultipartUpload", "NoSuchUpload") : error;
-      });
-    const record: ObjectRecord = {
-      key: this.key,
-      version: randomId(),
-      size: parts.reduce((sum, p) => sum + p.size, 0),
-      etag: multipartEtag(parts),
-      uploaded: Date.now(),
-      httpMetadata: upload.httpMetadata,
-      customMetadata: upload.customMetadata,
-      checksums: {},
-      storageClass: upload.storageClass,
-      blob: name,
-    };
-    const committed = await this.#store.commitContent(name, () =>
-      this.#store.index.finishUpload(this.uploadId, this.key, record),
-    );
-    if (!committed) throw new R2Error("completeMultipartUpload", "NoSuchUpload");
-    return new R2Object(record);
+    return this.#store.write(async () => {
+      const upload = this.#pending("completeMultipartUpload");
+      const parts = chooseParts(uploadedParts, this.#store.index.parts(this.uploadId));
+      // Another process may abort the upload (deleting its part files) while they are read.
+      const name = await this.#store.files
+        .concatenate(parts.map((p) => p.blob))
+        .catch((error: NodeJS.ErrnoException) => {
+          throw error.code === "ENOENT" ? new R2Error("completeMultipartUpload", "NoSuchUpload") : error;
+        });
+      const record: ObjectRecord = {
+        key: this.key,
+        version: randomId(),
+        size: parts.reduce((sum, p) => sum + p.size, 0),
+        etag: multipartEtag(parts),
+        uploaded: Date.now(),
+        httpMetadata: upload.httpMetadata,
+        customMetadata: upload.customMetadata,
+        checksums: {},
+        storageClass: upload.storageClass,
+        blob: name,
+      };
+      const committed = await this.#store.commitContent(name, () =>
+        this.#store.index.finishUpload(this.uploadId, this.key, record),
+      );
+      if (!committed) throw new R2Error("completeMultipartUpload", "NoSuchUpload");
+      return new R2Object(record);
+    });
   }
 
   /** Ends the upload and deletes its parts; aborting an aborted upload does nothing. */
   async abort(): Promise<void> {
-    const upload = this.#store.index.getUpload(this.uploadId);
-    if (upload?.key === this.key && upload.state === "aborted") return;
-    const outcome = this.#store.index.finishUpload(this.uploadId, this.key, null);
-    if (!outcome.committed) throw new R2Error("abortMultipartUpload", "NoSuchUpload");
-    await this.#store.collect(outcome.garbage);
+    return this.#store.write(async () => {
+      const upload = this.#store.index.getUpload(this.uploadId);
+      if (upload?.key === this.key && upload.state === "aborted") return;
+      const outcome = this.#store.index.finishUpload(this.uploadId, this.key, null);
+      if (!outcome.committed) throw new R2Error("abortMultipartUpload", "NoSuchUpload");
+      await this.#store.collect(outcome.garbage);
+    });
   }
 }

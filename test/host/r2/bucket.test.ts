@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { waitUntil } from "cairn/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { R2ObjectBody } from "../../../src/host/r2/r2-object.js";
 import { cleanUp, closeBucket, filesIn, openBucket } from "./open-bucket.js";
@@ -484,6 +485,45 @@ describe("the body", () => {
     const object = (await bucket.get("v")) as R2ObjectBody;
     await bucket.put("v", "new content");
     expect(await object.text()).toBe("old content");
+  });
+});
+
+describe("closing and reopening in one process (an engine restart under cairn dev)", () => {
+  it("lets a put under way finish and commit; the reopened bucket sees it and its sweep spares the temp file", async () => {
+    const first = await openBucket();
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        pulls += 1;
+        if (pulls === 1) controller.enqueue(new TextEncoder().encode("written before, "));
+        else if (pulls === 2) {
+          await paused;
+          controller.enqueue(new TextEncoder().encode("finished after the restart"));
+        } else controller.close();
+      },
+    });
+    const putting = first.bucket.put("in-flight", stream);
+    await waitUntil(
+      () => filesIn(first.dir).tmp.length,
+      (n) => n === 1,
+      { timeoutMs: 10_000, what: "the put to start writing" },
+    );
+    closeBucket(first);
+    const second = await openBucket(first.dir);
+    expect(filesIn(first.dir).tmp).toHaveLength(1);
+    resume();
+    expect((await putting)!.size).toBe("written before, finished after the restart".length);
+    expect(await bodyText(await second.bucket.get("in-flight"))).toBe(
+      "written before, finished after the restart",
+    );
+    // The old binding is closed for new work once its last write ended.
+    await expect(first.bucket.head("in-flight")).rejects.toThrow(
+      "is closed (the engine was stopped or restarted)",
+    );
   });
 });
 
