@@ -3,7 +3,8 @@
 // stop the write path at one chosen instant and SIGKILL themselves there, leaving on disk exactly
 // what a crash at that instant leaves: "mid-write" (temp file half written), "installed" (content
 // renamed into place, index not yet committed), "committed" (index committed, the replaced file
-// not yet deleted).
+// not yet deleted). "hold-then-loop": the first put stops half written until the parent says
+// "go", then the loop runs.
 // Usage: node --import tsx --conditions=source crash-child.ts <bucketDir> <mode> <first i>
 
 import { R2Bucket } from "../../../src/host/r2/bucket.js";
@@ -39,8 +40,32 @@ function die(): never {
   throw new Error("unreachable");
 }
 
-if (mode === "loop") {
-  for (let i = Number(firstArg); ; i++) {
+/** A stream that gives one chunk, tells the parent it is holding, and ends when the parent says "go". */
+function held(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let step = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      step += 1;
+      if (step === 1) controller.enqueue(bytes.subarray(0, 16 * 1024));
+      else if (step === 2) {
+        // The first chunk is in the temp file once the writer asks for the second.
+        const go = new Promise((resolve) => process.once("message", resolve));
+        process.send?.({ holding: true });
+        await go;
+        controller.enqueue(bytes.subarray(16 * 1024));
+      } else controller.close();
+    },
+  });
+}
+
+if (mode === "loop" || mode === "hold-then-loop") {
+  let i = Number(firstArg);
+  if (mode === "hold-then-loop") {
+    await bucket.put(keyFor(i), held(contentFor(i)), { customMetadata: { i: String(i) } });
+    process.send?.({ committed: i });
+    i += 1;
+  }
+  for (; ; i++) {
     await bucket.put(keyFor(i), chunked(contentFor(i)), { customMetadata: { i: String(i) } });
     process.send?.({ committed: i });
   }

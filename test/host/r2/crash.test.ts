@@ -26,6 +26,8 @@ type Run = {
   process: ChildProcess;
   exited: Promise<NodeJS.Signals | null>;
   committed: number[];
+  /** The child said it holds a put half written ("hold-then-loop"). */
+  holding: boolean;
   stderr: () => string;
 };
 
@@ -38,14 +40,15 @@ function runChild(dir: string, mode: string, first: number): Run {
   process_.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const committed: number[] = [];
-  process_.on("message", (message: { committed?: number }) => {
-    if (typeof message.committed === "number") committed.push(message.committed);
-  });
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     process_.on("exit", (_code, signal) => resolve(signal)),
   );
-  return { process: process_, exited, committed, stderr: () => stderr };
+  const run: Run = { process: process_, exited, committed: [], holding: false, stderr: () => stderr };
+  process_.on("message", (message: { committed?: number; holding?: boolean }) => {
+    if (typeof message.committed === "number") run.committed.push(message.committed);
+    if (message.holding) run.holding = true;
+  });
+  return run;
 }
 
 /** Checks every key's object is exactly the content of the put number in its metadata. */
@@ -95,6 +98,46 @@ describe("R2 under kill -9", () => {
       for (const [key, i] of acknowledged) expect(found.get(key)).toBeGreaterThanOrEqual(i);
       for (const [key, i] of found) acknowledged.set(key, i);
     }
+  });
+
+  it("shares a bucket folder between live processes: opening it spares the other's writes", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = newBucketDir();
+    const run = runChild(dir, "hold-then-loop", 0);
+    const commits = (n: number, what: string) =>
+      waitUntil(
+        () => run.committed.length,
+        (count) => count >= n,
+        { timeoutMs: 60_000, intervalMs: 5, what },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${run.stderr()}`);
+      });
+    await waitUntil(
+      () => run.holding,
+      (holding) => holding,
+      { timeoutMs: 60_000, intervalMs: 5, what: "the child to hold a put half written" },
+    );
+    // This process opens the same folder while the child is half way through a put: its sweep
+    // must not take the child's temp file, and both processes' commits land in the one index.
+    const opened = await openBucket(dir);
+    expect(filesIn(dir).tmp).toHaveLength(1);
+    run.process.send("go");
+    await commits(3, "the child to commit puts");
+    for (let n = 0; n < 5; n++) await opened.bucket.put("parent", `from the parent ${n}`);
+    const seen = run.committed.length;
+    await commits(seen + 5, "the child to go on committing after the other process opened the bucket");
+    const object = (await opened.bucket.get(keyFor(0))) as R2ObjectBody;
+    expect(md5(new Uint8Array(await object.arrayBuffer()))).toBe(
+      md5(contentFor(Number(object.customMetadata?.i))),
+    );
+    run.process.kill("SIGKILL");
+    expect(await run.exited).toBe("SIGKILL");
+    closeBucket(opened);
+    const again = await openBucket(dir);
+    expect(await ((await again.bucket.get("parent")) as R2ObjectBody).text()).toBe("from the parent 4");
+    expect(filesIn(dir).tmp).toEqual([]);
+    expect(filesIn(dir).blobs).toHaveLength(KEYS + 1);
   });
 
   for (const [mode, survivor] of [
