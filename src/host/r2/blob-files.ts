@@ -185,17 +185,23 @@ export class BlobFiles {
 
   /**
    * Removes what a crash left: temporary files and unnamed content files of dead writers, then
-   * the garbage the index lists. `referenced` is every file the index names.
+   * the garbage the index lists. `referenced` is every file the index names. Returns the garbage
+   * removed (for the index to forget) and how many leftover files went.
    */
-  async sweep(referenced: Set<string>, garbage: string[]): Promise<string[]> {
+  async sweep(referenced: Set<string>, garbage: string[]): Promise<{ garbage: string[]; leftovers: number }> {
+    let leftovers = 0;
     for (const name of readdirSync(this.tmpDir)) {
-      if (writerIsGone(name)) await removeQuietly(join(this.tmpDir, name));
+      if (!writerIsGone(name)) continue;
+      await removeQuietly(join(this.tmpDir, name));
+      leftovers += 1;
     }
     for (const name of readdirSync(this.blobDir)) {
-      if (!referenced.has(name) && writerIsGone(name)) await removeQuietly(join(this.blobDir, name));
+      if (referenced.has(name) || !writerIsGone(name) || garbage.includes(name)) continue;
+      await removeQuietly(join(this.blobDir, name));
+      leftovers += 1;
     }
     const removed = garbage.filter((name) => !referenced.has(name));
     await this.remove(removed);
-    return removed;
+    return { garbage: removed, leftovers: leftovers + removed.length };
   }
 }

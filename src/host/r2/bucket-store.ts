@@ -30,6 +30,8 @@ export function randomId(): string {
 export class BucketStore {
   readonly dir: string;
   readonly files: BlobFiles;
+  /** Files an earlier process left (a crash) that the open removed. */
+  leftoversRemoved = 0;
   readonly #index: ObjectIndex;
   /** Writes under way; a released store closes its index when the last one ends. */
   #writes = 0;
@@ -75,8 +77,9 @@ export class BucketStore {
     const store = new BucketStore(dir);
     open.set(dir, { store, users: 1 });
     try {
-      const removed = await store.files.sweep(store.index.referencedBlobs(), store.index.garbage());
-      store.index.forgetGarbage(removed);
+      const swept = await store.files.sweep(store.index.referencedBlobs(), store.index.garbage());
+      store.index.forgetGarbage(swept.garbage);
+      store.leftoversRemoved = swept.leftovers;
     } catch (error) {
       store.release();
       throw error;

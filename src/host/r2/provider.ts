@@ -26,6 +26,12 @@ export const r2Provider: ProviderFactory = async (context) => {
       stores.push(store);
       bindings[bucket.binding] = new R2Bucket(store, honoursInclude);
       context.log.debug({ binding: bucket.binding, dir }, "R2 bucket opened");
+      if (store.leftoversRemoved > 0) {
+        context.log.info(
+          { binding: bucket.binding, dir, files: store.leftoversRemoved },
+          "R2 bucket: removed files an interrupted write left behind",
+        );
+      }
     }
   } catch (error) {
     for (const store of stores) store.release();

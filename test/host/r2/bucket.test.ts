@@ -538,6 +538,7 @@ describe("leftovers of a crash", () => {
     writeFileSync(join(opened.dir, "blobs", `${deadPid}-bbbb`), "renamed, never committed");
     writeFileSync(join(opened.dir, "blobs", `${live}-cccc`), "another process is about to commit");
     const again = await openBucket(opened.dir);
+    expect(again.store.leftoversRemoved).toBe(2);
     const { blobs, tmp } = filesIn(opened.dir);
     expect(tmp).toEqual([]);
     expect(blobs).toContain(`${live}-cccc`);
