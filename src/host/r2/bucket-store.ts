@@ -20,13 +20,15 @@ export type WrittenContent = { name: string; size: number; hashes: ChecksumHex }
 /** An object's row and an open fd on its content file. */
 export type OpenedObject = { record: ObjectRecord; fd: number };
 
-const open = new Map<string, { store: BucketStore; users: number }>();
+/** Buckets open in this process, by folder, with how many users hold each. */
+const openBuckets = new Map<string, { store: BucketStore; users: number }>();
 
 /** A random hex identifier (object versions, upload ids). */
 export function randomId(): string {
   return randomBytes(16).toString("hex");
 }
 
+/** A bucket folder opened: its index, its content files, and the write order between them. */
 export class BucketStore {
   readonly dir: string;
   readonly files: BlobFiles;
@@ -69,13 +71,13 @@ export class BucketStore {
 
   /** Opens the bucket in `dir` (shared within this process), sweeping a crash's leftovers first. */
   static async open(dir: string): Promise<BucketStore> {
-    const shared = open.get(dir);
+    const shared = openBuckets.get(dir);
     if (shared) {
       shared.users += 1;
       return shared.store;
     }
     const store = new BucketStore(dir);
-    open.set(dir, { store, users: 1 });
+    openBuckets.set(dir, { store, users: 1 });
     try {
       const swept = await store.files.sweep(store.index.referencedBlobs(), store.index.garbage());
       store.index.forgetGarbage(swept.garbage);
@@ -89,11 +91,11 @@ export class BucketStore {
 
   /** Gives up this user's hold; the last one closes the index. */
   release(): void {
-    const shared = open.get(this.dir);
+    const shared = openBuckets.get(this.dir);
     if (!shared || shared.store !== this) return;
     shared.users -= 1;
     if (shared.users > 0) return;
-    open.delete(this.dir);
+    openBuckets.delete(this.dir);
     this.#released = true;
     if (this.#writes === 0) this.#close();
   }
