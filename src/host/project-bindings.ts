@@ -11,6 +11,7 @@ import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
 import { kvProvider } from "./kv/kv-provider.js";
 import { queuesProvider } from "./queues/queues-provider.js";
+import { r2Provider } from "./r2/provider.js";
 import { servicesProvider } from "./services/services-provider.js";
 import { webSocketCompatibility } from "./websockets/compatibility.js";
 import type { WorkerModule } from "./worker-module.js";
@@ -70,6 +71,7 @@ const PROVIDERS: ProviderFactory[] = [
   webSocketCompatibility,
   kvProvider,
   d1Provider,
+  r2Provider,
   queuesProvider,
   servicesProvider,
 ];

@@ -18,7 +18,6 @@ type BindingKind = {
 };
 
 const KINDS: BindingKind[] = [
-  { key: "r2_buckets", type: "R2 bucket", shape: "list" },
   {
     key: "durable_objects",
     type: "Durable Object namespace",

@@ -167,8 +167,8 @@ describe("reading a wrangler config", () => {
       text_blobs: { README: "readme.txt" },
       vars: { NOT_A_BINDING: "x" },
     });
+    // R2 buckets are provided (src/host/r2), so FILES is not among them.
     expect(found.map((b) => `${b.name}=${b.type}`)).toEqual([
-      "FILES=R2 bucket",
       "BROWSER=Browser Rendering",
       "EMAIL=send email",
       "README=text blob",
