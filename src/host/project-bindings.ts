@@ -6,6 +6,7 @@
 
 import type { Logger } from "../observability/logger.js";
 import type { ProjectConfig } from "./config.js";
+import { durableObjectsProvider } from "./durable-objects/provider.js";
 import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
 import type { WorkerModule } from "./worker-module.js";
@@ -55,7 +56,7 @@ export type BindingProvider = {
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
 /** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [];
+const PROVIDERS: ProviderFactory[] = [durableObjectsProvider];
 
 /** The providers the project uses; on a failure the ones already made are closed. */
 export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {

@@ -17,13 +17,6 @@ const KINDS: BindingKind[] = [
   { key: "kv_namespaces", type: "KV namespace", shape: "list" },
   { key: "d1_databases", type: "D1 database", shape: "list" },
   { key: "r2_buckets", type: "R2 bucket", shape: "list" },
-  {
-    key: "durable_objects",
-    type: "Durable Object namespace",
-    shape: "list",
-    sub: "bindings",
-    nameField: "name",
-  },
   { key: "queues", type: "Queue producer", shape: "list", sub: "producers" },
   { key: "queues", type: "Queue consumer", shape: "list", sub: "consumers", nameField: "queue" },
   { key: "services", type: "service binding", shape: "list" },
@@ -52,7 +45,11 @@ const KINDS: BindingKind[] = [
 ];
 
 /** The top-level keys that hold bindings; wrangler environments do not inherit them. */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
+export const BINDING_KEYS: readonly string[] = [
+  ...new Set(KINDS.map((k) => k.key)),
+  "assets",
+  "durable_objects",
+];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 

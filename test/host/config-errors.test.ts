@@ -35,7 +35,6 @@ describe("start-up errors", () => {
         '"vars": {',
         `"kv_namespaces": [{ "binding": "CACHE", "id": "abc" }],
          "d1_databases": [{ "binding": "DB", "database_name": "shop", "database_id": "x" }],
-         "durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
          "ai": { "binding": "AI" },
          "services": [{ "binding": "AUTH", "service": "auth-worker" }],
          "vars": {`,
@@ -47,7 +46,6 @@ describe("start-up errors", () => {
     for (const line of [
       "CACHE: KV namespace (kv_namespaces)",
       "DB: D1 database (d1_databases)",
-      "COUNTER: Durable Object namespace (durable_objects.bindings)",
       "AI: Workers AI (ai)",
       "AUTH: service binding (services)",
     ]) {
