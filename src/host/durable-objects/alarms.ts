@@ -80,6 +80,11 @@ export class AlarmScheduler {
     return new Map([...this.armed].map(([key, a]) => [key, a.time]));
   }
 
+  /** Resolves when the alarm runs under way (and any they lead to at once) have finished. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
   /** Stops every timer and waits for alarm runs under way. */
   async close(): Promise<void> {
     this.closed = true;

@@ -72,8 +72,8 @@ export class DurableObjectStorage {
     }
   }
 
-  get(key: string): Promise<unknown>;
-  get(keys: string[]): Promise<Map<string, unknown>>;
+  get<T = unknown>(key: string, options?: unknown): Promise<T | undefined>;
+  get<T = unknown>(keys: string[], options?: unknown): Promise<Map<string, T>>;
   get(keyOrKeys: string | string[], _options?: unknown): Promise<unknown> {
     return this.#op(() =>
       Array.isArray(keyOrKeys) ? this.#kv.getMany(keyOrKeys) : this.#kv.getOne(keyOrKeys),
@@ -97,8 +97,8 @@ export class DurableObjectStorage {
     );
   }
 
-  list(options?: ListOptions): Promise<Map<string, unknown>> {
-    return this.#op(() => this.#kv.list(options));
+  list<T = unknown>(options?: ListOptions): Promise<Map<string, T>> {
+    return this.#op(() => this.#kv.list(options) as Map<string, T>);
   }
 
   /**
