@@ -17,27 +17,36 @@ export function applyMigrations(
   now: number = Date.now(),
 ): void {
   for (const migration of migrations) {
-    if (index.isApplied(migration.tag)) continue;
-    for (const { from, to } of migration.renamed) {
-      const source = join(dir, from);
-      const target = join(dir, to);
-      if (existsSync(source)) {
-        if (existsSync(target)) {
-          throw new HostError(
-            "config.invalid",
-            `migration "${migration.tag}" renames Durable Object class ${from} to ${to}, but ${target} already holds objects of ${to}`,
-          );
-        }
-        renameSync(source, target);
+    index.applyOnce(migration.tag, now, () => {
+      for (const { from, to } of migration.renamed) renameClass(migration.tag, from, to, index, dir, log);
+      for (const name of migration.deleted) {
+        rmSync(join(dir, name), { recursive: true, force: true });
+        index.deleteClass(name);
+        log.info({ tag: migration.tag, className: name }, "Durable Object class deleted with its objects");
       }
-      index.renameClass(from, to);
-      log.info({ tag: migration.tag, from, to }, "Durable Object class renamed");
-    }
-    for (const name of migration.deleted) {
-      rmSync(join(dir, name), { recursive: true, force: true });
-      index.deleteClass(name);
-      log.info({ tag: migration.tag, className: name }, "Durable Object class deleted with its objects");
-    }
-    index.markApplied(migration.tag, now);
+    });
   }
+}
+
+function renameClass(
+  tag: string,
+  from: string,
+  to: string,
+  index: StateIndex,
+  dir: string,
+  log: Logger,
+): void {
+  const source = join(dir, from);
+  const target = join(dir, to);
+  if (existsSync(source)) {
+    if (existsSync(target)) {
+      throw new HostError(
+        "config.invalid",
+        `migration "${tag}" renames Durable Object class ${from} to ${to}, but ${target} already holds objects of ${to}`,
+      );
+    }
+    renameSync(source, target);
+  }
+  index.renameClass(from, to);
+  log.info({ tag, from, to }, "Durable Object class renamed");
 }

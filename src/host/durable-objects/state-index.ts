@@ -44,13 +44,25 @@ export class StateIndex {
     return this.db.prepare("SELECT 1 FROM applied_migrations WHERE tag = ?").get(tag) !== undefined;
   }
 
-  markApplied(tag: string, now: number): void {
-    this.db.prepare("INSERT OR IGNORE INTO applied_migrations (tag, applied_at) VALUES (?, ?)").run(tag, now);
+  /**
+   * Runs `apply` and records `tag` as applied, unless it already is. The index's write lock is held
+   * throughout, so processes starting together on one data dir apply each migration once.
+   */
+  applyOnce(tag: string, now: number, apply: () => void): boolean {
+    return this.db
+      .transaction(() => {
+        if (this.isApplied(tag)) return false;
+        apply();
+        this.db.prepare("INSERT INTO applied_migrations (tag, applied_at) VALUES (?, ?)").run(tag, now);
+        return true;
+      })
+      .immediate();
   }
 
   /** Moves a class's key and alarms to its new name. */
   renameClass(from: string, to: string): void {
     this.db.transaction(() => {
+      if (!this.db.prepare("SELECT 1 FROM namespaces WHERE class_name = ?").get(from)) return;
       this.db.prepare("DELETE FROM namespaces WHERE class_name = ?").run(to);
       this.db.prepare("UPDATE namespaces SET class_name = ? WHERE class_name = ?").run(to, from);
       this.db.prepare("DELETE FROM alarms WHERE class_name = ?").run(to);
