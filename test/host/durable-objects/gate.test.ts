@@ -87,11 +87,29 @@ class Loader extends DurableObject {
   }
 }
 
+let failConstruction = 0;
+class Fragile extends DurableObject {
+  constructor(ctx: ConstructorParameters<typeof DurableObject>[0], env: unknown) {
+    super(ctx, env);
+    constructed += 1;
+    void ctx.blockConcurrencyWhile(async () => {
+      if (failConstruction > 0) {
+        failConstruction -= 1;
+        throw new Error("could not load");
+      }
+    });
+  }
+
+  async ping() {
+    return "pong";
+  }
+}
+
 function setUp() {
   log.length = 0;
   outside.wait = deferred();
   constructed = 0;
-  const host = openHost({ Counter, Loader }, { Counter: "sqlite", Loader: "sqlite" });
+  const host = openHost({ Counter, Loader, Fragile }, { Counter: "sqlite", Loader: "sqlite", Fragile: "kv" });
   const counter = host.registry.namespace("Counter").getByName("c") as any;
   const loader = host.registry.namespace("Loader").getByName("l") as any;
   return { host, counter, loader };
@@ -145,6 +163,17 @@ describe("the input gate", () => {
     const after = await object.deliver((instance) => instance);
     expect(after).not.toBe(before);
     expect(after).toBeInstanceOf(Counter);
+  });
+});
+
+describe("a constructor's blockConcurrencyWhile that throws", () => {
+  it("fails the first call with its error and constructs the object again at the next", async () => {
+    const { host } = setUp();
+    failConstruction = 1;
+    const fragile = host.registry.namespace("Fragile").getByName("f") as any;
+    await expect(fragile.ping()).rejects.toThrow("could not load");
+    expect(await fragile.ping()).toBe("pong");
+    expect(constructed).toBe(2);
   });
 });
 
