@@ -124,6 +124,7 @@ export class LiveObject {
       const blocks: Promise<unknown>[] = [];
       let failed = false;
       const ctx = new DurableObjectState(this.id, this.storage, {
+        deliver: (event) => this.deliver(event),
         blockConcurrencyWhile: (fn) => {
           const run = this.gate.block(fn);
           run.catch(() => {

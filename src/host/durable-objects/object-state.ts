@@ -5,8 +5,13 @@
 import type { DurableObjectId } from "./object-id.js";
 import type { DurableObjectStorage } from "./storage.js";
 
+/** The live object's side of `ctx`, reachable by the host's code (not the object's) through this key. */
+export const STATE_HOST = Symbol("cairn.durableObjectState.host");
+
 /** What the live object does for its `ctx`. */
 export type StateHost = {
+  /** Delivers an event to the object behind its input gate (as fetch, RPC and alarms are). */
+  deliver<T>(event: (instance: Record<string, unknown>) => T | Promise<T>): Promise<T>;
   blockConcurrencyWhile<T>(fn: () => T | Promise<T>): Promise<T>;
   waitUntil(promise: Promise<unknown>): void;
   /** Resets the object: the next event constructs it again. */
@@ -48,7 +53,14 @@ export class DurableObjectState {
         );
   }
 
+  /** @internal For the host's code: the live object behind this `ctx`. */
+  get [STATE_HOST](): StateHost {
+    return this.#host;
+  }
+
   // WebSocket hibernation (acceptWebSocket, getWebSockets, getTags, setWebSocketAutoResponse, …)
-  // is attached to this class here by src/host/durable-objects/hibernation.ts; its events reach the
-  // object through LiveObject.deliver, behind the same input gate as fetch, RPC and alarms.
+  // is attached to this class here by src/host/durable-objects/hibernation.ts; its events
+  // (webSocketMessage, webSocketClose, webSocketError) reach the object through
+  // `this[STATE_HOST].deliver(object => object.webSocketMessage(ws, data))`, behind the same input
+  // gate as fetch, RPC and alarms.
 }

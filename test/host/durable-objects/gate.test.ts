@@ -4,6 +4,7 @@
 // not leave the object before the transaction it started has committed.
 
 import { afterEach, describe, expect, it } from "vitest";
+import { STATE_HOST } from "../../../src/host/durable-objects/object-state.js";
 import { DurableObject } from "../../../src/host/runtime/cloudflare-workers.js";
 import { cleanUp, openHost } from "./helpers.js";
 
@@ -141,6 +142,24 @@ describe("the input gate", () => {
     outside.wait.resolve();
     await Promise.all([holding, quick]);
     expect(log).toEqual(["block start", "block end", "quick"]);
+  });
+
+  it("delivers the host's own events through ctx (as WebSocket messages will come) behind the same gate", async () => {
+    const { host, counter } = setUp();
+    const object = host.registry.object("Counter", host.registry.namespace("Counter").idFromName("c"));
+    const instance = (await object.deliver((i) => i)) as unknown as { ctx: Record<symbol, any> };
+    const holding = counter.hold();
+    await turns();
+    const viaCtx = instance.ctx[STATE_HOST].deliver((o: unknown) => {
+      log.push("host event");
+      return o === instance;
+    });
+    await turns();
+    expect(log).toEqual(["block start"]);
+    outside.wait.resolve();
+    expect(await viaCtx).toBe(true);
+    await holding;
+    expect(log).toEqual(["block start", "block end", "host event"]);
   });
 
   it("holds the first call until the constructor's blockConcurrencyWhile is done", async () => {
