@@ -4,6 +4,7 @@
 // before any result of the event that made it leaves the object (the output gate); an async
 // transaction also holds the input gate and the event's result waits for it to finish.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import type Database from "better-sqlite3";
 import type { StorageKind } from "./config.js";
 import type { InputGate } from "./input-gate.js";
@@ -40,6 +41,7 @@ export type DurableObjectTransaction = Pick<
   "get" | "put" | "delete" | "list" | "getAlarm" | "setAlarm" | "deleteAlarm"
 > & { rollback(): void };
 
+/** `ctx.storage` of one Durable Object (Cloudflare's DurableObjectStorage). */
 export class DurableObjectStorage {
   readonly #db: Database.Database;
   readonly #kind: StorageKind;
@@ -49,7 +51,11 @@ export class DurableObjectStorage {
   readonly #sql: SqlStorage | null;
   /** Async transactions not finished yet: an event's result waits for them. */
   readonly #open = new Set<Promise<unknown>>();
-  #depth = 0;
+  /** Set inside a transaction's closure: a transaction started there nests in it. */
+  readonly #inTransaction = new AsyncLocalStorage<true>();
+  /** Top-level transactions run one after another (each is a SQLite savepoint stack of its own). */
+  #transactions: Promise<unknown> = Promise.resolve();
+  #savepoints = 0;
   /** While alarm() runs: the time it runs for, and whether it set a new alarm since. */
   #running: { time: number; reset: boolean } | null = null;
 
@@ -151,36 +157,47 @@ export class DurableObjectStorage {
     };
   }
 
-  /** Runs `closure` in a transaction: rolled back if it throws or calls `txn.rollback()`. */
+  /**
+   * Runs `closure` in a transaction: rolled back if it throws or calls `txn.rollback()`. A
+   * transaction started inside another's closure nests in it; top-level ones run one at a time.
+   */
   transaction<T>(closure: (txn: DurableObjectTransaction) => T | Promise<T>): Promise<T> {
+    const nested = this.#inTransaction.getStore() === true;
+    const before = nested ? Promise.resolve() : this.#transactions;
     const run = this.#gate.block(async () => {
-      const savepoint = this.#begin();
-      let rolledBack = false;
-      const txn: DurableObjectTransaction = {
-        get: this.get.bind(this) as DurableObjectTransaction["get"],
-        put: this.put.bind(this) as DurableObjectTransaction["put"],
-        delete: this.delete.bind(this) as DurableObjectTransaction["delete"],
-        list: this.list.bind(this),
-        getAlarm: this.getAlarm.bind(this),
-        setAlarm: this.setAlarm.bind(this),
-        deleteAlarm: this.deleteAlarm.bind(this),
-        rollback: () => {
-          rolledBack = true;
-        },
-      };
-      try {
-        const result = await closure(txn);
-        this.#end(savepoint, rolledBack);
-        return result;
-      } catch (error) {
-        this.#end(savepoint, true);
-        throw error;
-      }
+      await before;
+      return this.#inTransaction.run(true, () => this.#runTransaction(closure));
     });
+    if (!nested) this.#transactions = run.catch(() => undefined);
     this.#open.add(run);
     const forget = () => this.#open.delete(run);
     run.then(forget, forget);
     return run;
+  }
+
+  async #runTransaction<T>(closure: (txn: DurableObjectTransaction) => T | Promise<T>): Promise<T> {
+    const savepoint = this.#begin();
+    let rolledBack = false;
+    const txn: DurableObjectTransaction = {
+      get: this.get.bind(this) as DurableObjectTransaction["get"],
+      put: this.put.bind(this) as DurableObjectTransaction["put"],
+      delete: this.delete.bind(this) as DurableObjectTransaction["delete"],
+      list: this.list.bind(this),
+      getAlarm: this.getAlarm.bind(this),
+      setAlarm: this.setAlarm.bind(this),
+      deleteAlarm: this.deleteAlarm.bind(this),
+      rollback: () => {
+        rolledBack = true;
+      },
+    };
+    try {
+      const result = await closure(txn);
+      this.#end(savepoint, rolledBack);
+      return result;
+    } catch (error) {
+      this.#end(savepoint, true);
+      throw error;
+    }
   }
 
   /** Runs `fn` synchronously in a transaction, rolled back if it throws (SQLite-backed objects). */
@@ -200,14 +217,13 @@ export class DurableObjectStorage {
   }
 
   #begin(): string {
-    this.#depth += 1;
-    const name = `cairn_txn_${this.#depth}`;
+    this.#savepoints += 1;
+    const name = `cairn_txn_${this.#savepoints}`;
     this.#db.exec(`SAVEPOINT ${name}`);
     return name;
   }
 
   #end(savepoint: string, rollback: boolean): void {
-    this.#depth -= 1;
     if (rollback) this.#db.exec(`ROLLBACK TO ${savepoint}`);
     this.#db.exec(`RELEASE ${savepoint}`);
     // The alarm may have changed and then been rolled back: the index and timer follow the file.

@@ -147,6 +147,21 @@ describe("transactions", () => {
     expect([...(await storage.list()).keys()]).toEqual(["outer"]);
   });
 
+  it("runs top-level transactions started together one after another", async () => {
+    const { storage } = storageOf("sqlite");
+    const failing = storage.transaction(async (txn) => {
+      await txn.put("first", 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new Error("first fails");
+    });
+    const passing = storage.transaction(async (txn) => {
+      await txn.put("second", 2);
+    });
+    await expect(failing).rejects.toThrow("first fails");
+    await passing;
+    expect([...(await storage.list()).keys()]).toEqual(["second"]);
+  });
+
   it("transactionSync commits, rolls back on throw, and is SQLite-only", async () => {
     const { storage } = storageOf("sqlite");
     storage.transactionSync(() => storage.sql.exec("CREATE TABLE t (n INTEGER)"));
