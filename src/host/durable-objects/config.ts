@@ -140,6 +140,20 @@ function classKinds(migrations: Migration[], path: string): Map<string, StorageK
   return classes;
 }
 
+/**
+ * The bound classes' names as the config gives them, without checking the rest of the section
+ * (for checking a Worker's exports; the provider reads and checks the whole section).
+ */
+export function boundClassNames(raw: Raw): NamespaceBinding[] {
+  const section = raw.durable_objects;
+  const list = isObject(section) && Array.isArray(section.bindings) ? section.bindings : [];
+  return list.flatMap((entry: unknown) =>
+    isObject(entry) && typeof entry.name === "string" && typeof entry.class_name === "string"
+      ? [{ name: entry.name, className: entry.class_name }]
+      : [],
+  );
+}
+
 /** The Durable Objects part of a config, or null when it declares no bindings and no migrations. */
 export function readDurableObjectsConfig(raw: Raw, path: string): DurableObjectsConfig | null {
   const bindings = readBindings(raw, path);

@@ -1,34 +1,19 @@
-// The Durable Objects part of a Workers project: reads `durable_objects.bindings` and `migrations`,
-// checks that the Worker exports each bound class, applies migrations to the state on disk, adds a
-// namespace binding per entry to `env`, fires alarms once the engine is open, rebuilds objects on
-// a `cairn dev` reload and closes their files with the host. State lives under
-// `<stateDir>/durable-objects/`: one SQLite file per object, plus index.sqlite.
+// The Durable Objects part of a Workers project: reads `durable_objects.bindings` and `migrations`
+// (loading the Worker already checked that it exports each bound class), applies migrations to
+// the state on disk, adds a namespace binding per entry to `env`, fires alarms once the engine is
+// open, rebuilds objects on a `cairn dev` reload and closes their files with the host. State lives
+// under `<stateDir>/durable-objects/`: one SQLite file per object, plus index.sqlite.
 
-import { basename, join } from "node:path";
-import { HostError } from "../host-error.js";
+import { join } from "node:path";
 import type { BindingProvider, ProviderFactory } from "../project-bindings.js";
-import type { WorkerModule } from "../worker-module.js";
-import { type DurableObjectsConfig, readDurableObjectsConfig } from "./config.js";
+import { readDurableObjectsConfig } from "./config.js";
 import { applyMigrations } from "./migrations.js";
 import { ObjectRegistry } from "./object-registry.js";
 import { StateIndex } from "./state-index.js";
 
-function checkExports(config: DurableObjectsConfig, module: WorkerModule, main: string): void {
-  for (const binding of config.bindings) {
-    if (typeof module.exports[binding.className] === "function") continue;
-    const exported = Object.keys(module.exports).filter((k) => k !== "default");
-    throw new HostError(
-      "module.invalid",
-      `Durable Object binding ${binding.name}: class_name "${binding.className}" is not a class exported by ${basename(main)}` +
-        ` (its exports: ${exported.length ? exported.join(", ") : "none"})`,
-    );
-  }
-}
-
 export const durableObjectsProvider: ProviderFactory = async (context) => {
   const config = readDurableObjectsConfig(context.config.raw, context.config.path);
   if (!config) return null;
-  checkExports(config, context.module(), context.config.main);
   for (const className of config.unmigrated) {
     context.log.warn(
       { className },

@@ -1,7 +1,7 @@
 // The Durable Objects config: bindings and migrations read and checked (script_name naming another
 // Worker, malformed entries, migrations that make no sense), each class's storage kind after the
 // migrations, migrations applied to the state on disk once (a rename keeps the objects and their
-// ids, a delete removes them), and the provider refusing a bound class the Worker does not export.
+// ids, a delete removes them), and loading refusing a Worker that does not export a bound class.
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { StateIndex } from "../../../src/host/durable-objects/state-index.js";
 import { WaitUntilTracker } from "../../../src/host/execution-context.js";
 import type { ProviderContext } from "../../../src/host/project-bindings.js";
 import { DurableObject } from "../../../src/host/runtime/cloudflare-workers.js";
+import { checkWorkerModule } from "../../../src/host/worker-module.js";
 import { cleanUp, openHost, silentLog, tempDir } from "./helpers.js";
 
 afterEach(cleanUp);
@@ -214,25 +215,21 @@ describe("the provider", () => {
     await provider!.close();
   });
 
-  it("refuses a bound class the Worker does not export, naming the exports", async () => {
-    await expect(
-      durableObjectsProvider(
-        context(
-          {
-            durable_objects: { bindings: [{ name: "ROOMS", class_name: "Lobby" }] },
-            migrations: [{ tag: "v1", new_sqlite_classes: ["Lobby"] }],
-          },
-          { Room, helper: 1 },
-          [],
-        ),
-      ),
-    ).rejects.toThrow(
+  it("refuses a bound class the Worker does not export when the Worker loads, naming the exports", () => {
+    const raw = { durable_objects: { bindings: [{ name: "ROOMS", class_name: "Lobby" }] } };
+    expect(() =>
+      checkWorkerModule({ Room, helper: 1, default: {} }, { main: "/p/src/index.ts", workflows: [], raw }),
+    ).toThrow(
       expect.objectContaining({
         code: "module.invalid",
         message:
           'Durable Object binding ROOMS: class_name "Lobby" is not a class exported by index.ts (its exports: Room, helper)',
       }),
     );
+    expect(
+      checkWorkerModule({ Lobby: Room, default: {} }, { main: "/p/src/index.ts", workflows: [], raw }).exports
+        .Lobby,
+    ).toBe(Room);
   });
 
   it("is not made for a config without Durable Objects", async () => {

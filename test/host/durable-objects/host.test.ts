@@ -85,4 +85,14 @@ describe("Durable Objects in cairn dev", () => {
     );
     expect(reloaded).toMatchObject({ value: 11, bumps: 2 });
   });
+
+  it("refuses a build that no longer exports a bound class and keeps serving the last good one", async () => {
+    const file = join(dir, "src", "index.js");
+    writeFileSync(file, readFileSync(file, "utf8").replace("export class Counter", "class Counter"));
+    const failure = await cairn.waitForLog((l) => l.msg.startsWith("build failed"), "the build failure");
+    expect(failure.error).toContain(
+      'Durable Object binding COUNTER: class_name "Counter" is not a class exported by index.js',
+    );
+    expect((await getJson(url, "/count/w1")).body).toMatchObject({ value: 11, path: "reloaded" });
+  });
 });
