@@ -45,7 +45,7 @@ export type ProjectConfig = {
 
 /** Keys a wrangler environment does not inherit from the top level. */
 const NOT_INHERITED = new Set(["vars", "define", "workflows", ...BINDING_KEYS]);
-const IGNORED_WITH_WARNING = ["assets", "build", "site", "tail_consumers", "migrations"];
+const IGNORED_WITH_WARNING = ["assets", "build", "site", "tail_consumers"];
 
 type Raw = Record<string, unknown>;
 

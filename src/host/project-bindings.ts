@@ -7,6 +7,7 @@
 import type { Logger } from "../observability/logger.js";
 import type { ProjectConfig } from "./config.js";
 import { d1Provider } from "./d1/d1-provider.js";
+import { durableObjectsProvider } from "./durable-objects/provider.js";
 import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
 import { kvProvider } from "./kv/kv-provider.js";
@@ -69,6 +70,7 @@ export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvi
 /** The parts of a project, in the order they see a request. */
 const PROVIDERS: ProviderFactory[] = [
   webSocketCompatibility,
+  durableObjectsProvider,
   kvProvider,
   d1Provider,
   r2Provider,

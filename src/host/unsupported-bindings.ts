@@ -19,13 +19,6 @@ type BindingKind = {
 
 const KINDS: BindingKind[] = [
   {
-    key: "durable_objects",
-    type: "Durable Object namespace",
-    shape: "list",
-    sub: "bindings",
-    nameField: "name",
-  },
-  {
     key: "services",
     type: "service binding",
     shape: "list",

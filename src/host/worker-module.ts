@@ -8,6 +8,7 @@ import type { ExecutionContext } from "../api/types.js";
 import type { WorkflowClass } from "../engine/engine.js";
 import type { ProjectConfig } from "./config.js";
 import type { ScheduledController } from "./crons.js";
+import { boundClassNames } from "./durable-objects/config.js";
 import { HostError } from "./host-error.js";
 import type { MessageBatch } from "./queues/message-batch.js";
 
@@ -61,9 +62,19 @@ export async function loadWorkerModule(file: string, config: ProjectConfig): Pro
 /** The handlers and workflow classes of an imported Worker module, checked against the config. */
 export function checkWorkerModule(
   mod: Record<string, unknown>,
-  config: Pick<ProjectConfig, "main" | "workflows">,
+  config: Pick<ProjectConfig, "main" | "workflows"> & { raw?: Record<string, unknown> },
 ): WorkerModule {
   const entry = basename(config.main);
+  // Durable Object classes are constructed at their first event; a missing one is reported now.
+  for (const binding of boundClassNames(config.raw ?? {})) {
+    if (typeof mod[binding.className] === "function") continue;
+    const exported = Object.keys(mod).filter((k) => k !== "default");
+    throw new HostError(
+      "module.invalid",
+      `Durable Object binding ${binding.name}: class_name "${binding.className}" is not a class exported by ${entry}` +
+        ` (its exports: ${exported.length ? exported.join(", ") : "none"})`,
+    );
+  }
   const classes: Record<string, WorkflowClass> = {};
   for (const w of config.workflows) {
     const cls = mod[w.className];

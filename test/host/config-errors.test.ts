@@ -33,8 +33,7 @@ describe("start-up errors", () => {
     editJsonc(dir, (text) =>
       text.replace(
         '"vars": {',
-        `"durable_objects": { "bindings": [{ "name": "COUNTER", "class_name": "Counter" }] },
-         "ai": { "binding": "AI" },
+        `"ai": { "binding": "AI" },
          "services": [{ "binding": "AUTH", "service": "auth-worker" }],
          "vars": {`,
       ),
@@ -42,11 +41,7 @@ describe("start-up errors", () => {
     const { exit, stderr } = await failedStart("dev", dir);
     expect(exit.code).toBe(1);
     expect(stderr).toContain("bindings that Cairn does not provide");
-    for (const line of [
-      "COUNTER: Durable Object namespace (durable_objects.bindings)",
-      "AI: Workers AI (ai)",
-      "AUTH: service binding (services)",
-    ]) {
+    for (const line of ["AI: Workers AI (ai)", "AUTH: service binding (services)"]) {
       expect(stderr).toContain(line);
     }
   });

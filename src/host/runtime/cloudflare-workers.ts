@@ -1,7 +1,9 @@
 // What a hosted Worker gets for `import … from "cloudflare:workers"`: Cairn's workflow classes
 // and WorkerEntrypoint (from cairn/workers) plus the Worker-side names a starter uses: the `env`
-// and `waitUntil` module exports, and DurableObject/RpcTarget base classes so that a module
-// defining them still loads (Durable Object bindings themselves stop start-up).
+// and `waitUntil` module exports, the DurableObject base class, and an RpcTarget base class so
+// that a module defining RPC targets still loads.
+
+import type { DurableObjectState } from "../durable-objects/object-state.js";
 
 export * from "../../workers.js";
 
@@ -29,16 +31,31 @@ export function __cairnInstall(host: {
   pending = host.waitUntil;
 }
 
-/** Present so that a module exporting a Durable Object class loads; Cairn provides no namespace for it. */
+/**
+ * The base class of a Durable Object: `new Class(ctx, env)` keeps its state (id, storage,
+ * blockConcurrencyWhile, …) as `this.ctx` and the Worker's env as `this.env`. Its own members are
+ * not RPC methods: a stub calls only what the subclass defines.
+ *
+ * @example
+ * export class Counter extends DurableObject<Env> {
+ *   async increment() {
+ *     const value = ((await this.ctx.storage.get<number>("value")) ?? 0) + 1;
+ *     await this.ctx.storage.put("value", value);
+ *     return value;
+ *   }
+ * }
+ */
 export abstract class DurableObject<Env = unknown> {
-  protected ctx: unknown;
+  protected ctx: DurableObjectState;
   protected env: Env;
 
-  constructor(ctx: unknown, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env) {
     this.ctx = ctx;
     this.env = env;
   }
 }
+// Where the RPC member lookup stops (a Symbol.for key, so a second copy of this module agrees).
+Object.defineProperty(DurableObject.prototype, Symbol.for("cairn.rpcBase"), { value: true });
 
 /** Present so that modules that define RPC targets load; Cairn has no cross-Worker RPC. */
 export class RpcTarget {}

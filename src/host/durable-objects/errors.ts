@@ -1,0 +1,29 @@
+// Errors Durable Objects raise that are Cairn's own (not Cloudflare's TypeErrors and RangeErrors,
+// which are thrown as those plain types with Cloudflare's messages): each has a stable string code
+// so that callers and tests branch on the code, never on the message.
+
+const brand = Symbol.for("cairn.DurableObjectError");
+
+export type DurableObjectErrorCode =
+  /** The object's file is held by another process (another `cairn start` worker on the same data dir). */
+  | "durable_object.hosted_elsewhere"
+  /** The host is shutting down or reloading its config; the object takes no more events here. */
+  | "durable_object.closed"
+  /** The object's file could not be opened or read. */
+  | "durable_object.storage_failed";
+
+/** A problem hosting a Durable Object that is Cairn's, not the object's code's. */
+export class DurableObjectError extends Error {
+  readonly code: DurableObjectErrorCode;
+  readonly [brand] = true;
+
+  constructor(code: DurableObjectErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = "DurableObjectError";
+  }
+
+  static is(value: unknown): value is DurableObjectError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
