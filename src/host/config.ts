@@ -44,7 +44,7 @@ export type ProjectConfig = {
 
 /** Keys a wrangler environment does not inherit from the top level. */
 const NOT_INHERITED = new Set(["vars", "define", "workflows", ...BINDING_KEYS]);
-const IGNORED_WITH_WARNING = ["assets", "build", "rules", "site", "tail_consumers", "migrations"];
+const IGNORED_WITH_WARNING = ["build", "rules", "site", "tail_consumers", "migrations"];
 
 type Raw = Record<string, unknown>;
 

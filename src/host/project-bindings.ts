@@ -5,6 +5,7 @@
 // each new build of the Worker's code, and closes with the host.
 
 import type { Logger } from "../observability/logger.js";
+import { assetsProvider } from "./assets/assets-provider.js";
 import type { ProjectConfig } from "./config.js";
 import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
@@ -55,7 +56,7 @@ export type BindingProvider = {
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
 /** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [];
+const PROVIDERS: ProviderFactory[] = [assetsProvider];
 
 /** The providers the project uses; on a failure the ones already made are closed. */
 export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {

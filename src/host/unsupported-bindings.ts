@@ -79,9 +79,5 @@ export function findUnsupportedBindings(config: Record<string, unknown>): Unsupp
       for (const name of Object.keys(value)) found.push({ name, type: kind.type, key });
     }
   }
-  const assets = config.assets as { binding?: unknown } | undefined;
-  if (typeof assets?.binding === "string") {
-    found.push({ name: assets.binding, type: "static assets", key: "assets.binding" });
-  }
   return found;
 }

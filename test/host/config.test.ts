@@ -174,9 +174,9 @@ describe("reading a wrangler config", () => {
       "BROWSER=Browser Rendering",
       "EMAIL=send email",
       "README=text blob",
-      "ASSETS=static assets",
     ]);
-    expect(findUnsupportedBindings({ assets: { directory: "public" } })).toEqual([]);
+    // Cairn serves static assets, their binding included.
+    expect(findUnsupportedBindings({ assets: { directory: "public", binding: "ASSETS" } })).toEqual([]);
   });
 });
 
