@@ -43,6 +43,11 @@ function method(exported: unknown, name: "fetch" | "scheduled") {
   return null;
 }
 
+/** The entry module's file name, for messages. */
+function entryName(config: Pick<ProjectConfig, "main">): string {
+  return config.main ? basename(config.main) : "the Worker (none: static assets only)";
+}
+
 /** Imports `file` (a bundle) and checks it against the config. */
 export async function loadWorkerModule(file: string, config: ProjectConfig): Promise<WorkerModule> {
   let mod: Record<string, unknown>;
@@ -50,7 +55,7 @@ export async function loadWorkerModule(file: string, config: ProjectConfig): Pro
     mod = await import(pathToFileURL(file).href);
   } catch (error) {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    throw new HostError("module.invalid", `${basename(config.main)} threw while loading:\n${detail}`);
+    throw new HostError("module.invalid", `${entryName(config)} threw while loading:\n${detail}`);
   }
   return checkWorkerModule(mod, config);
 }
@@ -60,7 +65,7 @@ export function checkWorkerModule(
   mod: Record<string, unknown>,
   config: Pick<ProjectConfig, "main" | "workflows">,
 ): WorkerModule {
-  const entry = basename(config.main);
+  const entry = entryName(config);
   const classes: Record<string, WorkflowClass> = {};
   for (const w of config.workflows) {
     const cls = mod[w.className];
