@@ -47,6 +47,7 @@ export class AssetFiles {
   private root: string | null = null;
   private readonly hashes = new Map<string, Hashed>();
   private ignore: { key: string; rules: AssetsIgnore } | null = null;
+  private readonly ruleFiles = new Map<string, { text: string; key: string }>();
 
   constructor(directory: string) {
     this.directory = directory;
@@ -66,13 +67,23 @@ export class AssetFiles {
     return { path, size: info.size, etag, contentType: contentTypeFor(path) };
   }
 
-  /** Reads a whole rule file of the folder (`_headers`, `_redirects`), or null if it is absent. */
+  /**
+   * A rule file at the top of the folder (`.assetsignore`, `_headers`, `_redirects`) with a key
+   * that changes when the file does, or null if it is absent. It is read again only when its
+   * size, mtime or inode change; a stat per request sees an edit at once.
+   */
   async readRuleFile(name: string): Promise<{ text: string; key: string } | null> {
     const path = join(this.directory, name);
     const info = await stat(path).catch(() => null);
     if (!info?.isFile()) return null;
+    const key = `${info.size}:${info.mtimeMs}:${info.ino}:${info.ctimeMs}`;
+    const known = this.ruleFiles.get(name);
+    if (known?.key === key) return known;
     const text = await readFile(path, "utf8").catch(() => null);
-    return text === null ? null : { text, key: `${info.size}:${info.mtimeMs}:${info.ino}` };
+    if (text === null) return null;
+    const read = { text, key };
+    this.ruleFiles.set(name, read);
+    return read;
   }
 
   private async ignoreRules(): Promise<AssetsIgnore> {

@@ -10,6 +10,7 @@ import { AssetServer } from "./asset-server.js";
 import type { AssetsConfig } from "./assets-config.js";
 import { readAssetsConfig } from "./assets-config.js";
 import { routeFor } from "./route-rules.js";
+import { AssetRuleFiles } from "./rule-files.js";
 
 /** `env.<binding>`: serves from the assets whatever run_worker_first says, as on Cloudflare. */
 export type AssetsBinding = { fetch(input: Request | string | URL, init?: RequestInit): Promise<Response> };
@@ -46,7 +47,8 @@ export const assetsProvider: ProviderFactory = async (context) => {
   const { raw, dir, path, compatibility } = context.config;
   const config = readAssetsConfig(raw, dir, path, compatibility);
   if (!config) return null;
-  const server = new AssetServer(config, new AssetFiles(config.directory));
+  const files = new AssetFiles(config.directory);
+  const server = new AssetServer(config, files, new AssetRuleFiles(files, context.log));
   context.log.info(
     {
       directory: config.directory,

@@ -5,10 +5,12 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { AssetFiles, relativeAssetPath } from "../../../src/host/assets/asset-files.js";
 import { AssetServer, decodeAssetPath } from "../../../src/host/assets/asset-server.js";
 import type { AssetsConfig } from "../../../src/host/assets/assets-config.js";
+import { AssetRuleFiles } from "../../../src/host/assets/rule-files.js";
 
 const root = mkdtempSync(join(tmpdir(), "cairn-assets-server-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ writeFileSync(join(dist, "café.txt"), "accent");
 writeFileSync(join(dist, "[id].html"), "bracket");
 writeFileSync(join(dist, "app.js.map"), "{}");
 writeFileSync(join(dist, ".assetsignore"), "*.map\n");
-writeFileSync(join(dist, "_headers"), "/*\n  X-Test: 1\n");
+writeFileSync(join(dist, "_headers"), "/nothing-matches-this\n  X-Test: 1\n");
 writeFileSync(join(root, "secret.txt"), "outside the folder");
 symlinkSync(join(root, "secret.txt"), join(dist, "link-out.txt"));
 symlinkSync(join(dist, "app.js"), join(dist, "link-in.js"));
@@ -38,7 +40,8 @@ function server(overrides: Partial<AssetsConfig> = {}): AssetServer {
     navigationPrefersAssets: true,
     ...overrides,
   };
-  return new AssetServer(config, new AssetFiles(dist));
+  const files = new AssetFiles(dist);
+  return new AssetServer(config, files, new AssetRuleFiles(files, pino({ level: "silent" })));
 }
 
 const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>

@@ -114,6 +114,20 @@ describe("cairn dev with static assets", () => {
     expect(redirect.headers.location).toBe("/about");
   });
 
+  it("applies _redirects and _headers ahead of the Worker, and serves neither file", async () => {
+    const before = await workerCalls(url);
+    const moved = await send(url, "/old-about?from=nav");
+    expect([moved.status, moved.headers.location]).toEqual([301, "/about?from=nav"]);
+    expect((await send(url, "/assets/digits.txt")).headers["x-asset-rule"]).toBe("digits.txt");
+    expect((await send(url, "/")).headers["x-asset-rule"]).toBeUndefined();
+    expect(await workerCalls(url)).toBe(before);
+    for (const file of ["/_redirects", "/_headers"]) {
+      const response = await send(url, file);
+      expect(response.body).not.toContain("/old-about");
+      expect(response.body).not.toContain("X-Asset-Rule");
+    }
+  });
+
   it("serves a changed or new file at the next request, without a restart", async () => {
     const before = await send(url, "/assets/app.js");
     writeFileSync(join(dir, "dist", "assets", "app.js"), 'console.log("v2");\n');

@@ -1,0 +1,76 @@
+// The `_redirects` file of the assets folder: one rule a line, `<from> <to> [status]`, `#` for
+// comments. A rule that names one path wins over patterns; patterns are tried in file order.
+// Status 301, 302 (the default), 303, 307 and 308 redirect; 200 serves another path's asset at
+// this URL. Lines that break the rules are skipped and reported, as wrangler does.
+
+import {
+  compileRulePattern,
+  fillPlaceholders,
+  isStaticPattern,
+  matchRulePattern,
+  type RulePattern,
+} from "./rule-pattern.js";
+
+export type RedirectRule = { line: number; source: string; pattern: RulePattern; to: string; status: number };
+export type RedirectRules = { exact: Map<string, RedirectRule>; patterns: RedirectRule[] };
+
+const REDIRECT_STATUSES = new Set([200, 301, 302, 303, 307, 308]);
+const MAX_STATIC = 2000;
+const MAX_DYNAMIC = 100;
+const MAX_LINE = 1000;
+
+/** The rules of a `_redirects` file and the problems of the lines left out. */
+export function parseRedirectsFile(text: string): { rules: RedirectRules; problems: string[] } {
+  const rules: RedirectRules = { exact: new Map(), patterns: [] };
+  const problems: string[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const content = raw.trim();
+    if (content === "" || content.startsWith("#")) return;
+    const problem = (message: string) => problems.push(`_redirects line ${line}: ${message}`);
+    if (raw.length > MAX_LINE) return problem(`longer than ${MAX_LINE} characters`);
+    const [source, to, statusText, ...rest] = content.split(/\s+/);
+    if (!source || !to || rest.length > 0) return problem("expected <from> <to> [status]");
+    const status = statusText === undefined ? 302 : Number(statusText);
+    if (!REDIRECT_STATUSES.has(status)) {
+      return problem(`status ${statusText} is not one of ${[...REDIRECT_STATUSES].join(", ")}`);
+    }
+    if (status === 200 && !to.startsWith("/")) return problem("a 200 rule must serve a path of this site");
+    const pattern = compileRulePattern(source);
+    if (typeof pattern === "string") return problem(`${source}: ${pattern}`);
+    const rule = { line, source, pattern, to, status };
+    if (isStaticPattern(source)) {
+      if (rules.exact.size >= MAX_STATIC) return problem(`more than ${MAX_STATIC} rules for single paths`);
+      if (!rules.exact.has(source)) rules.exact.set(source, rule);
+    } else {
+      if (rules.patterns.length >= MAX_DYNAMIC)
+        return problem(`more than ${MAX_DYNAMIC} rules with * or :name`);
+      rules.patterns.push(rule);
+    }
+  });
+  return { rules, problems };
+}
+
+/** The redirect for `url` under `rules`: its status and target with placeholders filled. */
+export function findRedirect(rules: RedirectRules, url: URL): { status: number; to: string } | null {
+  const byPath = rules.exact.get(url.pathname);
+  const byUrl = rules.exact.get(`https://${url.hostname}${url.pathname}`);
+  const exact = byPath && byUrl ? (byPath.line < byUrl.line ? byPath : byUrl) : (byPath ?? byUrl);
+  if (exact) return { status: exact.status, to: exact.to };
+  for (const rule of rules.patterns) {
+    const captures = matchRulePattern(rule.pattern, url);
+    if (captures) return { status: rule.status, to: fillPlaceholders(rule.to, captures) };
+  }
+  return null;
+}
+
+/**
+ * The Location for a redirect to `to` from `url`: a path on this site keeps the request's query
+ * unless the target gives its own; another site's URL is used as written.
+ */
+export function redirectLocation(to: string, url: URL): string {
+  const target = new URL(to, url);
+  const search = target.search || url.search;
+  if (target.origin === url.origin) return `${target.pathname}${search}${target.hash}`;
+  return `${target.origin}${target.pathname}${search}${target.hash}`;
+}
