@@ -10,36 +10,44 @@ export type HeaderRule = { pattern: RulePattern; set: [string, string][]; unset:
 const MAX_RULES = 100;
 const MAX_LINE = 2000;
 
+/** Adds a header line to `rule`; returns what is wrong with the line, if anything. */
+function addHeaderLine(rule: HeaderRule | null, content: string): string | null {
+  if (!rule) return "a header line must follow a URL pattern line";
+  if (content.startsWith("!")) {
+    rule.unset.push(content.slice(1).trim());
+    return null;
+  }
+  const colon = content.indexOf(":");
+  const name = colon > 0 ? content.slice(0, colon).trim() : "";
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `expected Name: value, got "${content}"`;
+  rule.set.push([name, content.slice(colon + 1).trim()]);
+  return null;
+}
+
 /** The rules of a `_headers` file and the problems of the lines left out. */
 export function parseHeadersFile(text: string): { rules: HeaderRule[]; problems: string[] } {
   const rules: HeaderRule[] = [];
   const problems: string[] = [];
   let current: HeaderRule | null = null;
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const problem = (message: string) => problems.push(`_headers line ${index + 1}: ${message}`);
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const content = raw.trim();
-    if (content === "" || content.startsWith("#")) return;
-    if (raw.length > MAX_LINE) return problem(`longer than ${MAX_LINE} characters`);
-    if (!/^\s/.test(raw)) {
+    if (content === "" || content.startsWith("#")) continue;
+    let problem: string | null = null;
+    if (raw.length > MAX_LINE) problem = `longer than ${MAX_LINE} characters`;
+    else if (/^\s/.test(raw)) problem = addHeaderLine(current, content);
+    else {
+      // A line at the margin starts a new rule; header lines under a bad one are dropped with it.
       current = null;
-      if (rules.length >= MAX_RULES) return problem(`more than ${MAX_RULES} rules`);
-      const pattern = compileRulePattern(content);
-      if (typeof pattern === "string") return problem(`${content}: ${pattern}`);
-      current = { pattern, set: [], unset: [] };
-      rules.push(current);
-      return;
+      const pattern =
+        rules.length >= MAX_RULES ? `more than ${MAX_RULES} rules` : compileRulePattern(content);
+      if (typeof pattern === "string") problem = `${content}: ${pattern}`;
+      else {
+        current = { pattern, set: [], unset: [] };
+        rules.push(current);
+      }
     }
-    const rule = current as HeaderRule | null;
-    if (!rule) return problem("a header line must follow a URL pattern line");
-    if (content.startsWith("!")) {
-      rule.unset.push(content.slice(1).trim());
-      return;
-    }
-    const colon = content.indexOf(":");
-    const name = colon > 0 ? content.slice(0, colon).trim() : "";
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return problem(`expected Name: value, got "${content}"`);
-    rule.set.push([name, content.slice(colon + 1).trim()]);
-  });
+    if (problem) problems.push(`_headers line ${index + 1}: ${problem}`);
+  }
   return { rules, problems };
 }
 

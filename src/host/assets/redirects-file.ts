@@ -19,35 +19,40 @@ const MAX_STATIC = 2000;
 const MAX_DYNAMIC = 100;
 const MAX_LINE = 1000;
 
+/** Adds the rule on one line to `rules`; returns what is wrong with the line, if anything. */
+function addRedirectLine(rules: RedirectRules, raw: string, line: number): string | null {
+  if (raw.length > MAX_LINE) return `longer than ${MAX_LINE} characters`;
+  const [source, to, statusText, ...rest] = raw.trim().split(/\s+/);
+  if (!source || !to || rest.length > 0) return "expected <from> <to> [status]";
+  const status = statusText === undefined ? 302 : Number(statusText);
+  if (!REDIRECT_STATUSES.has(status)) {
+    return `status ${statusText} is not one of ${[...REDIRECT_STATUSES].join(", ")}`;
+  }
+  if (status === 200 && !to.startsWith("/")) return "a 200 rule must serve a path of this site";
+  const pattern = compileRulePattern(source);
+  if (typeof pattern === "string") return `${source}: ${pattern}`;
+  const rule = { line, source, pattern, to, status };
+  if (isStaticPattern(source)) {
+    if (rules.exact.size >= MAX_STATIC) return `more than ${MAX_STATIC} rules for single paths`;
+    if (!rules.exact.has(source)) rules.exact.set(source, rule);
+  } else {
+    if (rules.patterns.length >= MAX_DYNAMIC) return `more than ${MAX_DYNAMIC} rules with * or :name`;
+    rules.patterns.push(rule);
+  }
+  return null;
+}
+
 /** The rules of a `_redirects` file and the problems of the lines left out. */
 export function parseRedirectsFile(text: string): { rules: RedirectRules; problems: string[] } {
   const rules: RedirectRules = { exact: new Map(), patterns: [] };
   const problems: string[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
+  const lines = text.split(/\r?\n/);
+  for (const [index, raw] of lines.entries()) {
     const content = raw.trim();
-    if (content === "" || content.startsWith("#")) return;
-    const problem = (message: string) => problems.push(`_redirects line ${line}: ${message}`);
-    if (raw.length > MAX_LINE) return problem(`longer than ${MAX_LINE} characters`);
-    const [source, to, statusText, ...rest] = content.split(/\s+/);
-    if (!source || !to || rest.length > 0) return problem("expected <from> <to> [status]");
-    const status = statusText === undefined ? 302 : Number(statusText);
-    if (!REDIRECT_STATUSES.has(status)) {
-      return problem(`status ${statusText} is not one of ${[...REDIRECT_STATUSES].join(", ")}`);
-    }
-    if (status === 200 && !to.startsWith("/")) return problem("a 200 rule must serve a path of this site");
-    const pattern = compileRulePattern(source);
-    if (typeof pattern === "string") return problem(`${source}: ${pattern}`);
-    const rule = { line, source, pattern, to, status };
-    if (isStaticPattern(source)) {
-      if (rules.exact.size >= MAX_STATIC) return problem(`more than ${MAX_STATIC} rules for single paths`);
-      if (!rules.exact.has(source)) rules.exact.set(source, rule);
-    } else {
-      if (rules.patterns.length >= MAX_DYNAMIC)
-        return problem(`more than ${MAX_DYNAMIC} rules with * or :name`);
-      rules.patterns.push(rule);
-    }
-  });
+    if (content === "" || content.startsWith("#")) continue;
+    const problem = addRedirectLine(rules, raw, index + 1);
+    if (problem) problems.push(`_redirects line ${index + 1}: ${problem}`);
+  }
   return { rules, problems };
 }
 

@@ -7,7 +7,7 @@ export type RulePattern = { regExp: RegExp; withHost: boolean };
 
 const PLACEHOLDER = /:([A-Za-z]\w*)/g;
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
 
@@ -23,7 +23,7 @@ export function compileRulePattern(source: string): RulePattern | string {
   const pieces = [...source.matchAll(/\*|:([A-Za-z]\w*)/g)];
   for (const piece of pieces) {
     const at = piece.index ?? 0;
-    regex += escape(source.slice(last, at));
+    regex += escapeRegExp(source.slice(last, at));
     last = at + piece[0].length;
     if (piece[0] === "*") {
       names.add("splat");
@@ -36,7 +36,7 @@ export function compileRulePattern(source: string): RulePattern | string {
     const inHost = withHost && (hostEnd === -1 || at < hostEnd);
     regex += inHost ? `(?<${name}>[^/.]+)` : `(?<${name}>[^/]+)`;
   }
-  regex += escape(source.slice(last));
+  regex += escapeRegExp(source.slice(last));
   return { regExp: new RegExp(`^${regex}$`), withHost };
 }
 
