@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CairnProcess } from "../helpers/cairn-process.js";
 import { copyFixture, removeProjects } from "../helpers/projects.js";
-import { navigate, send, workerCalls } from "./helpers.js";
+import { assetsProjectConfig, navigate, send, workerCalls, writeConfig } from "./helpers.js";
 
 afterAll(async () => {
   await CairnProcess.killAll();
@@ -19,10 +19,11 @@ afterAll(async () => {
 
 describe("cairn dev with static assets", () => {
   const dir = copyFixture("assets-project");
+  let cairn: CairnProcess;
   let url: string;
 
   beforeAll(async () => {
-    const cairn = CairnProcess.start(["dev", "--port", "0"], dir);
+    cairn = CairnProcess.start(["dev", "--port", "0"], dir);
     url = await cairn.ready();
   });
 
@@ -164,5 +165,12 @@ describe("cairn dev with static assets", () => {
         expect(response.body, path).not.toContain('"assets-project"');
       }
     }
+  });
+
+  it("applies an edited assets section after the config reload", async () => {
+    writeConfig(dir, assetsProjectConfig({ not_found_handling: "none" }));
+    await cairn.waitForLog((line) => line.msg === "reloaded" && line.restarted === true, "the config reload");
+    const miss = await navigate(url, "/settings/profile/7");
+    expect(miss.body).toBe("worker saw /settings/profile/7");
   });
 });
