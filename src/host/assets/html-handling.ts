@@ -18,6 +18,17 @@ export type ResolveOptions = { html: HtmlHandling; notFound: NotFoundHandling };
 
 type Step = () => Promise<Resolution>;
 
+/** The endings of a path that html_handling treats specially ("" for any other path). */
+type Ending = "/index" | "/index.html" | "/" | ".html" | "";
+
+/** The ending of `path` that html_handling cares about, and the path without it. */
+function shapeOf(path: string): { ending: Ending; base: string } {
+  for (const ending of ["/index.html", "/index", "/", ".html"] as const) {
+    if (path.endsWith(ending)) return { ending, base: path.slice(0, path.length - ending.length) };
+  }
+  return { ending: "", base: path };
+}
+
 function served(file: AssetFile | null): Resolution {
   return file ? { kind: "asset", file, status: 200 } : null;
 }
@@ -77,97 +88,80 @@ class Resolver {
     };
   }
 
+  /**
+   * The steps for `p` in order, the first to give an answer winning: first those for the
+   * path's ending (`/index`, `/index.html`, `/`, `.html`), then those for any path. `r` says
+   * whether redirects may be made (not while checking where a redirect would lead).
+   */
   private steps(p: string, r: boolean): Step[] {
-    const cut = (suffix: string) => p.slice(0, p.length - suffix.length);
+    const { ending, base } = shapeOf(p);
+    const root = base === "";
     switch (this.options.html) {
       case "none":
         return [this.exact(p)];
-      case "auto-trailing-slash":
+      case "auto-trailing-slash": {
+        const byEnding: Record<Ending, Step[]> = {
+          "/index": [
+            this.exact(p),
+            this.redirect(`${base}/index.html`, `${base}/`, r),
+            this.redirect(`${base}.html`, base, r),
+          ],
+          "/index.html": [this.redirect(p, `${base}/`, r), this.redirect(`${base}.html`, base, r)],
+          "/": [this.serve(`${base}/index.html`), this.redirect(`${base}.html`, base, r)],
+          ".html": [this.redirect(p, base, r), this.redirect(`${base}/index.html`, `${base}/`, r)],
+          "": [],
+        };
         return [
-          ...(p.endsWith("/index")
-            ? [
-                this.exact(p),
-                this.redirect(`${p}.html`, cut("index"), r),
-                this.redirect(`${cut("/index")}.html`, cut("/index"), r),
-              ]
-            : p.endsWith("/index.html")
-              ? [
-                  this.redirect(p, cut("index.html"), r),
-                  this.redirect(`${cut("/index.html")}.html`, cut("/index.html"), r),
-                ]
-              : p.endsWith("/")
-                ? [this.serve(`${p}index.html`), this.redirect(`${cut("/")}.html`, cut("/"), r)]
-                : p.endsWith(".html")
-                  ? [
-                      this.redirect(p, cut(".html"), r),
-                      this.redirect(`${cut(".html")}/index.html`, `${cut(".html")}/`, r),
-                    ]
-                  : []),
+          ...byEnding[ending],
           this.exact(p),
           this.serve(`${p}.html`),
           this.redirect(`${p}/index.html`, `${p}/`, r),
         ];
-      case "force-trailing-slash":
+      }
+      case "force-trailing-slash": {
+        const byEnding: Record<Ending, Step[]> = {
+          "/index": [
+            this.exact(p),
+            this.redirect(`${base}/index.html`, `${base}/`, r),
+            this.redirect(`${base}.html`, `${base}/`, r),
+          ],
+          "/index.html": [this.redirect(p, `${base}/`, r), this.redirect(`${base}.html`, `${base}/`, r)],
+          "/": [this.serve(`${base}/index.html`), this.serve(`${base}.html`)],
+          ".html": [
+            this.redirect(p, `${base}/`, r),
+            this.exact(p),
+            this.redirect(`${base}/index.html`, `${base}/`, r),
+          ],
+          "": [],
+        };
         return [
-          ...(p.endsWith("/index")
-            ? [
-                this.exact(p),
-                this.redirect(`${p}.html`, cut("index"), r),
-                this.redirect(`${cut("/index")}.html`, cut("index"), r),
-              ]
-            : p.endsWith("/index.html")
-              ? [
-                  this.redirect(p, cut("index.html"), r),
-                  this.redirect(`${cut("/index.html")}.html`, cut("index.html"), r),
-                ]
-              : p.endsWith("/")
-                ? [this.serve(`${p}index.html`), this.serve(`${cut("/")}.html`)]
-                : p.endsWith(".html")
-                  ? [
-                      this.redirect(p, `${cut(".html")}/`, r),
-                      this.exact(p),
-                      this.redirect(`${cut(".html")}/index.html`, `${cut(".html")}/`, r),
-                    ]
-                  : []),
+          ...byEnding[ending],
           this.exact(p),
           this.redirect(`${p}.html`, `${p}/`, r),
           this.redirect(`${p}/index.html`, `${p}/`, r),
         ];
-      case "drop-trailing-slash":
-        return [
-          ...(p.endsWith("/index")
-            ? p === "/index"
-              ? [this.exact(p), this.redirect("/index.html", "/", r)]
-              : [
-                  this.exact(p),
-                  this.redirect(`${cut("/index")}.html`, cut("/index"), r),
-                  this.redirect(`${p}.html`, cut("/index"), r),
-                ]
-            : p.endsWith("/index.html")
-              ? p === "/index.html"
-                ? [this.redirect(p, "/", r)]
-                : [
-                    this.redirect(p, cut("/index.html"), r),
-                    this.exact(p),
-                    this.redirect(`${cut("/index.html")}.html`, cut("/index.html"), r),
-                  ]
-              : p.endsWith("/")
-                ? p === "/"
-                  ? [this.serve("/index.html")]
-                  : [
-                      this.redirect(`${cut("/")}.html`, cut("/"), r),
-                      this.redirect(`${cut("/")}/index.html`, cut("/"), r),
-                    ]
-                : p.endsWith(".html")
-                  ? [
-                      this.redirect(p, cut(".html"), r),
-                      this.redirect(`${cut(".html")}/index.html`, cut(".html"), r),
-                    ]
-                  : []),
-          this.exact(p),
-          this.serve(`${p}.html`),
-          this.serve(`${p}/index.html`),
-        ];
+      }
+      case "drop-trailing-slash": {
+        // The root keeps its slash: "/" is the only spelling of the top folder.
+        const byEnding: Record<Ending, Step[]> = {
+          "/index": root
+            ? [this.exact(p), this.redirect("/index.html", "/", r)]
+            : [
+                this.exact(p),
+                this.redirect(`${base}.html`, base, r),
+                this.redirect(`${base}/index.html`, base, r),
+              ],
+          "/index.html": root
+            ? [this.redirect(p, "/", r)]
+            : [this.redirect(p, base, r), this.exact(p), this.redirect(`${base}.html`, base, r)],
+          "/": root
+            ? [this.serve("/index.html")]
+            : [this.redirect(`${base}.html`, base, r), this.redirect(`${base}/index.html`, base, r)],
+          ".html": [this.redirect(p, base, r), this.redirect(`${base}/index.html`, base, r)],
+          "": [],
+        };
+        return [...byEnding[ending], this.exact(p), this.serve(`${p}.html`), this.serve(`${p}/index.html`)];
+      }
     }
   }
 
