@@ -51,8 +51,11 @@ const KINDS: BindingKind[] = [
   { key: "data_blobs", type: "data blob", shape: "map" },
 ];
 
-/** The top-level keys that hold bindings; wrangler environments do not inherit them. */
-export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key)), "assets"];
+/**
+ * The top-level keys that hold bindings; wrangler environments do not inherit them. (`assets`
+ * is not one of them: an environment inherits the top-level `assets` section, as in wrangler.)
+ */
+export const BINDING_KEYS: readonly string[] = [...new Set(KINDS.map((k) => k.key))];
 
 export type UnsupportedBinding = { name: string; type: string; key: string };
 
