@@ -108,15 +108,32 @@ function navigationPrefersAssets(date: string | undefined, flags: string[]): boo
   return date !== undefined && date >= NAVIGATION_DEFAULT_FROM;
 }
 
+/** What a project of static assets only (no `main`) may not ask for, in wrangler's words. */
+function checkAssetsOnly(config: AssetsConfig, path: string): void {
+  if (config.binding !== undefined) {
+    throw invalid(
+      path,
+      "Cannot use assets with a binding in an assets-only Worker. Please remove the asset binding from your configuration file, or provide a Worker script in your configuration file (`main`).",
+    );
+  }
+  if (config.runWorkerFirst !== false) {
+    throw invalid(
+      path,
+      "Cannot set run_worker_first without a Worker script. Please remove run_worker_first from your configuration file, or provide a Worker script in your configuration file (`main`).",
+    );
+  }
+}
+
 /**
  * The checked `assets` section of `raw`, or null when the config has none. Relative paths start
- * at `configDir`, the folder of the config file `path`.
+ * at `configDir`, the folder of the config file `path`; `hasMain` says whether there is a Worker.
  */
 export function readAssetsConfig(
   raw: Record<string, unknown>,
   configDir: string,
   path: string,
   compatibility: { date: string | undefined; flags: string[] },
+  hasMain = true,
 ): AssetsConfig | null {
   const section = raw.assets;
   if (section === undefined || section === null) return null;
@@ -132,7 +149,7 @@ export function readAssetsConfig(
       );
     }
   }
-  return {
+  const config: AssetsConfig = {
     directory: readDirectory(assets.directory, configDir, path),
     binding: readBinding(assets.binding, path),
     notFoundHandling: oneOf(
@@ -146,4 +163,6 @@ export function readAssetsConfig(
     runWorkerFirst: readRunWorkerFirst(assets.run_worker_first, path),
     navigationPrefersAssets: navigationPrefersAssets(compatibility.date, compatibility.flags),
   };
+  if (!hasMain) checkAssetsOnly(config, path);
+  return config;
 }

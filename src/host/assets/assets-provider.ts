@@ -44,9 +44,15 @@ async function route(
 
 /** Makes the assets part of a project whose config has an `assets` section. */
 export const assetsProvider: ProviderFactory = async (context) => {
-  const { raw, dir, path, compatibility } = context.config;
-  const config = readAssetsConfig(raw, dir, path, compatibility);
+  const { raw, dir, path, compatibility, main } = context.config;
+  const config = readAssetsConfig(raw, dir, path, compatibility, main !== null);
   if (!config) return null;
+  if (config.runWorkerFirst === true && config.binding === undefined) {
+    context.log.warn(
+      { key: "assets.run_worker_first" },
+      "run_worker_first=true without an assets binding: every request goes to the Worker, which has no way to fetch the assets",
+    );
+  }
   const files = new AssetFiles(config.directory);
   const server = new AssetServer(config, files, new AssetRuleFiles(files, context.log));
   context.log.info(

@@ -67,6 +67,19 @@ describe("assets config", () => {
     expect(at("2026-01-01", ["assets_navigation_has_no_effect"])).toBe(false);
   });
 
+  it("refuses a binding or run_worker_first in a project of static assets only, as wrangler does", () => {
+    const assetsOnly = (assets: unknown) => () =>
+      readAssetsConfig({ assets } as Record<string, unknown>, dir, path, modern, false);
+    expect(assetsOnly({ directory: "dist" })()).not.toBeNull();
+    expect(assetsOnly({ directory: "dist", binding: "ASSETS" })).toThrow(
+      "Cannot use assets with a binding in an assets-only Worker",
+    );
+    expect(assetsOnly({ directory: "dist", run_worker_first: ["/api/*"] })).toThrow(
+      "Cannot set run_worker_first without a Worker script",
+    );
+    expect(assetsOnly({ directory: "dist", run_worker_first: false })()).not.toBeNull();
+  });
+
   it("refuses bad values, naming the key, the value and what is allowed", () => {
     const cases: [unknown, string][] = [
       ["dist", "assets must be an object"],

@@ -1,7 +1,7 @@
 // End-to-end: a project of static assets only (an assets section, no main) starts under both
 // `cairn dev` and `cairn start`, serves its files and its 404 page, honours .assetsignore, and
-// answers other methods with 405 as Cloudflare does when there is no Worker. Workflows without
-// a main, or a config with neither, stop start-up with a clear error.
+// answers other methods with 405 as Cloudflare does when there is no Worker. Workflows or an
+// assets binding without a main, or a config with neither, stop start-up with a clear error.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,7 +39,7 @@ describe("a project of static assets only", () => {
     });
   }
 
-  it("refuses workflows without a main, and a config with neither main nor assets", async () => {
+  it("refuses workflows or an assets binding without a main, and a config with neither main nor assets", async () => {
     const dir = copyFixture("assets-only");
     const file = join(dir, "wrangler.jsonc");
     const original = readFileSync(file, "utf8");
@@ -53,6 +53,14 @@ describe("a project of static assets only", () => {
     const withWorkflows = CairnProcess.start(["dev", "--port", "0"], dir);
     expect((await withWorkflows.exited).code).toBe(1);
     expect(withWorkflows.stderr).toContain("workflows need main");
+
+    writeFileSync(
+      file,
+      original.replace('"directory": "./public"', '"directory": "./public", "binding": "ASSETS"'),
+    );
+    const withBinding = CairnProcess.start(["dev", "--port", "0"], dir);
+    expect((await withBinding.exited).code).toBe(1);
+    expect(withBinding.stderr).toContain("Cannot use assets with a binding in an assets-only Worker");
 
     writeFileSync(file, '{ "name": "nothing", "compatibility_date": "2025-09-01" }\n');
     const empty = CairnProcess.start(["dev", "--port", "0"], dir);

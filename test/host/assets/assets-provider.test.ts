@@ -18,12 +18,13 @@ writeFileSync(join(dir, "dist", "index.html"), "app");
 writeFileSync(join(dir, "dist", "logo.svg"), "<svg/>");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Setup = { assets?: Record<string, unknown>; date?: string; withFetch?: boolean };
+type Setup = { assets?: Record<string, unknown>; date?: string; withFetch?: boolean; lines?: string[] };
 
 async function provider({
   assets,
   date = "2025-09-01",
   withFetch = true,
+  lines = [],
 }: Setup): Promise<BindingProvider | null> {
   const module: WorkerModule = {
     fetch: withFetch ? async () => new Response("worker") : null,
@@ -32,6 +33,7 @@ async function provider({
     exports: {},
   };
   const config = {
+    main: join(dir, "src", "index.js"),
     path: join(dir, "wrangler.json"),
     dir,
     raw: assets === undefined ? {} : { assets },
@@ -39,7 +41,7 @@ async function provider({
   } as unknown as ProjectConfig;
   const context = {
     config,
-    log: pino({ level: "silent" }),
+    log: pino({ level: "warn" }, { write: (line: string) => lines.push(line) }),
     module: () => module,
   } as unknown as ProviderContext;
   return assetsProvider(context);
@@ -80,6 +82,15 @@ describe("assets provider routing", () => {
     const p = (await provider({ assets: { ...spa, run_worker_first: true }, withFetch: false }))!;
     expect(await route(p, "/missing")).toBe("200 app");
     expect(await route(p, "/logo.svg")).toBe("200 <svg/>");
+  });
+
+  it("warns that run_worker_first true without a binding leaves the Worker no way to the assets", async () => {
+    const lines: string[] = [];
+    await provider({ assets: { directory: "dist", run_worker_first: true }, lines });
+    expect(lines.join("")).toContain("run_worker_first=true without an assets binding");
+    const quiet: string[] = [];
+    await provider({ assets: { ...spa, run_worker_first: true }, lines: quiet });
+    expect(quiet).toEqual([]);
   });
 
   it("sends everything to the Worker with run_worker_first true", async () => {
