@@ -68,7 +68,10 @@ export async function bundleWorker(
     const rules = readModuleRules(config.raw, config.path);
     const result = await build({
       absWorkingDir: config.dir,
-      entryPoints: [config.main],
+      // A project of static assets only has no entry: its Worker is an empty module.
+      ...(config.main
+        ? { entryPoints: [config.main] }
+        : { stdin: { contents: "export default {};\n", loader: "js" as const, resolveDir: config.dir } }),
       outfile: file,
       bundle: true,
       format: "esm",

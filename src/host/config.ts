@@ -24,8 +24,8 @@ export type ProjectConfig = {
   /** The folder holding the config file; relative paths in it start here. */
   dir: string;
   name: string | undefined;
-  /** Absolute path of the entry module. */
-  main: string;
+  /** Absolute path of the entry module; null for a project of static assets only. */
+  main: string | null;
   workflows: WorkflowConfig[];
   vars: Record<string, unknown>;
   crons: string[];
@@ -45,7 +45,7 @@ export type ProjectConfig = {
 
 /** Keys a wrangler environment does not inherit from the top level. */
 const NOT_INHERITED = new Set(["vars", "define", "workflows", ...BINDING_KEYS]);
-const IGNORED_WITH_WARNING = ["assets", "build", "site", "tail_consumers"];
+const IGNORED_WITH_WARNING = ["build", "site", "tail_consumers"];
 
 type Raw = Record<string, unknown>;
 
@@ -143,18 +143,37 @@ function checkBindings(raw: Raw, path: string): void {
   );
 }
 
+/**
+ * The entry module's absolute path. A project of static assets only (an `assets` section and no
+ * `main`) has none, as on Cloudflare; any other project must name one.
+ */
+function readMain(raw: Raw, dir: string, path: string): string | null {
+  if (raw.main === undefined && raw.assets !== undefined && raw.assets !== null) return null;
+  if (typeof raw.main !== "string" || raw.main === "") {
+    throw invalid(
+      path,
+      'main must name the Worker\'s entry module, e.g. "main": "src/index.ts" (a project of static assets only gives an assets section instead)',
+    );
+  }
+  const main = resolve(dir, raw.main);
+  if (!existsSync(main)) throw invalid(path, `main names ${main}, which does not exist`);
+  return main;
+}
+
 /** Reads and checks the config at `path`; `env` selects a wrangler environment (`--env`). */
 export function loadProjectConfig(path: string, env?: string): ProjectConfig {
   const raw = applyEnvironment(readConfigFile(path), env, path);
   const dir = dirname(path);
   checkBindings(raw, path);
-  if (typeof raw.main !== "string" || raw.main === "") {
-    throw invalid(path, 'main must name the Worker\'s entry module, e.g. "main": "src/index.ts"');
-  }
-  const main = resolve(dir, raw.main);
-  if (!existsSync(main)) throw invalid(path, `main names ${main}, which does not exist`);
+  const main = readMain(raw, dir, path);
   const workflows = readWorkflows(raw, path);
   readModuleRules(raw, path);
+  if (main === null && workflows.length > 0) {
+    throw invalid(
+      path,
+      "workflows need main: the workflow classes are exported by the Worker's entry module",
+    );
+  }
   for (const key of ["name", "binding"] as const) {
     const seen = new Set<string>();
     for (const w of workflows) {

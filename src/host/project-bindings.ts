@@ -5,6 +5,7 @@
 // each new build of the Worker's code, and closes with the host.
 
 import type { Logger } from "../observability/logger.js";
+import { assetsProvider } from "./assets/assets-provider.js";
 import type { ProjectConfig } from "./config.js";
 import { d1Provider } from "./d1/d1-provider.js";
 import { durableObjectsProvider } from "./durable-objects/provider.js";
@@ -69,6 +70,7 @@ export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvi
 
 /** The parts of a project, in the order they see a request. */
 const PROVIDERS: ProviderFactory[] = [
+  assetsProvider,
   webSocketCompatibility,
   durableObjectsProvider,
   kvProvider,

@@ -53,13 +53,12 @@ const KINDS: BindingKind[] = [
 
 /**
  * The top-level keys that hold bindings; wrangler environments do not inherit them. Kinds Cairn
- * provides are no longer in KINDS but are still not inherited.
+ * provides are no longer in KINDS but are still not inherited. (`assets` is not one of them: an
+ * environment inherits the top-level `assets` section, as in wrangler.)
  */
 export const BINDING_KEYS: readonly string[] = [
   ...new Set([
     ...KINDS.map((k) => k.key),
-    // The kinds Cairn provides; like every binding, an environment does not inherit them.
-    "assets",
     "durable_objects",
     "kv_namespaces",
     "d1_databases",
@@ -97,10 +96,6 @@ export function findUnsupportedBindings(config: Record<string, unknown>): Unsupp
     } else if (kind.shape === "map" && typeof value === "object" && value !== null) {
       for (const name of Object.keys(value)) found.push({ name, type: kind.type, key });
     }
-  }
-  const assets = config.assets as { binding?: unknown } | undefined;
-  if (typeof assets?.binding === "string") {
-    found.push({ name: assets.binding, type: "static assets", key: "assets.binding" });
   }
   return found;
 }

@@ -47,6 +47,11 @@ function method(exported: unknown, name: "fetch" | "scheduled" | "queue") {
   return null;
 }
 
+/** The entry module's file name, for messages. */
+function entryName(config: Pick<ProjectConfig, "main">): string {
+  return config.main ? basename(config.main) : "the Worker (none: static assets only)";
+}
+
 /** Imports `file` (a bundle) and checks it against the config. */
 export async function loadWorkerModule(file: string, config: ProjectConfig): Promise<WorkerModule> {
   let mod: Record<string, unknown>;
@@ -54,7 +59,7 @@ export async function loadWorkerModule(file: string, config: ProjectConfig): Pro
     mod = await import(pathToFileURL(file).href);
   } catch (error) {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    throw new HostError("module.invalid", `${basename(config.main)} threw while loading:\n${detail}`);
+    throw new HostError("module.invalid", `${entryName(config)} threw while loading:\n${detail}`);
   }
   return checkWorkerModule(mod, config);
 }
@@ -64,7 +69,7 @@ export function checkWorkerModule(
   mod: Record<string, unknown>,
   config: Pick<ProjectConfig, "main" | "workflows"> & { raw?: Record<string, unknown> },
 ): WorkerModule {
-  const entry = basename(config.main);
+  const entry = entryName(config);
   // Durable Object classes are constructed at their first event; a missing one is reported now.
   for (const binding of boundClassNames(config.raw ?? {})) {
     if (typeof mod[binding.className] === "function") continue;

@@ -79,6 +79,11 @@ function readProject(root: string, options: CairnWorkflowsOptions): FileOptions 
   const configPath = findConfigFile(root, explicit);
   const config = loadProjectConfig(configPath, environment);
   const { values } = loadVars(config, { devVars: true, env: environment });
+  if (config.main === null) {
+    throw new Error(
+      `cairnWorkflows(): ${configPath} names no main; the tests need the Worker's entry module`,
+    );
+  }
   return {
     configPath,
     main: config.main,

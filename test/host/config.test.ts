@@ -112,6 +112,7 @@ describe("reading a wrangler config", () => {
         vars: { LEVEL: "top", ONLY_TOP: "x" },
         workflows: [{ name: "orders", binding: "ORDERS", class_name: "Orders" }],
         triggers: { crons: ["0 1 * * *"] },
+        assets: { directory: "public" },
         env: {
           staging: {
             vars: { LEVEL: "staging" },
@@ -122,6 +123,8 @@ describe("reading a wrangler config", () => {
     });
     const config = loadProjectConfig(findConfigFile(dir), "staging");
     expect(config.name).toBe("shop-staging");
+    // An environment inherits the assets section, as wrangler's environments do.
+    expect(config.raw.assets).toEqual({ directory: "public" });
     expect(config.vars).toEqual({ LEVEL: "staging" });
     expect(config.workflows.map((w) => w.name)).toEqual(["orders-staging"]);
     expect(config.crons).toEqual(["0 1 * * *"]);
@@ -172,9 +175,9 @@ describe("reading a wrangler config", () => {
       "BROWSER=Browser Rendering",
       "EMAIL=send email",
       "README=text blob",
-      "ASSETS=static assets",
     ]);
-    expect(findUnsupportedBindings({ assets: { directory: "public" } })).toEqual([]);
+    // Cairn serves static assets, their binding included.
+    expect(findUnsupportedBindings({ assets: { directory: "public", binding: "ASSETS" } })).toEqual([]);
   });
 });
 

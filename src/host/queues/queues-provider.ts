@@ -33,7 +33,7 @@ export const queuesProvider: ProviderFactory = async (context) => {
     const queues = config.consumers.map((c) => c.queue).join(", ");
     throw new HostError(
       "module.invalid",
-      `${context.config.path}: queues.consumers consumes ${queues}, but ${basename(context.config.main)} exports no queue handler (add queue(batch, env, ctx) to its default export)`,
+      `${context.config.path}: queues.consumers consumes ${queues}, but ${context.config.main ? basename(context.config.main) : "the Worker (it has no main)"} exports no queue handler (add queue(batch, env, ctx) to its default export)`,
     );
   }
   const opened = await openQueueStore(context.storageUrl, context.stateDir);
