@@ -7,6 +7,7 @@
 import type Database from "better-sqlite3";
 import type { StorageKind } from "./config.js";
 import { DurableObjectError } from "./errors.js";
+import { HibernatableWebSockets, type HibernationEvent } from "./hibernation.js";
 import { InputGate } from "./input-gate.js";
 import type { DurableObjectId } from "./object-id.js";
 import { DurableObjectState } from "./object-state.js";
@@ -26,7 +27,27 @@ export type LiveObjectOptions = {
   waitUntil: (promise: Promise<unknown>) => void;
   /** The alarm index and timer of this object. */
   alarms: (time: number | null) => void;
+  /** Told of a WebSocket event whose handler threw or ran past the event timeout. */
+  onSocketEventError: (error: unknown, event: HibernationEvent) => void;
 };
+
+/** Calls the object's handler for one event of a socket it accepted with `ctx.acceptWebSocket`. */
+function socketHandler(event: HibernationEvent) {
+  return (instance: Instance): unknown => {
+    const call = (name: string, ...args: unknown[]) => {
+      const handler = instance[name];
+      return typeof handler === "function" ? handler.apply(instance, args) : undefined;
+    };
+    switch (event.type) {
+      case "message":
+        return call("webSocketMessage", event.ws, event.data);
+      case "close":
+        return call("webSocketClose", event.ws, event.code, event.reason, event.wasClean);
+      case "error":
+        return call("webSocketError", event.ws, event.error);
+    }
+  };
+}
 
 export type AlarmRun =
   | { outcome: "ran" }
@@ -38,6 +59,12 @@ export class LiveObject {
   readonly className: string;
   readonly id: DurableObjectId;
   readonly storage: DurableObjectStorage;
+  /**
+   * The sockets the object accepted with the hibernation API. They outlive a reset of the object
+   * (their next event constructs it again, as after hibernation); a restart on new code or the
+   * host stopping closes them.
+   */
+  readonly sockets: HibernatableWebSockets;
   private readonly gate = new InputGate();
   private readonly options: LiveObjectOptions;
   private instance: Instance | null = null;
@@ -53,6 +80,12 @@ export class LiveObject {
         typeof (options.resolveClass().prototype as Instance | undefined)?.alarm === "function",
     };
     this.storage = new DurableObjectStorage(options.db, options.kind, this.gate, control);
+    this.sockets = new HibernatableWebSockets(
+      async (event) => {
+        await this.deliver(socketHandler(event));
+      },
+      { onDeliveryError: options.onSocketEventError },
+    );
   }
 
   /** Delivers one event to the object behind its input gate; resolves with the event's result. */
@@ -100,9 +133,16 @@ export class LiveObject {
     this.storage[STORAGE_INTERNALS]().clearAlarm();
   }
 
+  /** The Worker's code changed: sockets close with 1012 and the next event constructs the new class. */
+  restart(): void {
+    this.sockets.closeAll(1012, "Durable Object restarted on new code");
+    this.reset();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.sockets.closeAll(1001, "the host is stopping");
     this.instance = null;
     this.options.db.close();
   }
@@ -123,7 +163,7 @@ export class LiveObject {
     try {
       const blocks: Promise<unknown>[] = [];
       let failed = false;
-      const ctx = new DurableObjectState(this.id, this.storage, {
+      const ctx = new DurableObjectState(this.id, this.storage, this.sockets, {
         deliver: (event) => this.deliver(event),
         blockConcurrencyWhile: (fn) => {
           const run = this.gate.block(fn);

@@ -78,6 +78,11 @@ export class ObjectRegistry {
       env: this.options.env,
       waitUntil: this.options.waitUntil,
       alarms: (time) => this.alarms.set(className, id.toString(), time),
+      onSocketEventError: (error, event) =>
+        this.options.log.error(
+          { className, id: id.toString(), event: event.type, err: error },
+          "Durable Object WebSocket handler failed",
+        ),
     });
     this.live.set(key, object);
     return object;
@@ -85,7 +90,7 @@ export class ObjectRegistry {
 
   /** The Worker's code changed: live objects are constructed from the new classes at their next event. */
   reloaded(): void {
-    for (const object of this.live.values()) object.reset();
+    for (const object of this.live.values()) object.restart();
   }
 
   async close(): Promise<void> {

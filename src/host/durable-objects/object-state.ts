@@ -1,7 +1,10 @@
 // `ctx` of a Durable Object (DurableObjectState): its id, its storage, blockConcurrencyWhile,
-// waitUntil and abort. A new one is made each time the object is constructed (first event, after a
-// reset or a `cairn dev` reload); the storage under it stays the same.
+// waitUntil, abort and the WebSocket hibernation API. A new one is made each time the object is
+// constructed (first event, after a reset or a `cairn dev` reload); the storage and the accepted
+// sockets under it stay the same.
 
+import type { WebSocketRequestResponsePair } from "../websockets/request-response-pair.js";
+import type { HibernatableWebSockets } from "./hibernation.js";
 import type { DurableObjectId } from "./object-id.js";
 import type { DurableObjectStorage } from "./storage.js";
 
@@ -22,10 +25,17 @@ export class DurableObjectState {
   readonly id: DurableObjectId;
   readonly storage: DurableObjectStorage;
   readonly #host: StateHost;
+  readonly #sockets: HibernatableWebSockets;
 
-  constructor(id: DurableObjectId, storage: DurableObjectStorage, host: StateHost) {
+  constructor(
+    id: DurableObjectId,
+    storage: DurableObjectStorage,
+    sockets: HibernatableWebSockets,
+    host: StateHost,
+  ) {
     this.id = id;
     this.storage = storage;
+    this.#sockets = sockets;
     this.#host = host;
   }
 
@@ -58,9 +68,39 @@ export class DurableObjectState {
     return this.#host;
   }
 
-  // WebSocket hibernation (acceptWebSocket, getWebSockets, getTags, setWebSocketAutoResponse, …)
-  // is attached to this class here by src/host/durable-objects/hibernation.ts; its events
-  // (webSocketMessage, webSocketClose, webSocketError) reach the object through
-  // `this[STATE_HOST].deliver(object => object.webSocketMessage(ws, data))`, behind the same input
-  // gate as fetch, RPC and alarms.
+  // The WebSocket hibernation API: sockets accepted here deliver their messages, closes and errors
+  // to the object's webSocketMessage/webSocketClose/webSocketError, behind the same input gate
+  // as fetch, RPC and alarms.
+
+  acceptWebSocket(ws: WebSocket, tags?: string[]): void {
+    this.#sockets.acceptWebSocket(ws as never, tags);
+  }
+
+  getWebSockets(tag?: string): WebSocket[] {
+    return this.#sockets.getWebSockets(tag) as never;
+  }
+
+  getTags(ws: WebSocket): string[] {
+    return this.#sockets.getTags(ws as never);
+  }
+
+  setWebSocketAutoResponse(pair?: WebSocketRequestResponsePair | null): void {
+    this.#sockets.setWebSocketAutoResponse(pair);
+  }
+
+  getWebSocketAutoResponse(): WebSocketRequestResponsePair | null {
+    return this.#sockets.getWebSocketAutoResponse();
+  }
+
+  getWebSocketAutoResponseTimestamp(ws: WebSocket): Date | null {
+    return this.#sockets.getWebSocketAutoResponseTimestamp(ws as never);
+  }
+
+  setHibernatableWebSocketEventTimeout(timeoutMs?: number): void {
+    this.#sockets.setHibernatableWebSocketEventTimeout(timeoutMs);
+  }
+
+  getHibernatableWebSocketEventTimeout(): number | null {
+    return this.#sockets.getHibernatableWebSocketEventTimeout();
+  }
 }

@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import type { BindingProvider, ProviderFactory } from "../project-bindings.js";
+import { addCtxExportsEntries } from "../services/ctx-exports.js";
 import { readDurableObjectsConfig } from "./config.js";
 import { applyMigrations } from "./migrations.js";
 import { ObjectRegistry } from "./object-registry.js";
@@ -38,11 +39,17 @@ export const durableObjectsProvider: ProviderFactory = async (context) => {
     waitUntil: (promise) => context.tracker.track(promise),
     log: context.log,
   });
+  // `ctx.exports` offers a namespace for each bound class, as Cloudflare does for exported classes.
+  const removeExports = addCtxExportsEntries(() =>
+    Object.fromEntries(config.bindings.map((b) => [b.className, registry.namespace(b.className)])),
+  );
   const provider: BindingProvider = {
     bindings: Object.fromEntries(config.bindings.map((b) => [b.name, registry.namespace(b.className)])),
     start: async () => registry.alarms.start(),
     reloaded: () => registry.reloaded(),
+    stop: async () => registry.alarms.close(),
     close: async () => {
+      removeExports();
       await registry.close();
       index.close();
     },
