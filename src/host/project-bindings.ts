@@ -5,17 +5,9 @@
 // each new build of the Worker's code, and closes with the host.
 
 import type { Logger } from "../observability/logger.js";
-import { assetsProvider } from "./assets/assets-provider.js";
 import type { ProjectConfig } from "./config.js";
-import { d1Provider } from "./d1/d1-provider.js";
-import { durableObjectsProvider } from "./durable-objects/provider.js";
 import type { WaitUntilTracker } from "./execution-context.js";
 import { HostError } from "./host-error.js";
-import { kvProvider } from "./kv/kv-provider.js";
-import { queuesProvider } from "./queues/queues-provider.js";
-import { r2Provider } from "./r2/provider.js";
-import { servicesProvider } from "./services/services-provider.js";
-import { webSocketCompatibility } from "./websockets/compatibility.js";
 import type { WorkerModule } from "./worker-module.js";
 
 /** What a provider may use of the host that runs it. */
@@ -68,23 +60,14 @@ export type BindingProvider = {
 /** Makes a provider from the config, or returns null when the project does not use its part. */
 export type ProviderFactory = (context: ProviderContext) => Promise<BindingProvider | null>;
 
-/** The parts of a project, in the order they see a request. */
-const PROVIDERS: ProviderFactory[] = [
-  assetsProvider,
-  webSocketCompatibility,
-  durableObjectsProvider,
-  kvProvider,
-  d1Provider,
-  r2Provider,
-  queuesProvider,
-  servicesProvider,
-];
-
-/** The providers the project uses; on a failure the ones already made are closed. */
-export async function createProviders(context: ProviderContext): Promise<BindingProvider[]> {
+/** The providers `factories` make for the project; on a failure the ones already made are closed. */
+export async function createProviders(
+  factories: readonly ProviderFactory[],
+  context: ProviderContext,
+): Promise<BindingProvider[]> {
   const made: BindingProvider[] = [];
   try {
-    for (const factory of PROVIDERS) {
+    for (const factory of factories) {
       const provider = await factory(context);
       if (provider) made.push(provider);
     }

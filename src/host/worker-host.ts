@@ -40,6 +40,7 @@ import {
   withProvidedBindings,
   wrapWorkerFetch,
 } from "./project-bindings.js";
+import { PROJECT_PARTS } from "./project-parts.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { __cairnSetProcessEnv } from "./runtime/worker-process.js";
@@ -409,7 +410,7 @@ export class WorkerHost {
       ]),
     );
     const owner = this.options.owner ?? `cairn-${process.pid}-${randomUUID().slice(0, 8)}`;
-    this.providers = await createProviders({
+    this.providers = await createProviders(PROJECT_PARTS, {
       config,
       mode: this.options.mode,
       stateDir: this.stateDir,

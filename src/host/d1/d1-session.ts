@@ -3,8 +3,14 @@
 // already that fresh; the session still hands out bookmarks, which only grow, so code that
 // passes them between requests works unchanged.
 
-import type { D1Database } from "./d1-database.js";
 import type { D1Result, D1Rows } from "./d1-result.js";
+
+/** What a session runs its statements on: the database itself. */
+type SessionDatabase = {
+  runOne(statement: BoundStatement): Promise<D1Rows>;
+  batch(statements: D1PreparedStatement[]): Promise<D1Result[]>;
+};
+
 import type { BoundStatement } from "./d1-sqlite.js";
 import { D1PreparedStatement, type D1Runner } from "./d1-statement.js";
 
@@ -29,10 +35,10 @@ function isBookmark(value: string): boolean {
  * response.headers.set("x-d1-bookmark", session.getBookmark() ?? "");
  */
 export class D1DatabaseSession implements D1Runner {
-  readonly #database: D1Database;
+  readonly #database: SessionDatabase;
   #bookmark: string | null;
 
-  constructor(database: D1Database, constraint: SessionConstraint) {
+  constructor(database: SessionDatabase, constraint: SessionConstraint) {
     if (constraint !== undefined && typeof constraint !== "string") {
       throw new TypeError('withSession() takes a bookmark, "first-primary" or "first-unconstrained"');
     }

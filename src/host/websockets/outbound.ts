@@ -6,7 +6,7 @@
 import { WebSocket as ClientSocket } from "ws";
 import { ABNORMAL_CLOSURE, type Inbound } from "./events.js";
 import { MAX_RECEIVED_MESSAGE_BYTES } from "./limits.js";
-import type { Transport } from "./websocket.js";
+import type { Transport } from "./transport.js";
 
 /** What the connection tells the Worker's WebSocket. */
 export type OutboundEvents = {

@@ -10,16 +10,7 @@ import { autoReplyToClose } from "./compatibility.js";
 import { ABNORMAL_CLOSURE, type Inbound, toEvent } from "./events.js";
 import { GuardedEventTarget } from "./guarded-event-target.js";
 import { checkOutbound, connectOutbound } from "./outbound.js";
-
-/** A real connection an end is coupled to: what the Worker's other end sends goes out on it. */
-export interface Transport {
-  send(data: string | ArrayBuffer): void;
-  /** Code 1005 means a Close frame with no code. */
-  close(code: number, reason: string): void;
-  /** Stop reading from the client (the Worker has too much unread). */
-  pause(): void;
-  resume(): void;
-}
+import type { Transport } from "./transport.js";
 
 type State = "connecting" | "pending" | "accepted" | "hibernatable" | "coupled" | "released";
 

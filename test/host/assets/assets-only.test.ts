@@ -24,7 +24,7 @@ describe("a project of static assets only", () => {
       expect((await send(url, "/")).body).toContain("<h1>static home</h1>");
       const css = await send(url, "/css/site.css");
       expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
-      expect(css.body).toBe("h1{color:teal}\n");
+      expect(css.body).toBe("h1 {\n  color: teal;\n}\n");
       const missing = await send(url, "/nope");
       expect(missing.status).toBe(404);
       expect(missing.body).toContain("<h1>static 404</h1>");
