@@ -14,7 +14,7 @@ import type { WorkerModule } from "./worker-module.js";
 export type ProviderContext = {
   config: ProjectConfig;
   mode: "dev" | "start";
-  /** Where durable files go: `.cairn/` in dev, `--data-dir` in start. */
+  /** Where durable files go: `.cairn/` in dev, `--state` in start. */
   stateDir: string;
   /** The storage URL the engine opens ("sqlite:<path>" or "postgres://…"). */
   storageUrl: string;
