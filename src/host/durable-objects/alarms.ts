@@ -38,7 +38,7 @@ export class AlarmScheduler {
   private readonly armed = new Map<string, Armed>();
   private readonly index: StateIndex;
   private readonly run: AlarmRunner;
-  private readonly clear: (className: string, objectId: string) => void;
+  private readonly clear: (className: string, objectId: string) => void | Promise<void>;
   private readonly log: Logger;
   private readonly timers: AlarmTimers;
   private closed = false;
@@ -48,7 +48,7 @@ export class AlarmScheduler {
   constructor(options: {
     index: StateIndex;
     run: AlarmRunner;
-    clear: (className: string, objectId: string) => void;
+    clear: (className: string, objectId: string) => void | Promise<void>;
     log: Logger;
     timers?: AlarmTimers;
   }) {
@@ -144,13 +144,15 @@ export class AlarmScheduler {
         { err: error, className, objectId, retries: retryCount },
         "Durable Object alarm failed after its last retry; dropping it",
       );
-      try {
-        this.clear(className, objectId);
-      } catch (clearError) {
+      const failed = (clearError: unknown) =>
         this.log.error(
           { err: clearError, className, objectId },
           "dropping a failed Durable Object alarm failed",
         );
+      try {
+        void Promise.resolve(this.clear(className, objectId)).catch(failed);
+      } catch (clearError) {
+        failed(clearError);
       }
       this.index.deleteAlarm(className, objectId);
       return;
