@@ -5,6 +5,7 @@
 // after the holder is SIGKILLed the other process takes the object over once the (short, test-only)
 // lease expires, with the stored value intact.
 
+import { request } from "node:http";
 import { waitUntil } from "cairn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
@@ -24,6 +25,22 @@ afterAll(async () => {
   removeProjects();
   await db?.close();
 });
+
+/** GET on a fresh connection, so that the requests to a `--workers` port reach different workers. */
+function getFresh(base: string, path: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 describe("Durable Objects across two processes on PostgreSQL", () => {
   const dir = copyFixture("durable-objects-cluster-project");
@@ -132,8 +149,35 @@ describe("Durable Objects across two processes on PostgreSQL", () => {
       },
       { timeoutMs: 20_000, intervalMs: 100, what: "b to take over the object" },
     );
-    expect(taken.body).toEqual({ value: 7, calls: 1, hostedBy: "b", servedBy: "b" });
+    expect(taken.body).toMatchObject({ value: 7, calls: 1, hostedBy: "b", servedBy: "b" });
     expect((await getJson(b!.url, "/increment/shared")).body).toMatchObject({ value: 8, calls: 2 });
     expect(await b!.cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("Durable Objects in cairn start --workers 2", () => {
+  it("runs each object in one worker, the other forwarding to it over its own listener", async () => {
+    const dir = copyFixture("durable-objects-cluster-project");
+    const storage = `${db.url}?schema=${db.newSchema("doworkers")}`;
+    const args = ["start", "--port", "0", "--admin-port", "0", "--storage", storage, "--workers", "2"];
+    const cairn = CairnProcess.start([...args, "--var", "PROCESS:cluster"], dir, TEST_ENV);
+    const ready = await cairn.waitForLog((l) => l.msg === "ready", "the supervisor's ready line", 45_000);
+    const listeners = cairn
+      .logs()
+      .filter((l) => l.msg === "Durable Objects: forwarding calls between processes");
+    expect(new Set(listeners.map((l) => l.address)).size).toBe(2);
+
+    const seen = [];
+    for (let i = 0; i < 8; i++) {
+      const { status, body } = await getFresh(ready.url as string, "/increment/workers");
+      expect(status).toBe(200);
+      seen.push(body);
+    }
+    expect(seen.map((s) => s.value)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(seen.map((s) => s.calls)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(new Set(seen.map((s) => s.hostedPid)).size).toBe(1);
+    // The shared port spread the requests over both workers: one of them forwarded.
+    expect(new Set(seen.map((s) => s.servedPid)).size).toBe(2);
+    expect(await cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });
