@@ -59,6 +59,10 @@ export class LeaseKeeper {
     return this.options.address;
   }
 
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
   /** Starts the renewal loop. */
   start(): void {
     if (this.timer) return;

@@ -18,6 +18,7 @@ import { openObjectFile } from "./object-file.js";
 import { DurableObjectId, IdFactory } from "./object-id.js";
 import { RemoteObject } from "./remote-object.js";
 import type { StateIndex } from "./state-index.js";
+import { STORAGE_INTERNALS } from "./storage.js";
 import type { ObjectTarget } from "./stub.js";
 
 /** Object-host leases and forwarding, when several processes share PostgreSQL. */
@@ -57,6 +58,7 @@ export class ObjectRegistry {
       index: options.index,
       log: options.log,
       timers: options.timers,
+      recheckElsewhereMs: options.hosting?.leases.leaseMs,
       run: (className, objectId, retryCount) => this.runAlarm(className, objectId, retryCount),
       clear: (className, objectId) => this.clearAlarm(className, objectId),
     });
@@ -136,7 +138,11 @@ export class ObjectRegistry {
     const live = this.live.get(key);
     if (live) return { local: live };
     try {
-      return { local: this.object(className, id) };
+      const object = this.object(className, id);
+      // Taken over from a process that died: its alarm, set there, is armed here now.
+      const alarm = object.storage[STORAGE_INTERNALS]().storedAlarm();
+      if (alarm !== null) this.alarms.set(className, objectId, alarm);
+      return { local: object };
     } catch (error) {
       // The file is still locked (its previous holder has not closed it yet): let the lease go.
       await hosting.leases.release(className, objectId).catch(() => {});
@@ -229,7 +235,7 @@ export class ObjectRegistry {
       throw error;
     }
     // Another process holds the object's lease: its own scheduler runs the alarm.
-    if (!("local" in target)) return "unavailable" as const;
+    if (!("local" in target)) return "elsewhere" as const;
     const object = target.local;
     return object.runAlarm(retryCount, () => (this.options.timers ?? { now: Date.now }).now());
   }
