@@ -102,7 +102,16 @@ export class ObjectRegistry {
         `Durable Object class ${className} is not bound in this process's project`,
       );
     }
-    const target = await this.resolve(className, new DurableObjectId(objectId));
+    let target: ObjectTarget;
+    try {
+      target = await this.resolve(className, new DurableObjectId(objectId));
+    } catch (error) {
+      // Stopping here: the caller looks the object up again and takes it over once the lease is free.
+      if (DurableObjectError.is(error) && error.code === "durable_object.closed") {
+        throw new DurableObjectError("durable_object.moved", error.message);
+      }
+      throw error;
+    }
     if ("local" in target) return target.local;
     throw new DurableObjectError(
       "durable_object.moved",
