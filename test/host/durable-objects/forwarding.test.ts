@@ -3,7 +3,7 @@
 // see one sequence of values from one live instance, RPC errors and fetches cross processes, a
 // forwarded call without the API token is refused, a WebSocket upgrade gets a coded error, and
 // after the holder is SIGKILLed the other process takes the object over once the (short, test-only)
-// lease expires, with the stored value intact.
+// lease expires, with the stored value intact and the alarm set there run by its new holder.
 
 import { request } from "node:http";
 import { waitUntil } from "cairn/testing";
@@ -138,6 +138,8 @@ describe("Durable Objects across two processes on PostgreSQL", () => {
 
   it("takes the object over in the other process after its holder is SIGKILLed, with its storage intact", async () => {
     const { a, b } = processes;
+    // An alarm set through b on the object a hosts, due after a is gone (b did not know of it).
+    expect((await getJson(b!.url, "/schedule/shared?in=5000")).body).toEqual({ scheduledBy: "a" });
     expect(await a!.cairn.kill("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
     // Until the dead holder's lease expires, calls through b cannot reach it (a coded error).
     const taken = await waitUntil(
@@ -151,6 +153,13 @@ describe("Durable Objects across two processes on PostgreSQL", () => {
     );
     expect(taken.body).toMatchObject({ value: 7, calls: 1, hostedBy: "b", servedBy: "b" });
     expect((await getJson(b!.url, "/increment/shared")).body).toMatchObject({ value: 8, calls: 2 });
+    // The new holder armed the alarm it found in the object's storage, and ran it.
+    const alarm = await waitUntil(
+      async () => (await getJson(b!.url, "/alarm/shared")).body,
+      (state: { fired: string[] }) => state.fired.length > 0,
+      { timeoutMs: 20_000, intervalMs: 100, what: "the alarm to fire in b" },
+    );
+    expect(alarm).toEqual({ fired: ["b"], pending: null });
     expect(await b!.cairn.kill("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });
