@@ -55,10 +55,6 @@ export class LeaseKeeper {
     this.options = options;
   }
 
-  get address(): string {
-    return this.options.address;
-  }
-
   get leaseMs(): number {
     return this.options.leaseMs;
   }
