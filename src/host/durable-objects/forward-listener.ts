@@ -20,13 +20,14 @@ import {
   type ForwardAnswer,
   type ForwardCall,
   fromWireRequest,
+  type ObjectAddress,
   toWireResponse,
 } from "./forward-protocol.js";
 import type { LiveObject } from "./live-object.js";
 import { callLocal, fetchLocal, readLocal } from "./stub.js";
 
-/** The object `objectId` of `className` live here, or DurableObjectError "durable_object.moved". */
-export type HostHere = (className: string, objectId: string) => Promise<LiveObject>;
+/** The object live here, or DurableObjectError "durable_object.moved". */
+export type HostHere = (object: ObjectAddress) => Promise<LiveObject>;
 
 const digest = (value: string) => createHash("sha256").update(value).digest();
 
@@ -56,7 +57,11 @@ async function run(call: ForwardCall, hostHere: HostHere): Promise<ForwardAnswer
   if (typeof call.className !== "string" || typeof call.objectId !== "string") {
     throw new TypeError("a forwarded Durable Object call names no class or id");
   }
-  const object = await hostHere(call.className, call.objectId);
+  const object = await hostHere({
+    className: call.className,
+    objectId: call.objectId,
+    objectName: call.objectName,
+  });
   switch (call.kind) {
     case "call":
       return { ok: "value", value: await callLocal(object, call.name, call.args) };

@@ -12,10 +12,15 @@ export const FORWARD_PATH = "/cdn-cgi/cairn/durable-objects";
 export const FORWARD_TYPE = "application/x-cairn-v8";
 
 /** A call to the object: an RPC method, a property read, or its fetch handler. */
-export type ForwardCall =
-  | { kind: "call"; className: string; objectId: string; name: string; args: unknown[] }
-  | { kind: "read"; className: string; objectId: string; name: string }
-  | { kind: "fetch"; className: string; objectId: string; request: WireRequest };
+export type ForwardCall = ObjectAddress &
+  (
+    | { kind: "call"; name: string; args: unknown[] }
+    | { kind: "read"; name: string }
+    | { kind: "fetch"; request: WireRequest }
+  );
+
+/** The object a call is for; `objectName` is the name given to `idFromName`, if any (`ctx.id.name`). */
+export type ObjectAddress = { className: string; objectId: string; objectName?: string | undefined };
 
 export type WireRequest = {
   method: string;

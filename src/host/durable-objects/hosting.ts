@@ -48,7 +48,7 @@ export async function openHosting(
     ({ listener, port } = await ForwardListener.open({
       ip,
       token: settings.token,
-      hostHere: (className, objectId) => hooks().hostHere(className, objectId),
+      hostHere: (object) => hooks().hostHere(object),
       log: settings.log,
     }));
   } catch (error) {

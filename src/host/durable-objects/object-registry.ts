@@ -11,6 +11,7 @@ import type { WorkerModule } from "../worker-module.js";
 import { AlarmScheduler, type AlarmTimers } from "./alarms.js";
 import type { StorageKind } from "./config.js";
 import { DurableObjectError } from "./errors.js";
+import type { ObjectAddress } from "./forward-protocol.js";
 import type { LeaseKeeper } from "./lease-keeper.js";
 import { LiveObject, type ObjectClass } from "./live-object.js";
 import { DurableObjectNamespace } from "./namespace.js";
@@ -95,16 +96,18 @@ export class ObjectRegistry {
   }
 
   /** For a call another process forwarded: the object live here, or "moved" if another holds it. */
-  async hostHere(className: string, objectId: string): Promise<LiveObject> {
+  async hostHere({ className, objectId, objectName }: ObjectAddress): Promise<LiveObject> {
     if (!this.options.classes.has(className)) {
       throw new DurableObjectError(
         "durable_object.moved",
         `Durable Object class ${className} is not bound in this process's project`,
       );
     }
+    // Checked as idFromString checks it: an id of this class's namespace.
+    const id = new DurableObjectId(this.ids(className).fromString(objectId).toString(), objectName);
     let target: ObjectTarget;
     try {
-      target = await this.resolve(className, new DurableObjectId(objectId));
+      target = await this.resolve(className, id);
     } catch (error) {
       // Stopping here: the caller looks the object up again and takes it over once the lease is free.
       if (DurableObjectError.is(error) && error.code === "durable_object.closed") {
@@ -138,6 +141,7 @@ export class ObjectRegistry {
         remote: new RemoteObject({
           className,
           objectId,
+          objectName: id.name,
           owner: claim.owner,
           address: claim.address,
           token: hosting.token,

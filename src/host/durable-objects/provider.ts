@@ -48,7 +48,7 @@ export const durableObjectsProvider: ProviderFactory = async (context) => {
           log: context.log,
         },
         () => ({
-          hostHere: (className, objectId) => live().hostHere(className, objectId),
+          hostHere: (object) => live().hostHere(object),
           lost: (className, objectId) => live().lost(className, objectId),
         }),
       );

@@ -12,17 +12,12 @@ import {
   type ForwardAnswer,
   type ForwardCall,
   fromWireResponse,
+  type ObjectAddress,
   toWireRequest,
 } from "./forward-protocol.js";
 import type { RemoteTarget } from "./stub.js";
 
-type Where = {
-  className: string;
-  objectId: string;
-  owner: string;
-  address: string;
-  token?: string | undefined;
-};
+type Where = ObjectAddress & { owner: string; address: string; token?: string | undefined };
 
 function markRemote(error: unknown): unknown {
   if (typeof error === "object" && error !== null) {
@@ -78,14 +73,14 @@ export class RemoteObject implements RemoteTarget {
       );
     }
     const wire = await toWireRequest(request);
-    const answer = await this.send({
-      kind: "fetch",
-      className: this.where.className,
-      objectId: this.where.objectId,
-      request: wire,
-    });
+    const answer = await this.send({ ...this.object(), kind: "fetch", request: wire });
     if (answer.ok !== "response") throw this.unexpected(answer);
     return fromWireResponse(answer.response);
+  }
+
+  private object(): ObjectAddress {
+    const { className, objectId, objectName } = this.where;
+    return { className, objectId, objectName };
   }
 
   private describe(): string {

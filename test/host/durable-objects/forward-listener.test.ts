@@ -31,7 +31,7 @@ async function open(ip: string, token: string | undefined) {
   const { listener, port } = await ForwardListener.open({
     ip,
     token,
-    hostHere: async (className, objectId) => {
+    hostHere: async ({ className, objectId }) => {
       throw new DurableObjectError("durable_object.moved", `${className} ${objectId} is not hosted here`);
     },
     log: silentLog,

@@ -91,6 +91,7 @@ describe("Durable Objects across two processes on PostgreSQL", () => {
     expect(seen.map((s) => s.calls)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(new Set(seen.map((s) => s.hostedBy))).toEqual(new Set(["a"]));
     expect(seen.map((s) => s.servedBy)).toEqual(["a", "b", "a", "b", "b", "a"]);
+    expect(new Set(seen.map((s) => s.idName))).toEqual(new Set(["shared"]));
 
     const rows = await db.query<{ owner: string; token: string; address: string }>(
       `SELECT owner, token::text, address FROM "${new URL(storage).searchParams.get("schema")}".durable_object_leases`,
@@ -151,7 +152,7 @@ describe("Durable Objects across two processes on PostgreSQL", () => {
       },
       { timeoutMs: 20_000, intervalMs: 100, what: "b to take over the object" },
     );
-    expect(taken.body).toMatchObject({ value: 7, calls: 1, hostedBy: "b", servedBy: "b" });
+    expect(taken.body).toMatchObject({ value: 7, calls: 1, hostedBy: "b", servedBy: "b", idName: "shared" });
     expect((await getJson(b!.url, "/increment/shared")).body).toMatchObject({ value: 8, calls: 2 });
     // The new holder armed the alarm it found in the object's storage, and ran it.
     const alarm = await waitUntil(
