@@ -42,6 +42,8 @@ export type HostCommandOptions = {
   dashboard: boolean;
   metricsWithoutToken?: boolean;
   workers?: number;
+  objectsIp?: string;
+  advertise?: string;
 };
 
 function port(value: string): number {
@@ -186,6 +188,14 @@ export function addAdminOptions(command: Command): Command {
     .option(
       "--metrics-without-token",
       "serve /metrics on the admin listener without asking for the API token",
+    )
+    .option(
+      "--objects-ip <address>",
+      "on PostgreSQL, address of this process's listener for Durable Object calls forwarded by other processes (default: 127.0.0.1)",
+    )
+    .option(
+      "--advertise <host>",
+      "on PostgreSQL, the host name or IP other processes reach this one's Durable Object listener at (default: --objects-ip)",
     );
 }
 
@@ -251,6 +261,8 @@ export async function runHost(
       adminIp: options.adminIp,
       dashboard: options.dashboard,
       metricsWithoutToken: options.metricsWithoutToken ?? false,
+      objectsIp: options.objectsIp,
+      advertise: options.advertise,
       onStartFailed: (error) => {
         reported = true;
         printStartFailure(mode, error, index ?? undefined);

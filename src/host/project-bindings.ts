@@ -20,6 +20,10 @@ export type ProviderContext = {
   storageUrl: string;
   /** This process's name in leases. */
   owner: string;
+  /** The API token (`--api-token`), which calls forwarded between processes carry too. */
+  apiToken?: string | undefined;
+  /** Where this process's Durable Object listener listens and what it advertises (PostgreSQL only). */
+  durableObjects?: { ip?: string | undefined; advertise?: string | undefined } | undefined;
   log: Logger;
   /** `waitUntil` work the host lets finish before it stops. */
   tracker: WaitUntilTracker;

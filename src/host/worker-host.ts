@@ -83,6 +83,12 @@ export type HostOptions = {
   dashboard?: boolean | undefined;
   /** `cairn start`: serve /metrics on the admin listener without asking for the API token. */
   metricsWithoutToken?: boolean | undefined;
+  /**
+   * On PostgreSQL, where this process's Durable Object listener listens (default 127.0.0.1) and
+   * the host other processes reach it at (default: that address).
+   */
+  objectsIp?: string | undefined;
+  advertise?: string | undefined;
   /** A name for this process in leases (default: its pid and a random suffix). */
   owner?: string | undefined;
   /** A folder under `<stateDir>/build` for this process's bundles, apart from other processes'. */
@@ -416,6 +422,8 @@ export class WorkerHost {
       stateDir: this.stateDir,
       storageUrl: this.storage(),
       owner,
+      apiToken: this.options.apiToken,
+      durableObjects: { ip: this.options.objectsIp, advertise: this.options.advertise },
       log: this.log,
       tracker: this.tracker,
       module: () => this.loaded?.module ?? module,

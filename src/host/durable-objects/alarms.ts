@@ -25,12 +25,15 @@ export const realTimers: AlarmTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** Runs an object's alarm if due; "unavailable" when the object lives in another process. */
+/**
+ * Runs an object's alarm if due; "unavailable" when it cannot run here (its class is gone, or its
+ * file is locked by another process), "elsewhere" when another process holds the object's lease.
+ */
 export type AlarmRunner = (
   className: string,
   objectId: string,
   retryCount: number,
-) => Promise<AlarmRun | "unavailable">;
+) => Promise<AlarmRun | "unavailable" | "elsewhere">;
 
 type Armed = { handle: unknown; time: number; retryCount: number };
 
@@ -38,9 +41,10 @@ export class AlarmScheduler {
   private readonly armed = new Map<string, Armed>();
   private readonly index: StateIndex;
   private readonly run: AlarmRunner;
-  private readonly clear: (className: string, objectId: string) => void;
+  private readonly clear: (className: string, objectId: string) => void | Promise<void>;
   private readonly log: Logger;
   private readonly timers: AlarmTimers;
+  private readonly recheckElsewhereMs: number | undefined;
   private closed = false;
   /** Alarm runs under way, so that close() can wait for them. */
   private readonly running = new Set<Promise<void>>();
@@ -48,15 +52,21 @@ export class AlarmScheduler {
   constructor(options: {
     index: StateIndex;
     run: AlarmRunner;
-    clear: (className: string, objectId: string) => void;
+    clear: (className: string, objectId: string) => void | Promise<void>;
     log: Logger;
     timers?: AlarmTimers;
+    /**
+     * With object-host leases: how long to wait before trying again an alarm whose object another
+     * process hosts, so that it fires here if that process dies before running it.
+     */
+    recheckElsewhereMs?: number | undefined;
   }) {
     this.index = options.index;
     this.run = options.run;
     this.clear = options.clear;
     this.log = options.log;
     this.timers = options.timers ?? realTimers;
+    this.recheckElsewhereMs = options.recheckElsewhereMs;
   }
 
   /** Arms every alarm in the index. */
@@ -124,12 +134,13 @@ export class AlarmScheduler {
   }
 
   private async fire(className: string, objectId: string, retryCount: number): Promise<void> {
-    let result: AlarmRun | "unavailable";
+    let result: AlarmRun | "unavailable" | "elsewhere";
     try {
       result = await this.run(className, objectId, retryCount);
     } catch (error) {
       result = { outcome: "failed", error };
     }
+    if (result === "elsewhere") return this.recheck(className, objectId);
     if (this.closed || result === "unavailable") return;
     const key = this.key(className, objectId);
     if (result.outcome === "none") this.index.deleteAlarm(className, objectId);
@@ -138,19 +149,29 @@ export class AlarmScheduler {
       this.retry(className, objectId, retryCount, result.error);
   }
 
+  /** The holder runs the alarm; look again later in case it died first (the index still has it). */
+  private recheck(className: string, objectId: string): void {
+    if (this.closed || this.recheckElsewhereMs === undefined) return;
+    const alarm = this.index.alarms().find((a) => a.className === className && a.objectId === objectId);
+    if (!alarm) return;
+    this.arm(className, objectId, Math.max(alarm.time, this.timers.now() + this.recheckElsewhereMs), 0);
+  }
+
   private retry(className: string, objectId: string, retryCount: number, error: unknown): void {
     if (retryCount >= ALARM_MAX_RETRIES) {
       this.log.error(
         { err: error, className, objectId, retries: retryCount },
         "Durable Object alarm failed after its last retry; dropping it",
       );
-      try {
-        this.clear(className, objectId);
-      } catch (clearError) {
+      const failed = (clearError: unknown) =>
         this.log.error(
           { err: clearError, className, objectId },
           "dropping a failed Durable Object alarm failed",
         );
+      try {
+        void Promise.resolve(this.clear(className, objectId)).catch(failed);
+      } catch (clearError) {
+        failed(clearError);
       }
       this.index.deleteAlarm(className, objectId);
       return;

@@ -139,10 +139,11 @@ export class LiveObject {
     this.reset();
   }
 
-  close(): void {
+  /** Closes the object's sockets (with `code`, by default 1001: the host is stopping) and its file. */
+  close(code = 1001, reason = "the host is stopping"): void {
     if (this.closed) return;
     this.closed = true;
-    this.sockets.closeAll(1001, "the host is stopping");
+    this.sockets.closeAll(code, reason);
     this.instance = null;
     this.options.db.close();
   }

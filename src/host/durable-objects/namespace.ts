@@ -2,17 +2,16 @@
 // (`idFromName`, `idFromString`, `newUniqueId`) and stubs (`get`, `getByName`). Stubs open the
 // object lazily, at their first call, so `get` itself never fails on a live-elsewhere object.
 
-import type { LiveObject } from "./live-object.js";
 import { DurableObjectId, type IdFactory } from "./object-id.js";
-import { createStub } from "./stub.js";
+import { createStub, type ObjectTarget } from "./stub.js";
 
 const JURISDICTIONS = new Set(["eu", "fedramp", "fedramp-high"]);
 
 export class DurableObjectNamespace {
   readonly #ids: IdFactory;
-  readonly #object: (id: DurableObjectId) => LiveObject;
+  readonly #object: (id: DurableObjectId) => Promise<ObjectTarget>;
 
-  constructor(ids: IdFactory, object: (id: DurableObjectId) => LiveObject) {
+  constructor(ids: IdFactory, object: (id: DurableObjectId) => Promise<ObjectTarget>) {
     this.#ids = ids;
     this.#object = object;
   }

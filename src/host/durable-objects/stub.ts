@@ -3,6 +3,8 @@
 // property) on the object, delivered through its input gate. Arguments and results are
 // structured-cloned as Cloudflare's RPC serializes them; errors thrown by the object reach the
 // caller with their name and message and `remote: true`. Functions and stubs cannot be passed.
+// With several processes on PostgreSQL the object may be hosted by another process: the stub then
+// hands the call to a RemoteObject, which forwards it there (remote-object.ts).
 
 import { DurableObjectError } from "./errors.js";
 import type { LiveObject } from "./live-object.js";
@@ -12,7 +14,33 @@ import type { DurableObjectId } from "./object-id.js";
 export const RPC_BASE = Symbol.for("cairn.rpcBase");
 
 type Instance = Record<string, unknown>;
-type ObjectSource = () => LiveObject;
+
+/** An object hosted by another process, reached over its Durable Object listener. */
+export type RemoteTarget = {
+  call(name: string, args: unknown[]): Promise<unknown>;
+  /** A property's value, or `{ method: true }` when it is a method. */
+  read(name: string): Promise<{ value: unknown } | { method: true }>;
+  fetch(request: Request): Promise<Response>;
+};
+
+/** Where the object is live: in this process, or in another one. */
+export type ObjectTarget = { local: LiveObject } | { remote: RemoteTarget };
+type ObjectSource = () => Promise<ObjectTarget>;
+
+/** Times a call looks the object up again when its holder answered that it moved on. */
+const MOVED_TRIES = 3;
+
+/** Runs `run` on the object's current target, looking it up again if its holder moved on. */
+async function withTarget<T>(source: ObjectSource, run: (target: ObjectTarget) => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await run(await source());
+    } catch (error) {
+      if (tries >= MOVED_TRIES || !DurableObjectError.is(error) || error.code !== "durable_object.moved")
+        throw error;
+    }
+  }
+}
 
 /** The member `name` as RPC sees it: found on the class's prototype chain, not on the instance. */
 function member(instance: Instance, name: string): { found: boolean; value: unknown } {
@@ -61,15 +89,15 @@ function clone<T>(value: T, what: string): T {
   }
 }
 
-async function call(source: ObjectSource, name: string, args: unknown[]): Promise<unknown> {
-  const sent = clone(args, `an argument of ${name}()`);
+/** Runs RPC method `name` on a live object of this process; `args` are already cloned. */
+export async function callLocal(object: LiveObject, name: string, args: unknown[]): Promise<unknown> {
   let result: unknown;
   try {
-    result = await source().deliver(async (instance) => {
+    result = await object.deliver(async (instance) => {
       const { value } = member(instance, name);
       if (typeof value !== "function")
         throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
-      return await (value as (...a: unknown[]) => unknown).apply(instance, sent);
+      return await (value as (...a: unknown[]) => unknown).apply(instance, args);
     });
   } catch (error) {
     throw remoteError(error);
@@ -77,24 +105,24 @@ async function call(source: ObjectSource, name: string, args: unknown[]): Promis
   return clone(result, `the result of ${name}()`);
 }
 
-async function read(source: ObjectSource, name: string): Promise<unknown> {
+/** Reads property `name` of a live object of this process: its cloned value, or that it is a method. */
+export async function readLocal(
+  object: LiveObject,
+  name: string,
+): Promise<{ value: unknown } | { method: true }> {
   let value: unknown;
   try {
-    value = await source().deliver((instance) => member(instance, name).value);
+    value = await object.deliver((instance) => member(instance, name).value);
   } catch (error) {
     throw remoteError(error);
   }
-  if (typeof value === "function") return (...args: unknown[]) => call(source, name, args);
-  return clone(value, `the property ${name}`);
+  if (typeof value === "function") return { method: true };
+  return { value: clone(value, `the property ${name}`) };
 }
 
-async function fetchObject(
-  source: ObjectSource,
-  input: Request | string | URL,
-  init?: RequestInit,
-): Promise<Response> {
-  const request = new Request(input, init);
-  const response = await source().deliver(async (instance) => {
+/** Sends `request` to the fetch handler of a live object of this process. */
+export async function fetchLocal(object: LiveObject, request: Request): Promise<Response> {
+  const response = await object.deliver(async (instance) => {
     if (typeof instance.fetch !== "function")
       throw new TypeError("Handler does not export a fetch() function.");
     return await (instance.fetch as (r: Request) => unknown).call(instance, request);
@@ -103,6 +131,33 @@ async function fetchObject(
     throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
   }
   return response;
+}
+
+async function call(source: ObjectSource, name: string, args: unknown[]): Promise<unknown> {
+  const sent = clone(args, `an argument of ${name}()`);
+  return withTarget(source, (target) =>
+    "local" in target ? callLocal(target.local, name, sent) : target.remote.call(name, sent),
+  );
+}
+
+async function read(source: ObjectSource, name: string): Promise<unknown> {
+  const found = await withTarget(source, (target) =>
+    "local" in target ? readLocal(target.local, name) : target.remote.read(name),
+  );
+  if ("method" in found) return (...args: unknown[]) => call(source, name, args);
+  return found.value;
+}
+
+async function fetchObject(
+  source: ObjectSource,
+  input: Request | string | URL,
+  init?: RequestInit,
+): Promise<Response> {
+  const request = new Request(input, init);
+  return withTarget(source, (target) =>
+    // A clone per forwarded try, so that a try the holder turned away leaves the body unread.
+    "local" in target ? fetchLocal(target.local, request) : target.remote.fetch(request.clone()),
+  );
 }
 
 /** A property of the stub: callable as a method, awaitable as a property read. */
