@@ -137,7 +137,10 @@ export function addHostOptions(command: Command, graceSeconds: number): Command 
     .option("-e, --env <name>", "a wrangler environment: use the [env.<name>] section of the config")
     .option("--port <port>", "port to listen on; 0 picks a free one (default: dev.port or 8787)", port)
     .option("--ip <address>", "address to listen on (default: dev.ip or 127.0.0.1)")
-    .option("--state <dir>", "folder for Cairn's database and build output (default: <dir>/.cairn)")
+    .option(
+      "--state <dir>",
+      "folder for Cairn's database, build output and the project's state (Durable Objects, D1, R2; default: <dir>/.cairn)",
+    )
     .option(
       "--storage <url>",
       "storage URL: sqlite:<path> or postgres://… (default: sqlite:<state>/cairn.db)",
