@@ -8,25 +8,17 @@
 
 import { performance } from "node:perf_hooks";
 import type { Logger } from "../../observability/logger.js";
+import { leaseMsSetting } from "../lease-setting.js";
 import type { HeldLease, LeaseClaim, LeaseTable } from "./lease-table.js";
 
 /** How long a lease lasts unless CAIRN_DO_LEASE_MS (tests only) says otherwise. */
 export const DEFAULT_LEASE_MS = 15_000;
-/** The shortest lease accepted: renewals every third of it must still fit a slow round trip. */
-const MIN_LEASE_MS = 300;
 /** A claim that met a concurrent first claim is retried this many times. */
 const CLAIM_TRIES = 3;
 
 /** The lease length from CAIRN_DO_LEASE_MS, or the default; a bad value is refused by name. */
 export function leaseMsFromEnv(value: string | undefined): number {
-  if (value === undefined || value === "") return DEFAULT_LEASE_MS;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < MIN_LEASE_MS) {
-    throw new TypeError(
-      `CAIRN_DO_LEASE_MS must be a whole number of milliseconds, at least ${MIN_LEASE_MS}; got ${JSON.stringify(value)}`,
-    );
-  }
-  return n;
+  return leaseMsSetting("CAIRN_DO_LEASE_MS", value, DEFAULT_LEASE_MS);
 }
 
 type Held = { className: string; objectId: string; token: string; confirmedAt: number };

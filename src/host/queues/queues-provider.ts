@@ -7,6 +7,7 @@ import { basename } from "node:path";
 import { SystemClock } from "../../engine/clock.js";
 import { createExecutionContext } from "../execution-context.js";
 import { HostError } from "../host-error.js";
+import { leaseMsSetting } from "../lease-setting.js";
 import type { BindingProvider, ProviderContext, ProviderFactory } from "../project-bindings.js";
 import { defaultContentType } from "./message-encoding.js";
 import { type OpenedQueueStore, openQueueStore } from "./open-queue-store.js";
@@ -20,6 +21,8 @@ import { readQueuesConfig } from "./queues-config.js";
  * SQLite, one process owns the file, and a restart releases every lease at once.)
  */
 export const LEASE_MS = 30_000;
+/** The lease length in use: LEASE_MS, or CAIRN_QUEUE_LEASE_MS (for tests only). */
+const leaseMs = () => leaseMsSetting("CAIRN_QUEUE_LEASE_MS", process.env.CAIRN_QUEUE_LEASE_MS, LEASE_MS);
 /** How often a consumer on PostgreSQL looks for messages sent by other processes. */
 export const POSTGRES_POLL_MS = 1_000;
 /** How long close() lets running batches finish before it stops waiting for them. */
@@ -53,7 +56,7 @@ export const queuesProvider: ProviderFactory = async (context) => {
         store: opened.store,
         clock,
         owner: context.owner,
-        leaseMs: LEASE_MS,
+        leaseMs: leaseMs(),
         pollMs: opened.kind === "postgres" ? POSTGRES_POLL_MS : null,
         handler,
         log: context.log,

@@ -197,5 +197,6 @@ describe("forwarding settings", () => {
     expect(leaseMsFromEnv("1500")).toBe(1500);
     expect(() => leaseMsFromEnv("fast")).toThrow(/CAIRN_DO_LEASE_MS/);
     expect(() => leaseMsFromEnv("10")).toThrow(/at least 300/);
+    expect(() => leaseMsFromEnv("10")).toThrow(expect.objectContaining({ code: "config.invalid" }));
   });
 });

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { waitUntil } from "cairn/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LEASE_MS } from "../../../src/host/queues/queues-provider.js";
 import { openTestDatabase, type TestDatabase } from "../../helpers/postgres-server.js";
 import { CairnProcess } from "../helpers/cairn-process.js";
 import { copyFixture, postJson, removeProjects } from "../helpers/projects.js";
@@ -33,12 +32,16 @@ function records(dir: string): Delivery[] {
     .map((line) => JSON.parse(line) as Delivery);
 }
 
+/** A short batch lease, so the second process sees the killed one's batch free within seconds. */
+const LEASE_MS = 2_000;
+const TEST_ENV = { CAIRN_QUEUE_LEASE_MS: String(LEASE_MS) };
+
 describe("Queues on PostgreSQL", () => {
   it("stores messages in the engine's schema and redelivers a killed process's batch after its lease", async () => {
     const dir = copyFixture("queues-project");
     const schema = db.newSchema("queues_host");
     const args = ["start", "--port", "0", "--admin-port", "0", "--storage", `${db.url}?schema=${schema}`];
-    const first = CairnProcess.start(args, dir);
+    const first = CairnProcess.start(args, dir, TEST_ENV);
     const url = await first.ready();
     const bodies = [{ k: "a" }, { k: "b", hold: true }, { k: "c" }];
     await postJson(url, "/send", { bodies });
@@ -54,7 +57,7 @@ describe("Queues on PostgreSQL", () => {
     expect(leased.every((row) => row.lease_owner !== null && row.attempts === 1)).toBe(true);
     await first.kill("SIGKILL");
 
-    const second = CairnProcess.start(args, dir);
+    const second = CairnProcess.start(args, dir, TEST_ENV);
     await second.ready();
     const again = await waitUntil(
       async () => records(dir).filter((r) => r.queue === "jobs" && r.attempts === 2),
