@@ -3,9 +3,8 @@
 // survives kill -9, and several processes on one data folder share it. A batch runs in one
 // IMMEDIATE transaction: all its statements commit together or none does.
 
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStateDatabase } from "../state-database.js";
 import { D1Error, sqliteDetail } from "./d1-errors.js";
 import { numberParameters } from "./d1-params.js";
 import type { D1Meta, D1Rows } from "./d1-result.js";
@@ -27,11 +26,7 @@ export class D1Sqlite {
   private readonly lastRowId: Database.Statement<[], { id: number }>;
 
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openStateDatabase(path);
     // D1 enforces foreign keys.
     this.db.pragma("foreign_keys = ON");
     this.counters = this.db.prepare(

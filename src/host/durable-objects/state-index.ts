@@ -5,9 +5,9 @@
 // may only be ahead of them (a stale row is dropped when its alarm is looked at).
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStateDatabase } from "../state-database.js";
 
 export type IndexedAlarm = { className: string; objectId: string; time: number };
 
@@ -15,11 +15,7 @@ export class StateIndex {
   private readonly db: Database.Database;
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "index.sqlite"));
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openStateDatabase(join(dir, "index.sqlite"));
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS namespaces (class_name TEXT PRIMARY KEY, id_key BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS applied_migrations (tag TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);

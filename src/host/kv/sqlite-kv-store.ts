@@ -3,9 +3,8 @@
 // synchronous=FULL, so a put that returned survives kill -9 and power loss, and other processes
 // on the same data folder can read and write it too.
 
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStateDatabase } from "../state-database.js";
 import {
   isExpired,
   type KvListedKey,
@@ -38,11 +37,7 @@ export class SqliteKvStore implements KvStore {
   private readonly statements: ReturnType<SqliteKvStore["prepare"]>;
 
   constructor(path: string) {
-    mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openStateDatabase(path);
     this.db.exec(SCHEMA);
     this.statements = this.prepare();
   }

@@ -3,7 +3,8 @@
 // the process or the machine. One process owns the state folder (the engine's lock sees to it), so
 // at start every lease left in the file belongs to a dead process and is released at once.
 
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStateDatabase } from "../state-database.js";
 import type { ContentType } from "./message-encoding.js";
 import type { Backlog, Claim, NewMessage, QueueStore, Settlement, StoredMessage } from "./queue-store.js";
 
@@ -50,10 +51,7 @@ export class SqliteQueueStore implements QueueStore {
   private readonly stmt;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openStateDatabase(file);
     this.db.exec(SCHEMA);
     this.stmt = {
       insert: this.db.prepare(

@@ -5,7 +5,8 @@
 // `garbage` table in that same transaction and are deleted afterwards (again at the next open if
 // the process died first), so no crash leaks a replaced file.
 
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
+import { openStateDatabase } from "../state-database.js";
 import type { ChecksumHex } from "./checksums.js";
 import type { StoredHttpMetadata } from "./http-metadata.js";
 
@@ -104,11 +105,8 @@ export class ObjectIndex {
   private readonly db: Database.Database;
 
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
     // Several `cairn start` workers may share a bucket folder; a writer waits for another's commit.
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openStateDatabase(path);
     this.db.exec(SCHEMA);
   }
 
