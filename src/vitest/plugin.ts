@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadProjectConfig } from "../host/config.js";
 import { findConfigFile } from "../host/config-file.js";
 import { loadVars } from "../host/vars.js";
+import { bindingsNotInTests } from "./bindings-not-in-tests.js";
 import { type FileOptions, OPTIONS_MODULE, type TestStorage } from "./options.js";
 import { unknownImports, unsupportedMessage } from "./unsupported.js";
 
@@ -82,6 +83,14 @@ function readProject(root: string, options: CairnWorkflowsOptions): FileOptions 
   if (config.main === null) {
     throw new Error(
       `cairnWorkflows(): ${configPath} names no main; the tests need the Worker's entry module`,
+    );
+  }
+  const missing = bindingsNotInTests(config.raw);
+  if (missing.length > 0) {
+    throw new Error(
+      `cairnWorkflows(): ${configPath} declares bindings that Cairn's vitest integration does not provide yet:\n` +
+        `${missing.map((line) => `  - ${line}`).join("\n")}\n` +
+        "Test files get workflow bindings, vars and secrets only; test these parts against `cairn dev`.",
     );
   }
   return {

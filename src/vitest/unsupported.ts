@@ -14,7 +14,7 @@ export const PROVIDED_EXPORTS = [
   "introspectWorkflow",
 ] as const;
 
-const NO_DURABLE_OBJECTS = "Cairn provides no Durable Objects";
+const NO_DURABLE_OBJECTS = "Cairn's vitest integration does not run Durable Objects (cairn dev does)";
 
 /** Cloudflare's exports that Cairn does not provide, and what to do instead. */
 export const UNSUPPORTED_EXPORTS: Record<string, string> = {
@@ -28,9 +28,9 @@ export const UNSUPPORTED_EXPORTS: Record<string, string> = {
   evictAllDurableObjects: NO_DURABLE_OBJECTS,
   reset:
     "each test file already runs on its own throwaway store; dispose introspectors (await using) to delete the instances a test made",
-  createMessageBatch: "Cairn provides no Queues",
-  getQueueResult: "Cairn provides no Queues",
-  applyD1Migrations: "Cairn provides no D1 databases",
+  createMessageBatch: "Cairn's vitest integration does not run Queues (cairn dev does)",
+  getQueueResult: "Cairn's vitest integration does not run Queues (cairn dev does)",
+  applyD1Migrations: "Cairn's vitest integration does not provide D1 databases (cairn dev does)",
   adminSecretsStore: "Cairn provides no Secrets Store bindings; put test secrets in .dev.vars",
   createPagesEventContext: "Cairn runs Workers, not Pages Functions",
 };

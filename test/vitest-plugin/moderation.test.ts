@@ -119,13 +119,13 @@ describe.concurrent("what cairn/vitest does not provide", () => {
         "Cairn's cloudflare:test provides env, SELF, createExecutionContext, waitOnExecutionContext, createScheduledController, introspectWorkflowInstance and introspectWorkflow.",
     );
     expect(failure("uses runInDurableObject")).toContain(
-      'cloudflare:test export "runInDurableObject" is not provided by Cairn: Cairn provides no Durable Objects.',
+      `cloudflare:test export "runInDurableObject" is not provided by Cairn: Cairn's vitest integration does not run Durable Objects (cairn dev does).`,
     );
     expect(failure("uses applyD1Migrations")).toContain(
-      'cloudflare:test export "applyD1Migrations" is not provided by Cairn: Cairn provides no D1 databases.',
+      `cloudflare:test export "applyD1Migrations" is not provided by Cairn: Cairn's vitest integration does not provide D1 databases (cairn dev does).`,
     );
     expect(failure("uses createMessageBatch")).toContain(
-      'cloudflare:test export "createMessageBatch" is not provided by Cairn: Cairn provides no Queues.',
+      `cloudflare:test export "createMessageBatch" is not provided by Cairn: Cairn's vitest integration does not run Queues (cairn dev does).`,
     );
     expect(failure("uses reset")).toContain(
       'cloudflare:test export "reset" is not provided by Cairn: each test file',

@@ -49,6 +49,14 @@ describe("cairnWorkflows()", () => {
     expect(code).toContain(`import(${JSON.stringify(join(project, "src/index.ts"))})`);
   });
 
+  it("refuses a project with bindings test files would not get, naming each", () => {
+    const plugin = cairnWorkflows();
+    const starter = fileURLToPath(new URL("../fixtures/starter-project", import.meta.url));
+    expect(() => plugin.configResolved({ root: starter })).toThrow(
+      "declares bindings that Cairn's vitest integration does not provide yet:\n  - PROGRESS: Durable Object namespace (durable_objects.bindings)\n",
+    );
+  });
+
   it("resolves the cloudflare: modules, and fails any other one as it loads", () => {
     const plugin = cairnWorkflows();
     expect(plugin.resolveId("cloudflare:workers")).toMatch(/src\/vitest\/cloudflare-workers\.ts$/);
