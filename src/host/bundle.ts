@@ -25,6 +25,7 @@ const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 export const PROVIDED_MODULES: Record<string, string> = {
   "cloudflare:workers": new URL(`./runtime/cloudflare-workers${ext}`, import.meta.url).href,
   "cloudflare:workflows": new URL(`../workflows${ext}`, import.meta.url).href,
+  "cloudflare:email": new URL(`./runtime/cloudflare-email${ext}`, import.meta.url).href,
 };
 
 /** The module holding the Worker's `process` (outside the bundle, shared with the host). */
@@ -39,7 +40,7 @@ const cloudflareModules: Plugin = {
       return {
         errors: [
           {
-            text: `"${args.path}" is not provided by Cairn (it provides ${Object.keys(PROVIDED_MODULES).join(" and ")})`,
+            text: `"${args.path}" is not provided by Cairn (it provides ${Object.keys(PROVIDED_MODULES).join(", ")})`,
           },
         ],
       };

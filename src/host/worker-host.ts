@@ -44,6 +44,7 @@ import { PROJECT_PARTS } from "./project-parts.js";
 import { hostReadiness } from "./readiness.js";
 import { __cairnInstall } from "./runtime/cloudflare-workers.js";
 import { __cairnSetProcessEnv } from "./runtime/worker-process.js";
+import { ctxExports, loopbackHost } from "./services/ctx-exports.js";
 import { loadVars } from "./vars.js";
 import { watchProject } from "./watch.js";
 import { loadWorkerModule, type WorkerModule } from "./worker-module.js";
@@ -451,7 +452,17 @@ export class WorkerHost {
       ],
     });
     this.loaded = loaded;
-    __cairnInstall({ env: this.cairn.env, waitUntil: (p) => this.tracker.track(p) });
+    const cairn = this.cairn;
+    const exportsHost = loopbackHost(
+      () => this.loaded?.module ?? module,
+      () => cairn.env,
+      this.tracker,
+    );
+    __cairnInstall({
+      env: cairn.env,
+      waitUntil: (p) => this.tracker.track(p),
+      exports: () => ctxExports(exportsHost, this.loaded?.module ?? module),
+    });
     for (const provider of this.providers) await provider.start?.();
     const crons = this.options.crons === false ? [] : config.crons;
     this.crons = new CronTriggers(crons, (cron, time) => void this.dispatch.scheduled(cron, time));

@@ -22,13 +22,40 @@ export function waitUntil(promise: Promise<unknown>): void {
   pending(promise);
 }
 
-/** @internal The host sets the env and the waitUntil tracker here before loading the Worker. */
+let currentExports: () => Record<string, unknown> = () => ({});
+
+/**
+ * `import { exports } from "cloudflare:workers"`: what `ctx.exports` holds (a loopback binding
+ * per entrypoint of the Worker, a namespace per bound Durable Object class), at module level.
+ * Read at each use, so it follows a `cairn dev` reload.
+ */
+const workerExports: Record<string, unknown> = new Proxy(
+  {},
+  {
+    get: (_target, key) => (typeof key === "string" ? currentExports()[key] : undefined),
+    has: (_target, key) => typeof key === "string" && key in currentExports(),
+    ownKeys: () => Object.keys(currentExports()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      if (typeof key !== "string") return undefined;
+      const all = currentExports();
+      return key in all
+        ? { value: all[key], enumerable: true, configurable: true, writable: false }
+        : undefined;
+    },
+  },
+);
+
+export { workerExports as exports };
+
+/** @internal The host sets the env, the waitUntil tracker and `exports` here before loading the Worker. */
 export function __cairnInstall(host: {
   env: Record<string, unknown>;
   waitUntil: (promise: Promise<unknown>) => void;
+  exports?: () => Record<string, unknown>;
 }): void {
   env = host.env;
   pending = host.waitUntil;
+  if (host.exports) currentExports = host.exports;
 }
 
 /**

@@ -97,6 +97,14 @@ describe("service bindings to this Worker", () => {
     });
   });
 
+  it("exports from cloudflare:workers holds the same loopbacks at module level; cloudflare:email loads", async () => {
+    expect(await json(`${url}/module-exports`)).toEqual({
+      names: ["Greeter", "MathService", "default"],
+      greeting: "Hello, module!",
+      email: { from: "a@example.com", to: "b@example.com" },
+    });
+  });
+
   it("calls the new code after a reload, through the bindings already in env", async () => {
     const file = join(dir, "src", "index.js");
     writeFileSync(file, readFileSync(file, "utf8").replace("return (a + b) *", "return (a + b + 1) *"));
