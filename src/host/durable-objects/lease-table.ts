@@ -5,10 +5,8 @@
 // renewal loop and its bookkeeping are in lease-keeper.ts.
 
 import type pg from "pg";
-import { connect, describeTarget } from "../../storage/postgres/connection.js";
-import { translateError } from "../../storage/postgres/errors.js";
 import { SERVER_NOW_MS } from "../../storage/postgres/lease-time.js";
-import { LOCK_NAMESPACE } from "../../storage/postgres/migrations.js";
+import { openPartTable } from "../postgres-part-table.js";
 import { DurableObjectError } from "./errors.js";
 
 /** Lease calls are short and few (one renewal statement for all objects); the engine has its own pool. */
@@ -26,36 +24,19 @@ export class LeaseTable {
   private readonly pool: pg.Pool;
   private readonly table: string;
 
-  private constructor(pool: pg.Pool, schema: string) {
+  private constructor(pool: pg.Pool, table: string) {
     this.pool = pool;
-    this.table = `"${schema}".durable_object_leases`;
+    this.table = table;
   }
 
   /** Connects and creates the table if needed, under the schema's lock so concurrent starts agree. */
   static async open(url: string): Promise<LeaseTable> {
-    const { pool, schema } = connect(url, { poolSize: POOL_SIZE });
-    const table = new LeaseTable(pool, schema);
-    try {
-      await table.create(schema);
-    } catch (error) {
-      await pool.end().catch(() => {});
-      throw translateError(
-        error,
-        `creating the Durable Object lease table in schema "${schema}" at ${describeTarget(url)}`,
-      );
-    }
-    return table;
-  }
-
-  private async create(schema: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, schema]);
-      const found = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
-      if (found.rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
+    const { pool, table } = await openPartTable(url, {
+      name: "durable_object_leases",
+      what: "the Durable Object lease table",
+      poolSize: POOL_SIZE,
+      create: [
+        `CREATE TABLE IF NOT EXISTS {table} (
            class_name text NOT NULL,
            object_id text NOT NULL,
            owner text NOT NULL,
@@ -64,14 +45,9 @@ export class LeaseTable {
            token bigint NOT NULL,
            PRIMARY KEY (class_name, object_id)
          )`,
-      );
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+      ],
+    });
+    return new LeaseTable(pool, table);
   }
 
   private async query<R extends pg.QueryResultRow>(what: string, sql: string, values: unknown[]) {

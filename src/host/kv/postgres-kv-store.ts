@@ -4,9 +4,8 @@
 // PostgreSQL orders byte by byte, whatever the database's collation.
 
 import type pg from "pg";
-import { connect, describeTarget } from "../../storage/postgres/connection.js";
 import { translateError } from "../../storage/postgres/errors.js";
-import { LOCK_NAMESPACE } from "../../storage/postgres/migrations.js";
+import { openPartTable } from "../postgres-part-table.js";
 import {
   isExpired,
   type KvListedKey,
@@ -30,34 +29,19 @@ export class PostgresKvStore implements KvStore {
   private readonly pool: pg.Pool;
   private readonly table: string;
 
-  private constructor(pool: pg.Pool, schema: string) {
+  private constructor(pool: pg.Pool, table: string) {
     this.pool = pool;
-    this.table = `"${schema}".kv_entries`;
+    this.table = table;
   }
 
   /** Connects and creates the table if needed, holding the schema's lock so concurrent starts agree. */
   static async open(url: string): Promise<PostgresKvStore> {
-    const { pool, schema } = connect(url, { poolSize: POOL_SIZE });
-    const store = new PostgresKvStore(pool, schema);
-    try {
-      await store.createTable(schema);
-    } catch (error) {
-      await pool.end().catch(() => {});
-      // Worded as the engine words a failure to open the same server (storage.unavailable, …).
-      throw translateError(error, `creating the KV table in schema "${schema}" at ${describeTarget(url)}`);
-    }
-    return store;
-  }
-
-  private async createTable(schema: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_NAMESPACE, schema]);
-      const found = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
-      if (found.rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
+    const { pool, table } = await openPartTable(url, {
+      name: "kv_entries",
+      what: "the KV table",
+      poolSize: POOL_SIZE,
+      create: [
+        `CREATE TABLE IF NOT EXISTS {table} (
            namespace text NOT NULL,
            key bytea NOT NULL,
            value bytea NOT NULL,
@@ -65,18 +49,11 @@ export class PostgresKvStore implements KvStore {
            metadata text,
            PRIMARY KEY (namespace, key)
          )`,
-      );
-      await client.query(
         `CREATE INDEX IF NOT EXISTS kv_entries_by_expiration
-           ON ${this.table} (namespace, expiration) WHERE expiration IS NOT NULL`,
-      );
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+           ON {table} (namespace, expiration) WHERE expiration IS NOT NULL`,
+      ],
+    });
+    return new PostgresKvStore(pool, table);
   }
 
   /** Runs a statement; a driver failure becomes the engine's storage error, naming the operation. */

@@ -4,15 +4,13 @@
 // skips rows another process has locked (`FOR UPDATE SKIP LOCKED`), so two consumers never take
 // the same message while its lease runs.
 
-import pg from "pg";
-import { splitUrl, validateSchema } from "../../storage/postgres/connection.js";
+import type pg from "pg";
+import { openPartTable } from "../postgres-part-table.js";
 import type { ContentType } from "./message-encoding.js";
 import type { Backlog, Claim, NewMessage, QueueStore, Settlement, StoredMessage } from "./queue-store.js";
 
 /** The queue table needs few connections: sends, one claim at a time per queue, settlements. */
 const POOL_SIZE = 4;
-/** A number both processes agree on, so table creation runs one process at a time. */
-const SCHEMA_LOCK = 0x63_61_71_75; // "caqu"
 
 type Row = {
   id: string;
@@ -62,16 +60,12 @@ export class PostgresQueueStore implements QueueStore {
 
   /** Connects to the server of `url` and makes the table if it is not there yet. */
   static async open(url: string): Promise<PostgresQueueStore> {
-    const split = splitUrl(url);
-    const schema = validateSchema(split.schema ?? "cairn");
-    const pool = new pg.Pool({ connectionString: split.url, max: POOL_SIZE, keepAlive: true });
-    pool.on("error", () => {});
-    const store = new PostgresQueueStore(pool, `"${schema}".queue_messages`);
-    try {
-      await store.transaction(async (client) => {
-        await client.query("SELECT pg_advisory_xact_lock($1)", [SCHEMA_LOCK]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${store.table} (
+    const { pool, table } = await openPartTable(url, {
+      name: "queue_messages",
+      what: "the queue table",
+      poolSize: POOL_SIZE,
+      create: [
+        `CREATE TABLE IF NOT EXISTS {table} (
           id text PRIMARY KEY,
           seq bigserial,
           queue text NOT NULL,
@@ -80,16 +74,11 @@ export class PostgresQueueStore implements QueueStore {
           sent_at bigint NOT NULL,
           visible_at bigint NOT NULL,
           attempts integer NOT NULL DEFAULT 0,
-          lease_owner text)`);
-        await client.query(
-          `CREATE INDEX IF NOT EXISTS queue_messages_due ON ${store.table} (queue, visible_at)`,
-        );
-      });
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
-    return store;
+          lease_owner text)`,
+        "CREATE INDEX IF NOT EXISTS queue_messages_due ON {table} (queue, visible_at)",
+      ],
+    });
+    return new PostgresQueueStore(pool, table);
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
