@@ -64,6 +64,10 @@ class BoardWatcher {
     ) as Promise<{ code: number }>;
   }
 
+  send(text: string): void {
+    this.socket.send(text);
+  }
+
   close(): void {
     this.socket.close(1000, "done");
   }
@@ -96,6 +100,15 @@ describe("a project shaped like the workflows starter template", () => {
     await watcher.hears(stage("pause", "completed"), "the pause completed");
     await watcher.hears(stage("approval", "waiting"), "waiting for approval");
     await waitForHttpStatus(url, `/api/flows/${id}`, "waiting");
+    // A message from the browser reaches the object's webSocketMessage, which answers with the state.
+    const heardBefore = watcher.heard.length;
+    watcher.send("refresh");
+    await waitUntil(
+      () => watcher.heard.length,
+      (n) => n > heardBefore,
+      { timeoutMs: 10_000, intervalMs: 20, what: "the board to answer the browser's message" },
+    );
+    expect(watcher.heard.at(-1)?.stages).toMatchObject({ approval: "waiting" });
 
     const sent = await postJson(url, `/api/flows/${id}/approve`, { approved: true });
     expect(sent.body).toEqual({ sent: true });
