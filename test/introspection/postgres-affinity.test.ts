@@ -130,6 +130,13 @@ describe("introspected instances on a shared PostgreSQL", () => {
       { what: "B to start holding the instance" },
     );
     expect(holders.get(id)).toEqual(["B"]);
+    // A step runs before its attempt's start is committed (starts go out with the next group
+    // commit); the attempt in flight is B's once the store has it open.
+    await waitUntil(
+      async () => (await b.inspect.log("pinning", id)).map((e) => e.type),
+      (types) => types.at(-1) === "ATTEMPT_START",
+      { what: "B's attempt in flight to be in the store" },
+    );
 
     // Attaching revokes B's lease: the instance waits for A (B cannot take it back), and A takes
     // it over once its slot is free, running its "hold" step again.
