@@ -23,6 +23,8 @@ class Waiter extends WorkflowEntrypoint {
 }
 
 const RUNS = 100;
+/** How much of each listed statement to print (`--full` for all of it). */
+const LISTED_CHARS = process.argv.includes("--full") ? Number.POSITIVE_INFINITY : 100;
 const server = await startPostgresServer();
 const cairn = await Cairn.open({
   storage: server.url,
@@ -37,7 +39,7 @@ cairn.engine.changes.subscribe((change) => {
   if (change.status === "waiting") waiting.get(change.id)?.();
 });
 /** An instance hibernated in waitForEvent, then its event until it completes: the trips of the latter. */
-const eventRoundTrip = async (id: string): Promise<number> => {
+const eventRoundTrip = async (id: string, list?: string[]): Promise<number> => {
   const parked = new Promise<void>((resolve) => waiting.set(id, resolve));
   const done = new Promise<void>((resolve) => finished.set(id, resolve));
   const instance = await cairn.env.WAIT.create({ id });
@@ -45,14 +47,35 @@ const eventRoundTrip = async (id: string): Promise<number> => {
   // The hibernation's own writes settle before the count starts.
   await new Promise((resolve) => setTimeout(resolve, 50));
   const before = await roundTrips();
-  await instance.sendEvent({ type: "go", payload: 1 });
-  await done;
+  const sending = async () => {
+    await instance.sendEvent({ type: "go", payload: 1 });
+    await done;
+  };
+  if (list) list.push(...(await listing(sending)));
+  else await sending();
   return (await roundTrips()) - before;
 };
 const runOne = async (id: string) => {
   const done = new Promise<void>((resolve) => finished.set(id, resolve));
   await cairn.env.ONE.create({ id });
   await done;
+};
+/** The statements the pg driver sends while `work` runs, in order, each cut to 100 characters. */
+const listing = async (work: () => Promise<unknown>): Promise<string[]> => {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    const text = typeof q === "string" ? q : (q?.text ?? "");
+    sent.push(text.replace(/\s+/g, " ").trim().slice(0, LISTED_CHARS));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await work();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return sent;
 };
 const roundTrips = async () => {
   const match = /^cairn_postgres_round_trips_total(?:\{[^}]*\})? (\d+)/m.exec(await cairn.metrics());
@@ -62,16 +85,7 @@ const roundTrips = async () => {
 try {
   for (let i = 0; i < 20; i++) await runOne(`warm-${i}`);
   // The statements of one instance, as the pg driver sends them.
-  const sent: string[] = [];
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const q = args[0] as string | { text?: string };
-    const text = typeof q === "string" ? q : (q?.text ?? "");
-    sent.push(text.replace(/\s+/g, " ").trim().slice(0, 100));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  await runOne("listed");
-  pg.Client.prototype.query = query;
+  const sent = await listing(() => runOne("listed"));
   const before = await roundTrips();
   const start = performance.now();
   for (let i = 0; i < RUNS; i++) await runOne(`run-${i}`);
@@ -84,6 +98,10 @@ try {
   );
   let eventTrips = 0;
   for (let i = 0; i < 20; i++) eventTrips += await eventRoundTrip(`event-${i}`);
+  const sentForEvent: string[] = [];
+  await eventRoundTrip("event-listed", sentForEvent);
+  console.log(`statements of one event round trip, sendEvent to complete (${sentForEvent.length}):`);
+  for (const text of sentForEvent) console.log(`  ${text}`);
   console.log(
     `${(eventTrips / 20).toFixed(2)} round trips from sendEvent to complete (hibernated waiter), over 20`,
   );

@@ -46,6 +46,8 @@ export interface ControlHost {
   passNow(): void;
   /** Claims instances just created, on a store whose create and claim do not share a commit. */
   claimCreated(workflow: string, seqs: number[]): void;
+  /** Claims instances an event just made due, on a store whose claim does not share the event's commit. */
+  claimWoken(workflow: string, seqs: number[]): void;
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -157,6 +159,8 @@ export class InstanceControl {
     }
     const active = live.find(workflow, id);
     if (active) active.notifyEvent(type);
+    else if (result.outcome === "sent" && result.woken !== undefined)
+      this.host.claimWoken(workflow, [result.woken]);
     else this.host.kick();
   }
 

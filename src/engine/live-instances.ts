@@ -12,6 +12,7 @@ import {
   type StoredStatus,
 } from "../storage/types.js";
 import { Activation } from "./activation/activation.js";
+import { journalStateBytes } from "./activation/state-budget.js";
 import type { ActivationHost, EndReason, RollbackLedger, StepHost } from "./activation/types.js";
 import type { ChangeHub } from "./changes.js";
 import type { CancelTimer, Clock } from "./clock.js";
@@ -187,7 +188,7 @@ export class LiveInstances implements ActivationHost<Activation> {
           instance,
           journal,
           def.stepLimit,
-          undefined,
+          journalStateBytes(journal),
           claim.recovered === true,
         );
         this.addLive(activation);

@@ -157,6 +157,48 @@ describe("the scheduler", () => {
     await scheduler.stop();
   });
 
+  it("claims a woken instance in one short call, and one woken during a pass once it is over", async () => {
+    const t = scriptedHost({ singleProcess: false, slots: 5 });
+    const scheduler = new Scheduler(t.host);
+    t.answer([claimOf(4)]);
+    scheduler.claimWoken("wf", [4]);
+    await settle();
+    expect(t.requests.map((r) => r.woken)).toEqual([{ workflow: "wf", seqs: [4] }]);
+    expect(t.requests[0]!.created).toBeUndefined();
+    // Taken: no full pass follows.
+    await settle();
+    expect(t.requests).toHaveLength(1);
+
+    t.holdNextClaim();
+    t.answer([]);
+    scheduler.kick();
+    await settle();
+    scheduler.claimWoken("wf", [5]);
+    scheduler.claimCreated("wf", [6]);
+    scheduler.claimWoken("wf", [7]);
+    t.answer([claimOf(5), claimOf(7)]);
+    t.answer([claimOf(6)]);
+    t.proceed();
+    await settle();
+    // Woken and created ones go in separate calls, each kind of a workflow in one.
+    expect(t.requests.slice(2).map((r) => r.woken ?? r.created)).toEqual([
+      { workflow: "wf", seqs: [5, 7] },
+      { workflow: "wf", seqs: [6] },
+    ]);
+    expect([...t.live].sort()).toEqual([4, 5, 6, 7]);
+    await scheduler.stop();
+  });
+
+  it("follows a woken claim that left its instance with a full pass", async () => {
+    const t = scriptedHost({ singleProcess: false, slots: 5 });
+    const scheduler = new Scheduler(t.host);
+    t.answer([]);
+    scheduler.claimWoken("wf", [3]);
+    await settle();
+    expect(t.requests.map((r) => r.woken?.seqs ?? "full")).toEqual([[3], "full"]);
+    await scheduler.stop();
+  });
+
   it("follows a created claim that left some with a full pass", async () => {
     const t = scriptedHost({ singleProcess: false, slots: 5 });
     const scheduler = new Scheduler(t.host);

@@ -36,6 +36,9 @@ const RETRY_AFTER_ERROR_MS = 1000;
  * that a busy process pays one extra pass a second, not one per finished run.
  */
 const SHARED_STORE_RECHECK_MS = 1_000;
+/** Instances this process just created or woke, all of one workflow, to claim in one short call. */
+type JustMade = { kind: "created" | "woken"; workflow: string; seqs: number[] };
+
 /** Upper bound between passes, a safety net if a wake-up was missed. */
 const MAX_IDLE_MS = 60_000;
 
@@ -57,8 +60,11 @@ export class Scheduler {
    * whatever becomes runnable kicks the scheduler itself (a create, an event, a signal, a timer).
    */
   private slotBound = true;
-  /** Instances created here while a pass ran, to claim (see claimCreated) once it is over. */
-  private pendingCreated: { workflow: string; seqs: number[] }[] = [];
+  /**
+   * Instances created or woken here while a pass ran, to claim (see claimCreated, claimWoken)
+   * once it is over.
+   */
+  private pendingJust: JustMade[] = [];
   private failing: SchedulerHealth["failing"] = null;
 
   constructor(host: SchedulerHost) {
@@ -102,36 +108,52 @@ export class Scheduler {
    * queued instances first, a pass already running) goes to a full pass.
    */
   claimCreated(workflow: string, seqs: number[]): void {
-    if (this.stopped || seqs.length === 0) return;
-    if (this.running) {
-      // After the pass under way (which may take some of them itself).
-      this.pendingCreated.push({ workflow, seqs });
-      return;
-    }
-    this.startClaimOnly(workflow, seqs);
+    this.claimJust({ kind: "created", workflow, seqs });
   }
 
-  private startClaimOnly(workflow: string, seqs: number[]): void {
+  /**
+   * Claims instances an event sent from this process just made due (all of `workflow`), in one
+   * short store call, on a store whose claim does not share the event's commit. What it leaves
+   * (no free slot, an instance due earlier, a pass already running) goes to a full pass.
+   */
+  claimWoken(workflow: string, seqs: number[]): void {
+    this.claimJust({ kind: "woken", workflow, seqs });
+  }
+
+  private claimJust(just: JustMade): void {
+    if (this.stopped || just.seqs.length === 0) return;
+    if (this.running) {
+      // After the pass under way (which may take some of them itself).
+      this.pendingJust.push(just);
+      return;
+    }
+    this.startClaimOnly(just);
+  }
+
+  private startClaimOnly(just: JustMade): void {
     this.running = true;
-    const passing = this.claimOnly(workflow, seqs).finally(() => {
+    const passing = this.claimOnly(just).finally(() => {
       if (this.passing === passing) this.passing = null;
     });
     this.passing = passing;
   }
 
-  /** What comes after a pass: the creates that waited for it, else another pass if one was asked for. */
+  /**
+   * What comes after a pass: the creates and wakes that waited for it, else another pass if one
+   * was asked for.
+   */
   private afterPass(): void {
     this.running = false;
-    const next = this.pendingCreated.shift();
+    const next = this.pendingJust.shift();
     if (next && !this.stopped) {
-      // The others of the same workflow go along in the same statement.
+      // The others of the same workflow and kind go along in the same statement.
       const seqs = [...next.seqs];
-      this.pendingCreated = this.pendingCreated.filter((p) => {
-        if (p.workflow !== next.workflow) return true;
+      this.pendingJust = this.pendingJust.filter((p) => {
+        if (p.workflow !== next.workflow || p.kind !== next.kind) return true;
         seqs.push(...p.seqs);
         return false;
       });
-      this.startClaimOnly(next.workflow, seqs);
+      this.startClaimOnly({ kind: next.kind, workflow: next.workflow, seqs });
       return;
     }
     if (this.again) {
@@ -140,10 +162,11 @@ export class Scheduler {
     }
   }
 
-  private async claimOnly(workflow: string, created: number[]): Promise<void> {
+  private async claimOnly(just: JustMade): Promise<void> {
     const { store, clock } = this.host;
+    const { workflow } = just;
     // A pass that ran meanwhile may have taken some of them already.
-    const seqs = created.filter((seq) => !this.host.isLive(seq));
+    const seqs = just.seqs.filter((seq) => !this.host.isLive(seq));
     if (seqs.length === 0) {
       this.afterPass();
       return;
@@ -158,7 +181,7 @@ export class Scheduler {
               leaseMs: this.host.leaseMs,
               slots,
               total,
-              created: { workflow, seqs },
+              [just.kind]: { workflow, seqs },
             })
           : [];
       if (this.stopped) {

@@ -212,6 +212,13 @@ export type ClaimRequest = {
    * ignore this and claim as usual.
    */
   created?: { workflow: string; seqs: number[] };
+  /**
+   * Instances the caller has just made due (an event it sent woke their wait), all of one
+   * workflow: the store may claim only these, in one short statement, leaving the rest to a full
+   * claim. It never takes one of them ahead of an instance of the workflow due earlier; a store
+   * whose claim shares the commit that made them due may ignore this and claim as usual.
+   */
+  woken?: { workflow: string; seqs: number[] };
 };
 
 /** An instance a claim took, now running under the claimer's lease. */
@@ -289,6 +296,12 @@ export type DeletedInstance = { workflow: string; id: string; deletedAt: number 
 
 /** What a control operation did (`outcome`) and the status after it, or that there is no such instance. */
 export type ControlResult<T extends string> = { outcome: T; status: StoredStatus } | { outcome: "not_found" };
+
+/** What sendEvent did; `woken` is the instance's seq when the event made it due (see Store.sendEvent). */
+export type SendEventResult =
+  | { outcome: "sent"; status: StoredStatus; woken?: number }
+  | { outcome: "finished"; status: StoredStatus }
+  | { outcome: "not_found" };
 
 /** An event in an instance's inbox. */
 export type EventRecord = { seq: number; type: string; payload: Uint8Array; sentAt: number };
@@ -408,13 +421,17 @@ export interface Store {
   /** Bytes an instance holds in step values and stream chunks (for the per-instance state limit). */
   stateBytes(seq: number): Promise<number>;
 
-  /** Buffers an event (FIFO per type) and wakes the instance if it waits for that type. */
+  /**
+   * Buffers an event (FIFO per type) and wakes the instance if it waits for that type. A store
+   * whose claim does not share the commit tells the instance's seq (`woken`) when the event made
+   * it due, so that the caller can claim just it (ClaimRequest.woken).
+   */
   sendEvent(
     workflow: string,
     id: string,
     event: { type: string; payload: Uint8Array },
     now: number,
-  ): Promise<ControlResult<"sent" | "finished">>;
+  ): Promise<SendEventResult>;
   /** queued/waiting → paused; running → waitingForPause; otherwise unchanged. */
   requestPause(
     workflow: string,

@@ -1,9 +1,28 @@
 // The per-instance state limit (`maxInstanceStateBytes`): step values and stream chunks count
 // against it. What the instance already held is read once, on first need (never for a fresh
-// instance), so that the common case decides synchronously without a promise per step.
+// instance, nor when the journal as loaded tells it), so that the common case decides
+// synchronously without a promise per step.
 
-import type { Store } from "../../storage/types.js";
+import type { StepRecord, Store } from "../../storage/types.js";
 import { StateLimitError } from "../step-errors.js";
+
+/**
+ * The bytes an instance holds, from its journal as loaded, when the journal alone tells: the sum
+ * of its stored step values. Undefined when stream chunks may be stored besides (a step whose
+ * result is a stream, or one left running, which may have streamed part of a result), so that
+ * the budget reads the store instead.
+ */
+export function journalStateBytes(journal: readonly StepRecord[]): number | undefined {
+  let bytes = 0;
+  for (const record of journal) {
+    if (record.status === "running") return undefined;
+    if (record.status === "succeeded") {
+      if (record.stream) return undefined;
+      bytes += record.value.byteLength;
+    }
+  }
+  return bytes;
+}
 
 /** Counts the bytes one activation stores against its instance's limit. */
 export class StateBudget {

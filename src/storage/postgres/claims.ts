@@ -100,6 +100,21 @@ export class Claims {
           CROSS JOIN unnest($8::text[], $9::text[]) WITH ORDINALITY AS e(type, data, ord)
           ORDER BY taken.seq, e.ord)
         SELECT * FROM taken ORDER BY seq`,
+      // Instances the caller just made due (its event woke them), earliest due first, within its
+      // slots: one statement that locks and takes them (waking logs nothing). One with an
+      // instance of its workflow due earlier (outside the set) is left to a full claim.
+      woken: `WITH c AS (
+          SELECT i.seq FROM ${t.instances} AS i
+          WHERE i.seq = ANY($1::bigint[]) AND i.workflow = $6 AND i.status = 'waiting' AND i.wake_at <= $2
+            AND (i.affinity IS NULL OR i.affinity = $3)
+            AND NOT EXISTS (SELECT 1 FROM ${t.instances} AS q
+              WHERE q.workflow = $6 AND q.status = 'waiting' AND q.wake_at < i.wake_at
+                AND q.seq <> ALL($1::bigint[]) AND (q.affinity IS NULL OR q.affinity = $3))
+          ORDER BY i.wake_at, i.seq LIMIT $7 FOR UPDATE SKIP LOCKED)
+        UPDATE ${t.instances} AS i SET status = $5, lease_owner = $3,
+            lease_expires_at = ${lease.now(8)} + $4::bigint, epoch = epoch + 1, wake_at = NULL,
+            wait_types = NULL, updated_at = $2
+          FROM c WHERE i.seq = c.seq RETURNING i.*`,
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT u.seq, $2, u.type, u.data FROM unnest($1::bigint[], $3::text[], $4::text[])
           WITH ORDINALITY AS u(seq, type, data, ord)
@@ -109,6 +124,7 @@ export class Claims {
 
   claim(req: ClaimRequest): Promise<Claim[]> {
     if (req.created) return this.claimCreated(req, req.created);
+    if (req.woken) return this.claimWoken(req, req.woken);
     return this.db.tx("claiming instances", (tx) => this.run(tx, req));
   }
 
@@ -136,6 +152,31 @@ export class Claims {
       instance: toInstance(row) as Claim["instance"],
       waking: false,
       fresh: row.claim_fresh === true,
+    }));
+  }
+
+  /** Takes instances the caller just made due, in one statement (see `woken` above). */
+  private async claimWoken(req: ClaimRequest, woken: { workflow: string; seqs: number[] }): Promise<Claim[]> {
+    const limit = Math.min(req.slots[woken.workflow] ?? 0, req.total);
+    if (limit <= 0 || woken.seqs.length === 0) return [];
+    const d = decideTake("waiting");
+    if (d.log.length > 0)
+      throw new Error("a woken instance's claim logs nothing: its statement writes no log");
+    const rows = await this.db.write("claiming woken instances", this.sql.woken, [
+      woken.seqs,
+      req.now,
+      req.owner,
+      req.leaseMs,
+      d.status,
+      woken.workflow,
+      limit,
+      ...this.lease.args(req.now),
+    ]);
+    rows.sort((a, b) => num(a.seq) - num(b.seq));
+    return rows.map((row) => ({
+      instance: toInstance(row) as Claim["instance"],
+      waking: true,
+      fresh: false,
     }));
   }
 

@@ -17,6 +17,7 @@ import {
   decideTerminate,
   decideWake,
   pausedForMs,
+  STORED_STATUSES,
   storeSignals,
 } from "../lifecycle.js";
 import { logDataText } from "../records.js";
@@ -25,6 +26,7 @@ import type {
   CreateResult,
   LogInput,
   NewInstance,
+  SendEventResult,
   StepKind,
   StoredStatus,
   StoreSignal,
@@ -33,7 +35,7 @@ import type { Tables } from "./connection.js";
 import { CreateBatches } from "./create-batches.js";
 import type { Database, Row, Tx } from "./database.js";
 import type { LeaseTime } from "./lease-time.js";
-import { logRows, sqlLiteral } from "./lifecycle-sql.js";
+import { logRows, sqlLiteral, statusList } from "./lifecycle-sql.js";
 import type { Retention } from "./retention.js";
 import { num, toBuffer } from "./rows.js";
 
@@ -94,7 +96,7 @@ export class Control {
       log: `INSERT INTO ${t.log} (instance_seq, at, type, data)
         SELECT $1, $2, e.type, e.data FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, data, ord)
         ORDER BY e.ord`,
-      insertEvent: `INSERT INTO ${t.events} (instance_seq, type, payload, sent_at) VALUES ($1, $2, $3, $4)`,
+      sendEvent: sendEventStatement(t),
       wakeNow: `UPDATE ${t.instances} SET wake_at = $2, updated_at = $2 WHERE seq = $1`,
       setStatus: `UPDATE ${t.instances} SET status = $2, updated_at = $3 WHERE seq = $1`,
       pauseNow: `UPDATE ${t.instances} SET status = $3, paused_at = $2, wake_at = NULL, wait_types = NULL,
@@ -202,23 +204,36 @@ export class Control {
     await tx.query(this.sql.log, [seq, now, entries.map((e) => e.type), entries.map(logDataText)]);
   }
 
-  /** Buffers an event and makes the instance due if it waits for the event's type. */
+  /**
+   * Buffers an event and makes the instance due if it waits for the event's type: one statement
+   * (see sendEventStatement) between the transaction's start and its commit. Reports the seq of an
+   * instance it made due, for the caller to claim just that one.
+   */
   sendEvent(
     workflow: string,
     id: string,
     event: { type: string; payload: Uint8Array },
     now: number,
-  ): Promise<ControlResult<"sent" | "finished">> {
+  ): Promise<SendEventResult> {
     return this.confirmed("sending an event", async (tx) => {
-      const row = await this.lockInstance(tx, workflow, id);
+      // Every accepted status logs and signals alike (checked where the statement is built).
+      const accepted = decideSendEvent("queued", event.type, false);
+      const signals = storeSignals(accepted.signals, { workflow, id, type: event.type }).map(this.signal);
+      const [row] = await tx.query(this.sql.sendEvent, [
+        workflow,
+        id,
+        event.type,
+        toBuffer(event.payload),
+        now,
+        accepted.log.map((e) => e.type),
+        accepted.log.map(logDataText),
+        this.db.channel,
+        signals,
+      ]);
       if (!row) return { outcome: "not_found" };
-      const d = decideSendEvent(row.status, event.type, row.waitTypes.includes(event.type));
-      if (d.outcome === "sent") {
-        await tx.query(this.sql.insertEvent, [row.seq, event.type, toBuffer(event.payload), now]);
-        if (d.wake) await tx.query(this.sql.wakeNow, [row.seq, now]);
-      }
-      await this.apply(tx, row.seq, d, { workflow, id, type: event.type }, now);
-      return controlResult(d);
+      const d = decideSendEvent(row.status as StoredStatus, event.type, row.wake === true);
+      if (d.outcome !== "sent") return controlResult(d);
+      return d.wake ? { ...controlResult(d), woken: num(row.seq) } : controlResult(d);
     });
   }
 
@@ -368,6 +383,42 @@ export class Control {
     const [row] = await this.db.read("reading a cron schedule mark", this.sql.mark, [workflow, cron]);
     return row ? num(row.scheduled_time) : null;
   }
+}
+
+/**
+ * Sending an event as one statement: it locks the instance, buffers the event and logs it when
+ * the instance's status accepts events, makes the instance due when it waits for the type, and
+ * queues the decision's NOTIFYs ($9 on channel $8, sent at commit). Which statuses accept and
+ * which wake come from decideSendEvent, asked here for every status, so lifecycle.ts stays the
+ * one place that decides; the row returned (none: no such instance) lets the caller decide again
+ * from the same status, for its result.
+ */
+function sendEventStatement(t: Tables): string {
+  const sample = decideSendEvent("queued", "sample", false);
+  const accepting = STORED_STATUSES.filter((s) => decideSendEvent(s, "sample", false).outcome === "sent");
+  const waking = STORED_STATUSES.filter((s) => decideSendEvent(s, "sample", true).wake);
+  for (const s of accepting) {
+    const d = decideSendEvent(s, "sample", false);
+    const same =
+      JSON.stringify(d.log) === JSON.stringify(sample.log) &&
+      JSON.stringify(d.signals) === JSON.stringify(sample.signals);
+    if (!same)
+      throw new Error(`sendEvent logs or signals differently from status ${s}: one statement cannot say it`);
+  }
+  return `WITH i AS (
+      SELECT seq, status, $3 = ANY(coalesce(wait_types, '{}')) AS awaited FROM ${t.instances}
+      WHERE workflow = $1 AND id = $2 FOR UPDATE),
+    d AS (SELECT seq, status, status IN (${statusList(accepting)}) AS sent,
+        status IN (${statusList(waking)}) AND awaited AS wake FROM i),
+    ev AS (INSERT INTO ${t.events} (instance_seq, type, payload, sent_at)
+      SELECT seq, $3, $4, $5 FROM d WHERE sent),
+    woke AS (UPDATE ${t.instances} AS x SET wake_at = $5, updated_at = $5 FROM d WHERE x.seq = d.seq AND d.wake),
+    logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
+      SELECT d.seq, $5, e.type, e.data FROM d, unnest($6::text[], $7::text[]) WITH ORDINALITY AS e(type, data, ord)
+      WHERE d.sent ORDER BY e.ord)
+    SELECT seq, status, wake,
+      CASE WHEN sent THEN (SELECT count(pg_notify($8, p)) FROM unnest($9::text[]) AS p) END AS notified
+    FROM d`;
 }
 
 /** Which items a create statement inserted: the first of each (workflow, id) it returned. */

@@ -5,6 +5,7 @@
 
 import { expect } from "vitest";
 import {
+  bytes,
   claim,
   create,
   expectStale,
@@ -135,6 +136,46 @@ export function claimCases(test: StoreCase): void {
     });
     expect(ids(one)).toEqual(["s1"]);
     expect((await mustGet(store, "s2")).status).toBe("queued");
+  });
+
+  test("an event that wakes a waiter is claimed with the woken seq, running, waking and leased", async (store) => {
+    const { seq } = await hibernate(store, "inbox", T0, { wakeAt: null, waitTypes: ["go"] });
+    const sent = await store.sendEvent(WF, "inbox", { type: "go", payload: bytes("1") }, T0 + 5);
+    expect(sent.outcome).toBe("sent");
+    // A store whose claim does not share the event's commit tells which instance it made due.
+    if (!store.capabilities.claimSharesCreateCommit) expect(sent).toMatchObject({ woken: seq });
+    const claims = await claim(store, T0 + 6, {
+      owner: OWNER_B,
+      leaseMs: 3_000,
+      woken: { workflow: WF, seqs: [seq] },
+    });
+    expect(ids(claims)).toEqual(["inbox"]);
+    const [c] = claims;
+    expect(c).toMatchObject({ waking: true, instance: { status: "running", leaseOwner: OWNER_B } });
+    expect(c!.fresh).toBeFalsy();
+    expect(c!.instance.leaseExpiresAt).toBe(T0 + 3_006);
+    expect(plain(await mustGet(store, "inbox"))).toEqual(plain(c!.instance));
+    expect(await claim(store, T0 + 10)).toEqual([]);
+  });
+
+  test("an event that does not wake its instance reports no seq, and a woken claim leaves the instance", async (store) => {
+    const { seq } = await hibernate(store, "inbox", T0, { wakeAt: null, waitTypes: ["go"] });
+    const sent = await store.sendEvent(WF, "inbox", { type: "other", payload: bytes("1") }, T0 + 5);
+    expect(sent).toMatchObject({ outcome: "sent", status: "waiting" });
+    expect(sent).not.toHaveProperty("woken");
+    expect(await claim(store, T0 + 6, { woken: { workflow: WF, seqs: [seq] } })).toEqual([]);
+    expect((await mustGet(store, "inbox")).status).toBe("waiting");
+  });
+
+  test("a claim of just-woken instances never takes one ahead of an instance due earlier", async (store) => {
+    await hibernate(store, "early", T0, { wakeAt: T0 + 10, waitTypes: [] });
+    const { seq } = await hibernate(store, "inbox", T0, { wakeAt: null, waitTypes: ["go"] });
+    await store.sendEvent(WF, "inbox", { type: "go", payload: bytes("1") }, T0 + 20);
+    const first = await claim(store, T0 + 21, { total: 1, woken: { workflow: WF, seqs: [seq] } });
+    // A store may take the earlier one instead (a full claim), never the woken one ahead of it.
+    expect(ids(first)).not.toContain("inbox");
+    const rest = await claim(store, T0 + 21);
+    expect([...ids(first), ...ids(rest)]).toEqual(["early", "inbox"]);
   });
 
   test("a due waiting instance is claimed before an older queued one, with waking true", async (store) => {

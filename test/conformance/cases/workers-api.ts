@@ -4,6 +4,7 @@
 // byte count, and cron schedule marks that move forward only and create their instance atomically.
 
 import { expect } from "vitest";
+import { journalStateBytes } from "../../../src/engine/activation/state-budget.js";
 import type { Fence, StepKind, StepRecord, Store } from "../../../src/storage/types.js";
 import {
   bytes,
@@ -354,6 +355,37 @@ export function workersApiCases(test: StoreCase): void {
     expect(await store.stateBytes(fence.seq)).toBe(12);
     await store.discardStreamChunks(fence, "do:1:s", T0);
     expect(await store.stateBytes(fence.seq)).toBe(5);
+  });
+
+  test("without stream results, the loaded journal's step values add up to stateBytes", async (store) => {
+    // The engine takes an instance's stored bytes from its journal as loaded instead of asking.
+    const { fence } = await start(store, "r");
+    await store.recordStep(fence, doneStep({ kind: "do", name: "a", startOrder: 1 }, "12345"), [], T0);
+    await store.recordStep(fence, doneStep({ kind: "do", name: "b", startOrder: 2 }, "héllo wörld"), [], T0);
+    const failed: StepRecord = {
+      ...doneStep({ kind: "do", name: "c", startOrder: 3 }),
+      status: "failed",
+      error: { name: "Error", message: "no" },
+    } as StepRecord;
+    await store.recordStep(fence, failed, [], T0);
+    await store.recordStep(
+      fence,
+      waitingFor({ kind: "waitForEvent", name: "w", startOrder: 4 }, "go"),
+      [],
+      T0,
+    );
+    const journal = await store.loadJournal(fence.seq);
+    expect(journal).toHaveLength(4);
+    expect(journalStateBytes(journal)).toBe(await store.stateBytes(fence.seq));
+    expect(journalStateBytes(journal)).toBe(5 + bytes("héllo wörld").byteLength);
+    // A stream result's bytes are chunks the journal does not hold: the engine must ask.
+    await store.recordStep(
+      fence,
+      { ...doneStep({ kind: "do", name: "s", startOrder: 5 }, ""), stream: true } as StepRecord,
+      [],
+      T0,
+    );
+    expect(journalStateBytes(await store.loadJournal(fence.seq))).toBeUndefined();
   });
 
   test("advanceSchedule moves a mark forward only and creates its instance with it", async (store) => {
