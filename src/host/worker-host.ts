@@ -4,7 +4,7 @@
 // the code under running instances, which continue on it at their next step.
 
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { Cairn } from "../cairn.js";
@@ -21,6 +21,7 @@ import { DEFAULT_DASHBOARD_BASE } from "../server/dashboard-routes.js";
 import { createHealthRoutes, type HealthRoutes } from "../server/health-routes.js";
 import { METRICS_PATHS } from "../server/metrics-route.js";
 import { isLoopbackAddress, RequestGuard } from "../server/request-guard.js";
+import { processBuildFolder, removeDeadBuildFolders } from "./build-folder.js";
 import { bundleWorker } from "./bundle.js";
 import { loadProjectConfig, type ProjectConfig } from "./config.js";
 import { findConfigFile } from "./config-file.js";
@@ -92,7 +93,7 @@ export type HostOptions = {
   advertise?: string | undefined;
   /** A name for this process in leases (default: its pid and a random suffix). */
   owner?: string | undefined;
-  /** A folder under `<stateDir>/build` for this process's bundles, apart from other processes'. */
+  /** A label added to the name of this process's bundle folder under `<stateDir>/build`. */
   buildSubdir?: string | undefined;
   /**
    * What the metrics route serves instead of this process's own metrics, given a way to read
@@ -248,8 +249,7 @@ export class WorkerHost {
     for (const key of config.ignored) this.log.warn({ key }, "config key ignored: Cairn does not use it");
     mkdirSync(this.stateDir, { recursive: true });
     writeFileSync(join(this.stateDir, ".gitignore"), "*\n");
-    for (const f of readdirSync(this.buildDir))
-      if (/^worker-.*\.mjs$/.test(f)) rmSync(join(this.buildDir, f));
+    removeDeadBuildFolders(join(this.stateDir, "build"));
     const module = await this.build(config, values);
     if (module) await this.open({ config, values, module });
     else if (this.options.mode === "start")
@@ -347,7 +347,8 @@ export class WorkerHost {
   }
 
   private get buildDir(): string {
-    const dir = join(this.stateDir, "build", this.options.buildSubdir ?? "");
+    // A folder of this process's own (see build-folder.ts), removed when it stops.
+    const dir = join(this.stateDir, "build", processBuildFolder(this.options.buildSubdir));
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -549,7 +550,7 @@ export class WorkerHost {
       await Promise.all(servers.map((server) => closeServer(server)));
       clearTimeout(timer);
       await this.closeCairn();
-      if (this.lastFile) rmSync(this.lastFile, { force: true });
+      rmSync(this.buildDir, { recursive: true, force: true });
       this.log.info("stopped");
       this.restoreConsole?.();
     })();
