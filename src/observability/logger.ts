@@ -25,8 +25,10 @@ export function defaultLogFormat(): LogFormat {
  * Errors under `err`, or thrown values under `error`, keep their type, message and stack in the
  * JSON line, and a Cairn error its `code` and `detail` (the explanation a bare-code message
  * leaves out); anything else under `error` (a message, a step's `{ name, message }`) is kept as is.
+ * Typed by hand: the inferred type names pino-std-serializers, which declaration output cannot
+ * reach when `node_modules` is a link (as in bench/compare.sh's worktree).
  */
-export const LOG_SERIALIZERS = {
+export const LOG_SERIALIZERS: Record<"err" | "error", pino.SerializerFn> = {
   err: pino.stdSerializers.err,
   error: (value: unknown) => (value instanceof Error ? pino.stdSerializers.err(value) : value),
 };
