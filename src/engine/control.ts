@@ -6,7 +6,6 @@
 import type { WorkflowInstanceCreateOptions } from "../api/types.js";
 import { WorkflowsError } from "../errors.js";
 import type {
-  Claim,
   CreateResult,
   NewInstance,
   Store,
@@ -49,12 +48,6 @@ export interface ControlHost {
   claimCreated(workflow: string, seqs: number[]): void;
   /** Claims instances an event just made due, on a store whose claim does not share the event's commit. */
   claimWoken(workflow: string, seqs: number[]): void;
-  /** The lease a claim takes, in ms. */
-  readonly leaseMs: number;
-  /** Holds a free slot of `workflow` (see LiveInstances.reserveSlot); null when none is free. */
-  reserveSlot(workflow: string): (() => void) | null;
-  /** Runs an instance a create started at once under this process's lease. */
-  activate(claim: Claim): void;
 }
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
@@ -96,39 +89,29 @@ export class InstanceControl {
     // Introspected instances (cairn/testing) get their overrides before anything can run them,
     // and on a store shared by several processes they may run in this one only.
     const introspection = this.host.overrides.active ? this.introspect(workflow, items) : null;
+    const creating = store.createInstances(items, clock.now());
     // A claim issued in the same tick shares the create's group commit (SQLite runs it after
-    // the create in one transaction). A store that runs them apart starts a single instance in
-    // the create's own statement when a slot is free, and is otherwise asked, once the create is
+    // the create in one transaction). A store that runs them apart is asked, once the create is
     // done, for just what it created (a claim made meanwhile could not see it).
     const sharesCommit = store.capabilities.claimSharesCreateCommit;
-    const slot = !sharesCommit && items.length === 1 ? this.host.reserveSlot(workflow) : null;
-    const [single] = items;
-    if (slot && single) single.startAs = { owner: this.host.owner, leaseMs: this.host.leaseMs };
+    if (sharesCommit) this.host.passNow();
+    let results: CreateResult[] = [];
     try {
-      const creating = store.createInstances(items, clock.now());
-      if (sharesCommit) this.host.passNow();
-      let results: CreateResult[] = [];
-      try {
-        results = await creating;
-      } finally {
-        introspection?.settle(new Set(results.filter((r) => r.created).map((r) => r.id)));
-      }
-      if (mode === "single" && !results[0]?.created) {
-        throw new WorkflowsError(
-          "instance.already_exists",
-          `an instance with id "${items[0]?.id}" already exists in workflow "${workflow}"; restart it, delete it, or wait for its retention to end`,
-        );
-      }
-      const created = results.filter((r) => r.created).map((r) => r.id);
-      for (const id of created) this.created(workflow, id, trigger);
-      // Started by the create itself: run while the slot is still held, after its "created".
-      for (const r of results) if (r.created && r.claim) this.host.activate(r.claim);
-      if (sharesCommit) this.host.kick();
-      else this.host.claimCreated(workflow, createdSeqs(results.filter((r) => !(r.created && r.claim))));
-      return created;
+      results = await creating;
     } finally {
-      slot?.();
+      introspection?.settle(new Set(results.filter((r) => r.created).map((r) => r.id)));
     }
+    if (mode === "single" && !results[0]?.created) {
+      throw new WorkflowsError(
+        "instance.already_exists",
+        `an instance with id "${items[0]?.id}" already exists in workflow "${workflow}"; restart it, delete it, or wait for its retention to end`,
+      );
+    }
+    if (sharesCommit) this.host.kick();
+    else this.host.claimCreated(workflow, createdSeqs(results));
+    const created = results.filter((r) => r.created).map((r) => r.id);
+    for (const id of created) this.created(workflow, id, trigger);
+    return created;
   }
 
   /** Asks the overrides registry about new instances; pins the introspected ones on a shared store. */

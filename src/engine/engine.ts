@@ -338,12 +338,6 @@ export class Engine implements SchedulerHost {
     this.scheduler.claimWoken(workflow, seqs);
   }
 
-  reserveSlot(workflow: string): (() => void) | null {
-    // Only a started engine that runs instances takes one at create time.
-    if (!this.started || this.closed || !this.settings.runInstances) return null;
-    return this.live.reserveSlot(workflow);
-  }
-
   passNow(): void {
     this.scheduler.passNow();
   }

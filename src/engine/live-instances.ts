@@ -67,9 +67,6 @@ export class LiveInstances implements ActivationHost<Activation> {
   private readonly bySeq = new Map<number, Activation>();
   private readonly byId = new Map<string, Activation>();
   private readonly runningByWorkflow = new Map<string, number>();
-  /** Slots held for creates that may start their instance at once (see reserveSlot). */
-  private readonly reserved = new Map<string, number>();
-  private reservedTotal = 0;
   /** Lease releases not yet confirmed; close waits for them before the store closes. */
   private readonly releasing = new Set<Promise<void>>();
   /** Timers of lease releases to try again (see releaseLease); close cancels them. */
@@ -131,31 +128,15 @@ export class LiveInstances implements ActivationHost<Activation> {
 
   /** Free running slots per workflow and in all, for the scheduler's next claim. */
   freeSlots(): { slots: Record<string, number>; total: number } {
-    const total = this.closed ? 0 : this.settings.maxRunning - this.bySeq.size - this.reservedTotal;
+    const total = this.closed ? 0 : this.settings.maxRunning - this.bySeq.size;
     const slots: Record<string, number> = {};
     for (const def of this.settings.workflows.values()) {
-      const taken = (this.runningByWorkflow.get(def.name) ?? 0) + (this.reserved.get(def.name) ?? 0);
-      slots[def.name] = Math.max(0, Math.min(total, def.concurrency - taken));
+      slots[def.name] = Math.max(
+        0,
+        Math.min(total, def.concurrency - (this.runningByWorkflow.get(def.name) ?? 0)),
+      );
     }
     return { slots, total: Math.max(0, total) };
-  }
-
-  /**
-   * Holds a free slot of `workflow` for an instance a create may start at once (see
-   * NewInstance.startAs); answers the function that gives it back (call it once the claim, if
-   * any, is activated), or null when there is no free slot.
-   */
-  reserveSlot(workflow: string): (() => void) | null {
-    if ((this.freeSlots().slots[workflow] ?? 0) <= 0) return null;
-    this.reservedTotal += 1;
-    this.reserved.set(workflow, (this.reserved.get(workflow) ?? 0) + 1);
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      this.reservedTotal -= 1;
-      this.reserved.set(workflow, (this.reserved.get(workflow) ?? 1) - 1);
-    };
   }
 
   /** Whether an activation of the instance runs here now. */

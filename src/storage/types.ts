@@ -184,14 +184,6 @@ export type NewInstance = {
   affinity?: string | null;
   /** The trace its runs continue (validated by the caller); absent: none. */
   traceContext?: TraceContext | null;
-  /**
-   * Asks a store whose create and claim do not share a commit to start the instance at once,
-   * running under `owner`'s lease for `leaseMs`, in the create's own statement (the caller holds
-   * a free slot for it). The store does so unless an older instance of the workflow is queued or
-   * the affinity names another owner, and reports the claim in CreateResult.claim. A store whose
-   * create and claim share a commit ignores it.
-   */
-  startAs?: { owner: string; leaseMs: number };
 };
 
 /** How a run ended: its output, its error, or terminated (after rollbacks). */
@@ -201,9 +193,7 @@ export type FinishResult =
   | { status: "terminated" };
 
 /** Whether an instance was created, and its seq if it was. */
-export type CreateResult =
-  | { id: string; created: true; seq: number /** Started at once (NewInstance.startAs). */; claim?: Claim }
-  | { id: string; created: false };
+export type CreateResult = { id: string; created: true; seq: number } | { id: string; created: false };
 
 /** What the scheduler may claim in one call. */
 export type ClaimRequest = {

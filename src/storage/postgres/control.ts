@@ -14,7 +14,6 @@ import {
   decideRestartFrom,
   decideResume,
   decideSendEvent,
-  decideTake,
   decideTerminate,
   decideWake,
   pausedForMs,
@@ -23,7 +22,6 @@ import {
 } from "../lifecycle.js";
 import { logDataText } from "../records.js";
 import type {
-  Claim,
   ControlResult,
   CreateResult,
   LogInput,
@@ -39,7 +37,7 @@ import type { Database, Row, Tx } from "./database.js";
 import type { LeaseTime } from "./lease-time.js";
 import { logRows, sqlLiteral, statusList } from "./lifecycle-sql.js";
 import type { Retention } from "./retention.js";
-import { num, toBuffer, toInstance } from "./rows.js";
+import { num, toBuffer } from "./rows.js";
 
 /** What control operations read of an instance (locked) before deciding. */
 type InstanceHead = {
@@ -72,37 +70,22 @@ export class Control {
     this.retention = retention;
     // Creating is one statement: its status and log entries are built in from the decision.
     const created = decideCreate();
-    const started = decideTake(created.status);
     this.sql = {
-      // An item asked to start at once (NewInstance.startAs: $13 owner, $14 lease) is inserted
-      // running under that lease, with the claim's log entries, unless an older instance of its
-      // workflow is queued or its affinity names another owner.
       create: `WITH input AS (
-          SELECT i.*, i.take_owner IS NOT NULL AND (i.affinity IS NULL OR i.affinity = i.take_owner)
-              AND NOT EXISTS (SELECT 1 FROM ${t.instances} AS q WHERE q.workflow = i.workflow
-                AND q.status = ${sqlLiteral(created.status)} AND (q.affinity IS NULL OR q.affinity = i.take_owner)) AS take
-          FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[],
-              $10::text[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[], $5::bigint[], $6::bigint[],
+              $10::text[], $11::text[], $12::text[])
             WITH ORDINALITY AS i(workflow, id, params, trigger, success_ms, error_ms, affinity, traceparent,
-              tracestate, take_owner, take_lease_ms, ord)),
+              tracestate, ord)),
         ins AS (
           INSERT INTO ${t.instances} (workflow, id, status, params, trigger, created_at, updated_at,
-            success_retention_ms, error_retention_ms, affinity, traceparent, tracestate, started_at,
-            lease_owner, lease_expires_at)
-          SELECT workflow, id, CASE WHEN take THEN ${sqlLiteral(started.status)} ELSE ${sqlLiteral(created.status)} END,
-            params, trigger, $7, $7, success_ms, error_ms, affinity, traceparent, tracestate,
-            CASE WHEN take THEN $7::bigint END, CASE WHEN take THEN take_owner END,
-            CASE WHEN take THEN ${lease.now(15)} + take_lease_ms END
+            success_retention_ms, error_retention_ms, affinity, traceparent, tracestate)
+          SELECT workflow, id, ${sqlLiteral(created.status)}, params, trigger, $7, $7, success_ms, error_ms,
+            affinity, traceparent, tracestate
           FROM input ORDER BY ord
-          ON CONFLICT (workflow, id) DO NOTHING RETURNING *),
+          ON CONFLICT (workflow, id) DO NOTHING RETURNING seq, workflow, id),
         logged AS (INSERT INTO ${t.log} (instance_seq, at, type, data)
-          SELECT seq, $7, type, data FROM (
-            SELECT ins.seq, e.type, e.data, e.ord FROM ins, ${logRows(created.log)}
-            UNION ALL
-            SELECT ins.seq, e.type, e.data, ${created.log.length} + e.ord FROM ins, ${logRows(started.log)}
-              WHERE ins.status = ${sqlLiteral(started.status)}) AS entries
-          ORDER BY seq, ord)
-        SELECT *, (SELECT pg_notify($8, $9)) AS notified FROM ins`,
+          SELECT ins.seq, $7, e.type, e.data FROM ins, ${logRows(created.log)} ORDER BY ins.seq, e.ord)
+        SELECT seq, workflow, id, (SELECT pg_notify($8, $9)) AS notified FROM ins`,
       lock: `SELECT seq, status, wait_types, paused_at, lease_owner FROM ${t.instances}
         WHERE workflow = $1 AND id = $2 FOR UPDATE`,
       setAffinity: `UPDATE ${t.instances} SET affinity = $2 WHERE seq = $1`,
@@ -181,9 +164,6 @@ export class Control {
       items.map((i) => i.affinity ?? null),
       items.map((i) => i.traceContext?.traceparent ?? null),
       items.map((i) => i.traceContext?.tracestate ?? null),
-      items.map((i) => i.startAs?.owner ?? null),
-      items.map((i) => i.startAs?.leaseMs ?? null),
-      ...this.lease.args(now),
     ];
   }
 
@@ -443,17 +423,13 @@ function sendEventStatement(t: Tables): string {
 
 /** Which items a create statement inserted: the first of each (workflow, id) it returned. */
 function createResults(items: NewInstance[], rows: Row[]): CreateResult[] {
-  const created = new Map<string, Row>(rows.map((r) => [key(r.workflow, r.id), r]));
-  return items.map((item): CreateResult => {
+  const created = new Map<string, number>(rows.map((r) => [key(r.workflow, r.id), num(r.seq)]));
+  return items.map((item) => {
     const k = key(item.workflow, item.id);
-    const row = created.get(k);
-    if (row === undefined) return { id: item.id, created: false };
+    const seq = created.get(k);
+    if (seq === undefined) return { id: item.id, created: false };
     created.delete(k); // a later duplicate in the same batch was not created
-    const seq = num(row.seq);
-    if (row.lease_owner === null || row.lease_owner === undefined) return { id: item.id, created: true, seq };
-    // Started at once (startAs): never run before, so fresh.
-    const instance = toInstance(row) as Claim["instance"];
-    return { id: item.id, created: true, seq, claim: { instance, waking: false, fresh: true } };
+    return { id: item.id, created: true, seq };
   });
 }
 

@@ -119,48 +119,6 @@ export function claimCases(test: StoreCase): void {
     expect(await claim(store, T0 + 10)).toEqual([]);
   });
 
-  test("a create asked to start its instance takes it running under the lease, fresh and logged", async (store) => {
-    const startAs = { owner: OWNER_B, leaseMs: 3_000 };
-    const [result] = await store.createInstances([newInstance("quick", { startAs })], T0 + 5);
-    const stored = await mustGet(store, "quick");
-    if (store.capabilities.claimSharesCreateCommit) {
-      // Such a store ignores the request: its claim shares the create's commit anyway.
-      expect(result).toMatchObject({ created: true });
-      expect(result).not.toHaveProperty("claim");
-      expect(stored.status).toBe("queued");
-      return;
-    }
-    expect(result).toMatchObject({ created: true, claim: { waking: false, fresh: true } });
-    const claimed = result!.created ? result!.claim! : undefined;
-    expect(claimed!.instance).toMatchObject({ status: "running", leaseOwner: OWNER_B, startedAt: T0 + 5 });
-    expect(claimed!.instance.leaseExpiresAt).toBe(T0 + 3_005);
-    expect(plain(stored)).toEqual(plain(claimed!.instance));
-    expect((await store.readLog(stored.seq)).map((e) => e.type)).toEqual([
-      "WORKFLOW_QUEUED",
-      "WORKFLOW_START",
-    ]);
-    // Its lease is a claim's: the owner's writes go through and a claim does not take it again.
-    await store.recordStep(fenceOf(claimed!), runningStep("s", T0 + 6), [], T0 + 6);
-    expect(await claim(store, T0 + 10)).toEqual([]);
-  });
-
-  test("a create asked to start its instance leaves it queued behind an older one or pinned elsewhere", async (store) => {
-    const startAs = { owner: OWNER_B, leaseMs: 3_000 };
-    await create(store, "older", T0);
-    const [behind] = await store.createInstances([newInstance("behind", { startAs })], T0 + 1);
-    expect(behind).not.toHaveProperty("claim");
-    expect((await mustGet(store, "behind")).status).toBe("queued");
-    const [pinned] = await store.createInstances(
-      [newInstance("pinned", { startAs, affinity: OWNER_A, workflow: OTHER_WF })],
-      T0 + 2,
-    );
-    expect(pinned).not.toHaveProperty("claim");
-    expect((await mustGet(store, "pinned", OTHER_WF)).status).toBe("queued");
-    expect((await store.readLog((await mustGet(store, "behind")).seq)).map((e) => e.type)).toEqual([
-      "WORKFLOW_QUEUED",
-    ]);
-  });
-
   test("a claim of just-created instances keeps the queue's order and the slots", async (store) => {
     await create(store, "older", T0);
     const newer = await create(store, "newer", T0 + 1);
