@@ -334,6 +334,7 @@ export class Engine implements SchedulerHost {
   claimCreated(workflow: string, seqs: number[]): void {
     this.scheduler.claimCreated(workflow, seqs);
   }
+
   claimWoken(workflow: string, seqs: number[]): void {
     this.scheduler.claimWoken(workflow, seqs);
   }
