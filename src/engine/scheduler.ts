@@ -36,11 +36,11 @@ const RETRY_AFTER_ERROR_MS = 1000;
  * that a busy process pays one extra pass a second, not one per finished run.
  */
 const SHARED_STORE_RECHECK_MS = 1_000;
-/** Instances this process just created or woke, all of one workflow, to claim in one short call. */
-type JustMade = { kind: "created" | "woken"; workflow: string; seqs: number[] };
-
 /** Upper bound between passes, a safety net if a wake-up was missed. */
 const MAX_IDLE_MS = 60_000;
+
+/** Instances this process just created or woke, all of one workflow, to claim in one short call. */
+type JustMade = { kind: "created" | "woken"; workflow: string; seqs: number[] };
 
 export class Scheduler {
   private readonly host: SchedulerHost;

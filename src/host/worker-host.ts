@@ -346,9 +346,13 @@ export class WorkerHost {
     );
   }
 
+  /** A folder of this process's own for its bundles (see build-folder.ts), removed when it stops. */
+  private get buildFolder(): string {
+    return join(this.stateDir, "build", processBuildFolder(this.options.buildSubdir));
+  }
+
   private get buildDir(): string {
-    // A folder of this process's own (see build-folder.ts), removed when it stops.
-    const dir = join(this.stateDir, "build", processBuildFolder(this.options.buildSubdir));
+    const dir = this.buildFolder;
     mkdirSync(dir, { recursive: true });
     return dir;
   }
@@ -550,7 +554,7 @@ export class WorkerHost {
       await Promise.all(servers.map((server) => closeServer(server)));
       clearTimeout(timer);
       await this.closeCairn();
-      rmSync(this.buildDir, { recursive: true, force: true });
+      rmSync(this.buildFolder, { recursive: true, force: true });
       this.log.info("stopped");
       this.restoreConsole?.();
     })();
